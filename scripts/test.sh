@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: lint, then every test on the embedded default
+# (SQLite + fakeredis) and on PostgreSQL + Redis. With CI=true the services are required.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+failed=0
+
+echo "== ruff =="
+.venv/bin/ruff check . && .venv/bin/ruff format --check . || failed=1
+
+echo "== pytest: embedded (SQLite + in-process Redis) =="
+SONGJIAO_TEST_BACKEND=embedded .venv/bin/pytest "$@" || failed=1
+
+reachable() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ "${CI:-}" = "true" ] || { reachable 5432 && reachable 6379; }; then
+  echo "== pytest: services (PostgreSQL + Redis) =="
+  SONGJIAO_TEST_BACKEND=services .venv/bin/pytest "$@" || failed=1
+else
+  echo "!! PostgreSQL 或 Redis 未运行：本次只在嵌入式后端上测试（CI=true 时必须可用）。"
+fi
+
+if [ "$failed" -ne 0 ]; then
+  echo "测试失败 (tests failed)"
+  exit 1
+fi
+echo "全部测试通过 (all tests passed)"

@@ -1,0 +1,1 @@
+"""送教通 server package."""

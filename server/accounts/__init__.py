@@ -1,0 +1,1 @@
+"""Accounts: WeChat logins, tokens, roles with scope, invitations."""

@@ -1,0 +1,172 @@
+"""Invitation codes: directors and admins invite teachers and parents to bind."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from server.accounts.models import Account, Invitation, InvitationKind, Role, RoleGrant, ScopeKind
+from server.common.auth import Principal
+from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.time import now
+from server.orgs import service as orgs
+from server.orgs.models import Child, Guardian, Person, Teacher
+
+#: No 0/O, 1/I/L: codes are read aloud and typed on phones.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+STAFF_ROLES = {Role.TEACHER, Role.ORGANIZER, Role.DIRECTOR}
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+async def create_invitation(
+    *,
+    principal: Principal,
+    kind: str,
+    kindergarten_id: int,
+    child_id: int | None = None,
+    person_id: int | None = None,
+    role: str = "teacher",
+    expires_in_days: int = 7,
+    max_uses: int = 1,
+) -> dict:
+    """Make an invitation for teachers (optionally a role) or a child's parents."""
+    await orgs.ensure_can_manage_kindergarten(principal=principal, kindergarten_id=kindergarten_id)
+    if not 1 <= expires_in_days <= 90:
+        raise DomainError("invalid_input", "有效期须在 1 至 90 天之间")
+    if not 1 <= max_uses <= 500:
+        raise DomainError("invalid_input", "可使用次数须在 1 至 500 之间")
+    if kind == InvitationKind.PARENT:
+        if child_id is None:
+            raise DomainError("invalid_input", "家长邀请码须指定幼儿")
+        child = await Child.get_or_none(id=child_id).prefetch_related("school_class")
+        if child is None or child.school_class.kindergarten_id != kindergarten_id:
+            raise NotFound("幼儿")
+        role = Role.PARENT
+    elif kind == InvitationKind.TEACHER:
+        if child_id is not None:
+            raise DomainError("invalid_input", "教师邀请码不能指定幼儿")
+        if role not in STAFF_ROLES:
+            raise DomainError("invalid_input", "教师邀请码的角色只能是教师、组织者或园长")
+        if role == Role.DIRECTOR and not principal.is_admin:
+            raise Forbidden("只有管理员可以邀请园长")
+    else:
+        raise DomainError("invalid_input", "邀请类型只能是 teacher 或 parent")
+    if person_id is not None and not await Person.exists(id=person_id):
+        raise NotFound("人员")
+    for _ in range(5):
+        code = _new_code()
+        if not await Invitation.exists(code=code):
+            break
+    invitation = await Invitation.create(
+        code=code,
+        kind=kind,
+        kindergarten_id=kindergarten_id,
+        child_id=child_id,
+        person_id=person_id,
+        role=role,
+        created_by_id=principal.person_id,
+        expires_at=now() + timedelta(days=expires_in_days),
+        max_uses=max_uses,
+    )
+    return invitation_view(invitation)
+
+
+def invitation_view(inv: Invitation) -> dict:
+    """An invitation as its maker sees it."""
+    return {
+        "id": inv.id,
+        "code": inv.code,
+        "kind": inv.kind.value,
+        "role": inv.role.value,
+        "kindergarten_id": inv.kindergarten_id,
+        "child_id": inv.child_id,
+        "person_id": inv.person_id,
+        "expires_at": inv.expires_at.isoformat(),
+        "max_uses": inv.max_uses,
+        "uses": inv.uses,
+        "revoked": inv.revoked,
+    }
+
+
+async def list_invitations(*, principal: Principal, kindergarten_id: int) -> list[dict]:
+    """Invitations of one kindergarten, newest first."""
+    await orgs.ensure_can_manage_kindergarten(principal=principal, kindergarten_id=kindergarten_id)
+    rows = await Invitation.filter(kindergarten_id=kindergarten_id).order_by("-id").limit(200)
+    return [invitation_view(r) for r in rows]
+
+
+async def revoke_invitation(*, principal: Principal, invitation_id: int) -> dict:
+    """Stop an invitation from being used again."""
+    inv = await Invitation.get_or_none(id=invitation_id)
+    if inv is None:
+        raise NotFound("邀请码")
+    await orgs.ensure_can_manage_kindergarten(
+        principal=principal, kindergarten_id=inv.kindergarten_id
+    )
+    inv.revoked = True
+    await inv.save(update_fields=["revoked"])
+    return invitation_view(inv)
+
+
+async def redeem_invitation(
+    *, principal: Principal, code: str, name: str | None = None, relation: str | None = None
+) -> int:
+    """Bind the caller's account to a person with the invitation's role; returns person id."""
+    code = (code or "").strip().upper().replace(" ", "")
+    inv = await Invitation.get_or_none(code=code) if code else None
+    if inv is None:
+        raise DomainError("invitation_not_found", "邀请码不存在，请核对后重新输入")
+    if inv.revoked:
+        raise DomainError("invitation_revoked", "该邀请码已被撤销，请联系园长重新获取")
+    if inv.expires_at <= now():
+        raise DomainError("invitation_expired", "该邀请码已过期，请联系园长重新获取")
+    account = await Account.get(id=principal.account_id)
+    target_id = inv.person_id or account.person_id
+    if inv.person_id and account.person_id and account.person_id != inv.person_id:
+        raise DomainError("already_bound", "您的微信已绑定其他人员，不能使用此邀请码")
+    name = (name or "").strip()
+    if target_id is None and not 1 <= len(name) <= 32:
+        raise DomainError("invalid_input", "请填写您的真实姓名（1 至 32 个字）")
+    async with in_transaction():
+        used = await Invitation.filter(id=inv.id, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
+        if not used:
+            raise DomainError("invitation_used_up", "该邀请码的使用次数已满，请联系园长")
+        if target_id is None:
+            target_id = (await Person.create(name=name)).id
+        if account.person_id != target_id:
+            account.person_id = target_id
+            await account.save(update_fields=["person_id"])
+        await _grant_invited_role(inv=inv, person_id=target_id, relation=relation)
+    return target_id
+
+
+async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str | None) -> None:
+    if inv.kind == InvitationKind.PARENT:
+        await Guardian.get_or_create(
+            person_id=person_id,
+            child_id=inv.child_id,
+            defaults={"relation": (relation or "家长")[:8]},
+        )
+        await RoleGrant.get_or_create(
+            person_id=person_id,
+            role=Role.PARENT,
+            scope_kind=ScopeKind.CHILD,
+            scope_id=inv.child_id,
+        )
+        return
+    await Teacher.get_or_create(person_id=person_id, kindergarten_id=inv.kindergarten_id)
+    roles = {Role.TEACHER, inv.role}
+    for role in roles:
+        await RoleGrant.get_or_create(
+            person_id=person_id,
+            role=role,
+            scope_kind=ScopeKind.KINDERGARTEN,
+            scope_id=inv.kindergarten_id,
+        )

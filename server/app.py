@@ -1,0 +1,93 @@
+"""Build the Sanic application: blueprints, listeners, auth middleware, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Request, Sanic
+from sanic_ext import Extend
+
+from server.common.auth import read_access_token
+from server.common.errors import DomainError, handle_error
+from server.jobs.broker import build_broker
+from server.lifecycle import close_runtime, open_runtime
+from server.settings import SANDBOX_PREFIX, Settings, load_settings
+
+log = logging.getLogger("songjiao")
+
+
+def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> Sanic:
+    """The api application for `settings` (loaded from config and environment if None)."""
+    settings = settings or load_settings()
+    settings.check_secrets()
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.REQUEST_MAX_SIZE = (settings.max_upload_mb + 1) * 1024 * 1024
+    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_URL_PREFIX = "/docs"
+    app.config.API_TITLE = "送教通 API"
+    app.config.API_VERSION = "1.0"
+    app.config.API_DESCRIPTION = "结对帮扶与送教下乡：小程序与管理后台的接口"
+    app.config.CORS = False
+    app.ctx.settings = settings
+    Extend(app)
+
+    _register_blueprints(app, settings)
+    app.error_handler.add(Exception, handle_error)
+
+    @app.before_server_start
+    async def _open(app: Sanic) -> None:
+        broker = build_broker(settings)
+        app.ctx.runtime = await open_runtime(settings, broker=broker)
+        app.ctx.redis = app.ctx.runtime.redis
+        app.ctx.wechat = app.ctx.runtime.wechat
+        app.ctx.broker = broker
+        await broker.startup()
+
+    @app.after_server_stop
+    async def _close(app: Sanic) -> None:
+        await app.ctx.broker.shutdown()
+        await close_runtime(app.ctx.runtime)
+
+    @app.on_request
+    async def _authenticate(request: Request) -> None:
+        request.ctx.principal = None
+        header = request.headers.get("authorization", "")
+        if not header:
+            return
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise DomainError("token_invalid", "登录凭证格式不正确")
+        principal = read_access_token(token.strip(), secret=settings.jwt_secret)
+        from server.accounts.service import ensure_session_active
+
+        await ensure_session_active(redis=request.app.ctx.redis, session_id=principal.session_id)
+        request.ctx.principal = principal
+
+    return app
+
+
+def _register_blueprints(app: Sanic, settings: Settings) -> None:
+    from server.accounts.views import bp as accounts_bp
+    from server.jobs.views import bp as jobs_bp
+    from server.orgs.views import blueprints as org_blueprints
+    from server.system.views import bp as system_bp
+
+    app.blueprint(system_bp)
+    app.blueprint(accounts_bp)
+    app.blueprint(jobs_bp)
+    for bp in org_blueprints:
+        app.blueprint(bp)
+    if settings.uses_embedded_sandbox:
+        from server.wechat.sandbox import create_sandbox_blueprint
+
+        from sanic_ext.extensions.openapi import openapi as oas
+
+        sandbox_bp = create_sandbox_blueprint(
+            appid=settings.wechat_appid,
+            secret=settings.wechat_secret,
+            url_prefix=SANDBOX_PREFIX,
+        )
+        app.blueprint(sandbox_bp)
+        # The sandbox stands in for WeChat; it is not part of our API document.
+        oas.exclude(bp=sandbox_bp)

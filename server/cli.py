@@ -1,0 +1,169 @@
+"""The `songjiao` command: serve, worker, scheduler, sandbox, migrate, demo, import-roster."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from functools import partial
+from pathlib import Path
+
+from server.settings import InsecureSettings, Settings, load_settings
+
+
+def _migrate(settings: Settings) -> None:
+    from server.migrate import apply_migrations
+
+    applied = asyncio.run(apply_migrations(settings))
+    print(
+        f"数据库迁移完成，本次应用 {len(applied)} 个版本。" if applied else "数据库已是最新版本。"
+    )
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply database migrations."""
+    _migrate(settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the demo county (idempotent)."""
+    from server.demo import load_demo
+
+    _migrate(settings)
+    summary = asyncio.run(load_demo(settings))
+    print(summary)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate, optionally load demo data, then serve the api."""
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from server.app import create_app
+
+    _migrate(settings)
+    if args.demo:
+        from server.demo import load_demo
+
+        print(asyncio.run(load_demo(settings)))
+    workers = settings.workers
+    if settings.embedded_redis and workers > 1:
+        print("提示：嵌入式模式（无 Redis）只能单进程运行，已改为 1 个进程。")
+        workers = 1
+    loader = AppLoader(factory=partial(create_app, settings))
+    app = loader.load()
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        access_log=args.access_log,
+        motd=True,
+    )
+    print(f"送教通已启动：{settings.self_base_url}  （接口文档 {settings.self_base_url}/docs）")
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run taskiq job workers against Redis."""
+    if settings.embedded_redis:
+        print(
+            "嵌入式模式下后台任务在 api 进程内执行，无需单独启动 worker；"
+            "请设置 SONGJIAO_REDIS_URL 后再运行。",
+            file=sys.stderr,
+        )
+        return 2
+    from taskiq.cli.worker.args import WorkerArgs
+    from taskiq.cli.worker.run import run_worker
+
+    return (
+        run_worker(
+            WorkerArgs(
+                broker="server.jobs.worker:broker",
+                modules=[],
+                workers=args.processes,
+                max_async_tasks=50,
+            )
+        )
+        or 0
+    )
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the cron scheduler (one per deployment)."""
+    if settings.embedded_redis:
+        print(
+            "嵌入式模式下没有独立的调度进程；请设置 SONGJIAO_REDIS_URL 后再运行。", file=sys.stderr
+        )
+        return 2
+    from taskiq.cli.scheduler.args import SchedulerArgs
+    from taskiq.cli.scheduler.run import run_scheduler
+
+    asyncio.run(run_scheduler(SchedulerArgs(scheduler="server.jobs.worker:scheduler", modules=[])))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the WeChat sandbox on its own port."""
+    from server.wechat.sandbox import create_sandbox_app
+
+    app = create_sandbox_app(appid=settings.wechat_appid, secret=settings.wechat_secret)
+    print(f"微信沙箱已启动：http://{args.host}:{args.port}")
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False)
+    return 0
+
+
+def cmd_import_roster(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a roster .xlsx into a kindergarten from the command line."""
+    from server.orgs.roster_cli import import_roster_file
+
+    _migrate(settings)
+    return asyncio.run(
+        import_roster_file(
+            settings, path=Path(args.file), kindergarten_id=args.kindergarten, dry_run=args.dry_run
+        )
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `songjiao`."""
+    parser = argparse.ArgumentParser(prog="songjiao", description="送教通后台")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="运行 api（先应用迁移）")
+    serve.add_argument("--demo", action="store_true", help="启动前载入演示数据")
+    serve.add_argument("--access-log", action="store_true", help="打印访问日志")
+    serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="运行后台任务进程")
+    worker.add_argument("--processes", type=int, default=1)
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="运行定时任务调度").set_defaults(func=cmd_scheduler)
+    sandbox = sub.add_parser("sandbox", help="单独运行微信沙箱")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8001)
+    sandbox.set_defaults(func=cmd_sandbox)
+    sub.add_parser("migrate", help="应用数据库迁移").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo", help="载入演示数据").set_defaults(func=cmd_demo)
+    roster = sub.add_parser("import-roster", help="导入花名册 .xlsx")
+    roster.add_argument("file")
+    roster.add_argument("--kindergarten", type=int, required=True, help="幼儿园 id")
+    roster.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    roster.set_defaults(func=cmd_import_roster)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `songjiao` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        settings.check_secrets()
+    except InsecureSettings as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Access tokens, the caller (Principal) and the per-route role declaration."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from server.common.errors import DomainError, Forbidden
+
+ALGORITHM = "HS256"
+ALL_ROLES = ("teacher", "organizer", "director", "leader", "parent", "admin")
+#: Marks a route anyone may call without logging in.
+PUBLIC = "public"
+#: Marks a route any logged-in account may call, bound to a person or not.
+ANY_ACCOUNT = "any_account"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role within one scope, as carried in the access token."""
+
+    role: str
+    scope_kind: str
+    scope_id: int
+
+    def encode(self) -> str:
+        """Compact form for the token: role:kind:id."""
+        return f"{self.role}:{self.scope_kind}:{self.scope_id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Grant:
+        """Parse the compact form."""
+        role, kind, scope_id = text.split(":")
+        return cls(role, kind, int(scope_id))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the account, the person it is bound to, and the grants."""
+
+    account_id: int
+    person_id: int | None
+    session_id: str
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
+
+    @property
+    def roles(self) -> set[str]:
+        """The role names held in any scope."""
+        return {g.role for g in self.grants}
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may do everything everywhere."""
+        return "admin" in self.roles
+
+    def has(self, *roles: str) -> bool:
+        """True when the caller holds any of `roles` (admin always does)."""
+        return self.is_admin or bool(self.roles.intersection(roles))
+
+    def scope_ids(self, kind: str, roles: Iterable[str]) -> set[int]:
+        """Ids of scopes of `kind` in which the caller holds one of `roles`."""
+        wanted = set(roles)
+        return {g.scope_id for g in self.grants if g.scope_kind == kind and g.role in wanted}
+
+
+def issue_access_token(
+    *,
+    secret: str,
+    ttl: int,
+    account_id: int,
+    person_id: int | None,
+    session_id: str,
+    grants: Iterable[Grant],
+) -> str:
+    """Sign a short-lived access token carrying the caller's grants."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(account_id),
+        "pid": person_id,
+        "sid": session_id,
+        "g": [g.encode() for g in grants],
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl),
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_access_token(token: str, *, secret: str) -> Principal:
+    """Verify a token and return its principal, or raise a Chinese DomainError."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sid"]}
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise DomainError("token_expired", "登录已过期，请重新登录") from exc
+    except jwt.PyJWTError as exc:
+        raise DomainError("token_invalid", "登录凭证无效，请重新登录") from exc
+    if claims.get("typ") != "access":
+        raise DomainError("token_invalid", "登录凭证无效，请重新登录")
+    try:
+        grants = tuple(Grant.decode(g) for g in claims.get("g", []))
+        return Principal(
+            account_id=int(claims["sub"]),
+            person_id=claims.get("pid"),
+            session_id=str(claims["sid"]),
+            grants=grants,
+        )
+    except (ValueError, TypeError) as exc:
+        raise DomainError("token_invalid", "登录凭证无效，请重新登录") from exc
+
+
+def requires(*roles: str) -> Callable:
+    """Declare who may call a route: role names, PUBLIC or ANY_ACCOUNT.
+
+    The app's auth middleware has already put the caller (or None) on
+    ``request.ctx.principal``; this decorator refuses everyone else. Scope checks
+    (which kindergarten, which region) happen in the services.
+    """
+    unknown = set(roles) - set(ALL_ROLES) - {PUBLIC, ANY_ACCOUNT}
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        async def guarded(request, *args, **kwargs):
+            if PUBLIC not in roles:
+                principal = request.ctx.principal
+                if principal is None:
+                    raise DomainError("unauthenticated", "请先登录")
+                if ANY_ACCOUNT not in roles and not principal.has(*roles):
+                    raise Forbidden()
+            return await handler(request, *args, **kwargs)
+
+        guarded.__roles__ = tuple(roles)
+        return guarded
+
+    return decorate

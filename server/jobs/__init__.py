@@ -1,0 +1,1 @@
+"""Job queue wiring: broker, worker and scheduler entry points, the cron table."""

@@ -1,0 +1,60 @@
+"""Build the taskiq broker: in-memory when embedded, Redis streams in production."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
+from taskiq_redis import RedisStreamBroker
+
+from server.jobs.registry import registered_jobs
+from server.settings import Settings
+
+log = logging.getLogger("songjiao.jobs")
+QUEUE = "songjiao:jobs"
+
+
+def build_broker(settings: Settings) -> AsyncBroker:
+    """A broker with every registered job, for the configured backend."""
+    broker: AsyncBroker
+    if settings.embedded_redis:
+        broker = InMemoryBroker(await_inplace=False)
+    else:
+        broker = RedisStreamBroker(
+            settings.redis_url,
+            queue_name=QUEUE,
+            consumer_group_name="songjiao-workers",
+            idle_timeout=5 * 60 * 1000,
+        )
+    for name, (func, cron) in registered_jobs().items():
+        labels: dict[str, Any] = {}
+        if cron:
+            labels["schedule"] = [{"cron": expr, "cron_offset": "Asia/Shanghai"} for expr in cron]
+        broker.register_task(func, task_name=name, **labels)
+    return broker
+
+
+def add_worker_lifecycle(broker: AsyncBroker, settings: Settings) -> None:
+    """In a worker process, open the database, Redis and WeChat client on startup."""
+
+    @broker.on_event(TaskiqEvents.WORKER_STARTUP)
+    async def _startup(state: TaskiqState) -> None:
+        from server.lifecycle import open_runtime
+
+        state.runtime = await open_runtime(settings, broker=broker)
+        log.info("job worker ready")
+
+    @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
+    async def _shutdown(state: TaskiqState) -> None:
+        from server.lifecycle import close_runtime
+
+        await close_runtime(state.runtime)
+
+
+async def enqueue(broker: AsyncBroker, name: str, **kwargs: Any) -> None:
+    """Send the job `name` with keyword arguments to the queue."""
+    task = broker.find_task(name)
+    if task is None:
+        raise LookupError(f"unknown job {name}")
+    await task.kiq(**kwargs)

@@ -1,0 +1,14 @@
+"""Entry module for `songjiao worker` and `songjiao scheduler` (taskiq imports it)."""
+
+from __future__ import annotations
+
+from taskiq import TaskiqScheduler
+from taskiq.schedule_sources import LabelScheduleSource
+
+from server.jobs.broker import add_worker_lifecycle, build_broker
+from server.settings import load_settings
+
+settings = load_settings()
+broker = build_broker(settings)
+add_worker_lifecycle(broker, settings)
+scheduler = TaskiqScheduler(broker, sources=[LabelScheduleSource(broker)])

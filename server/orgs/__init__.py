@@ -1,0 +1,1 @@
+"""Organisations: regions, alliances, kindergartens, pairings, classes, people."""

@@ -1,0 +1,90 @@
+"""Which kindergartens a caller may see or manage, from the grants in her token."""
+
+from __future__ import annotations
+
+from server.common.auth import Principal
+from server.common.errors import Forbidden, NotFound
+from server.orgs.models import Alliance, Child, Kindergarten, Pairing, Region
+
+STAFF = ("teacher", "organizer", "director")
+
+
+async def kindergarten_ids_led(principal: Principal) -> set[int]:
+    """Kindergartens inside the regions and alliances the caller leads."""
+    regions = principal.scope_ids("region", ["leader"])
+    alliances = principal.scope_ids("alliance", ["leader"])
+    ids: set[int] = set()
+    if regions:
+        ids |= set(await Kindergarten.filter(region_id__in=regions).values_list("id", flat=True))
+    if alliances:
+        ids |= set(
+            await Kindergarten.filter(alliance_id__in=alliances).values_list("id", flat=True)
+        )
+    return ids
+
+
+async def manageable_kindergarten_ids(principal: Principal) -> set[int] | None:
+    """Kindergartens whose data the caller may change; None means all (admin)."""
+    if principal.is_admin:
+        return None
+    return principal.scope_ids("kindergarten", ["director"]) | await kindergarten_ids_led(principal)
+
+
+async def visible_kindergarten_ids(principal: Principal) -> set[int] | None:
+    """Kindergartens the caller may see; None means all (admin).
+
+    Staff see their own kindergarten and its pairing partners; leaders their region
+    or alliance; parents the kindergarten of their child.
+    """
+    if principal.is_admin:
+        return None
+    own = principal.scope_ids("kindergarten", STAFF)
+    ids = set(own) | await kindergarten_ids_led(principal)
+    if own:
+        for supporting, supported in await Pairing.filter(supporting_id__in=own).values_list(
+            "supporting_id", "supported_id"
+        ):
+            ids.update((supporting, supported))
+        for supporting, supported in await Pairing.filter(supported_id__in=own).values_list(
+            "supporting_id", "supported_id"
+        ):
+            ids.update((supporting, supported))
+    children = principal.scope_ids("child", ["parent"])
+    if children:
+        ids |= set(
+            await Child.filter(id__in=children).values_list(
+                "school_class__kindergarten_id", flat=True
+            )
+        )
+    return ids
+
+
+async def ensure_can_manage_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
+    """Refuse unless the caller directs, leads or administers this kindergarten."""
+    if not await Kindergarten.exists(id=kindergarten_id):
+        raise NotFound("幼儿园")
+    allowed = await manageable_kindergarten_ids(principal)
+    if allowed is not None and kindergarten_id not in allowed:
+        raise Forbidden("您只能管理本园或您负责范围内的幼儿园")
+
+
+async def ensure_can_view_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
+    """Refuse (as not found) unless the kindergarten is within the caller's sight."""
+    allowed = await visible_kindergarten_ids(principal)
+    if (allowed is not None and kindergarten_id not in allowed) or not await Kindergarten.exists(
+        id=kindergarten_id
+    ):
+        raise NotFound("幼儿园")
+
+
+async def scope_name(*, kind: str, scope_id: int) -> str:
+    """The Chinese name of a grant's scope, for display."""
+    model = {"region": Region, "alliance": Alliance, "kindergarten": Kindergarten}.get(kind)
+    if model is not None:
+        row = await model.get_or_none(id=scope_id)
+        return row.name if row else "（已删除）"
+    if kind == "child":
+        child = await Child.get_or_none(id=scope_id).prefetch_related("school_class")
+        # A parent's grant names the class, never the child, in shared views.
+        return f"{child.school_class.name}幼儿家长" if child else "（已删除）"
+    return "全部"

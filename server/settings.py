@@ -1,0 +1,127 @@
+"""The one place that reads configuration files and environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TOML = ROOT / "config" / "default.toml"
+SANDBOX_PREFIX = "/_sandbox"
+
+#: Values that ship in config/default.toml and must never protect a real deployment.
+DEV_SECRETS = {
+    "jwt_secret": "dev-only-jwt-secret-change-me",
+    "wechat_secret": "dev-only-wechat-secret",
+    "wechat_token": "dev-only-callback-token",
+}
+
+
+class InsecureSettings(RuntimeError):
+    """Raised when a non-development deployment still uses a default secret."""
+
+
+class Settings(BaseSettings):
+    """Typed settings: config/default.toml, then SONGJIAO_* environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SONGJIAO_", toml_file=DEFAULT_TOML, extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    redis_url: str = ""
+    public_base_url: str = ""
+    jwt_secret: str = DEV_SECRETS["jwt_secret"]
+    access_token_ttl: int = Field(900, ge=60)
+    refresh_token_ttl: int = Field(2_592_000, ge=3600)
+    wechat_appid: str = "wx_sandbox_appid"
+    wechat_secret: str = DEV_SECRETS["wechat_secret"]
+    wechat_token: str = DEV_SECRETS["wechat_token"]
+    wechat_aes_key: str = ""
+    wechat_api_base: str = ""
+    wecom_api_base: str = ""
+    wechat_timeout: float = 5.0
+    miniprogram_checkin_page: str = "pages/checkin/index"
+    max_upload_mb: int = 20
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order of precedence: arguments, environment, then config/default.toml."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when no database URL is set and SQLite under data_dir is used."""
+        return not self.database_url
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when no Redis URL is set and the in-process stand-in is used."""
+        return not self.redis_url
+
+    @property
+    def uses_embedded_sandbox(self) -> bool:
+        """True when WeChat calls go to the sandbox mounted in the api itself."""
+        return not self.wechat_api_base
+
+    @property
+    def db_url(self) -> str:
+        """The tortoise database URL, SQLite under data_dir by default."""
+        if self.database_url:
+            return self.database_url.replace("postgresql://", "postgres://", 1)
+        return f"sqlite://{(self.data_dir / 'songjiao.sqlite3').resolve()}"
+
+    @property
+    def self_base_url(self) -> str:
+        """The api's own base URL as seen from this machine."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def wechat_base(self) -> str:
+        """Base URL of the WeChat API (the embedded sandbox when unset)."""
+        return self.wechat_api_base or self.self_base_url + SANDBOX_PREFIX
+
+    @property
+    def wecom_base(self) -> str:
+        """Base URL of the WeCom API (the embedded sandbox when unset)."""
+        return self.wecom_api_base or self.self_base_url + SANDBOX_PREFIX
+
+    def check_secrets(self) -> None:
+        """Refuse default secrets outside development, in Chinese and English."""
+        if self.env == "development":
+            return
+        bad = [key for key, value in DEV_SECRETS.items() if getattr(self, key) == value]
+        if len(self.jwt_secret) < 32 and "jwt_secret" not in bad:
+            bad.append("jwt_secret")
+        if bad:
+            names = ", ".join(f"SONGJIAO_{key.upper()}" for key in bad)
+            raise InsecureSettings(
+                f"拒绝启动：{self.env} 环境仍在使用默认密钥或弱密钥，请通过环境变量设置 {names}。\n"
+                f"Refusing to start: the {self.env} environment still uses a default or weak "
+                f"secret; set {names} in the environment."
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings once; keyword overrides win over everything (used by tests)."""
+    return Settings(**overrides)

@@ -1,0 +1,120 @@
+"""Shared fixtures: settings per backend, the sandbox and the api on real sockets."""
+
+from __future__ import annotations
+
+import pytest
+from sanic import Sanic
+
+from tests.support import backends
+
+Sanic.test_mode = True
+
+JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
+
+
+def pytest_report_header(config):
+    return f"songjiao backend: {backends.backend()}"
+
+
+def pytest_sessionstart(session):
+    if backends.backend() != "services":
+        return
+    missing = [
+        name
+        for name, host, port in (
+            ("PostgreSQL", backends.PG_HOST, backends.PG_PORT),
+            ("Redis", backends.REDIS_HOST, backends.REDIS_PORT),
+        )
+        if not backends.reachable(host, port)
+    ]
+    if missing:
+        raise pytest.UsageError(
+            f"SONGJIAO_TEST_BACKEND=services but {', '.join(missing)} cannot be reached "
+            "on 127.0.0.1; start them (see README) — services tests are never skipped."
+        )
+
+
+@pytest.fixture(scope="session")
+async def sandbox():
+    """The WeChat sandbox on its own loopback port."""
+    from server.wechat.sandbox import create_sandbox_app
+    from tests.support.servers import start_server
+
+    app = create_sandbox_app(
+        appid="wx_test_appid", secret="test-wechat-secret", name="test_wechat_sandbox"
+    )
+    server = await start_server(app)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def settings(sandbox, tmp_path_factory):
+    """Settings of this run's backend, with WeChat pointed at the sandbox."""
+    from server.settings import load_settings
+
+    overrides = dict(
+        env="test",
+        jwt_secret=JWT_SECRET,
+        wechat_appid="wx_test_appid",
+        wechat_secret="test-wechat-secret",
+        wechat_token="test-callback-token",
+        wechat_api_base=sandbox.url,
+        wecom_api_base=sandbox.url,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
+    if backends.backend() == "services":
+        await backends.recreate_test_database()
+        overrides.update(database_url=backends.TEST_DSN, redis_url=backends.TEST_REDIS)
+    return load_settings(**overrides)
+
+
+@pytest.fixture(scope="session")
+async def api(settings):
+    """The api on a real loopback port, schema generated (tests only)."""
+    from tortoise import Tortoise
+
+    from server.app import create_app
+    from tests.support.servers import start_server
+    from tests.support.worker import start_job_worker
+
+    app = create_app(settings, name="songjiao_test")
+    server = await start_server(app)
+    await Tortoise.generate_schemas()
+    worker = await start_job_worker(app.ctx.broker) if not settings.embedded_redis else None
+    yield server
+    if worker:
+        await worker.stop()
+    await server.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(request):
+    """Empty tables, Redis and the sandbox before every test that uses the api."""
+    if "api" not in request.fixturenames and "client" not in request.fixturenames:
+        yield
+        return
+    from tests.support.state import reset_all
+
+    api = request.getfixturevalue("api")
+    sandbox = request.getfixturevalue("sandbox")
+    await reset_all(api.app, sandbox.url)
+    yield
+
+
+@pytest.fixture
+async def client(api):
+    """An httpx client talking to the api over HTTP."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
+        yield http
+
+
+@pytest.fixture
+async def sandbox_client(sandbox):
+    """An httpx client for the sandbox's control endpoints."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=sandbox.url, timeout=15) as http:
+        yield http

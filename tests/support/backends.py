@@ -1,0 +1,48 @@
+"""Choose the stores a test run uses: embedded (SQLite + fakeredis) or services."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+TEST_DATABASE = "songjiao_test"
+ADMIN_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/test"
+TEST_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{TEST_DATABASE}"
+TEST_REDIS = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+
+
+def backend() -> str:
+    """'embedded' (default) or 'services' (PostgreSQL + Redis)."""
+    return os.environ.get("SONGJIAO_TEST_BACKEND", "embedded")
+
+
+def in_ci() -> bool:
+    """CI=true: real services are required, never skipped."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def reachable(host: str, port: int) -> bool:
+    """True when a TCP connection to host:port opens."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def recreate_test_database() -> None:
+    """Drop and create the PostgreSQL test database."""
+    import asyncpg
+
+    conn = await asyncpg.connect(ADMIN_DSN.replace("postgres://", "postgresql://"))
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            TEST_DATABASE,
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}"')
+        await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+    finally:
+        await conn.close()
