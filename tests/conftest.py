@@ -16,6 +16,21 @@ def pytest_report_header(config):
     return f"songjiao backend: {backends.backend()}"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "services: needs real PostgreSQL and Redis")
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the embedded pass, leave services-only tests to the services pass."""
+    if backends.backend() == "services":
+        return
+    chosen = [i for i in items if i.get_closest_marker("services") is None]
+    dropped = [i for i in items if i.get_closest_marker("services") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = chosen
+
+
 def pytest_sessionstart(session):
     if backends.backend() != "services":
         return

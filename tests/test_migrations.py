@@ -24,7 +24,8 @@ def _model_columns() -> dict[str, set[str]]:
             if meta.db_table == "aerich":
                 continue
             tables[meta.db_table] = set(meta.fields_db_projection.values()) - {
-                name for name, field in meta.fields_map.items()
+                name
+                for name, field in meta.fields_map.items()
                 if field.__class__.__name__ in ("BackwardFKRelation", "ManyToManyFieldInstance")
             }
     return tables
@@ -32,8 +33,12 @@ def _model_columns() -> dict[str, set[str]]:
 
 def _migrate(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "server.cli", "migrate"], cwd=ROOT, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "server.cli", "migrate"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

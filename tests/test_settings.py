@@ -42,14 +42,24 @@ def test_default_secret_is_refused_outside_development(env):
 
 
 def test_strong_secrets_are_accepted_in_production():
-    load_settings(env="production", jwt_secret="x" * 40, wechat_secret="real-secret",
-                  wechat_token="real-token").check_secrets()
+    load_settings(
+        env="production",
+        jwt_secret="x" * 40,
+        wechat_secret="real-secret",
+        wechat_token="real-token",
+    ).check_secrets()
 
 
 def test_server_refuses_to_start_with_default_secret_and_says_why(tmp_path):
     env = {**os.environ, "SONGJIAO_ENV": "production", "SONGJIAO_DATA_DIR": str(tmp_path)}
     env.pop("SONGJIAO_JWT_SECRET", None)
-    proc = subprocess.run([sys.executable, "-m", "server.cli", "serve"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 3
     assert "拒绝启动" in proc.stderr and "Refusing to start" in proc.stderr

@@ -30,7 +30,10 @@ def build_broker(settings: Settings) -> AsyncBroker:
     for name, (func, cron) in registered_jobs().items():
         labels: dict[str, Any] = {}
         if cron:
-            labels["schedule"] = [{"cron": expr, "cron_offset": "Asia/Shanghai"} for expr in cron]
+            labels["schedule"] = [
+                {"cron": expr, "cron_offset": "Asia/Shanghai", "schedule_id": f"{name}#{i}"}
+                for i, expr in enumerate(cron)
+            ]
         broker.register_task(func, task_name=name, **labels)
     return broker
 

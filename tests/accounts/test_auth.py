@@ -50,15 +50,17 @@ async def test_malformed_login_body_is_refused(client, payload):
 
 
 async def test_login_body_not_json_is_refused(client):
-    resp = await client.post("/api/v1/auth/login", content=b"not json",
-                             headers={"content-type": "application/json"})
+    resp = await client.post(
+        "/api/v1/auth/login", content=b"not json", headers={"content-type": "application/json"}
+    )
     assert resp.status_code == 400
     assert resp.json()["message"]
 
 
 async def test_wechat_down_gives_clear_error(client, sandbox_client):
-    await sandbox_client.post("/sandbox/faults", json={"kind": "jscode2session", "errcode": -1,
-                                                       "times": 3})
+    await sandbox_client.post(
+        "/sandbox/faults", json={"kind": "jscode2session", "errcode": -1, "times": 3}
+    )
     resp = await client.post("/api/v1/auth/login", json={"code": "zhao"})
     assert resp.status_code in (400, 502)
     assert resp.json()["message"]
@@ -71,19 +73,27 @@ async def test_me_shows_roles_with_scope_names(client):
     resp = await client.get("/api/v1/me", headers=me.headers)
     assert resp.status_code == 200
     roles = resp.json()["roles"]
-    assert roles == [{"role": "teacher", "scope_kind": "kindergarten", "scope_id": kg.id,
-                      "scope_name": "阳光幼儿园"}]
+    assert roles == [
+        {
+            "role": "teacher",
+            "scope_kind": "kindergarten",
+            "scope_id": kg.id,
+            "scope_name": "阳光幼儿园",
+        }
+    ]
 
 
 async def test_refresh_rotates_and_old_refresh_token_stops_working(client):
     me = await login(client, "refresher")
-    resp = await client.post("/api/v1/auth/refresh",
-                             json={"refresh_token": me.tokens["refresh_token"]})
+    resp = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": me.tokens["refresh_token"]}
+    )
     assert resp.status_code == 200
     new = resp.json()
     assert new["refresh_token"] != me.tokens["refresh_token"]
-    again = await client.post("/api/v1/auth/refresh",
-                              json={"refresh_token": me.tokens["refresh_token"]})
+    again = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": me.tokens["refresh_token"]}
+    )
     assert again.status_code == 401
     assert again.json()["error"] == "refresh_invalid"
 
@@ -94,8 +104,9 @@ async def test_logout_revokes_access_and_refresh(client):
     resp = await client.get("/api/v1/me", headers=me.headers)
     assert resp.status_code == 401
     assert (await Session.get(account_id=me.tokens["person"]["account_id"])).revoked_at
-    refresh = await client.post("/api/v1/auth/refresh",
-                                json={"refresh_token": me.tokens["refresh_token"]})
+    refresh = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": me.tokens["refresh_token"]}
+    )
     assert refresh.status_code == 401
 
 

@@ -1,0 +1,102 @@
+"""Our client's access token: shared in Redis, one refresher at a time, one bounded retry."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from server.wechat.errors import InvalidCredential
+from server.wechat.sandbox import openid_for
+from server.wechat.token_store import TokenStore
+from tests.wechat.helpers import APPID, make_client
+
+OPENID = openid_for("teacher_li")
+TEXT = {"msgtype": "text", "text": {"content": "提醒：明天送教"}}
+
+
+async def _send(client) -> None:
+    await client.send_custom_message(openid=OPENID, payload=TEXT)
+
+
+async def test_two_clients_on_one_redis_share_the_token(sandbox, redis):
+    first, second = make_client(sandbox, redis), make_client(sandbox, redis)
+    try:
+        await _send(first)
+        await _send(second)
+    finally:
+        await first.aclose()
+        await second.aclose()
+    stats = await sandbox.stats()
+    assert stats["calls"]["stable_token"] == 1
+    assert stats["calls"].get("token", 0) == 0
+
+
+async def test_cold_cache_with_ten_concurrent_calls_fetches_one_token(sandbox, wechat):
+    await asyncio.gather(*(_send(wechat) for _ in range(10)))
+    stats = await sandbox.stats()
+    assert stats["calls"]["stable_token"] == 1
+    assert stats["delivered"]["custom_send"] == 10
+
+
+async def test_cached_token_lives_in_redis_with_a_safety_margin(sandbox, wechat, redis):
+    await _send(wechat)
+    store = TokenStore(redis, APPID)
+    assert await store.peek()
+    assert 6890 <= await redis.ttl(store.key) <= 6900
+
+
+async def test_expired_token_is_refreshed_and_the_call_retried_once(sandbox, wechat):
+    await _send(wechat)
+    await sandbox.fault(expire_tokens=True)
+    await _send(wechat)
+    entries = await sandbox.outbox(kind="custom_send")
+    assert [e["errcode"] for e in entries] == [0, 42001, 0]
+    refreshes = await sandbox.outbox(kind="stable_token")
+    assert [e["request"]["force_refresh"] for e in refreshes] == [False, True]
+
+
+async def test_token_refused_every_time_gives_up_after_exactly_two_attempts(sandbox, wechat):
+    await sandbox.fault(kind="custom_send", errcode=40001, times=5)
+    with pytest.raises(InvalidCredential) as caught:
+        await _send(wechat)
+    assert caught.value.errcode == 40001
+    assert len(await sandbox.outbox(kind="custom_send")) == 2
+    assert (await sandbox.stats())["calls"]["stable_token"] == 2
+
+
+async def test_invalidate_keeps_a_newer_token(redis):
+    store = TokenStore(redis, APPID)
+    await redis.set(store.key, "newer")
+    await store.invalidate("older")
+    assert await store.peek() == "newer"
+    await store.invalidate("newer")
+    assert await store.peek() is None
+
+
+async def test_waiters_use_the_token_the_refresher_stored(redis):
+    store = TokenStore(redis, APPID)
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        await asyncio.sleep(0.1)
+        return "fresh-token", 7200
+
+    tokens = await asyncio.gather(*(store.get(fetch) for _ in range(5)))
+    assert tokens == ["fresh-token"] * 5
+    assert calls == [False]
+
+
+async def test_replacing_a_refused_token_forces_a_refresh_once(redis):
+    store = TokenStore(redis, APPID)
+    await redis.set(store.key, "refused")
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        return "replacement", 7200
+
+    results = await asyncio.gather(*(store.get(fetch, replacing="refused") for _ in range(3)))
+    assert results == ["replacement"] * 3
+    assert calls == [True]

@@ -1,0 +1,101 @@
+"""Sandbox token and stable_token: WeChat's errcodes, lifetimes and refresh grace."""
+
+from __future__ import annotations
+
+from tests.wechat.helpers import APPID, SECRET
+
+
+def _stable(appid=APPID, secret=SECRET, grant_type="client_credential", force=None) -> dict:
+    body = {"grant_type": grant_type, "appid": appid, "secret": secret}
+    if force is not None:
+        body["force_refresh"] = force
+    return body
+
+
+async def test_token_is_issued_for_the_right_app(sandbox):
+    params = {"grant_type": "client_credential", "appid": APPID, "secret": SECRET}
+    answer = (await sandbox.http.get(f"{sandbox.url}/cgi-bin/token", params=params)).json()
+    assert answer["expires_in"] == 7200
+    assert len(answer["access_token"]) > 32
+
+
+async def test_token_refuses_wrong_appid_secret_and_grant_type(sandbox):
+    url = f"{sandbox.url}/cgi-bin/token"
+    cases = [
+        ({"grant_type": "client_credential", "appid": "wx_other", "secret": SECRET}, 40013),
+        ({"grant_type": "client_credential", "appid": APPID, "secret": "wrong"}, 40125),
+        ({"grant_type": "password", "appid": APPID, "secret": SECRET}, 40002),
+    ]
+    for params, errcode in cases:
+        answer = (await sandbox.http.get(url, params=params)).json()
+        assert answer["errcode"] == errcode, params
+
+
+async def test_stable_token_refuses_wrong_appid_secret_and_grant_type(sandbox):
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    for body, errcode in [
+        (_stable(appid="wx_other"), 40013),
+        (_stable(secret="wrong"), 40125),
+        (_stable(grant_type="authorization_code"), 40002),
+    ]:
+        assert (await sandbox.http.post(url, json=body)).json()["errcode"] == errcode
+
+
+async def test_stable_token_without_force_returns_the_current_token(sandbox):
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    first = (await sandbox.http.post(url, json=_stable())).json()
+    second = (await sandbox.http.post(url, json=_stable(force=False))).json()
+    assert first["access_token"] == second["access_token"]
+    assert 7190 <= second["expires_in"] <= 7200
+
+
+async def test_forced_refresh_issues_new_token_and_old_one_works_five_more_minutes(sandbox):
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    old = (await sandbox.http.post(url, json=_stable())).json()["access_token"]
+    new = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
+    assert new != old
+    assert sandbox.state.tokens.check(old) == 0
+    sandbox.state.advance(301)
+    assert sandbox.state.tokens.check(old) == 42001
+    assert sandbox.state.tokens.check(new) == 0
+
+
+async def test_tokens_expire_after_7200_seconds(sandbox):
+    token = await sandbox.token()
+    sandbox.state.advance(7199)
+    assert sandbox.state.tokens.check(token) == 0
+    sandbox.state.advance(2)
+    assert sandbox.state.tokens.check(token) == 42001
+
+
+async def test_token_endpoints_are_counted(sandbox):
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    for _ in range(3):
+        await sandbox.http.post(url, json=_stable())
+    stats = await sandbox.stats()
+    assert stats["calls"]["stable_token"] == 3
+
+
+async def test_access_token_missing_unknown_and_expired_give_wechat_errcodes(sandbox):
+    url = f"{sandbox.url}/cgi-bin/message/custom/send"
+    body = {"touser": "o_user", "msgtype": "text", "text": {"content": "你好"}}
+    missing = (await sandbox.http.post(url, json=body)).json()
+    unknown = (await sandbox.http.post(url, params={"access_token": "nope"}, json=body)).json()
+    token = await sandbox.token()
+    await sandbox.fault(expire_tokens=True)
+    expired = (await sandbox.http.post(url, params={"access_token": token}, json=body)).json()
+    assert [missing["errcode"], unknown["errcode"], expired["errcode"]] == [41001, 40001, 42001]
+    assert expired["errmsg"] == "access_token expired"
+
+
+async def test_expired_tokens_are_replaced_by_stable_token_without_force(sandbox):
+    old = await sandbox.token()
+    await sandbox.fault(expire_tokens=True)
+    assert await sandbox.token() != old
+
+
+async def test_secret_is_not_kept_in_the_outbox(sandbox):
+    await sandbox.token()
+    [entry] = await sandbox.outbox(kind="stable_token")
+    assert entry["request"]["secret"] == "***"
+    assert SECRET not in str(await sandbox.outbox())
