@@ -186,8 +186,9 @@ async def test_wecom_webhook_is_limited_to_twenty_a_minute_before_calling(sandbo
     payload = {"msgtype": "text", "text": {"content": "本周送教 3 场"}}
     for _ in range(20):
         await wechat.send_wecom_webhook(key=key, payload=payload)
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as caught:
         await wechat.send_wecom_webhook(key=key, payload=payload)
+    assert 0 < caught.value.retry_after <= 60
     assert len(await sandbox.outbox(kind="wecom_send")) == 20
 
 

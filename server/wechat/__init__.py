@@ -1,0 +1,1 @@
+"""WeChat adapters: the async API client, the shared token store and the local sandbox."""

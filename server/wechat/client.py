@@ -1,0 +1,335 @@
+"""Our async WeChat HTTP client: stable_token shared in Redis, one bounded retry, typed errors.
+
+Never logs secrets, tokens, session keys or webhook keys; httpx's own request log lines are
+scrubbed of them too (see `_ScrubSecrets`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+
+from server.wechat.errors import (
+    InvalidCredential,
+    RateLimited,
+    WeChatError,
+    WeChatUnavailable,
+    error_for,
+)
+from server.wechat.rate_limit import allow, seconds_to_next_window
+from server.wechat.token_store import TokenStore
+
+log = logging.getLogger(__name__)
+
+_TOKEN_ERRORS = frozenset(InvalidCredential.codes)
+#: WeCom allows 20 messages a minute per robot; we hold that across processes.
+WECOM_LIMIT_PER_MINUTE = 20
+_SECRET_PARAM_RE = re.compile(r"(access_token|secret|js_code|key)=[^&\s\"']+")
+
+
+class _ScrubSecrets(logging.Filter):
+    """Redact credentials from the URLs that httpx logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                _SECRET_PARAM_RE.sub(r"\1=***", str(a)) if isinstance(a, httpx.URL) else a
+                for a in args
+            )
+        return True
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _ScrubSecrets) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_ScrubSecrets())
+
+
+def _json_body(payload: Mapping[str, Any]) -> bytes:
+    # WeChat shows \uXXXX escapes literally in some places, so send UTF-8 as is.
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+class WeChatClient:
+    """Calls api.weixin.qq.com (or the sandbox) and the WeCom robot webhook."""
+
+    def __init__(
+        self,
+        *,
+        appid: str,
+        secret: str,
+        api_base: str,
+        wecom_base: str,
+        redis: Redis,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.appid = appid
+        self._secret = secret
+        self._api = api_base.rstrip("/")
+        self._wecom = wecom_base.rstrip("/")
+        self._redis = redis
+        self._tokens = TokenStore(redis, appid)
+        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"WeChatClient(appid={self.appid!r}, api_base={self._api!r})"
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> WeChatClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- transport ------------------------------------------------------------------------
+
+    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise WeChatUnavailable(None, f"timeout: {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:
+            raise WeChatUnavailable(None, f"connection error: {type(exc).__name__}") from exc
+
+    @staticmethod
+    def _decode(response: httpx.Response) -> dict:
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or (response.status_code >= 500 and "errcode" not in data):
+            raise WeChatUnavailable(None, f"HTTP {response.status_code}, not a WeChat answer")
+        return data
+
+    @staticmethod
+    def _check(data: dict) -> dict:
+        errcode = int(data.get("errcode") or 0)
+        if errcode:
+            raise error_for(errcode, str(data.get("errmsg", "")))
+        return data
+
+    async def _fetch_token(self, force_refresh: bool) -> tuple[str, int]:
+        body = {
+            "grant_type": "client_credential",
+            "appid": self.appid,
+            "secret": self._secret,
+            "force_refresh": force_refresh,
+        }
+        response = await self._send(
+            "POST",
+            f"{self._api}/cgi-bin/stable_token",
+            content=_json_body(body),
+            headers={"Content-Type": "application/json"},
+        )
+        data = self._check(self._decode(response))
+        log.info("wechat access_token refreshed (appid=%s, forced=%s)", self.appid, force_refresh)
+        return str(data["access_token"]), int(data["expires_in"])
+
+    async def _call(
+        self,
+        path: str,
+        *,
+        payload: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        upload: tuple[str, bytes] | None = None,
+        image: bool = False,
+    ) -> dict | bytes:
+        """POST to an access_token endpoint; one retry with a fresh token on 40001/40014/42001."""
+        request = {"payload": payload, "params": params, "upload": upload, "image": image}
+        token = await self._tokens.get(self._fetch_token)
+        result = await self._attempt(path, token, **request)
+        if isinstance(result, dict) and int(result.get("errcode") or 0) in _TOKEN_ERRORS:
+            log.warning(
+                "wechat refused the access_token (errcode %s) on %s", result["errcode"], path
+            )
+            await self._tokens.invalidate(token)
+            token = await self._tokens.get(self._fetch_token, replacing=token)
+            result = await self._attempt(path, token, **request)
+        return result if isinstance(result, bytes) else self._check(result)
+
+    async def _attempt(
+        self,
+        path: str,
+        token: str,
+        *,
+        payload: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+        upload: tuple[str, bytes] | None,
+        image: bool,
+    ) -> dict | bytes:
+        """One request; the image bytes, or WeChat's JSON answer unchecked."""
+        kwargs: dict[str, Any] = {"params": {**(params or {}), "access_token": token}}
+        if upload is not None:
+            # Bytes, not a stream: a retry sends the same file again, never an empty body.
+            filename, content = upload
+            mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            kwargs["files"] = {"media": (filename, content, mime)}
+        else:
+            kwargs["content"] = _json_body(payload or {})
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        response = await self._send("POST", f"{self._api}{path}", **kwargs)
+        if image and response.headers.get("content-type", "").startswith("image/"):
+            return response.content
+        return self._decode(response)
+
+    async def _post(self, path: str, **kwargs: Any) -> dict:
+        """An access_token call that answers JSON."""
+        result = await self._call(path, **kwargs)
+        if not isinstance(result, dict):
+            raise WeChatUnavailable(None, "unexpected binary answer")
+        return result
+
+    # -- mini-program ---------------------------------------------------------------------
+
+    async def code_to_session(self, code: str) -> dict:
+        """Exchange a wx.login code: {"openid", "session_key", "unionid"?}."""
+        params = {
+            "appid": self.appid,
+            "secret": self._secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+        }
+        response = await self._send("GET", f"{self._api}/sns/jscode2session", params=params)
+        data = self._check(self._decode(response))
+        return {k: data[k] for k in ("openid", "session_key", "unionid") if data.get(k)}
+
+    async def get_unlimited_wxacode(
+        self,
+        *,
+        scene: str,
+        page: str | None = None,
+        width: int = 430,
+        check_path: bool = False,
+        env_version: str = "release",
+    ) -> bytes:
+        """A mini-program code (PNG bytes) carrying `scene`."""
+        payload: dict[str, Any] = {
+            "scene": scene,
+            "width": width,
+            "check_path": check_path,
+            "env_version": env_version,
+        }
+        if page is not None:
+            payload["page"] = page
+        result = await self._call("/wxa/getwxacodeunlimit", payload=payload, image=True)
+        if not isinstance(result, bytes):
+            raise WeChatUnavailable(None, "wxacode answer was not an image")
+        return result
+
+    async def send_subscribe_message(
+        self,
+        *,
+        openid: str,
+        template_id: str,
+        data: Mapping[str, str | Mapping[str, str]],
+        page: str | None = None,
+        state: str = "formal",
+    ) -> int | None:
+        """Send a one-time subscribe message; returns WeChat's msgid."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": _data_fields(data),
+            "miniprogram_state": state,
+            "lang": "zh_CN",
+        }
+        if page is not None:
+            payload["page"] = page
+        result = await self._post("/cgi-bin/message/subscribe/send", payload=payload)
+        return result.get("msgid")
+
+    # -- official account -----------------------------------------------------------------
+
+    async def send_template_message(
+        self,
+        *,
+        openid: str,
+        template_id: str,
+        data: Mapping[str, str | Mapping[str, str]],
+        url: str | None = None,
+        miniprogram: Mapping[str, str] | None = None,
+        client_msg_id: str | None = None,
+    ) -> int | None:
+        """Send a 公众号 template message; the same client_msg_id is delivered once."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": _data_fields(data),
+        }
+        optional = {"url": url, "miniprogram": miniprogram, "client_msg_id": client_msg_id}
+        payload.update({k: v for k, v in optional.items() if v is not None})
+        result = await self._post("/cgi-bin/message/template/send", payload=payload)
+        return result.get("msgid")
+
+    async def send_custom_message(self, *, openid: str, payload: Mapping[str, Any]) -> None:
+        """Send a customer-service message; `payload` holds msgtype and its object."""
+        await self._post("/cgi-bin/message/custom/send", payload={"touser": openid, **payload})
+
+    async def add_material(self, *, kind: str, filename: str, content: bytes) -> dict:
+        """Upload a permanent material ("image" or "thumb"): {"media_id", "url"}."""
+        result = await self._post(
+            "/cgi-bin/material/add_material", params={"type": kind}, upload=(filename, content)
+        )
+        return {k: v for k, v in result.items() if k in ("media_id", "url")}
+
+    async def upload_image(self, *, filename: str, content: bytes) -> str:
+        """Upload an image for article bodies; returns its URL."""
+        result = await self._post("/cgi-bin/media/uploadimg", upload=(filename, content))
+        return str(result["url"])
+
+    async def add_draft(self, *, articles: list[Mapping[str, Any]]) -> str:
+        """Create a draft of articles; returns its media_id."""
+        result = await self._post("/cgi-bin/draft/add", payload={"articles": articles})
+        return str(result["media_id"])
+
+    async def submit_publish(self, *, media_id: str) -> str:
+        """Start publishing a draft; returns the publish_id."""
+        result = await self._post("/cgi-bin/freepublish/submit", payload={"media_id": media_id})
+        return str(result["publish_id"])
+
+    async def get_publish(self, *, publish_id: str) -> dict:
+        """The state of a publish job (publish_status, article_id, article_detail, fail_idx)."""
+        result = await self._post("/cgi-bin/freepublish/get", payload={"publish_id": publish_id})
+        return result
+
+    async def create_menu(self, *, buttons: list[Mapping[str, Any]]) -> None:
+        """Replace the 公众号 custom menu."""
+        await self._post("/cgi-bin/menu/create", payload={"button": buttons})
+
+    # -- WeCom group robot ----------------------------------------------------------------
+
+    async def send_wecom_webhook(self, *, key: str, payload: Mapping[str, Any]) -> None:
+        """Post to a WeCom group robot; at most 20 a minute per robot across all processes."""
+        bucket = "wecom:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        if not await allow(self._redis, bucket, WECOM_LIMIT_PER_MINUTE, 60):
+            limited = RateLimited(45009, "local limit: 20 messages per minute per robot")
+            limited.retry_after = seconds_to_next_window(60)
+            raise limited
+        response = await self._send(
+            "POST",
+            f"{self._wecom}/cgi-bin/webhook/send",
+            params={"key": key},
+            content=_json_body(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        self._check(self._decode(response))
+
+
+def _data_fields(data: Mapping[str, str | Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
+    """Accept {"thing1": "文字"} as shorthand for {"thing1": {"value": "文字"}}."""
+    return {k: {"value": v} if isinstance(v, str) else v for k, v in data.items()}
+
+
+__all__ = ["WeChatClient", "WeChatError"]

@@ -1,0 +1,47 @@
+"""A local stand-in for WeChat's HTTP APIs: real HTTP, WeChat's JSON shapes and errcodes.
+
+Serves api.weixin.qq.com and qyapi.weixin.qq.com paths from one app, records every call in an
+outbox and injects faults on request (see control.py for the /sandbox/ endpoints).
+"""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Sanic
+
+from server.wechat.sandbox import control, routes_mp, routes_oa, routes_publish, routes_wecom
+from server.wechat.sandbox.identity import openid_for, unionid_for
+from server.wechat.sandbox.state import SandboxState
+
+__all__ = [
+    "SandboxState",
+    "create_sandbox_app",
+    "create_sandbox_blueprint",
+    "openid_for",
+    "sandbox_state",
+    "unionid_for",
+]
+
+
+def create_sandbox_blueprint(*, appid: str, secret: str, url_prefix: str = "") -> Blueprint:
+    """A blueprint serving the sandbox under `url_prefix`; its own state is `bp.ctx.sandbox`."""
+    prefix = url_prefix.rstrip("/")
+    bp = Blueprint("wechat_sandbox", url_prefix=prefix or None)
+    state = SandboxState(appid=appid, secret=secret, url_prefix=prefix)
+    bp.ctx.sandbox = state
+    for module in (routes_mp, routes_oa, routes_publish, routes_wecom, control):
+        module.register(bp, state)
+    return bp
+
+
+def create_sandbox_app(*, appid: str, secret: str, name: str = "wechat_sandbox") -> Sanic:
+    """A standalone Sanic app with the sandbox at the root; its state is `app.ctx.sandbox`."""
+    app = Sanic(name)
+    bp = create_sandbox_blueprint(appid=appid, secret=secret)
+    app.blueprint(bp)
+    app.ctx.sandbox = bp.ctx.sandbox
+    return app
+
+
+def sandbox_state(app_or_bp: Sanic | Blueprint) -> SandboxState:
+    """The state behind a sandbox app or blueprint (for tests and the demo)."""
+    return app_or_bp.ctx.sandbox

@@ -1,0 +1,156 @@
+"""Sandbox endpoints for tokens and the mini-program: login, wxacode, subscribe messages."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from sanic import Blueprint, HTTPResponse
+from sanic.response import raw
+
+from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
+from server.wechat.sandbox.identity import new_session_key, openid_for, parse_code, unionid_for
+from server.wechat.sandbox.limits import first_invalid_key
+from server.wechat.sandbox.media import render_qr_png
+from server.wechat.sandbox.state import SandboxState
+
+SCENE_RE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@._~-]{1,32}")
+OPENID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_MINIPROGRAM_STATES = {"developer", "trial", "formal"}
+_LANGS = {"zh_CN", "en_US", "zh_HK", "zh_TW"}
+
+
+def _app_error(state: SandboxState, appid: object, secret: object) -> int:
+    if appid != state.appid:
+        return 40013
+    if secret != state.secret:
+        return 40125
+    return 0
+
+
+async def token(state: SandboxState, call: Call) -> dict:
+    """GET /cgi-bin/token: a new token on every call (the previous one keeps 5 minutes)."""
+    args = call.body
+    if args.get("grant_type") != "client_credential":
+        return error(40002)
+    if code := _app_error(state, args.get("appid"), args.get("secret")):
+        return error(code)
+    value, expires_in = state.tokens.issue()
+    return {"access_token": value, "expires_in": expires_in}
+
+
+async def stable_token(state: SandboxState, call: Call) -> dict:
+    """POST /cgi-bin/stable_token: the current token, or a new one with force_refresh."""
+    body = call.body
+    if body.get("grant_type") != "client_credential":
+        return error(40002)
+    if code := _app_error(state, body.get("appid"), body.get("secret")):
+        return error(code)
+    value, expires_in = state.tokens.stable(force_refresh=body.get("force_refresh") is True)
+    return {"access_token": value, "expires_in": expires_in}
+
+
+async def jscode2session(state: SandboxState, call: Call) -> dict:
+    """GET /sns/jscode2session: the code's NAME decides the openid."""
+    args = call.body
+    if code := _app_error(state, args.get("appid"), args.get("secret")):
+        return error(code)
+    if args.get("grant_type") != "authorization_code":
+        return error(40002)
+    js_code = args.get("js_code")
+    if not js_code:
+        return error(41008)
+    login = parse_code(js_code)
+    if login is None or login.name.startswith(("invalid", "expired")):
+        return error(40029)
+    if login.single_use:
+        if js_code in state.used_codes:
+            return error(40163)
+        state.used_codes.add(js_code)
+    return {
+        "session_key": new_session_key(),
+        "openid": openid_for(login.name),
+        "unionid": unionid_for(login.name),
+    }
+
+
+async def wxacode(state: SandboxState, call: Call) -> dict | HTTPResponse:
+    """POST /wxa/getwxacodeunlimit: a PNG whose QR code decodes to the scene."""
+    body = call.body
+    scene = body.get("scene")
+    if not isinstance(scene, str) or not SCENE_RE.fullmatch(scene):
+        return error(40169)
+    page = body.get("page")
+    if page is not None and (not isinstance(page, str) or page.startswith("/") or "?" in page):
+        return error(41030)
+    if body.get("env_version", "release") not in ("release", "trial", "develop"):
+        return error(40097, "invalid args: env_version")
+    width = body.get("width", 430)
+    if not isinstance(width, int) or isinstance(width, bool):
+        return error(40097, "invalid args: width")
+    width = min(max(width, 280), 1280)  # WeChat clamps rather than refuses
+    png = await asyncio.to_thread(render_qr_png, scene, width)
+    return raw(png, content_type="image/png")
+
+
+async def subscribe_send(state: SandboxState, call: Call) -> dict:
+    """POST /cgi-bin/message/subscribe/send: data limits, then one granted subscription."""
+    body = call.body
+    touser = body.get("touser")
+    if not isinstance(touser, str) or not OPENID_RE.fullmatch(touser):
+        return error(40003)
+    template_id = body.get("template_id")
+    if not isinstance(template_id, str) or not template_id:
+        return error(40037)
+    if body.get("miniprogram_state", "formal") not in _MINIPROGRAM_STATES:
+        return error(47003, "argument invalid! miniprogram_state invalid")
+    if body.get("lang", "zh_CN") not in _LANGS:
+        return error(47003, "argument invalid! lang invalid")
+    data = body.get("data")
+    if not isinstance(data, dict) or not data:
+        return error(47003, "argument invalid! data is empty")
+    if (bad := first_invalid_key(data)) is not None:
+        return error(47003, f"argument invalid! data.{bad}.value invalid")
+    if not state.take_subscription(touser, template_id):
+        return error(43101)
+    return ok(msgid=state.next_msgid())
+
+
+def register(bp: Blueprint, state: SandboxState) -> None:
+    """Add the token and mini-program endpoints to `bp`."""
+    add_endpoint(
+        bp,
+        state,
+        kind="token",
+        path="/cgi-bin/token",
+        handler=token,
+        method="GET",
+        body="query",
+        auth=False,
+    )
+    add_endpoint(
+        bp,
+        state,
+        kind="stable_token",
+        path="/cgi-bin/stable_token",
+        handler=stable_token,
+        auth=False,
+    )
+    add_endpoint(
+        bp,
+        state,
+        kind="jscode2session",
+        path="/sns/jscode2session",
+        handler=jscode2session,
+        method="GET",
+        body="query",
+        auth=False,
+    )
+    add_endpoint(bp, state, kind="wxacode", path="/wxa/getwxacodeunlimit", handler=wxacode)
+    add_endpoint(
+        bp,
+        state,
+        kind="subscribe_send",
+        path="/cgi-bin/message/subscribe/send",
+        handler=subscribe_send,
+    )

@@ -1,0 +1,170 @@
+"""In-memory state of one sandbox: tokens, quotas, media, drafts, publishes, outbox."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from server.wechat.sandbox.faults import FaultTable
+from server.wechat.sandbox.tokens import TokenRegistry
+
+#: Oldest outbox entries are dropped past this many, so a long demo does not grow forever.
+OUTBOX_LIMIT = 5000
+
+
+@dataclass
+class Media:
+    """Bytes received by add_material or uploadimg."""
+
+    kind: str  #: "image", "thumb" or "uploadimg"
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Publish:
+    """One freepublish job and how it will turn out."""
+
+    publish_id: str
+    draft_id: str
+    article_id: str
+    final_status: int
+    gets: int = 0
+
+
+@dataclass
+class PublishOutcome:
+    """What the next publishes do: `errcode` fails submit, `status` is the final status."""
+
+    status: int = 0
+    errcode: int = 0
+
+
+@dataclass
+class SandboxState:
+    """Everything one sandbox remembers; `reset()` forgets all but the configured app."""
+
+    appid: str
+    secret: str
+    url_prefix: str = ""  #: where the blueprint is mounted, for URLs of stored media
+    clock: Callable[[], float] = time.time
+    tokens: TokenRegistry = field(init=False)
+    faults: FaultTable = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Outbox ids keep growing across resets so pollers using since_id never miss entries.
+        self._ids = itertools.count(1)
+        self._msgids = itertools.count(3_000_000_001)
+        self._offset = 0.0
+        self.tokens = TokenRegistry(self.now)
+        self.faults = FaultTable()
+        self.reset()
+
+    def now(self) -> float:
+        """The sandbox's time: the clock plus any offset from `advance()`."""
+        return self.clock() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox's time forward (tests: token lifetimes, rate windows)."""
+        self._offset += seconds
+
+    def reset(self) -> None:
+        """Clear tokens, faults, quotas, media, drafts, publishes, outbox and stats."""
+        self._offset = 0.0
+        self.tokens.clear()
+        self.faults.clear()
+        self.outbox: deque[dict] = deque(maxlen=OUTBOX_LIMIT)
+        self.calls: Counter[str] = Counter()
+        self.delivered: Counter[str] = Counter()
+        self.used_codes: set[str] = set()
+        self.subscriptions: Counter[tuple[str, str]] = Counter()
+        self.template_msgids: dict[str, int] = {}
+        self.media: dict[str, Media] = {}
+        self.drafts: dict[str, list[dict]] = {}
+        self.publishes: dict[str, Publish] = {}
+        self.articles: dict[str, str] = {}  #: article_id -> draft media_id
+        self.publish_outcome = PublishOutcome()
+        self.webhook_hits: dict[str, deque[float]] = {}
+        self.menu: list[dict] | None = None
+
+    def public_url(self, request_base: str, path: str) -> str:
+        """Absolute URL of a sandbox path, e.g. stored media, as seen by the caller."""
+        return f"{request_base}{self.url_prefix}{path}"
+
+    # -- outbox ---------------------------------------------------------------------------
+
+    def record(self, kind: str, request: dict) -> dict:
+        """Append a received call to the outbox and count it; returns the entry to complete."""
+        touser = request.get("touser") if isinstance(request.get("touser"), str) else None
+        entry = {
+            "id": next(self._ids),
+            "kind": kind,
+            "time": datetime.fromtimestamp(self.now(), UTC).isoformat(),
+            "touser": touser,
+            "request": request,
+            "errcode": None,
+            "errmsg": None,
+            "delivered": False,
+        }
+        self.outbox.append(entry)
+        self.calls[kind] += 1
+        return entry
+
+    def complete(self, entry: dict, *, errcode: int, errmsg: str, delivered: bool) -> None:
+        """Store the answer given to a recorded call."""
+        entry.update(errcode=errcode, errmsg=errmsg, delivered=delivered)
+        if delivered:
+            self.delivered[entry["kind"]] += 1
+
+    def list_outbox(
+        self,
+        *,
+        kind: str | None = None,
+        touser: str | None = None,
+        since_id: int = 0,
+        delivered: bool | None = None,
+    ) -> list[dict]:
+        """Outbox entries matching every given filter, oldest first."""
+        return [
+            entry
+            for entry in self.outbox
+            if entry["id"] > since_id
+            and (kind is None or entry["kind"] == kind)
+            and (touser is None or entry["touser"] == touser)
+            and (delivered is None or entry["delivered"] == delivered)
+        ]
+
+    # -- ids and quotas -------------------------------------------------------------------
+
+    def next_msgid(self) -> int:
+        """A new message id, unique in this sandbox."""
+        return next(self._msgids)
+
+    @staticmethod
+    def new_media_id() -> str:
+        """A new media_id shaped like WeChat's."""
+        return secrets.token_urlsafe(48)
+
+    def take_subscription(self, openid: str, template_id: str) -> bool:
+        """Consume one granted one-time subscription; False when none is left."""
+        key = (openid, template_id)
+        if self.subscriptions[key] <= 0:
+            return False
+        self.subscriptions[key] -= 1
+        return True
+
+    def webhook_allowed(self, key: str, *, limit: int = 20, window_s: float = 60.0) -> bool:
+        """Sliding-window check of a WeCom robot's message rate; counts the message if allowed."""
+        now = self.now()
+        hits = self.webhook_hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window_s:
+            hits.popleft()
+        if len(hits) >= limit:
+            return False
+        hits.append(now)
+        return True

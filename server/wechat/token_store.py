@@ -1,0 +1,89 @@
+"""The access token of one appid, shared by every process through Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import LockError
+
+from server.wechat.errors import WeChatUnavailable
+
+#: Fetches a token from WeChat: called with force_refresh, returns (token, expires_in).
+Fetch = Callable[[bool], Awaitable[tuple[str, int]]]
+
+# Delete the key only while it still holds the token that WeChat refused.
+_DELETE_IF_EQUAL = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class TokenStore:
+    """Caches the token in Redis; one refresher at a time behind a Redis lock."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        appid: str,
+        *,
+        margin_s: int = 300,
+        lock_timeout_s: float = 20.0,
+        wait_timeout_s: float = 20.0,
+    ) -> None:
+        self._redis = redis
+        self.key = f"wechat:access_token:{appid}"
+        self._lock_key = f"wechat:access_token_lock:{appid}"
+        self._margin = margin_s
+        self._lock_timeout = lock_timeout_s
+        self._wait_timeout = wait_timeout_s
+
+    async def peek(self) -> str | None:
+        """The cached token, or None."""
+        return _text(await self._redis.get(self.key))
+
+    async def get(self, fetch: Fetch, *, replacing: str | None = None) -> str:
+        """A valid token: cached, or fetched by one caller while the others wait for it.
+
+        With `replacing` (a token WeChat refused), a cached token equal to it does not count
+        and the fetch forces a refresh.
+        """
+        token = await self.peek()
+        if token and token != replacing:
+            return token
+        lock = self._redis.lock(
+            self._lock_key,
+            timeout=self._lock_timeout,
+            blocking_timeout=self._wait_timeout,
+            sleep=0.05,
+        )
+        try:
+            async with lock:
+                token = await self.peek()
+                if token and token != replacing:
+                    return token
+                token, expires_in = await fetch(replacing is not None)
+                await self._redis.set(self.key, token, ex=self._ttl(expires_in))
+                return token
+        except LockError:
+            # Either we waited too long, or our lock expired during a slow fetch: the token
+            # may still have been stored by us or by another process.
+            token = await self.peek()
+            if token and token != replacing:
+                return token
+            raise WeChatUnavailable(None, "access_token refresh lock timeout") from None
+
+    async def invalidate(self, token: str) -> None:
+        """Drop the cached token, but only if it is still `token` (not a newer one)."""
+        await self._redis.eval(_DELETE_IF_EQUAL, 1, self.key, token)
+
+    def _ttl(self, expires_in: int) -> int:
+        if expires_in > 2 * self._margin:
+            return expires_in - self._margin
+        return max(1, expires_in // 2)
