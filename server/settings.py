@@ -19,7 +19,7 @@ SANDBOX_PREFIX = "/_sandbox"
 
 #: Values that ship in config/default.toml and must never protect a real deployment.
 DEV_SECRETS = {
-    "jwt_secret": "dev-only-jwt-secret-change-me",
+    "jwt_secret": "dev-only-jwt-secret-change-me-please",
     "wechat_secret": "dev-only-wechat-secret",
     "wechat_token": "dev-only-callback-token",
 }
