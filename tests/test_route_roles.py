@@ -11,6 +11,11 @@ from tests.support.factories import login, login_as, make_child, make_class, mak
 P, ANY = "public", "any_account"
 STAFF = {"teacher", "organizer", "director"}
 MANAGERS = {"director", "leader"}
+LEADERS = {"leader"}
+ADMIN_ONLY: set[str] = set()
+DIRECTORS = {"director"}
+STAFF_AND_LEADERS = STAFF | LEADERS
+EVERY_ROLE = STAFF | LEADERS | {"parent"}
 
 #: Who may call each route (admin may call every non-public route). A new route must be
 #: added here, deliberately: the walk fails on any route it does not know.
@@ -28,6 +33,54 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/role-grants"): MANAGERS,
     ("POST", "/api/v1/role-grants"): MANAGERS,
     ("DELETE", "/api/v1/role-grants/{grant_id}"): MANAGERS,
+    # organisations
+    ("GET", "/api/v1/regions"): LEADERS,
+    ("GET", "/api/v1/regions/{region_id}"): LEADERS,
+    ("POST", "/api/v1/regions"): ADMIN_ONLY,
+    ("PATCH", "/api/v1/regions/{region_id}"): ADMIN_ONLY,
+    ("GET", "/api/v1/alliances"): STAFF_AND_LEADERS,
+    ("GET", "/api/v1/alliances/{alliance_id}"): STAFF_AND_LEADERS,
+    ("POST", "/api/v1/alliances"): LEADERS,
+    ("PATCH", "/api/v1/alliances/{alliance_id}"): LEADERS,
+    ("DELETE", "/api/v1/alliances/{alliance_id}"): ADMIN_ONLY,
+    ("GET", "/api/v1/kindergartens"): EVERY_ROLE,
+    ("GET", "/api/v1/kindergartens/{kindergarten_id}"): EVERY_ROLE,
+    ("POST", "/api/v1/kindergartens"): LEADERS,
+    ("PATCH", "/api/v1/kindergartens/{kindergarten_id}"): MANAGERS,
+    ("DELETE", "/api/v1/kindergartens/{kindergarten_id}"): ADMIN_ONLY,
+    ("GET", "/api/v1/pairings"): STAFF_AND_LEADERS,
+    ("GET", "/api/v1/pairings/{pairing_id}"): STAFF_AND_LEADERS,
+    ("POST", "/api/v1/pairings"): LEADERS,
+    ("PATCH", "/api/v1/pairings/{pairing_id}"): LEADERS,
+    ("DELETE", "/api/v1/pairings/{pairing_id}"): LEADERS,
+    ("GET", "/api/v1/leading-groups"): STAFF_AND_LEADERS,
+    ("GET", "/api/v1/leading-groups/{group_id}"): STAFF_AND_LEADERS,
+    ("POST", "/api/v1/leading-groups"): MANAGERS,
+    ("DELETE", "/api/v1/leading-groups/{group_id}"): MANAGERS,
+    ("POST", "/api/v1/leading-groups/{group_id}/members"): MANAGERS,
+    ("PATCH", "/api/v1/leading-groups/{group_id}/members/{member_id}"): MANAGERS,
+    ("DELETE", "/api/v1/leading-groups/{group_id}/members/{member_id}"): MANAGERS,
+    ("GET", "/api/v1/kindergartens/{kindergarten_id}/classes"): STAFF_AND_LEADERS,
+    ("POST", "/api/v1/kindergartens/{kindergarten_id}/classes"): DIRECTORS,
+    ("GET", "/api/v1/classes/{class_id}"): STAFF_AND_LEADERS,
+    ("PATCH", "/api/v1/classes/{class_id}"): DIRECTORS,
+    ("DELETE", "/api/v1/classes/{class_id}"): DIRECTORS,
+    ("GET", "/api/v1/classes/{class_id}/children"): STAFF,
+    ("POST", "/api/v1/classes/{class_id}/children"): DIRECTORS,
+    ("GET", "/api/v1/children/{child_id}"): STAFF | {"parent"},
+    ("PATCH", "/api/v1/children/{child_id}"): DIRECTORS,
+    ("DELETE", "/api/v1/children/{child_id}"): DIRECTORS,
+    ("GET", "/api/v1/children/{child_id}/guardians"): STAFF | {"parent"},
+    ("POST", "/api/v1/children/{child_id}/guardians"): DIRECTORS,
+    ("DELETE", "/api/v1/children/{child_id}/guardians/{guardian_id}"): DIRECTORS,
+    ("GET", "/api/v1/kindergartens/{kindergarten_id}/teachers"): STAFF_AND_LEADERS,
+    ("POST", "/api/v1/kindergartens/{kindergarten_id}/teachers"): DIRECTORS,
+    ("GET", "/api/v1/teachers/{teacher_id}"): STAFF_AND_LEADERS,
+    ("PATCH", "/api/v1/teachers/{teacher_id}"): DIRECTORS,
+    ("DELETE", "/api/v1/teachers/{teacher_id}"): DIRECTORS,
+    ("GET", "/api/v1/kindergartens/{kindergarten_id}/roster/template.xlsx"): DIRECTORS,
+    ("POST", "/api/v1/kindergartens/{kindergarten_id}/roster/check"): DIRECTORS,
+    ("POST", "/api/v1/kindergartens/{kindergarten_id}/roster/import"): DIRECTORS,
 }
 ROLES = ["anonymous", "unbound", "teacher", "organizer", "director", "leader", "parent", "admin"]
 
@@ -73,7 +126,9 @@ async def test_role_is_refused_on_every_route_not_meant_for_it(client, role):
     headers = await _headers_for(client, role)
     wrongly_allowed = []
     for method, path in await _routes(client):
-        allowed = ROUTE_ROLES[(method, path)]
+        allowed = ROUTE_ROLES.get((method, path))
+        if allowed is None:
+            continue  # reported by test_every_route_is_declared_in_the_walk_table
         url = re.sub(r"\{[^}]+\}", "1", path)
         body = None if method in ("GET", "DELETE") else {}
         resp = await client.request(method, url, headers=headers, json=body)

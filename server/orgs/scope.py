@@ -88,3 +88,72 @@ async def scope_name(*, kind: str, scope_id: int) -> str:
         # A parent's grant names the class, never the child, in shared views.
         return f"{child.school_class.name}幼儿家长" if child else "（已删除）"
     return "全部"
+
+
+def staff_kindergarten_ids(principal: Principal) -> set[int]:
+    """Kindergartens where the caller works (teacher, organizer or director)."""
+    return principal.scope_ids("kindergarten", STAFF)
+
+
+def led_region_ids(principal: Principal) -> set[int]:
+    """Regions the caller leads."""
+    return principal.scope_ids("region", ["leader"])
+
+
+def led_alliance_ids(principal: Principal) -> set[int]:
+    """Alliances the caller leads."""
+    return principal.scope_ids("alliance", ["leader"])
+
+
+async def leads_all_kindergartens(principal: Principal, kindergarten_ids: set[int]) -> bool:
+    """True for admins and for leaders whose scope holds every one of these kindergartens."""
+    if principal.is_admin:
+        return True
+    return kindergarten_ids <= await kindergarten_ids_led(principal)
+
+
+async def ensure_directs_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
+    """Refuse unless the caller is this kindergarten's director or an admin."""
+    if not await Kindergarten.exists(id=kindergarten_id):
+        raise NotFound("幼儿园")
+    if principal.is_admin or kindergarten_id in principal.scope_ids("kindergarten", ["director"]):
+        return
+    raise Forbidden("只有本园园长或管理员可以进行此操作")
+
+
+async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) -> None:
+    """Staff lists and classes: the kindergarten's own staff, leaders in scope, admins."""
+    if not await Kindergarten.exists(id=kindergarten_id):
+        raise NotFound("幼儿园")
+    if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
+        return
+    if kindergarten_id in await kindergarten_ids_led(principal):
+        return
+    raise Forbidden("您只能查看本园或您负责范围内幼儿园的信息")
+
+
+async def ensure_can_see_children(*, principal: Principal, kindergarten_id: int) -> None:
+    """Children's names: the kindergarten's own staff and admins only (never leaders)."""
+    if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
+        return
+    raise Forbidden("幼儿信息仅本园教职工可以查看")
+
+
+async def visible_alliance_ids(principal: Principal) -> set[int] | None:
+    """Alliances the caller may see; None means all (admin)."""
+    if principal.is_admin:
+        return None
+    ids = set(led_alliance_ids(principal))
+    regions = led_region_ids(principal)
+    if regions:
+        ids |= set(await Alliance.filter(region_id__in=regions).values_list("id", flat=True))
+    kindergartens = await visible_kindergarten_ids(principal) or set()
+    if kindergartens:
+        ids |= {
+            a
+            for a in await Kindergarten.filter(id__in=kindergartens).values_list(
+                "alliance_id", flat=True
+            )
+            if a is not None
+        }
+    return ids
