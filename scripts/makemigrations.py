@@ -66,13 +66,14 @@ def _config(url: str) -> dict:
 
 async def _generate(dialect: str, name: str, workdir: Path) -> Path | None:
     location = workdir / dialect
-    if MIGRATIONS.exists():
-        shutil.copytree(MIGRATIONS, location / "models")
+    if (MIGRATIONS / "models").exists():
+        shutil.copytree(MIGRATIONS / "models", location / "models")
     existing = set((location / "models").glob("*.py")) if (location / "models").exists() else set()
     cmd = Command(tortoise_config=_config(URLS[dialect]), app="models", location=str(location))
     if not [p for p in existing if p.name[0].isdigit()]:
         await cmd._do_init(safe=True, offline=True)
     else:
+        await Tortoise.init(config=_config(URLS[dialect]))
         await cmd.init(offline=True)
         await cmd.migrate(name, no_input=True, offline=True)
     await Tortoise.close_connections()
@@ -92,9 +93,20 @@ def _parts(path: Path) -> tuple[str, str, str]:
     return up, down, state
 
 
+def _generate_in_subprocess(dialect: str, name: str, workdir: Path) -> Path | None:
+    """aerich keeps its state on classes, so each dialect runs in a fresh interpreter."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", dialect, name, str(workdir)],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip().splitlines()
+    return Path(out[-1]) if out and out[-1].endswith(".py") else None
+
+
 async def main(name: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        files = {d: await _generate(d, name, Path(tmp)) for d in URLS}
+        files = {d: _generate_in_subprocess(d, name, Path(tmp)) for d in URLS}
         if not all(files.values()):
             print("没有模型变更，未生成迁移。 (no changes)")
             return
@@ -113,5 +125,13 @@ async def main(name: str) -> None:
         print(f"wrote {target.relative_to(ROOT)}")
 
 
+async def _one(dialect: str, name: str, workdir: str) -> None:
+    path = await _generate(dialect, name, Path(workdir))
+    print(path or "")
+
+
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "update"))
+    if len(sys.argv) == 5 and sys.argv[1] == "--one":
+        asyncio.run(_one(*sys.argv[2:]))
+    else:
+        asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "update"))

@@ -9,6 +9,10 @@ MODEL_MODULES = [
     "server.orgs.models",
     "server.accounts.models",
     "server.jobs.models",
+    "server.activities.models",
+    "server.checkin.models",
+    "server.archive.models",
+    "server.audit.models",
 ]
 
 

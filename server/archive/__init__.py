@@ -1,0 +1,1 @@
+"""The activity archive (帮扶档案): files, summary, the two-side record card, exports."""

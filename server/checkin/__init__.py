@@ -1,0 +1,1 @@
+"""Check-in: exactly once per activity and person, live attendance, hours."""
