@@ -97,10 +97,16 @@ def _generate_in_subprocess(dialect: str, name: str, workdir: Path) -> Path | No
     """aerich keeps its state on classes, so each dialect runs in a fresh interpreter."""
     import subprocess
 
-    out = subprocess.run(
-        [sys.executable, __file__, "--one", dialect, name, str(workdir)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()
+    out = (
+        subprocess.run(
+            [sys.executable, __file__, "--one", dialect, name, str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
     return Path(out[-1]) if out and out[-1].endswith(".py") else None
 
 
