@@ -21,3 +21,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
   echo "$want" > "$stamp"
 fi
+
+# Posters and charts draw Chinese: a CJK font must exist, or text would render as boxes.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "正在安装中文字体 fonts-noto-cjk……"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        fontconfig fonts-noto-cjk >/dev/null; } || echo "!! 中文字体安装失败，海报中的中文将无法显示" >&2
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    echo "正在安装中文字体 fonts-noto-cjk（需要 sudo）……"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      fontconfig fonts-noto-cjk >/dev/null || echo "!! 中文字体安装失败" >&2
+  else
+    echo "!! 未找到中文字体：请安装 fonts-noto-cjk（Debian/Ubuntu）" >&2
+  fi
+fi

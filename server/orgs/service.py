@@ -6,6 +6,17 @@ from server.orgs.alliances import get_alliance, list_alliances
 from server.orgs.children import get_child
 from server.orgs.classes import get_class, list_classes
 from server.orgs.kindergartens import get_kindergarten, list_kindergartens
+from server.orgs.lookups import (
+    alliance_lead_id,
+    alliance_member_ids,
+    child_kindergarten_ids_of_guardian,
+    existing_person_ids,
+    kindergartens_of_children,
+    pairing_ids_of_kindergartens,
+    pairing_sides,
+    person_names,
+    staff_kindergarten_ids_of,
+)
 from server.orgs.pairings import get_pairing, list_pairings, merge_targets
 from server.orgs.people import get_teacher, list_teachers, sees_full_phones
 from server.orgs.scope import (
@@ -25,6 +36,15 @@ from server.orgs.scope import (
 from server.orgs.validation import mask_phone, normalise_phone
 
 __all__ = [
+    "alliance_lead_id",
+    "alliance_member_ids",
+    "child_kindergarten_ids_of_guardian",
+    "existing_person_ids",
+    "kindergartens_of_children",
+    "pairing_ids_of_kindergartens",
+    "pairing_sides",
+    "person_names",
+    "staff_kindergarten_ids_of",
     "ensure_can_manage_kindergarten",
     "ensure_can_see_children",
     "ensure_can_see_staff",

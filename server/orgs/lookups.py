@@ -1,0 +1,68 @@
+"""Small read-only lookups other domains need (ids only, no personal data)."""
+
+from __future__ import annotations
+
+from server.orgs.models import Alliance, Child, Guardian, Kindergarten, Pairing, Person, Teacher
+
+
+async def pairing_sides(*, pairing_id: int) -> tuple[int, int]:
+    """(supporting, supported) kindergarten ids of a pairing; () if it is gone."""
+    row = await Pairing.filter(id=pairing_id).values_list("supporting_id", "supported_id")
+    return tuple(row[0]) if row else ()
+
+
+async def alliance_lead_id(*, alliance_id: int) -> int | None:
+    """The lead kindergarten of an alliance, if set."""
+    row = await Alliance.filter(id=alliance_id).values_list("lead_id", flat=True)
+    return row[0] if row else None
+
+
+async def alliance_member_ids(*, alliance_id: int) -> set[int]:
+    """Kindergartens of an alliance."""
+    return set(await Kindergarten.filter(alliance_id=alliance_id).values_list("id", flat=True))
+
+
+async def kindergartens_of_children(*, child_ids: set[int]) -> set[int]:
+    """Kindergartens the given children attend."""
+    return set(
+        await Child.filter(id__in=list(child_ids)).values_list(
+            "school_class__kindergarten_id", flat=True
+        )
+    )
+
+
+async def pairing_ids_of_kindergartens(*, kindergarten_ids: set[int]) -> set[int]:
+    """Pairings in which any of the kindergartens takes part."""
+    ids = list(kindergarten_ids)
+    given = await Pairing.filter(supporting_id__in=ids).values_list("id", flat=True)
+    received = await Pairing.filter(supported_id__in=ids).values_list("id", flat=True)
+    return set(given) | set(received)
+
+
+async def staff_kindergarten_ids_of(*, person_id: int) -> set[int]:
+    """Kindergartens where the person is active staff."""
+    return set(
+        await Teacher.filter(person_id=person_id, active=True).values_list(
+            "kindergarten_id", flat=True
+        )
+    )
+
+
+async def child_kindergarten_ids_of_guardian(*, person_id: int) -> set[int]:
+    """Kindergartens of the children a person is guardian of."""
+    return set(
+        await Guardian.filter(person_id=person_id).values_list(
+            "child__school_class__kindergarten_id", flat=True
+        )
+    )
+
+
+async def existing_person_ids(*, person_ids: list[int]) -> set[int]:
+    """Which of the given person ids exist."""
+    return set(await Person.filter(id__in=person_ids).values_list("id", flat=True))
+
+
+async def person_names(*, person_ids: list[int]) -> dict[int, str]:
+    """Names of the given people, for the organizer's own views."""
+    rows = await Person.filter(id__in=person_ids).values_list("id", "name")
+    return dict(rows)
