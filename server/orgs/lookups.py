@@ -66,3 +66,25 @@ async def person_names(*, person_ids: list[int]) -> dict[int, str]:
     """Names of the given people, for the organizer's own views."""
     rows = await Person.filter(id__in=person_ids).values_list("id", "name")
     return dict(rows)
+
+
+async def staff_person_ids(*, kindergarten_ids: set[int]) -> set[int]:
+    """Active staff of the given kindergartens."""
+    if not kindergarten_ids:
+        return set()
+    return set(
+        await Teacher.filter(kindergarten_id__in=list(kindergarten_ids), active=True).values_list(
+            "person_id", flat=True
+        )
+    )
+
+
+async def guardian_person_ids(*, kindergarten_ids: set[int]) -> set[int]:
+    """Guardians of children of the given kindergartens."""
+    if not kindergarten_ids:
+        return set()
+    return set(
+        await Guardian.filter(
+            child__school_class__kindergarten_id__in=list(kindergarten_ids)
+        ).values_list("person_id", flat=True)
+    )

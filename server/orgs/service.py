@@ -11,11 +11,13 @@ from server.orgs.lookups import (
     alliance_member_ids,
     child_kindergarten_ids_of_guardian,
     existing_person_ids,
+    guardian_person_ids,
     kindergartens_of_children,
     pairing_ids_of_kindergartens,
     pairing_sides,
     person_names,
     staff_kindergarten_ids_of,
+    staff_person_ids,
 )
 from server.orgs.pairings import get_pairing, list_pairings, merge_targets
 from server.orgs.people import get_teacher, list_teachers, sees_full_phones
@@ -40,11 +42,13 @@ __all__ = [
     "alliance_member_ids",
     "child_kindergarten_ids_of_guardian",
     "existing_person_ids",
+    "guardian_person_ids",
     "kindergartens_of_children",
     "pairing_ids_of_kindergartens",
     "pairing_sides",
     "person_names",
     "staff_kindergarten_ids_of",
+    "staff_person_ids",
     "ensure_can_manage_kindergarten",
     "ensure_can_see_children",
     "ensure_can_see_staff",

@@ -1,0 +1,127 @@
+"""`songjiao demo`: a realistic county, loaded idempotently, with working demo logins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from server.accounts.models import Account, RoleGrant
+from server.demo import demo_logins_markdown, load_demo
+from server.orgs.models import (
+    Alliance,
+    Child,
+    Guardian,
+    Kindergarten,
+    KindergartenLevel,
+    LeadingGroup,
+    LeadingGroupMember,
+    Pairing,
+    Person,
+    Region,
+    SchoolClass,
+    Teacher,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = (
+    Region,
+    Alliance,
+    Kindergarten,
+    Pairing,
+    Person,
+    Teacher,
+    SchoolClass,
+    Child,
+    Guardian,
+    LeadingGroup,
+    LeadingGroupMember,
+    RoleGrant,
+    Account,
+)
+
+
+async def _counts() -> dict[str, int]:
+    return {m.__name__: await m.all().count() for m in MODELS}
+
+
+async def test_loading_the_demo_twice_changes_nothing(client, api):
+    settings = api.app.ctx.settings
+    first_summary = await load_demo(settings)
+    first = await _counts()
+    second_summary = await load_demo(settings)
+    assert await _counts() == first
+    assert first_summary == second_summary
+    assert first["Kindergarten"] == 12 and first["Alliance"] == 3
+    assert first["Teacher"] == 60 and first["Account"] == 8
+    assert "湘江县教育局" in first_summary and "demo-director" in first_summary
+
+
+async def test_demo_county_has_the_shapes_of_the_domain(client, api):
+    await load_demo(api.app.ctx.settings)
+    levels = {k.level for k in await Kindergarten.all()}
+    assert {
+        KindergartenLevel.PROVINCIAL_MODEL,
+        KindergartenLevel.CITY_MODEL,
+        KindergartenLevel.COUNTY_MODEL,
+        KindergartenLevel.TOWNSHIP_CENTRAL,
+        KindergartenLevel.VILLAGE,
+        KindergartenLevel.PRIVATE,
+    } <= levels
+    assert all(k.address and k.lat and k.lng for k in await Kindergarten.all())
+    city = await Kindergarten.get(level=KindergartenLevel.CITY_MODEL)
+    supported = await Kindergarten.filter(pairings_received__supporting=city)
+    assert sorted(k.level.value for k in supported) == ["县级示范园"] * 3 + ["民办园"]
+    pairing = await Pairing.filter(supporting=city).first()
+    assert (str(pairing.cycle_start), str(pairing.cycle_end)) == ("2025-09-01", "2027-08-31")
+    assert pairing.targets["send_hours_per_semester"] == 10
+    for alliance in await Alliance.all():
+        assert alliance.lead_id in {k.id for k in await alliance.members.all()}
+        group = await LeadingGroup.get(alliance=alliance)
+        positions = [m.position for m in await group.members.all()]
+        assert positions.count("组长") == 1 and "副组长" in positions and "成员" in positions
+    assert await Teacher.filter(is_key_teacher=True).count() > 0
+    phones = await Person.exclude(phone=None).values_list("phone", flat=True)
+    assert all(p.startswith("1700") and len(p) == 11 for p in phones)
+
+
+EXPECTED_ROLES = {
+    "demo-admin": {("admin", "global")},
+    "demo-leader": {("leader", "region")},
+    "demo-alliance-leader": {("leader", "alliance")},
+    "demo-director": {("director", "kindergarten"), ("teacher", "kindergarten")},
+    "demo-organizer": {("organizer", "kindergarten"), ("teacher", "kindergarten")},
+    "demo-teacher": {("teacher", "kindergarten")},
+    "demo-teacher2": {("teacher", "kindergarten")},
+    "demo-parent": {("parent", "child")},
+}
+
+
+async def test_demo_codes_log_in_with_their_roles(client, api):
+    await load_demo(api.app.ctx.settings)
+    scopes = {}
+    for code, expected in EXPECTED_ROLES.items():
+        resp = await client.post("/api/v1/auth/login", json={"code": code})
+        assert resp.status_code == 200, resp.text
+        person = resp.json()["person"]
+        assert person["bound"] is True
+        roles = person["roles"]
+        assert {(r["role"], r["scope_kind"]) for r in roles} == expected, code
+        scopes[code] = {r["role"]: r["scope_name"] for r in roles}
+    assert scopes["demo-leader"]["leader"] == "湘江县"
+    assert scopes["demo-alliance-leader"]["leader"] == "湘江县实验幼儿园发展联盟"
+    assert scopes["demo-director"]["director"] == "湘江县实验幼儿园"
+    assert scopes["demo-teacher"]["teacher"] == "青山镇石桥村幼儿园"
+    assert scopes["demo-parent"]["parent"] == "小一班幼儿家长"
+
+
+async def test_demo_director_leads_the_alliance_lead_kindergarten(client, api):
+    await load_demo(api.app.ctx.settings)
+    kg = await Kindergarten.get(name="湘江县实验幼儿园")
+    alliance = await Alliance.get(name="湘江县实验幼儿园发展联盟")
+    assert alliance.lead_id == kg.id
+    village = await Kindergarten.get(name="青山镇石桥村幼儿园")
+    assert await Pairing.exists(supported=village)
+
+
+def test_docs_table_matches_the_demo_codes():
+    text = (ROOT / "docs" / "demo-logins.md").read_text(encoding="utf-8")
+    assert demo_logins_markdown() in text
