@@ -43,7 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.app import create_app
 
-    _migrate(settings)
+    if not args.no_migrate:
+        _migrate(settings)
     if args.demo:
         from server.demo import load_demo
 
@@ -134,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="运行 api（先应用迁移）")
     serve.add_argument("--demo", action="store_true", help="启动前载入演示数据")
     serve.add_argument("--access-log", action="store_true", help="打印访问日志")
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="不在启动时应用迁移（多台主机时由一处执行 songjiao migrate）",
+    )
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="运行后台任务进程")
     worker.add_argument("--processes", type=int, default=1)

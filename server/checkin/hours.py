@@ -39,9 +39,11 @@ async def credit_presenters(*, activity_id: int) -> int:
             defaults={"hours": p.hours, "semester": semester},
         )
     # Presenters removed since an earlier credit lose those hours.
-    await HoursEntry.filter(activity_id=activity_id, role=HoursRole.PRESENTER).exclude(
-        person_id__in=[p.person_id for p in presenters]
-    ).delete()
+    await (
+        HoursEntry.filter(activity_id=activity_id, role=HoursRole.PRESENTER)
+        .exclude(person_id__in=[p.person_id for p in presenters])
+        .delete()
+    )
     return len(presenters)
 
 

@@ -48,8 +48,19 @@ def test_dynamic_scene_with_other_secret_or_step_is_forged():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "s.", "s.short", "x.abcdefgh", "d.abcdefgh.1", "d.abcdefgh.zz.short", "s.abc defg",
-     "s.abcdefgh.extra", "💥", "d.abcdefgh.ZZ.abcdefgh", "a" * 40],
+    [
+        "",
+        "s.",
+        "s.short",
+        "x.abcdefgh",
+        "d.abcdefgh.1",
+        "d.abcdefgh.zz.short",
+        "s.abc defg",
+        "s.abcdefgh.extra",
+        "💥",
+        "d.abcdefgh.ZZ.abcdefgh",
+        "a" * 40,
+    ],
 )
 def test_malformed_scenes_are_refused(text):
     with pytest.raises(BadScene):

@@ -129,3 +129,45 @@ async def login_as(
         scope_kind, scope_id = "global", 0
     person = await make_person(grants=((role, scope_kind, scope_id),), teacher_of=teacher_of)
     return await login(client, unique(f"{role}-"), person=person)
+
+
+async def make_activity(host: Kindergarten, **overrides):
+    """A published activity at `host` happening now, open to host staff by default."""
+    from datetime import timedelta
+
+    from server.activities.codes import new_activity_code, new_activity_secret
+    from server.activities.models import (
+        Activity,
+        ActivityAudience,
+        ActivityKind,
+        ActivityStatus,
+        AudienceMode,
+    )
+    from server.common.time import now
+
+    start = overrides.pop("starts_at", now() - timedelta(minutes=5))
+    audience = overrides.pop("audience", [host])
+    fields = dict(
+        title=unique("送教下乡示范课"),
+        kind=ActivityKind.SEND_TO_COUNTRYSIDE,
+        host=host,
+        address="青山镇石桥村幼儿园",
+        lat=28.2,
+        lng=112.9,
+        radius_m=300,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        checkin_opens_at=start - timedelta(minutes=30),
+        late_after=start + timedelta(minutes=10),
+        checkin_closes_at=start + timedelta(hours=2),
+        audience_mode=AudienceMode.KINDERGARTENS,
+        status=ActivityStatus.PUBLISHED,
+        attendee_hours=2,
+        code=new_activity_code(),
+        secret=new_activity_secret(),
+    )
+    fields.update(overrides)
+    activity = await Activity.create(**fields)
+    for kg in audience:
+        await ActivityAudience.create(activity=activity, kindergarten=kg)
+    return activity

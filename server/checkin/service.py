@@ -1,0 +1,170 @@
+"""Check in exactly once per activity and person, whatever the network does."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+
+from server.activities.codes import BadScene, parse_scene
+from server.activities.models import FAMILY_KINDS, Activity
+from server.checkin import hours
+from server.checkin.audience import may_attend
+from server.checkin.fastpath import remember, remembered
+from server.checkin.geo import distance_m
+from server.checkin.live import publish_change
+from server.checkin.models import Checkin, CheckinMethod
+from server.checkin.rules import Refusal, check_window, scan_moment
+from server.common.auth import Principal
+from server.common.time import now as utcnow
+
+log = logging.getLogger("songjiao.checkin")
+
+
+def checkin_view(c: Checkin) -> dict:
+    """A check-in as the person who made it sees it."""
+    return {
+        "id": c.id,
+        "activity_id": c.activity_id,
+        "method": c.method.value,
+        "late": c.late,
+        "offline": c.offline,
+        "scanned_at": c.scanned_at.isoformat(),
+        "created_at": c.created_at.isoformat() if c.created_at else None,
+        "outside_geofence": c.outside_geofence,
+        "no_location": c.no_location,
+        "adults": c.adults,
+        "children": c.children,
+        "checkout_at": c.checkout_at.isoformat() if c.checkout_at else None,
+        "annulled": c.annulled_at is not None,
+    }
+
+
+def _answer(
+    status: str, checkin: Checkin | None, *, reason: str | None = None, message: str
+) -> dict:
+    return {
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "checkin": checkin_view(checkin) if checkin else None,
+    }
+
+
+def _refused(refusal: Refusal) -> dict:
+    return _answer("refused", None, reason=refusal.reason, message=refusal.message)
+
+
+def _geofence(activity: Activity, location: dict | None) -> dict:
+    if not location or activity.lat is None or activity.lng is None:
+        return {
+            "no_location": not location,
+            "outside_geofence": False,
+            "distance_m": None,
+            **_coords(location),
+        }
+    dist = distance_m(activity.lat, activity.lng, location["lat"], location["lng"])
+    slack = min(float(location.get("accuracy") or 0), 1000.0)
+    return {
+        "no_location": False,
+        "outside_geofence": dist > activity.radius_m + slack,
+        "distance_m": round(dist, 1),
+        **_coords(location),
+    }
+
+
+def _coords(location: dict | None) -> dict:
+    if not location:
+        return {"lat": None, "lng": None, "accuracy_m": None}
+    return {"lat": location["lat"], "lng": location["lng"], "accuracy_m": location.get("accuracy")}
+
+
+def _repeat(existing: Checkin, nonce: str) -> dict:
+    if existing.nonce == nonce:
+        # The same scan sent again (a retry on a weak network): the same answer.
+        return _answer("checked_in", existing, message=_welcome(existing))
+    return _answer(
+        "already_checked_in",
+        existing,
+        reason="already_checked_in",
+        message="您已签到，无需重复签到",
+    )
+
+
+def _welcome(c: Checkin) -> str:
+    if c.late:
+        return "签到成功（迟到）"
+    return "签到成功（离线签到已同步）" if c.offline else "签到成功"
+
+
+async def check_in(
+    *,
+    principal: Principal,
+    scene: str,
+    nonce: str,
+    redis,
+    location: dict | None = None,
+    scanned_at: datetime | None = None,
+    adults: int | None = None,
+    children: int | None = None,
+) -> dict:
+    """Check the caller in from a scanned scene; refusals carry a reason code."""
+    try:
+        if principal.person_id is None:
+            raise Refusal("not_bound")
+        try:
+            parsed = parse_scene(scene)
+        except BadScene as exc:
+            raise Refusal("bad_code") from exc
+        activity = await Activity.get_or_none(code=parsed.code)
+        if activity is None:
+            raise Refusal("bad_code")
+        now = utcnow()
+        moment = scan_moment(activity=activity, scene=parsed, now=now, scanned_at=scanned_at)
+        person_id = principal.person_id
+        known = await remembered(redis, activity.id, person_id)
+        if known:
+            existing = await Checkin.get_or_none(id=known)
+            if existing and existing.annulled_at is None:
+                return _repeat(existing, nonce)
+        late = check_window(activity=activity, at=moment.at)
+        if not await may_attend(activity=activity, person_id=person_id):
+            raise Refusal("not_invited")
+    except Refusal as refusal:
+        return _refused(refusal)
+
+    family = activity.kind in FAMILY_KINDS
+    fields = dict(
+        method=CheckinMethod.DYNAMIC if parsed.dynamic else CheckinMethod.STATIC,
+        late=late,
+        nonce=nonce,
+        scanned_at=moment.at,
+        offline=moment.offline,
+        adults=(adults if adults is not None else 1) if family else 0,
+        children=(children or 0) if family else 0,
+        **_geofence(activity, location),
+    )
+    checkin, created = await _insert_once(activity.id, person_id, fields)
+    if not created:
+        return _repeat(checkin, nonce)
+    await hours.credit_attendee(activity=activity, person_id=person_id)
+    await remember(redis, activity.id, person_id, checkin.id)
+    await publish_change(redis, activity_id=activity.id, checkin_id=checkin.id, change="new")
+    return _answer("checked_in", checkin, message=_welcome(checkin))
+
+
+async def _insert_once(activity_id: int, person_id: int, fields: dict) -> tuple[Checkin, bool]:
+    """Insert the check-in; the unique key decides between simultaneous scans."""
+    try:
+        return await Checkin.create(activity_id=activity_id, person_id=person_id, **fields), True
+    except IntegrityError:
+        existing = await Checkin.get(activity_id=activity_id, person_id=person_id)
+    if existing.annulled_at is None:
+        return existing, False
+    # An annulled check-in comes back to life when the person really scans again.
+    revived = await Checkin.filter(id=existing.id, annulled_at__not_isnull=True).update(
+        annulled_at=None, annul_reason="", **fields
+    )
+    await existing.refresh_from_db()
+    return existing, bool(revived)

@@ -1,0 +1,192 @@
+"""Check-in endpoints: scan, organizer tools, live board, sign-in sheet, my hours."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sanic import Blueprint, Request, json
+from sanic.response import raw
+from sanic_ext import openapi, validate
+
+from server.activities import access
+from server.audit.service import activity_log
+from server.checkin import export, hours, organizer, service
+from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
+from server.checkin.stream import stream_live
+from server.common.auth import ANY_ACCOUNT, requires
+from server.common.errors import DomainError
+from server.common.semester import semester_of, semester_range
+from server.common.time import CHINA, now
+
+bp = Blueprint("checkin", url_prefix="/api/v1")
+RUNNERS = ("organizer", "director")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.post("/checkins")
+@openapi.definition(body=CheckinBody, summary="扫码签到", tag="签到", secured="token")
+@requires(ANY_ACCOUNT)
+@validate(json=CheckinBody)
+async def check_in(request: Request, body: CheckinBody):
+    """Check in with a scanned scene; retries with the same nonce get the same answer."""
+    scanned_at = body.scanned_at
+    if scanned_at is not None and scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=CHINA)
+    result = await service.check_in(
+        principal=request.ctx.principal,
+        scene=body.scene,
+        nonce=body.nonce,
+        redis=request.app.ctx.redis,
+        location=body.location.model_dump() if body.location else None,
+        scanned_at=scanned_at,
+        adults=body.adults,
+        children=body.children,
+    )
+    if result["status"] == "refused":
+        return json({**result, "error": result["reason"]}, status=422)
+    return json(result)
+
+
+@bp.get("/activities/<activity_id:int>/attendance")
+@openapi.definition(summary="签到情况（名单与统计）", tag="签到", secured="token")
+@requires(*RUNNERS)
+async def attendance(request: Request, activity_id: int):
+    """Counts, the checked-in list with flags, and the absent list."""
+    return json(
+        await organizer.attendance(principal=request.ctx.principal, activity_id=activity_id)
+    )
+
+
+@bp.get("/activities/<activity_id:int>/live")
+@openapi.definition(summary="实时签到看板（SSE）", tag="签到", secured="token")
+@requires(*RUNNERS)
+async def live(request: Request, activity_id: int):
+    """Server-sent events: `counts` after every change, `checkin` with who changed."""
+    activity = await access.get_managed_activity(
+        principal=request.ctx.principal, activity_id=activity_id
+    )
+    response = await request.respond(
+        content_type="text/event-stream; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+    await stream_live(
+        send=response.send,
+        redis=request.app.ctx.redis,
+        activity=activity,
+        detailed=True,
+        max_seconds=_max_seconds(request),
+    )
+    await response.eof()
+
+
+def _max_seconds(request: Request) -> float | None:
+    raw_value = request.args.get("max_seconds")
+    if raw_value is None:
+        return None
+    try:
+        return max(1.0, min(float(raw_value), 3600.0))
+    except ValueError as exc:
+        raise DomainError("invalid_input", "参数 max_seconds 必须是数字") from exc
+
+
+@bp.post("/activities/<activity_id:int>/checkins")
+@openapi.definition(body=ManualCheckinBody, summary="补签", tag="签到", secured="token")
+@requires(*RUNNERS)
+@validate(json=ManualCheckinBody)
+async def manual_check_in(request: Request, activity_id: int, body: ManualCheckinBody):
+    """Record someone present by hand, with a reason (audit-logged)."""
+    data = await organizer.manual_check_in(
+        principal=request.ctx.principal,
+        activity_id=activity_id,
+        redis=request.app.ctx.redis,
+        **body.model_dump(),
+    )
+    return json(data, status=201)
+
+
+@bp.post("/checkins/<checkin_id:int>/annul")
+@openapi.definition(body=AnnulBody, summary="作废签到", tag="签到", secured="token")
+@requires(*RUNNERS)
+@validate(json=AnnulBody)
+async def annul(request: Request, checkin_id: int, body: AnnulBody):
+    """Annul a check-in with a reason (audit-logged)."""
+    return json(
+        await organizer.annul_check_in(
+            principal=request.ctx.principal,
+            checkin_id=checkin_id,
+            reason=body.reason,
+            redis=request.app.ctx.redis,
+        )
+    )
+
+
+@bp.post("/checkins/<checkin_id:int>/checkout")
+@openapi.definition(summary="签退", tag="签到", secured="token")
+@requires(ANY_ACCOUNT)
+async def checkout(request: Request, checkin_id: int):
+    """Record leaving; answers the minutes on site."""
+    return json(
+        await organizer.check_out(
+            principal=request.ctx.principal, checkin_id=checkin_id, redis=request.app.ctx.redis
+        )
+    )
+
+
+@bp.get("/activities/<activity_id:int>/signin-sheet.xlsx")
+@openapi.definition(summary="导出签到表", tag="签到", secured="token")
+@requires(*RUNNERS)
+async def signin_sheet(request: Request, activity_id: int):
+    """The sign-in sheet as an Excel workbook."""
+    content, filename = await export.signin_sheet(
+        principal=request.ctx.principal, activity_id=activity_id
+    )
+    return raw(
+        content,
+        content_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="signin.xlsx"; '
+            f"filename*=UTF-8''{quote(filename)}"
+        },
+    )
+
+
+@bp.get("/activities/<activity_id:int>/audit")
+@openapi.definition(summary="活动操作记录", tag="签到", secured="token")
+@requires(*RUNNERS)
+async def audit(request: Request, activity_id: int):
+    """Who did what to the activity's records, newest first."""
+    await access.get_managed_activity(principal=request.ctx.principal, activity_id=activity_id)
+    return json(await activity_log(activity_id=activity_id))
+
+
+@bp.get("/me/checkins")
+@openapi.definition(summary="我的签到", tag="签到", secured="token")
+@requires(ANY_ACCOUNT)
+async def my_checkins(request: Request):
+    """The caller's check-ins, newest first."""
+    return json(await organizer.my_checkins(principal=request.ctx.principal))
+
+
+@bp.get("/me/hours")
+@openapi.definition(summary="我的学时（按学期）", tag="签到", secured="token")
+@openapi.parameter("semester", str, "query")
+@requires(ANY_ACCOUNT)
+async def my_hours(request: Request):
+    """The caller's 课时 in a semester (default: this one)."""
+    semester = request.args.get("semester") or semester_of(now())
+    try:
+        semester_range(semester)
+    except ValueError as exc:
+        raise DomainError("invalid_semester", str(exc)) from exc
+    person_id = request.ctx.principal.person_id
+    if person_id is None:
+        return json(
+            {
+                "semester": semester,
+                "presenter_hours": 0,
+                "attendee_hours": 0,
+                "total_hours": 0,
+                "entries": [],
+            }
+        )
+    return json(await hours.hours_of(person_id=person_id, semester=semester))
