@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
 def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.accounts.views import bp as accounts_bp
+    from server.archive.views import bp as archive_bp
+    from server.checkin.views import bp as checkin_bp
     from server.jobs.views import bp as jobs_bp
     from server.orgs.roster_views import bp as roster_bp
     from server.orgs.views import blueprints as org_blueprints
@@ -82,6 +84,8 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     for bp in org_blueprints:
         app.blueprint(bp)
     app.blueprint(roster_bp)
+    app.blueprint(archive_bp)
+    app.blueprint(checkin_bp)
     if settings.uses_embedded_sandbox:
         from server.wechat.sandbox import create_sandbox_blueprint
 

@@ -15,6 +15,7 @@ LEADERS = {"leader"}
 ADMIN_ONLY: set[str] = set()
 DIRECTORS = {"director"}
 STAFF_AND_LEADERS = STAFF | LEADERS
+RUNNERS = {"organizer", "director"}
 EVERY_ROLE = STAFF | LEADERS | {"parent"}
 
 #: Who may call each route (admin may call every non-public route). A new route must be
@@ -81,6 +82,28 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/kindergartens/{kindergarten_id}/roster/template.xlsx"): DIRECTORS,
     ("POST", "/api/v1/kindergartens/{kindergarten_id}/roster/check"): DIRECTORS,
     ("POST", "/api/v1/kindergartens/{kindergarten_id}/roster/import"): DIRECTORS,
+    # check-in
+    ("POST", "/api/v1/checkins"): ANY,
+    ("POST", "/api/v1/checkins/{checkin_id}/checkout"): ANY,
+    ("POST", "/api/v1/checkins/{checkin_id}/annul"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/attendance"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/live"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/checkins"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/signin-sheet.xlsx"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/audit"): RUNNERS,
+    ("GET", "/api/v1/me/checkins"): ANY,
+    ("GET", "/api/v1/me/hours"): ANY,
+    # the activity archive
+    ("POST", "/api/v1/activities/{activity_id}/files"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/files"): EVERY_ROLE,
+    ("GET", "/api/v1/files/{file_id}/content"): EVERY_ROLE,
+    ("PATCH", "/api/v1/files/{file_id}"): RUNNERS,
+    ("DELETE", "/api/v1/files/{file_id}"): RUNNERS,
+    ("PUT", "/api/v1/activities/{activity_id}/record"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/record-card"): EVERY_ROLE,
+    ("POST", "/api/v1/activities/{activity_id}/record-card/confirm"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/record-card/reopen"): DIRECTORS,
+    ("GET", "/api/v1/pairings/{pairing_id}/archive.zip"): RUNNERS | LEADERS,
 }
 ROLES = ["anonymous", "unbound", "teacher", "organizer", "director", "leader", "parent", "admin"]
 

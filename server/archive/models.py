@@ -24,7 +24,7 @@ class ArchiveFile(Model):
     filename = fields.CharField(max_length=128)
     #: Path under data_dir/archive; never shown to clients.
     stored_path = fields.CharField(max_length=255)
-    content_type = fields.CharField(max_length=64)
+    content_type = fields.CharField(max_length=128)
     size = fields.IntField()
     sha256 = fields.CharField(max_length=64)
     caption = fields.CharField(max_length=100, default="")

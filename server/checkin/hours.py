@@ -7,16 +7,24 @@ from server.checkin.models import HoursEntry, HoursRole
 from server.common.semester import semester_of
 
 
-async def credit_attendee(*, activity: Activity, person_id: int) -> None:
-    """Credit the activity's attendee hours to a person who checked in (safe twice)."""
+def attendee_entry(*, activity: Activity, person_id: int) -> HoursEntry | None:
+    """The (unsaved) hours entry a check-in earns, or None when the activity gives none."""
     if activity.attendee_hours <= 0:
-        return
-    await HoursEntry.update_or_create(
+        return None
+    return HoursEntry(
         person_id=person_id,
         activity_id=activity.id,
         role=HoursRole.ATTENDEE,
-        defaults={"hours": activity.attendee_hours, "semester": semester_of(activity.starts_at)},
+        hours=activity.attendee_hours,
+        semester=semester_of(activity.starts_at),
     )
+
+
+async def credit_attendee(*, activity: Activity, person_id: int) -> None:
+    """Credit the activity's attendee hours to a person who checked in (safe twice)."""
+    entry = attendee_entry(activity=activity, person_id=person_id)
+    if entry is not None:
+        await HoursEntry.bulk_create([entry], ignore_conflicts=True)
 
 
 async def revoke_attendee(*, activity_id: int, person_id: int) -> None:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
-
-from tortoise.exceptions import IntegrityError
 
 from server.activities.codes import BadScene, parse_scene
 from server.activities.models import FAMILY_KINDS, Activity
 from server.checkin import hours
 from server.checkin.audience import may_attend
+from server.checkin.cache import activity_by_code, attendees
 from server.checkin.fastpath import remember, remembered
 from server.checkin.geo import distance_m
 from server.checkin.live import publish_change
 from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.rules import Refusal, check_window, scan_moment
+from server.checkin.writer import writer
 from server.common.auth import Principal
 from server.common.time import now as utcnow
-
-log = logging.getLogger("songjiao.checkin")
 
 
 def checkin_view(c: Checkin) -> dict:
@@ -117,7 +114,7 @@ async def check_in(
             parsed = parse_scene(scene)
         except BadScene as exc:
             raise Refusal("bad_code") from exc
-        activity = await Activity.get_or_none(code=parsed.code)
+        activity = await activity_by_code(parsed.code)
         if activity is None:
             raise Refusal("bad_code")
         now = utcnow()
@@ -129,7 +126,9 @@ async def check_in(
             if existing and existing.annulled_at is None:
                 return _repeat(existing, nonce)
         late = check_window(activity=activity, at=moment.at)
-        if not await may_attend(activity=activity, person_id=person_id):
+        if person_id not in await attendees(activity) and not await may_attend(
+            activity=activity, person_id=person_id
+        ):
             raise Refusal("not_invited")
     except Refusal as refusal:
         return _refused(refusal)
@@ -145,26 +144,28 @@ async def check_in(
         children=(children or 0) if family else 0,
         **_geofence(activity, location),
     )
-    checkin, created = await _insert_once(activity.id, person_id, fields)
+    checkin, created = await _insert_once(activity, person_id, fields)
     if not created:
         return _repeat(checkin, nonce)
-    await hours.credit_attendee(activity=activity, person_id=person_id)
     await remember(redis, activity.id, person_id, checkin.id)
     await publish_change(redis, activity_id=activity.id, checkin_id=checkin.id, change="new")
     return _answer("checked_in", checkin, message=_welcome(checkin))
 
 
-async def _insert_once(activity_id: int, person_id: int, fields: dict) -> tuple[Checkin, bool]:
-    """Insert the check-in; the unique key decides between simultaneous scans."""
-    try:
-        return await Checkin.create(activity_id=activity_id, person_id=person_id, **fields), True
-    except IntegrityError:
-        existing = await Checkin.get(activity_id=activity_id, person_id=person_id)
-    if existing.annulled_at is None:
-        return existing, False
+async def _insert_once(activity: Activity, person_id: int, fields: dict) -> tuple[Checkin, bool]:
+    """Insert the check-in with its hours; the unique key decides between simultaneous scans."""
+    new = Checkin(activity_id=activity.id, person_id=person_id, **fields)
+    written = await writer().write(
+        new, hours.attendee_entry(activity=activity, person_id=person_id)
+    )
+    existing = written.checkin
+    if written.created or existing.annulled_at is None:
+        return existing, written.created
     # An annulled check-in comes back to life when the person really scans again.
     revived = await Checkin.filter(id=existing.id, annulled_at__not_isnull=True).update(
         annulled_at=None, annul_reason="", **fields
     )
     await existing.refresh_from_db()
+    if revived:
+        await hours.credit_attendee(activity=activity, person_id=person_id)
     return existing, bool(revived)

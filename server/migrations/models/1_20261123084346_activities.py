@@ -108,7 +108,7 @@ CREATE INDEX IF NOT EXISTS "idx_hours_entry_semeste_931e94" ON "hours_entry" ("s
     "kind" VARCHAR(16) NOT NULL /* PHOTO: photo\nATTACHMENT: attachment */,
     "filename" VARCHAR(128) NOT NULL,
     "stored_path" VARCHAR(255) NOT NULL /* Path under data_dir\/archive; never shown to clients. */,
-    "content_type" VARCHAR(64) NOT NULL,
+    "content_type" VARCHAR(128) NOT NULL,
     "size" INT NOT NULL,
     "sha256" VARCHAR(64) NOT NULL,
     "caption" VARCHAR(100) NOT NULL,
@@ -139,16 +139,16 @@ CREATE INDEX IF NOT EXISTS "idx_hours_entry_semeste_931e94" ON "hours_entry" ("s
 ) /* One action a person took on a record, with the reason she gave. */;
 CREATE INDEX IF NOT EXISTS "idx_audit_entry_activit_e993c3" ON "audit_entry" ("activity_id");""",
         "downgrade": """
-        DROP TABLE IF EXISTS "archive_file";
-        DROP TABLE IF EXISTS "checkin";
-        DROP TABLE IF EXISTS "activity_audience";
-        DROP TABLE IF EXISTS "activity";
-        DROP TABLE IF EXISTS "activity_event";
         DROP TABLE IF EXISTS "hours_entry";
         DROP TABLE IF EXISTS "activity_presenter";
-        DROP TABLE IF EXISTS "activity_invitee";
+        DROP TABLE IF EXISTS "activity_audience";
+        DROP TABLE IF EXISTS "activity_event";
         DROP TABLE IF EXISTS "audit_entry";
-        DROP TABLE IF EXISTS "record_card";""",
+        DROP TABLE IF EXISTS "record_card";
+        DROP TABLE IF EXISTS "activity";
+        DROP TABLE IF EXISTS "archive_file";
+        DROP TABLE IF EXISTS "checkin";
+        DROP TABLE IF EXISTS "activity_invitee";""",
     },
     "postgres": {
         "upgrade": """
@@ -281,7 +281,7 @@ COMMENT ON TABLE "hours_entry" IS '课时 credited to a person for an activity, 
     "kind" VARCHAR(16) NOT NULL,
     "filename" VARCHAR(128) NOT NULL,
     "stored_path" VARCHAR(255) NOT NULL,
-    "content_type" VARCHAR(64) NOT NULL,
+    "content_type" VARCHAR(128) NOT NULL,
     "size" INT NOT NULL,
     "sha256" VARCHAR(64) NOT NULL,
     "caption" VARCHAR(100) NOT NULL,
@@ -321,16 +321,16 @@ COMMENT ON COLUMN "audit_entry"."action" IS 'e.g. checkin.manual, checkin.annul,
 COMMENT ON COLUMN "audit_entry"."activity_id" IS 'The activity the action concerns, to list an activity''s log quickly.';
 COMMENT ON TABLE "audit_entry" IS 'One action a person took on a record, with the reason she gave.';""",
         "downgrade": """
+        DROP TABLE IF EXISTS "checkin";
+        DROP TABLE IF EXISTS "activity";
         DROP TABLE IF EXISTS "activity_event";
         DROP TABLE IF EXISTS "activity_invitee";
-        DROP TABLE IF EXISTS "hours_entry";
-        DROP TABLE IF EXISTS "record_card";
         DROP TABLE IF EXISTS "audit_entry";
         DROP TABLE IF EXISTS "archive_file";
         DROP TABLE IF EXISTS "activity_audience";
+        DROP TABLE IF EXISTS "hours_entry";
         DROP TABLE IF EXISTS "activity_presenter";
-        DROP TABLE IF EXISTS "activity";
-        DROP TABLE IF EXISTS "checkin";""",
+        DROP TABLE IF EXISTS "record_card";""",
     },
 }
 
@@ -500,21 +500,21 @@ MODELS_STATE = (
     "lE6PZ70u2FTSoLuEXOABcoTsPL/hauXbMmY4vTcDz1WqbI+gZtmfK7UoZ/MBMjaVK0Fwmy"
     "i6UYJyfI3qwYn0Sy7Kev/VGfOedZOlOIW/dfH6mmzFRiLM0Xbhr64yvFsHbY39zh4E/zIE"
     "2Rh2HLo9+rShoVibZKhrkSU5NMi+5/8niJ6SMyQB0hKzLapSf6ksiGohKIrXxZMf7isv9P"
-    "rt+qOWdxI7obxcZxfN22k/WH+fV6msP8ej35MB/uRRRfXbPo453ByDCkUboij+mWK2gPwa"
-    "bKfzggJ27EXnOhC3E0THOOK/VGJi7kU4jJmmKySnjJd3tfwxRWJGfnSrWXJGDwRFeIyhBa"
-    "EKAqdlhB5AyYvvdUMRZu4v4l0ZdU43H2QTwziHOQyIqtOHETm86Ut+rvKAENwrycvMqEeV"
-    "mYl7Nu/vYSyhht4dIXJyywS19R7MzCHFrK2xyaMJkPacsv2BxOC298BRfK0ytQsZtjcA7X"
-    "8062N0fKiG82N49YUu46qRCWArcBflqTMr0yrdfpz2rjCrJ5B0zLt2iiW3MEscqmJ0ixXH"
-    "4a1FhSTAR5eUhCyqe9PUmYuItl4vasPHNsZjL4RemKqw2WvtJX9DLdO8sOYRNmJuSs8jWM"
-    "TwgjaY61GUEL/LqayG6JMsqUVU7Ybs59H9paZS+XumHRb9kmO1qUWEQsFjli0R2u7RLhRW"
-    "jFSJ/GSGfVnTiUQnniGKZXnG9LhEOkAmJOfpDiGFZOXvxbo/eHpqNQTTeqprzlm6CcJnFk"
-    "gXJalHO2AKSxdvU1MtLpjwPYuo7KVvbn+LebM58tK1ZiEF3g7sVaVz5olyWIru9WO9C1VZ"
-    "CbpeuviF1w1LpAaTQnm4RTFA1/5yiFOfQnzCTFMpM4w5nFQLKiKLIvghPS4xYiuXTidi/8"
-    "/1m2mgvk+jVdulaLC9/wdykBf4wVUcit07XmkGolhTmkWkk0h8CtSFE3bNDlltlRKkJW5O"
-    "He0jNib1Bn4lUhGnFoWiitabOkmUdw4yhQq9QvXEq3TgkKThhQU8DSkaqYVsTFXtVn6N+2"
-    "Ir2qCVkM8uh07zlusia/ElmvsmW9komFFTWO8E/Dfo+P8IoiahFVJAv9j82avSH916mtOT"
-    "N1Yisq1UnNS3js3/Y1AmsAB4RC1lEP5w+PrW/RIbjv9u+iZk/o4C7KzLJnUBQeVIWyVqf0"
-    "oNKNzPuVTyJsp2l8e3ROqgNhdYrbOvxpVSiHkxYxFGle4llEnDsXa60hqzabDCHJkApzRL"
-    "HMEd/pWsxojwiQnKGGupfIKVhUGRB2m58huvuKjLC4kRHJ8naA5PAC93G8D3ITrWMSwiE3"
-    "sz/+H6FnJa4="
+    "rt+qOWdxI7obxcZxfN22k/WH+fV6msP8ej35MB/uRRRfXbPo453ByDCkUboij2mhVpDyHw"
+    "7OiXux11yoQxwl05zjSr2RiRH5FGc4X/MPjpbwku/5voYvrEjOzptqL3nA4ImuHJUhuiBA"
+    "VezIgsgxMH3vqWIs3Nz9S6IvqdLjbIV4ZhDnLJHVW3FCJzYdK2/V31FiGoSFOXmVCQuzsD"
+    "Bn3fztJVQy2sKrL05YYK++opiahUW0lLdFNGEyH9KcX7A5nBbe+AoulLNXoGg3x+YcLumd"
+    "bHKOVBLfbHEesbzcdVIhLAtuA1y1JmV6ZVqv05/VxhUk9A5Yl2/RRLfmCMKVTU+QYun8NC"
+    "izpJgIUvOQhKxPe3uSsHIXy8rtGXrm2Mxk84vSFVcbLH2lr+glu3eWHcImzExIW+VrGJ8Q"
+    "RtIcazOCFvh1NZHdKmWUKaucyN2c+z50djR7udQNi37LNgnSosQiaLHIQYvucG2XCy9CK0"
+    "b6NEY6q+7EoRTKE8cwveJ8WyIcIhUQc1KEFMewcvLi3xq9PzQdhWq6UTXlLd8E5TSJIwuU"
+    "06KcswUgjbWrr5GRTn8cwNZ1VLayP9+/3fz5bFmxEuPoAncv1nrzQbsscXR9t+CBrq3i3C"
+    "xdf0XsgqPWBaqjOQklnLpo+DtHKcyhP2EmKZaZxBnOLAaSFUWRfRGcqB63FsmlE7p74f/P"
+    "EtZcINe16dK1Wlz4hr9LCfhjrI5Cbp2uNYdUKynMIdVKojkEbkXqumGDLrfMvlIRsiIP95"
+    "aeEXuDOhOvCtGIQ9NCaU2bJc084htHgXKlfu1SunVKUHPCgLIClo5UxbQiXvaqPkP/thXp"
+    "VU1IZJBHp3tPc5M1/5VIfJUt8ZVMLKyocYR/GvZ7fIRXFFGLqCJZ6H9s1uwN6b9Obc2ZqR"
+    "NbUalOal7CY/+2rxFYAzggFLKOejh/eGx9iw7Bfbd/FzV7Qgd3UWaWPYmi8KAqlLU6pQeV"
+    "bmTer3wSYTtN49ujc7IdCKtT3NbhT6tCOZy0iKFI8xLPIuLcuVhrDVm12WQISYZUmCOKZY"
+    "74TtdiRntEgOQMNdS9BE/BosqAsNv8DNHdV2SExY2MSJa3AySHF7iP432Qm2gdkxAOuZn9"
+    "8f94ySZB"
 )

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its result as a ratio against a baseline of the same run."""

@@ -1,0 +1,297 @@
+"""Check-in throughput against a bare Sanic endpoint, on PostgreSQL + Redis.
+
+    .venv/bin/python bench/checkin.py [--teachers 1000] [--concurrency 200] [--workers 1]
+
+Seeds N teachers and one activity in a fresh database, serves the api and the bare
+baseline as real processes on loopback, fires one check-in per teacher through
+`concurrency` connections, and prints check-ins/s, p50 and p99 for both and their
+ratio. It then counts the records and exits 1 on any lost or duplicated check-in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+DATABASE = "songjiao_bench"
+DSN = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+REDIS = "redis://127.0.0.1:6379/12"
+SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def prepare_database() -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    await conn.execute(f"CREATE DATABASE {DATABASE}")
+    await conn.close()
+
+
+def env(port: int, workers: int) -> dict:
+    return {
+        **os.environ,
+        "SONGJIAO_ENV": "test",
+        "SONGJIAO_JWT_SECRET": SECRET,
+        "SONGJIAO_WECHAT_SECRET": "bench",
+        "SONGJIAO_WECHAT_TOKEN": "bench",
+        "SONGJIAO_DATABASE_URL": DSN,
+        "SONGJIAO_REDIS_URL": REDIS,
+        "SONGJIAO_PORT": str(port),
+        "SONGJIAO_WORKERS": str(workers),
+        "SONGJIAO_WECHAT_API_BASE": "http://127.0.0.1:9",
+        "SONGJIAO_DATA_DIR": "/tmp/sj-bench",
+    }
+
+
+async def seed(n: int) -> tuple[str, list[str], int]:
+    """Teachers with access tokens, and one activity open now; returns scene, tokens, id."""
+    from tortoise import Tortoise
+
+    from server.accounts.models import Account, RoleGrant
+    from server.activities.codes import new_activity_code, new_activity_secret, static_scene
+    from server.activities.models import Activity, ActivityAudience, AudienceMode
+    from server.common.auth import Grant, issue_access_token
+    from server.common.time import now
+    from server.db import tortoise_config
+    from server.orgs.models import Kindergarten, Person, Region, Teacher
+    from server.settings import load_settings
+
+    settings = load_settings(database_url=DSN, redis_url=REDIS)
+    await Tortoise.init(config=tortoise_config(settings))
+    region = await Region.create(name="压测县")
+    kg = await Kindergarten.create(name="压测幼儿园", level="村级园", region=region)
+    people = await Person.bulk_create([Person(name=f"教师{i}") for i in range(n)])
+    people = await Person.all().order_by("id")
+    await Teacher.bulk_create([Teacher(person=p, kindergarten=kg) for p in people])
+    await RoleGrant.bulk_create(
+        [
+            RoleGrant(person=p, role="teacher", scope_kind="kindergarten", scope_id=kg.id)
+            for p in people
+        ]
+    )
+    await Account.bulk_create([Account(openid=f"bench{p.id}", person=p) for p in people])
+    accounts = {a.person_id: a.id for a in await Account.all()}
+    start = now() - timedelta(minutes=5)
+    activity = await Activity.create(
+        title="压测活动",
+        kind="送教下乡",
+        host=kg,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        checkin_opens_at=start - timedelta(minutes=30),
+        late_after=start + timedelta(hours=2),
+        checkin_closes_at=start + timedelta(hours=3),
+        audience_mode=AudienceMode.KINDERGARTENS,
+        status="published",
+        attendee_hours=2,
+        code=new_activity_code(),
+        secret=new_activity_secret(),
+        lat=28.2,
+        lng=112.9,
+    )
+    await ActivityAudience.create(activity=activity, kindergarten=kg)
+    tokens = [
+        issue_access_token(
+            secret=SECRET,
+            ttl=3600,
+            account_id=accounts[p.id],
+            person_id=p.id,
+            session_id=str(uuid.uuid4()),
+            grants=[Grant("teacher", "kindergarten", kg.id)],
+        )
+        for p in people
+    ]
+    await Tortoise.close_connections()
+    return static_scene(activity.code), tokens, activity.id
+
+
+async def wait_ready(url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(200):
+            try:
+                await http.get(url)
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+async def fire(url: str, bodies: list[tuple[dict, dict]], concurrency: int) -> dict:
+    """POST every body once through `concurrency` connections; latency and throughput.
+
+    aiohttp, not httpx, drives the load: on two cores the client must cost less than
+    the servers it measures.
+    """
+    latencies: list[float] = []
+    answers: list[dict] = []
+    queue: asyncio.Queue = asyncio.Queue()
+    for item in bodies:
+        queue.put_nowait(item)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker():
+            while not queue.empty():
+                headers, body = queue.get_nowait()
+                t0 = time.perf_counter()
+                async with http.post(url, json=body, headers=headers) as resp:
+                    answers.append(await resp.json())
+                latencies.append(time.perf_counter() - t0)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rate": len(bodies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
+        "answers": answers,
+    }
+
+
+async def count_records(activity_id: int) -> tuple[int, int]:
+    conn = await asyncpg.connect(DSN.replace("postgres://", "postgresql://"))
+    total = await conn.fetchval("SELECT count(*) FROM checkin WHERE activity_id=$1", activity_id)
+    distinct = await conn.fetchval(
+        "SELECT count(DISTINCT person_id) FROM checkin WHERE activity_id=$1", activity_id
+    )
+    await conn.close()
+    return total, distinct
+
+
+async def main(args: argparse.Namespace) -> int:
+    import redis.asyncio as aioredis
+
+    await prepare_database()
+    r = aioredis.from_url(REDIS)
+    await r.flushdb()
+    await r.aclose()
+    api_port, bare_port = free_port(), free_port()
+    python = sys.executable
+    migrate = subprocess.run(
+        [python, "-m", "server.cli", "migrate"],
+        cwd=ROOT,
+        env=env(api_port, args.workers),
+        capture_output=True,
+        text=True,
+    )
+    if migrate.returncode:
+        print(migrate.stderr)
+        return 1
+    scene, tokens, activity_id = await seed(args.teachers)
+    spy = str(Path(sys.executable).parent / "py-spy")
+    prefix = [spy, "record", "-s", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
+    api = subprocess.Popen(
+        [*prefix, python, "-m", "server.cli", "serve", "--no-migrate"],
+        cwd=ROOT,
+        env=env(api_port, args.workers),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bare = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "sanic",
+            "bench.bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(args.workers),
+            "--no-access-logs",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        await wait_ready(f"http://127.0.0.1:{api_port}/healthz")
+        await wait_ready(f"http://127.0.0.1:{bare_port}/api/v1/checkins")
+        bodies = [
+            (
+                {"Authorization": f"Bearer {t}"},
+                {
+                    "scene": scene,
+                    "nonce": uuid.uuid4().hex,
+                    "location": {"lat": 28.2, "lng": 112.9, "accuracy": 30},
+                },
+            )
+            for t in tokens
+        ]
+        # The bare endpoint is stateless: send it more requests for a steadier figure.
+        await fire(f"http://127.0.0.1:{bare_port}/api/v1/checkins", bodies[:200], 50)
+        baseline = await fire(
+            f"http://127.0.0.1:{bare_port}/api/v1/checkins", bodies * 5, args.concurrency
+        )
+        result = await fire(
+            f"http://127.0.0.1:{api_port}/api/v1/checkins", bodies, args.concurrency
+        )
+    finally:
+        # py-spy writes its profile on SIGINT, not on SIGTERM.
+        api.send_signal(signal.SIGINT if args.profile else signal.SIGTERM)
+        bare.terminate()
+        api.wait(timeout=30)
+        bare.wait(timeout=30)
+    total, distinct = await count_records(activity_id)
+    statuses: dict[str, int] = {}
+    for a in result["answers"]:
+        statuses[a.get("status", "error")] = statuses.get(a.get("status", "error"), 0) + 1
+    ratio = result["rate"] / baseline["rate"]
+    print(
+        f"teachers={args.teachers} concurrency={args.concurrency} "
+        f"workers={args.workers} cores={os.cpu_count()}"
+    )
+    print(
+        f"bare sanic : {baseline['rate']:8.1f} req/s  p50 {baseline['p50_ms']:6.1f} ms  "
+        f"p99 {baseline['p99_ms']:6.1f} ms"
+    )
+    print(
+        f"check-in   : {result['rate']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms"
+    )
+    print(f"ratio (check-in / bare throughput): {ratio:.3f}")
+    print(f"answers: {statuses}; records: {total}, distinct people: {distinct}")
+    if (
+        total != args.teachers
+        or distinct != args.teachers
+        or statuses.get("checked_in") != args.teachers
+    ):
+        print("FAIL: lost or duplicated check-ins")
+        return 1
+    print("OK: every teacher checked in exactly once")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teachers", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--profile", help="write a py-spy flame graph of the api to this file")
+    sys.exit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,64 @@
+"""Short-lived in-process caches for the check-in hot path.
+
+A burst of hundreds of scans asks the same questions about one activity: its row and
+who may attend. Each process keeps the answers for a few seconds, so a change (a
+cancellation, a new invitee) reaches every process within that time; the process that
+made the change forgets at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from server.activities.models import Activity
+from server.checkin.audience import expected_person_ids
+
+ACTIVITY_TTL_S = 2.0
+AUDIENCE_TTL_S = 10.0
+MAX_ENTRIES = 2000
+
+_activities: dict[str, tuple[float, Activity]] = {}
+#: Keyed by the activity's code, which is never reused (ids are, in tests).
+_audiences: dict[str, tuple[float, frozenset[int]]] = {}
+
+
+def _fresh(entry: tuple[float, Any] | None) -> Any:
+    if entry and entry[0] > time.monotonic():
+        return entry[1]
+    return None
+
+
+def _store(cache: dict, key, value, ttl: float) -> None:
+    if len(cache) >= MAX_ENTRIES:
+        cache.clear()
+    cache[key] = (time.monotonic() + ttl, value)
+
+
+async def activity_by_code(code: str) -> Activity | None:
+    """The activity a scene's code names (cached for ACTIVITY_TTL_S)."""
+    cached = _fresh(_activities.get(code))
+    if cached is not None:
+        return cached
+    activity = await Activity.get_or_none(code=code)
+    if activity is not None:
+        _store(_activities, code, activity, ACTIVITY_TTL_S)
+    return activity
+
+
+async def attendees(activity: Activity) -> frozenset[int]:
+    """Everyone who may check in (cached for AUDIENCE_TTL_S)."""
+    cached = _fresh(_audiences.get(activity.code))
+    if cached is not None:
+        return cached
+    people = frozenset(await expected_person_ids(activity=activity))
+    _store(_audiences, activity.code, people, AUDIENCE_TTL_S)
+    return people
+
+
+def forget_activity(activity_id: int) -> None:
+    """Drop what this process remembers of an activity (it just changed)."""
+    for code, (_, activity) in list(_activities.items()):
+        if activity.id == activity_id:
+            _activities.pop(code, None)
+            _audiences.pop(code, None)
