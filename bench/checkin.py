@@ -204,7 +204,7 @@ async def main(args: argparse.Namespace) -> int:
         return 1
     scene, tokens, activity_id = await seed(args.teachers)
     spy = str(Path(sys.executable).parent / "py-spy")
-    prefix = [spy, "record", "-s", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
+    prefix = [spy, "record", "-s", "-r", "400", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
     api = subprocess.Popen(
         [*prefix, python, "-m", "server.cli", "serve", "--no-migrate"],
         cwd=ROOT,
@@ -292,6 +292,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teachers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", help="write a py-spy flame graph of the api to this file")
     sys.exit(asyncio.run(main(parser.parse_args())))

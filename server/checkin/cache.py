@@ -8,6 +8,7 @@ made the change forgets at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -21,6 +22,7 @@ MAX_ENTRIES = 2000
 _activities: dict[str, tuple[float, Activity]] = {}
 #: Keyed by the activity's code, which is never reused (ids are, in tests).
 _audiences: dict[str, tuple[float, frozenset[int]]] = {}
+_loading: dict[str, asyncio.Future] = {}
 
 
 def _fresh(entry: tuple[float, Any] | None) -> Any:
@@ -47,13 +49,22 @@ async def activity_by_code(code: str) -> Activity | None:
 
 
 async def attendees(activity: Activity) -> frozenset[int]:
-    """Everyone who may check in (cached for AUDIENCE_TTL_S)."""
+    """Everyone who may check in (cached for AUDIENCE_TTL_S; one query per burst)."""
     cached = _fresh(_audiences.get(activity.code))
     if cached is not None:
         return cached
-    people = frozenset(await expected_person_ids(activity=activity))
-    _store(_audiences, activity.code, people, AUDIENCE_TTL_S)
-    return people
+    loading = _loading.get(activity.code)
+    if loading is None:
+        # The first scan of a burst asks the database; the others wait for its answer.
+        loading = asyncio.ensure_future(expected_person_ids(activity=activity))
+        _loading[activity.code] = loading
+        try:
+            people = frozenset(await loading)
+            _store(_audiences, activity.code, people, AUDIENCE_TTL_S)
+        finally:
+            _loading.pop(activity.code, None)
+        return people
+    return frozenset(await asyncio.shield(loading))
 
 
 def forget_activity(activity_id: int) -> None:

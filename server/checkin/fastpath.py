@@ -6,6 +6,8 @@ import logging
 
 from redis.exceptions import RedisError
 
+from server.checkin.live import change_message, channel
+
 log = logging.getLogger("songjiao.checkin")
 #: Redis key of the fast "already checked in" answer: the check-in's id.
 DONE_KEY = "checkin:done:{}:{}"
@@ -21,10 +23,16 @@ async def remembered(redis, activity_id: int, person_id: int) -> int | None:
     return int(value) if value else None
 
 
-async def remember(redis, activity_id: int, person_id: int, checkin_id: int) -> None:
-    """Remember a check-in for the fast answer (best effort)."""
+async def remember(
+    redis, activity_id: int, person_id: int, checkin_id: int, *, announce: str | None = None
+) -> None:
+    """Remember a check-in for the fast answer and tell the live boards, in one round trip."""
     try:
-        await redis.set(DONE_KEY.format(activity_id, person_id), checkin_id, ex=DONE_TTL)
+        pipe = redis.pipeline(transaction=False)
+        pipe.set(DONE_KEY.format(activity_id, person_id), checkin_id, ex=DONE_TTL)
+        if announce:
+            pipe.publish(channel(activity_id), change_message(checkin_id, announce))
+        await pipe.execute()
     except (RedisError, OSError):
         log.warning("redis unavailable; the database stays the only truth")
 

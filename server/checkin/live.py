@@ -25,11 +25,15 @@ def channel(activity_id: int) -> str:
     return f"live:activity:{activity_id}"
 
 
+def change_message(checkin_id: int, change: str) -> str:
+    """The pub/sub message announcing one change."""
+    return json.dumps({"checkin_id": checkin_id, "change": change})
+
+
 async def publish_change(redis, *, activity_id: int, checkin_id: int, change: str) -> None:
     """Tell every live board of the activity that something changed (best effort)."""
-    message = json.dumps({"checkin_id": checkin_id, "change": change})
     try:
-        await redis.publish(channel(activity_id), message)
+        await redis.publish(channel(activity_id), change_message(checkin_id, change))
     except (RedisError, OSError):
         log.warning("live notice not published (redis unavailable)")
 

@@ -11,7 +11,6 @@ from server.checkin.audience import may_attend
 from server.checkin.cache import activity_by_code, attendees
 from server.checkin.fastpath import remember, remembered
 from server.checkin.geo import distance_m
-from server.checkin.live import publish_change
 from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.rules import Refusal, check_window, scan_moment
 from server.checkin.writer import writer
@@ -147,8 +146,7 @@ async def check_in(
     checkin, created = await _insert_once(activity, person_id, fields)
     if not created:
         return _repeat(checkin, nonce)
-    await remember(redis, activity.id, person_id, checkin.id)
-    await publish_change(redis, activity_id=activity.id, checkin_id=checkin.id, change="new")
+    await remember(redis, activity.id, person_id, checkin.id, announce="new")
     return _answer("checked_in", checkin, message=_welcome(checkin))
 
 

@@ -15,10 +15,13 @@ def make_redis(settings: Settings) -> aioredis.Redis:
     """Return an asyncio Redis client for the configured backend."""
     if settings.embedded_redis:
         return fakeredis.FakeAsyncRedis(server=_EMBEDDED_SERVER, decode_responses=False)
-    return aioredis.from_url(
+    # A bounded pool that waits for a free connection: bursts reuse connections
+    # instead of opening hundreds.
+    pool = aioredis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=64,
+        timeout=2,
         socket_connect_timeout=2,
         socket_timeout=2,
-        health_check_interval=30,
-        retry_on_timeout=False,
     )
+    return aioredis.Redis.from_pool(pool)
