@@ -24,11 +24,16 @@ async def truncate_all() -> None:
 
 
 async def clear_redis(redis) -> None:
-    """Delete every key but the job stream, whose consumer group the worker reads."""
+    """Delete every key but the job queue's: its stream and the receiver's autoclaim lock.
+
+    Deleting the lock while the receiver holds it would make its release fail and stop
+    the test process's worker.
+    """
     from server.jobs.broker import QUEUE
 
     async for key in redis.scan_iter(count=500):
-        if not key.decode().startswith(QUEUE):
+        name = key.decode()
+        if not name.startswith(QUEUE) and not name.startswith("autoclaim:"):
             await redis.delete(key)
 
 
