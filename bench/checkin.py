@@ -204,7 +204,9 @@ async def main(args: argparse.Namespace) -> int:
         return 1
     scene, tokens, activity_id = await seed(args.teachers)
     spy = str(Path(sys.executable).parent / "py-spy")
-    prefix = [spy, "record", "-s", "-r", "400", "-o", args.profile, "-f", "raw", "--"] if args.profile else []
+    prefix = []
+    if args.profile:
+        prefix = [spy, "record", "-s", "-r", "400", "-o", args.profile, "-f", "raw", "--"]
     api = subprocess.Popen(
         [*prefix, python, "-m", "server.cli", "serve", "--no-migrate"],
         cwd=ROOT,

@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
 def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.accounts.views import bp as accounts_bp
+    from server.activities.views import blueprints as activity_blueprints
     from server.archive.views import bp as archive_bp
     from server.checkin.views import bp as checkin_bp
     from server.jobs.views import bp as jobs_bp
@@ -84,6 +85,8 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     for bp in org_blueprints:
         app.blueprint(bp)
     app.blueprint(roster_bp)
+    for bp in activity_blueprints:
+        app.blueprint(bp)
     app.blueprint(archive_bp)
     app.blueprint(checkin_bp)
     if settings.uses_embedded_sandbox:

@@ -87,12 +87,27 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/checkins/{checkin_id}/checkout"): ANY,
     ("POST", "/api/v1/checkins/{checkin_id}/annul"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/attendance"): RUNNERS,
+    # Declared public: a projector token in ?t= or a manager's login opens it.
     ("GET", "/api/v1/activities/{activity_id}/live"): RUNNERS,
     ("POST", "/api/v1/activities/{activity_id}/checkins"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/signin-sheet.xlsx"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/audit"): RUNNERS,
     ("GET", "/api/v1/me/checkins"): ANY,
     ("GET", "/api/v1/me/hours"): ANY,
+    # activities
+    ("POST", "/api/v1/activities"): RUNNERS,
+    ("GET", "/api/v1/activities"): EVERY_ROLE,
+    ("GET", "/api/v1/activities/{activity_id}"): EVERY_ROLE,
+    ("PATCH", "/api/v1/activities/{activity_id}"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/publish"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/cancel"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/finish"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/code"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/poster.png"): RUNNERS,
+    ("POST", "/api/v1/activities/{activity_id}/projector-link"): RUNNERS,
+    # Declared public: a projector token in ?t= or a manager's login opens them.
+    ("GET", "/api/v1/activities/{activity_id}/rotating-code"): RUNNERS,
+    ("GET", "/api/v1/activities/{activity_id}/rotating-code.png"): RUNNERS,
     # the activity archive
     ("POST", "/api/v1/activities/{activity_id}/files"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/files"): EVERY_ROLE,

@@ -13,7 +13,7 @@ from server.audit.service import activity_log
 from server.checkin import export, hours, organizer, service
 from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
 from server.checkin.stream import stream_live
-from server.common.auth import ANY_ACCOUNT, requires
+from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.semester import semester_of, semester_range
 from server.common.time import CHINA, now
@@ -59,12 +59,19 @@ async def attendance(request: Request, activity_id: int):
 
 @bp.get("/activities/<activity_id:int>/live")
 @openapi.definition(summary="实时签到看板（SSE）", tag="签到", secured="token")
-@requires(*RUNNERS)
+@openapi.parameter("t", str, "query", description="放映链接中的令牌（投影屏使用）")
+@requires(PUBLIC)
 async def live(request: Request, activity_id: int):
-    """Server-sent events: `counts` after every change, `checkin` with who changed."""
-    activity = await access.get_managed_activity(
-        principal=request.ctx.principal, activity_id=activity_id
-    )
+    """Server-sent events: `counts` after every change; organizers also get `checkin`.
+
+    Opened by a manager's login, or by the projector page with its token in ?t=, which
+    sees only the counts: the screen is public in the room.
+    """
+    from server.activities.views import principal_or_projector
+
+    activity = await principal_or_projector(request, activity_id)
+    detailed = not request.args.get("t") and request.ctx.principal is not None
+    max_seconds = _max_seconds(request)
     response = await request.respond(
         content_type="text/event-stream; charset=utf-8",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
@@ -73,8 +80,8 @@ async def live(request: Request, activity_id: int):
         send=response.send,
         redis=request.app.ctx.redis,
         activity=activity,
-        detailed=True,
-        max_seconds=_max_seconds(request),
+        detailed=detailed,
+        max_seconds=max_seconds,
     )
     await response.eof()
 

@@ -320,3 +320,20 @@ async def test_parent_checks_in_to_an_open_day_with_a_headcount(client):
     teacher = await login_as(client, "teacher", scope_id=kg.id, teacher_of=kg)
     _, refused = await scan(client, teacher, static_scene(act.code))
     assert refused["reason"] == "not_invited"
+
+
+async def test_cancelling_through_the_api_refuses_the_next_scan_at_once(client, scene):
+    teacher = await teacher_of(client, scene.kg)
+    first = await teacher_of(client, scene.kg)
+    # A scan warms the process's caches with the published activity.
+    _, ok = await scan(client, first, static_scene(scene.activity.code))
+    assert ok["status"] == "checked_in"
+    org = await login_as(client, "organizer", scope_id=scene.kg.id, teacher_of=scene.kg)
+    resp = await client.post(
+        f"/api/v1/activities/{scene.activity.id}/cancel",
+        json={"reason": "暴雨预警，活动取消"},
+        headers=org.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    _, body = await scan(client, teacher, static_scene(scene.activity.code))
+    assert body["reason"] == "activity_cancelled"

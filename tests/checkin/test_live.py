@@ -153,3 +153,30 @@ async def test_live_board_sees_scans_that_hit_another_api_process(client, scene,
             proc.terminate()
         for proc in procs:
             await asyncio.wait_for(proc.wait(), timeout=20)
+
+
+async def test_projector_screen_gets_counts_but_no_names(client, scene, api):
+    org = await login_as(client, "organizer", scope_id=scene.kg.id, teacher_of=scene.kg)
+    link = await client.post(
+        f"/api/v1/activities/{scene.activity.id}/projector-link", headers=org.headers
+    )
+    token = link.json()["url"].split("t=", 1)[1]
+    teacher = await teacher_of(client, scene.kg)
+    url = f"{api.url}/api/v1/activities/{scene.activity.id}/live?t={token}&max_seconds=3"
+
+    async def check_in_later():
+        await asyncio.sleep(0.5)
+        await scan(client, teacher, static_scene(scene.activity.code))
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        reader = asyncio.create_task(read_events(http, url, {}, until=lambda ev: False))
+        await check_in_later()
+        events = await asyncio.wait_for(reader, timeout=20)
+    assert last_counts(events)["checked_in"] == 1
+    assert all(name == "counts" for name, _ in events)
+    assert teacher.person.name not in json.dumps([d for _, d in events], ensure_ascii=False)
+
+
+async def test_live_board_refuses_a_bad_projector_token(client, scene):
+    resp = await client.get(f"/api/v1/activities/{scene.activity.id}/live?t=nonsense")
+    assert resp.status_code == 401

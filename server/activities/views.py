@@ -1,0 +1,270 @@
+"""Activity endpoints: CRUD and life, codes, poster, projector link and rotating code.
+
+`principal_or_projector` is the guard of everything a projector shows (rotating code,
+live counts): a projector token in ?t= or a manager's bearer token.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sanic import Blueprint, Request, json
+from sanic.response import html, raw
+from sanic_ext import openapi, validate
+
+from server.activities import poster, projector, service
+from server.activities.models import Activity
+from server.activities.schemas import ActivityBody, ActivityPatch, CancelBody
+from server.common.auth import PUBLIC, requires
+from server.common.errors import DomainError
+from server.common.params import int_arg, page_args
+
+TAG = "活动"
+RUNNERS = ("organizer", "director", "admin")
+EVERYONE = ("teacher", "organizer", "director", "leader", "parent", "admin")
+#: Shown pages carry the projector token in their address: keep it out of referrers.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+bp = Blueprint("activities", url_prefix="/api/v1")
+pages = Blueprint("activity_pages")
+#: Registered by create_app.
+blueprints: list[Blueprint] = [bp, pages]
+
+
+async def principal_or_projector(request: Request, activity_id: int) -> Activity:
+    """The activity, if ?t= holds its projector token or the caller manages it.
+
+    Refusals: no token and no login → 401; a bad or expired token → 401; a token of
+    another activity, or a caller who does not manage the activity → 403 (404 if unseen).
+    """
+    return await projector.authorize_display(
+        activity_id=activity_id,
+        token=request.args.get("t") or None,
+        principal=request.ctx.principal,
+        jwt_secret=request.app.ctx.settings.jwt_secret,
+    )
+
+
+def _date_arg(request: Request, name: str) -> date | None:
+    raw_value = request.args.get(name)
+    if not raw_value:
+        return None
+    try:
+        return date.fromisoformat(raw_value[:10])
+    except ValueError as exc:
+        raise DomainError("invalid_input", f"参数 {name} 须为日期，格式如 2026-11-25") from exc
+
+
+# ---- activities -----------------------------------------------------------------------------
+
+
+@bp.post("/activities")
+@openapi.definition(body=ActivityBody, summary="新建活动（草稿）", tag=TAG, secured="token")
+@requires(*RUNNERS)
+@validate(json=ActivityBody)
+async def create_activity(request: Request, body: ActivityBody):
+    """Create a draft activity."""
+    data = await service.create_activity(principal=request.ctx.principal, **body.model_dump())
+    return json(data, status=201)
+
+
+@bp.get("/activities")
+@openapi.definition(summary="活动列表", tag=TAG, secured="token")
+@openapi.parameter("status", str, "query", description="draft/published/ongoing/finished/cancelled")
+@openapi.parameter("kind", str, "query", description="活动类型，如 送教下乡")
+@openapi.parameter("host_id", int, "query")
+@openapi.parameter("pairing_id", int, "query")
+@openapi.parameter("from", str, "query", description="起始日期 YYYY-MM-DD")
+@openapi.parameter("to", str, "query", description="截止日期 YYYY-MM-DD（含当天）")
+@openapi.parameter("limit", int, "query")
+@openapi.parameter("offset", int, "query")
+@requires(*EVERYONE)
+async def list_activities(request: Request):
+    """Activities within the caller's sight."""
+    limit, offset = page_args(request)
+    return json(
+        await service.list_activities(
+            principal=request.ctx.principal,
+            status=request.args.get("status") or None,
+            kind=request.args.get("kind") or None,
+            host_id=int_arg(request, "host_id"),
+            pairing_id=int_arg(request, "pairing_id"),
+            day_from=_date_arg(request, "from"),
+            day_to=_date_arg(request, "to"),
+            limit=limit,
+            offset=offset,
+        )
+    )
+
+
+@bp.get("/activities/<activity_id:int>")
+@openapi.definition(summary="活动详情", tag=TAG, secured="token")
+@requires(*EVERYONE)
+async def get_activity(request: Request, activity_id: int):
+    """One activity."""
+    return json(
+        await service.get_activity(principal=request.ctx.principal, activity_id=activity_id)
+    )
+
+
+@bp.patch("/activities/<activity_id:int>")
+@openapi.definition(body=ActivityPatch, summary="修改活动", tag=TAG, secured="token")
+@requires(*RUNNERS)
+@validate(json=ActivityPatch)
+async def update_activity(request: Request, activity_id: int, body: ActivityPatch):
+    """Change a draft or published activity."""
+    return json(
+        await service.update_activity(
+            principal=request.ctx.principal,
+            activity_id=activity_id,
+            changes=body.model_dump(exclude_unset=True),
+        )
+    )
+
+
+@bp.post("/activities/<activity_id:int>/publish")
+@openapi.definition(summary="发布活动", tag=TAG, secured="token")
+@requires(*RUNNERS)
+async def publish_activity(request: Request, activity_id: int):
+    """Publish a draft."""
+    return json(
+        await service.publish_activity(principal=request.ctx.principal, activity_id=activity_id)
+    )
+
+
+@bp.post("/activities/<activity_id:int>/cancel")
+@openapi.definition(body=CancelBody, summary="取消活动", tag=TAG, secured="token")
+@requires(*RUNNERS)
+@validate(json=CancelBody)
+async def cancel_activity(request: Request, activity_id: int, body: CancelBody):
+    """Cancel an activity, with the reason everyone will hear."""
+    return json(
+        await service.cancel_activity(
+            principal=request.ctx.principal, activity_id=activity_id, reason=body.reason
+        )
+    )
+
+
+@bp.post("/activities/<activity_id:int>/finish")
+@openapi.definition(summary="结束活动（计入主讲课时）", tag=TAG, secured="token")
+@requires(*RUNNERS)
+async def finish_activity(request: Request, activity_id: int):
+    """Finish an activity that has started."""
+    return json(
+        await service.finish_activity(principal=request.ctx.principal, activity_id=activity_id)
+    )
+
+
+# ---- codes and poster --------------------------------------------------------------------------
+
+
+@bp.get("/activities/<activity_id:int>/code")
+@openapi.definition(summary="活动签到码（静态）", tag=TAG, secured="token")
+@requires(*RUNNERS)
+async def get_code(request: Request, activity_id: int):
+    """The static scene printed on the poster, and the mini-program page it opens."""
+    return json(
+        await service.activity_code(
+            principal=request.ctx.principal,
+            activity_id=activity_id,
+            page=request.app.ctx.settings.miniprogram_checkin_page,
+        )
+    )
+
+
+@bp.get("/activities/<activity_id:int>/poster.png")
+@openapi.definition(summary="签到海报（A4，PNG）", tag=TAG, secured="token")
+@openapi.response(200, {"image/png": bytes}, "海报图片")
+@requires(*RUNNERS)
+async def get_poster(request: Request, activity_id: int):
+    """The printable poster with the mini-program code."""
+    png = await poster.activity_poster(
+        principal=request.ctx.principal,
+        activity_id=activity_id,
+        settings=request.app.ctx.settings,
+        wechat=request.app.ctx.wechat,
+    )
+    headers = {
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": f'inline; filename="activity-{activity_id}-poster.png"',
+    }
+    return raw(png, content_type="image/png", headers=headers)
+
+
+# ---- projector ---------------------------------------------------------------------------------
+
+
+@bp.post("/activities/<activity_id:int>/projector-link")
+@openapi.definition(summary="生成签到放映链接", tag=TAG, secured="token")
+@requires(*RUNNERS)
+async def create_projector_link(request: Request, activity_id: int):
+    """A link that shows the rotating code without logging in."""
+    data = await projector.projector_link(
+        principal=request.ctx.principal,
+        activity_id=activity_id,
+        settings=request.app.ctx.settings,
+    )
+    return json(data, status=201)
+
+
+@bp.get("/activities/<activity_id:int>/rotating-code")
+@openapi.definition(
+    summary="当前动态签到码（放映链接凭证 t 或组织者登录）", tag=TAG, secured="token"
+)
+@openapi.parameter("t", str, "query", description="放映链接凭证")
+@requires(PUBLIC)  # guarded by principal_or_projector: the token, or a manager's login
+async def get_rotating_code(request: Request, activity_id: int):
+    """The scene of the current step, its lifetime and its image's address."""
+    activity = await principal_or_projector(request, activity_id)
+    data = projector.rotating_code(activity=activity, token=request.args.get("t") or None)
+    return json(data, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/activities/<activity_id:int>/rotating-code.png")
+@openapi.definition(summary="动态签到码图片", tag=TAG, secured="token")
+@openapi.parameter("t", str, "query", description="放映链接凭证")
+@openapi.parameter("step", int, "query", description="时间步（默认当前）")
+@openapi.response(200, {"image/png": bytes}, "签到码图片")
+@requires(PUBLIC)  # guarded by principal_or_projector: the token, or a manager's login
+async def get_rotating_code_png(request: Request, activity_id: int):
+    """The code image of one step."""
+    activity = await principal_or_projector(request, activity_id)
+    step = int_arg(request, "step", minimum=0)
+    png = await projector.rotating_code_png(
+        activity=activity,
+        step=step,
+        settings=request.app.ctx.settings,
+        wechat=request.app.ctx.wechat,
+        redis=request.app.ctx.redis,
+    )
+    max_age = activity.rotate_seconds * 2
+    return raw(
+        png, content_type="image/png", headers={"Cache-Control": f"private, max-age={max_age}"}
+    )
+
+
+@pages.get("/activities/<activity_id:int>/projector")
+@openapi.exclude()
+@requires(PUBLIC)  # the projector token in ?t= is checked below
+async def projector_page(request: Request, activity_id: int):
+    """The full-screen projector page (HTML)."""
+    token = request.args.get("t") or ""
+    try:
+        if not token:
+            raise DomainError("token_invalid", "缺少放映链接凭证")
+        activity = await projector.authorize_display(
+            activity_id=activity_id,
+            token=token,
+            principal=None,
+            jwt_secret=request.app.ctx.settings.jwt_secret,
+        )
+        page = await projector.projector_page(activity=activity, token=token)
+    except DomainError as exc:
+        return html(
+            projector.error_page(message=exc.message), status=exc.status, headers=PAGE_HEADERS
+        )
+    return html(page, headers=PAGE_HEADERS)
