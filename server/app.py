@@ -11,6 +11,7 @@ from server.common.auth import read_access_token
 from server.common.errors import DomainError, handle_error
 from server.common.logging import configure_logging
 from server.jobs.broker import build_broker
+from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from server.lifecycle import close_runtime, open_runtime
 from server.settings import SANDBOX_PREFIX, Settings, load_settings
 
@@ -45,9 +46,13 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         app.ctx.wechat = app.ctx.runtime.wechat
         app.ctx.broker = broker
         await broker.startup()
+        app.ctx.cron = None
+        if settings.embedded_redis and settings.embedded_cron:
+            app.ctx.cron = await start_embedded_scheduler(broker)
 
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
+        await stop_embedded_scheduler(app.ctx.cron)
         await app.ctx.broker.shutdown()
         await close_runtime(app.ctx.runtime)
 

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     wechat_timeout: float = 5.0
     miniprogram_checkin_page: str = "pages/checkin/index"
     max_upload_mb: int = 20
+    embedded_cron: bool = True
 
     @classmethod
     def settings_customise_sources(

@@ -77,6 +77,8 @@ async def settings(sandbox, tmp_path_factory):
         wechat_api_base=sandbox.url,
         wecom_api_base=sandbox.url,
         data_dir=tmp_path_factory.mktemp("data"),
+        # Tests run cron jobs themselves, at the moments they choose.
+        embedded_cron=False,
     )
     if backends.backend() == "services":
         await backends.recreate_test_database()
