@@ -75,13 +75,17 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
 
 def _register_blueprints(app: Sanic, settings: Settings) -> None:
+    from bots.official_account.views import bp as official_account_bp
     from server.accounts.views import bp as accounts_bp
     from server.activities.views import blueprints as activity_blueprints
     from server.archive.views import bp as archive_bp
     from server.checkin.views import bp as checkin_bp
+    from server.delivery.views import bp as delivery_bp
     from server.jobs.views import bp as jobs_bp
+    from server.notices.views import bp as notices_bp
     from server.orgs.roster_views import bp as roster_bp
     from server.orgs.views import blueprints as org_blueprints
+    from server.reports.views import bp as reports_bp
     from server.system.views import bp as system_bp
 
     app.blueprint(system_bp)
@@ -94,6 +98,10 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
         app.blueprint(bp)
     app.blueprint(archive_bp)
     app.blueprint(checkin_bp)
+    app.blueprint(reports_bp)
+    app.blueprint(delivery_bp)
+    app.blueprint(notices_bp)
+    app.blueprint(official_account_bp)
     if settings.uses_embedded_sandbox:
         from server.wechat.sandbox import create_sandbox_blueprint
 

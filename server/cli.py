@@ -128,6 +128,13 @@ def cmd_import_roster(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def cmd_push_menu(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the 公众号 menu in config and push it to WeChat."""
+    from bots.official_account.menu_cli import push_menu_command
+
+    return asyncio.run(push_menu_command(settings, dry_run=args.dry_run))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `songjiao`."""
     parser = argparse.ArgumentParser(prog="songjiao", description="送教通后台")
@@ -156,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--kindergarten", type=int, required=True, help="幼儿园 id")
     roster.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     roster.set_defaults(func=cmd_import_roster)
+    push_menu = sub.add_parser("push-menu", help="检查并推送公众号菜单（config 中的 oa_menu）")
+    push_menu.add_argument("--dry-run", action="store_true", help="只检查，不推送")
+    push_menu.set_defaults(func=cmd_push_menu)
     return parser
 
 

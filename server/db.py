@@ -13,6 +13,9 @@ MODEL_MODULES = [
     "server.checkin.models",
     "server.archive.models",
     "server.audit.models",
+    "server.delivery.models",
+    "server.notices.models",
+    "server.followers.models",
 ]
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from server.common.semester import SemesterCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TOML = ROOT / "config" / "default.toml"
@@ -23,6 +25,17 @@ DEV_SECRETS = {
     "wechat_secret": "dev-only-wechat-secret",
     "wechat_token": "dev-only-callback-token",
 }
+
+
+class MessageTemplate(BaseModel):
+    """One message kind's WeChat templates: ids and semantic field -> keyword mappings."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    subscribe_id: str = ""  #: mini-program subscribe template id; empty: no subscribe message
+    fields: dict[str, str] = {}  #: e.g. {"title": "thing1", "time": "time2"}
+    oa_id: str = ""  #: 公众号 template id; empty: no template message
+    oa_fields: dict[str, str] = {}
 
 
 class InsecureSettings(RuntimeError):
@@ -55,8 +68,23 @@ class Settings(BaseSettings):
     wecom_api_base: str = ""
     wechat_timeout: float = 5.0
     miniprogram_checkin_page: str = "pages/checkin/index"
+    miniprogram_bind_page: str = "pages/bind/index"  #: where an invitation code is redeemed
+    oa_reply_budget: float = Field(4.0, gt=0, lt=5)  #: seconds before the bot defers its answer
+    oa_menu: list[dict[str, Any]] = []  #: the 公众号 menu, pushed by `songjiao push-menu`
     max_upload_mb: int = 20
+    notice_reminder_hours: list[int] = [24]  #: hours before a notice deadline to remind
     embedded_cron: bool = True
+    semester_spring: str = "2-7"  #: spring semester: first-last month (reports)
+    semester_autumn: str = "8-1"  #: autumn semester: first-last month, may end next year
+    delivery_max_attempts: int = Field(4, ge=1, le=10)
+    delivery_retry_base: float = Field(0.5, ge=0)
+    delivery_stuck_seconds: int = Field(600, ge=1)
+    delivery_batch_size: int = Field(50, ge=1, le=500)
+    delivery_batch_concurrency: int = Field(4, ge=1, le=50)
+    delivery_max_in_flight: int = Field(16, ge=1, le=100)
+    delivery_rate_wait_max: float = Field(61.0, ge=0)
+    wecom_groups: dict[str, str] = {}
+    templates: dict[str, MessageTemplate] = {}
 
     @classmethod
     def settings_customise_sources(
@@ -69,6 +97,16 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Order of precedence: arguments, environment, then config/default.toml."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _check_semester_calendar(self) -> Settings:
+        SemesterCalendar.parse(self.semester_spring, self.semester_autumn)  # ValueError if bad
+        return self
+
+    @property
+    def semester_calendar(self) -> SemesterCalendar:
+        """The semester calendar of config (spring Feb–Jul, autumn Aug–Jan by default)."""
+        return SemesterCalendar.parse(self.semester_spring, self.semester_autumn)
 
     @property
     def embedded_database(self) -> bool:

@@ -112,6 +112,14 @@ class Activity(Model):
 
     class Meta:
         table = "activity"
+        #: Reports select activities by time window, per kind, pairing, host or alliance.
+        indexes = (
+            ("starts_at",),
+            ("kind", "starts_at"),
+            ("pairing_id", "starts_at"),
+            ("host_id", "starts_at"),
+            ("alliance_id", "starts_at"),
+        )
 
 
 class ActivityInvitee(Model):
@@ -151,6 +159,8 @@ class Presenter(Model):
     class Meta:
         table = "activity_presenter"
         unique_together = (("activity", "person"),)
+        #: Reports ask whether a (key) teacher presented: by person.
+        indexes = (("person_id",),)
 
 
 class ActivityEvent(Model):

@@ -26,6 +26,7 @@ from server.activities.models import (
     AudienceMode,
     Presenter,
 )
+from server.activities.notify import notify_events_soon
 from server.archive import service as archive
 from server.audit import service as audit
 from server.checkin import hours
@@ -629,6 +630,8 @@ async def update_activity(*, principal: Principal, activity_id: int, changes: di
             await ActivityEvent.create(
                 activity_id=activity.id, kind="updated", payload={"fields": sorted(changed)}
             )
+    if published:
+        await notify_events_soon()
     forget_activity(activity.id)
     return await activity_detail(fresh, principal=principal)
 
@@ -669,6 +672,7 @@ async def publish_activity(*, principal: Principal, activity_id: int) -> dict:
             target_id=activity.id,
             activity_id=activity.id,
         )
+    await notify_events_soon()
     return await activity_detail(activity, principal=principal)
 
 
@@ -702,6 +706,8 @@ async def cancel_activity(*, principal: Principal, activity_id: int, reason: str
             detail={"was": was.value},
         )
         await hours.revoke_all(activity_id=activity.id)
+    if was == ActivityStatus.PUBLISHED:
+        await notify_events_soon()
     return await activity_detail(activity, principal=principal)
 
 
@@ -728,3 +734,52 @@ async def finish_activity(*, principal: Principal, activity_id: int) -> dict:
             detail={"presenters_credited": credited},
         )
     return await activity_detail(activity, principal=principal)
+
+
+# ---- for other domains: invitations by answer, short facts -----------------------------------
+
+
+async def add_invitees(*, activity_id: int, person_ids: Sequence[int]) -> list[int]:
+    """Invite people by name (e.g. families who said yes); returns those newly invited."""
+    wanted = list(dict.fromkeys(person_ids))
+    if not wanted:
+        return []
+    present = set(
+        await ActivityInvitee.filter(activity_id=activity_id, person_id__in=wanted).values_list(
+            "person_id", flat=True
+        )
+    )
+    new = [p for p in wanted if p not in present]
+    await ActivityInvitee.bulk_create(
+        [ActivityInvitee(activity_id=activity_id, person_id=p) for p in new],
+        ignore_conflicts=True,
+    )
+    forget_activity(activity_id)
+    return new
+
+
+async def remove_invitees(*, activity_id: int, person_ids: Sequence[int]) -> None:
+    """Withdraw invitations made by add_invitees (e.g. a family cancelled)."""
+    if person_ids:
+        await ActivityInvitee.filter(
+            activity_id=activity_id, person_id__in=list(person_ids)
+        ).delete()
+        forget_activity(activity_id)
+
+
+async def activity_briefs(*, activity_ids: Sequence[int]) -> dict[int, dict]:
+    """Title, kind, status, times, venue and host of activities, by id (no scope check)."""
+    rows = await Activity.filter(id__in=list(activity_ids))
+    return {
+        a.id: {
+            "id": a.id,
+            "title": a.title,
+            "kind": ActivityKind(a.kind).value,
+            "status": ActivityStatus(a.status).value,
+            "host_id": a.host_id,
+            "address": a.address,
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+        }
+        for a in rows
+    }

@@ -28,7 +28,13 @@ def registered_jobs() -> dict[str, tuple[Callable[..., Awaitable[Any]], tuple[st
 
 
 #: Modules whose import registers jobs; a domain with jobs adds itself here.
-JOB_MODULES = ("server.orgs.jobs", "server.accounts.jobs")
+JOB_MODULES = (
+    "server.orgs.jobs",
+    "server.accounts.jobs",
+    "server.notices.jobs",
+    "server.delivery.jobs",
+    "server.activities.jobs",
+)
 
 
 def import_job_modules() -> None:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from server.orgs.models import Alliance, Child, Guardian, Kindergarten, Pairing, Person, Teacher
+from server.orgs.models import (
+    Alliance,
+    Child,
+    Grade,
+    Guardian,
+    Kindergarten,
+    Pairing,
+    Person,
+    SchoolClass,
+    Teacher,
+)
 
 
 async def pairing_sides(*, pairing_id: int) -> tuple[int, int]:
@@ -88,3 +98,52 @@ async def guardian_person_ids(*, kindergarten_ids: set[int]) -> set[int]:
             child__school_class__kindergarten_id__in=list(kindergarten_ids)
         ).values_list("person_id", flat=True)
     )
+
+
+async def guardian_links(
+    *,
+    kindergarten_id: int,
+    whole: bool = False,
+    grades: set[str] | frozenset[str] = frozenset(),
+    class_ids: set[int] | frozenset[int] = frozenset(),
+    person_ids: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple[int, int, int]]:
+    """(guardian person, child, class) of a kindergarten's children: all of them when
+    `whole`, else those in the grades, in the classes or among the named guardians."""
+    from tortoise.expressions import Q
+
+    query = Q(child__school_class__kindergarten_id=kindergarten_id)
+    if not whole:
+        wanted = []
+        if grades:
+            wanted.append(Q(child__school_class__grade__in=list(grades)))
+        if class_ids:
+            wanted.append(Q(child__school_class_id__in=list(class_ids)))
+        if person_ids:
+            wanted.append(Q(person_id__in=list(person_ids)))
+        if not wanted:
+            return []
+        query &= Q(*wanted, join_type="OR")
+    rows = await Guardian.filter(query).values_list(
+        "person_id", "child_id", "child__school_class_id"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def classes_of_kindergarten(*, kindergarten_id: int) -> dict[int, tuple[str, str]]:
+    """A kindergarten's classes: id -> (name, grade)."""
+    rows = await SchoolClass.filter(kindergarten_id=kindergarten_id).values_list(
+        "id", "name", "grade"
+    )
+    return {cid: (name, str(grade)) for cid, name, grade in rows}
+
+
+async def kindergarten_names(*, kindergarten_ids: set[int]) -> dict[int, str]:
+    """Names of the given kindergartens."""
+    rows = await Kindergarten.filter(id__in=list(kindergarten_ids)).values_list("id", "name")
+    return dict(rows)
+
+
+def grade_names() -> tuple[str, ...]:
+    """The class grades a kindergarten may have (托班, 小班 …)."""
+    return tuple(g.value for g in Grade)

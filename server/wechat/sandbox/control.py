@@ -88,6 +88,27 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         remaining = state.subscriptions[(openid, template_id)]
         return wechat_json({"openid": openid, "template_id": template_id, "remaining": remaining})
 
+    async def grant_bulk(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        openids, template_id = body.get("openids"), body.get("template_id")
+        count = body.get("count", 1)
+        if not (
+            isinstance(openids, list)
+            and all(isinstance(o, str) and o for o in openids)
+            and isinstance(template_id, str)
+        ):
+            return _bad("需要 openids（列表）和 template_id")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            return _bad("count 必须是非负整数")
+        for openid in openids:
+            state.subscriptions[(openid, template_id)] += count
+        return wechat_json({"template_id": template_id, "granted": len(openids)})
+
+    async def delivered_counts(request: Request) -> HTTPResponse:
+        kind = request.args.get("kind") or "subscribe_send"
+        counts = {user: n for (k, user), n in state.delivered_to.items() if k == kind}
+        return wechat_json({"kind": kind, "counts": counts})
+
     async def add_fault(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
         if body.get("expire_tokens") is True:
@@ -143,6 +164,8 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         (clear_outbox, "/sandbox/outbox", "DELETE"),
         (stats, "/sandbox/stats", "GET"),
         (grant, "/sandbox/subscriptions", "POST"),
+        (grant_bulk, "/sandbox/subscriptions/bulk", "POST"),
+        (delivered_counts, "/sandbox/delivered", "GET"),
         (add_fault, "/sandbox/faults", "POST"),
         (clear_faults, "/sandbox/faults", "DELETE"),
         (publish_outcome, "/sandbox/publish_outcome", "POST"),

@@ -81,6 +81,8 @@ class SandboxState:
         self.outbox: deque[dict] = deque(maxlen=OUTBOX_LIMIT)
         self.calls: Counter[str] = Counter()
         self.delivered: Counter[str] = Counter()
+        #: Deliveries per (kind, touser), never trimmed like the outbox (bulk checks).
+        self.delivered_to: Counter[tuple[str, str]] = Counter()
         self.used_codes: set[str] = set()
         self.subscriptions: Counter[tuple[str, str]] = Counter()
         self.template_msgids: dict[str, int] = {}
@@ -120,6 +122,8 @@ class SandboxState:
         entry.update(errcode=errcode, errmsg=errmsg, delivered=delivered)
         if delivered:
             self.delivered[entry["kind"]] += 1
+            if entry["touser"]:
+                self.delivered_to[(entry["kind"], entry["touser"])] += 1
 
     def list_outbox(
         self,

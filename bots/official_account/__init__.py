@@ -1,0 +1,1 @@
+"""The 公众号 bot: callback blueprint, router, handlers and the custom menu."""

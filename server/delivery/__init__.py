@@ -1,0 +1,1 @@
+"""Delivery engine: one message per person on the best channel she can receive, the inbox always."""

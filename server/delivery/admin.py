@@ -1,0 +1,98 @@
+"""For admins: failed messages with their reasons (the dead letters), retry, status counts."""
+
+from __future__ import annotations
+
+from tortoise.functions import Count
+
+from server.common.errors import DomainError, NotFound
+from server.common.time import now
+from server.delivery.groups import requeue_group_message
+from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
+from server.delivery.sending import enqueue_deliveries
+from server.delivery.service import delivery_counts
+from server.delivery.templates import KIND_NAMES
+
+
+def _dead_letter(d: Delivery) -> dict:
+    # No title, body or personal data: the key and the person's id identify the message.
+    return {
+        "id": d.id,
+        "key": d.key,
+        "kind": d.kind,
+        "kind_name": KIND_NAMES.get(d.kind, d.kind),
+        "person_id": d.person_id,
+        "attempts": d.attempts,
+        "reason": d.last_error,
+        "created_at": d.created_at.isoformat(),
+        "failed_at": d.claimed_at.isoformat() if d.claimed_at else None,
+    }
+
+
+def _group_dead_letter(m: GroupMessage) -> dict:
+    return {
+        "id": m.id,
+        "key": m.key,
+        "kind": m.kind,
+        "group": m.group,
+        "attempts": m.attempts,
+        "reason": m.last_error,
+        "created_at": m.created_at.isoformat(),
+    }
+
+
+async def dead_letters(*, limit: int, offset: int, key: str | None) -> dict:
+    """Failed deliveries, newest first, and failed group messages."""
+    failed = Delivery.filter(status=DeliveryStatus.FAILED)
+    if key:
+        failed = failed.filter(key=key)
+    rows = await failed.order_by("-id").offset(offset).limit(limit)
+    groups = await GroupMessage.filter(status=DeliveryStatus.FAILED).order_by("-id").limit(limit)
+    return {
+        "items": [_dead_letter(d) for d in rows],
+        "total": await failed.count(),
+        "groups": [_group_dead_letter(m) for m in groups],
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+async def retry_dead_letter(*, delivery_id: int) -> dict:
+    """Queue a failed delivery again."""
+    row = await Delivery.get_or_none(id=delivery_id)
+    if row is None:
+        raise NotFound("消息")
+    updated = await Delivery.filter(id=delivery_id, status=DeliveryStatus.FAILED).update(
+        status=DeliveryStatus.QUEUED, claim=None, last_error=None, enqueued_at=now()
+    )
+    if not updated:
+        raise DomainError("conflict", "只有发送失败的消息可以重发")
+    await enqueue_deliveries([delivery_id])
+    return {"id": delivery_id, "status": DeliveryStatus.QUEUED.value}
+
+
+async def retry_group_dead_letter(*, message_id: int) -> dict:
+    """Queue a failed group message again."""
+    if not await GroupMessage.exists(id=message_id):
+        raise NotFound("群消息")
+    if await requeue_group_message(message_id=message_id) is None:
+        raise DomainError("conflict", "只有发送失败的消息可以重发")
+    return {"id": message_id, "status": DeliveryStatus.QUEUED.value}
+
+
+async def outbox(*, key: str) -> dict:
+    """Status counts of one message key, and which channels carried it."""
+    if not key:
+        raise DomainError("invalid_input", "缺少参数 key")
+    rows = (
+        await Delivery.filter(key=key, status__in=[DeliveryStatus.SENT, DeliveryStatus.READ])
+        .annotate(n=Count("id"))
+        .group_by("channel")
+        .values_list("channel", "n")
+    )
+    counts = await delivery_counts(key=key)
+    return {
+        "key": key,
+        "total": sum(counts.values()),
+        "counts": counts,
+        "channels": {str(channel or "none"): n for channel, n in rows},
+    }

@@ -1,0 +1,86 @@
+"""Retries of one WeChat call: exponential backoff on transient errors, none on argument errors."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from server.wechat.errors import (
+    InvalidCredential,
+    RateLimited,
+    SystemBusy,
+    WeChatError,
+    WeChatUnavailable,
+)
+
+#: Errors worth another try: WeChat busy (-1), rate limits (45009), timeouts, token trouble.
+TRANSIENT = (SystemBusy, RateLimited, WeChatUnavailable, InvalidCredential)
+
+
+class CallFailed(Exception):
+    """A WeChat call that did not succeed: the last error and the calls made."""
+
+    def __init__(self, error: WeChatError, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.attempts = attempts
+
+
+class GaveUp(CallFailed):
+    """Transient errors until every attempt was used."""
+
+
+class Refused(CallFailed):
+    """WeChat refused the call for a reason another try would not change (4xxxx)."""
+
+
+def maybe_delivered(error: WeChatError) -> bool:
+    """True when WeChat may have acted on the call: it timed out after the request left."""
+    return isinstance(error, WeChatUnavailable) and error.errmsg.startswith("timeout")
+
+
+async def call_with_retries(
+    call: Callable[[], Awaitable[object]],
+    *,
+    attempts: int,
+    base: float,
+    rate_wait_max: float,
+    retry_rate_limited: bool = True,
+) -> int:
+    """Run `call` until it succeeds; the number of calls made.
+
+    Raises GaveUp after `attempts` transient failures (waiting base, 2·base, 4·base …;
+    a rate limit's retry_after when known, at most rate_wait_max), and Refused at once on
+    any other WeChatError (argument errors are not retried). Without `retry_rate_limited`
+    a RateLimited error is raised as it is, for the caller to wait or re-enqueue.
+    """
+    transient = (
+        TRANSIENT if retry_rate_limited else tuple(t for t in TRANSIENT if t is not RateLimited)
+    )
+
+    def wait(state: RetryCallState) -> float:
+        backoff = base * 2 ** (state.attempt_number - 1)
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            backoff = max(backoff, min(float(retry_after), rate_wait_max))
+        return backoff
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait,
+        retry=retry_if_exception(lambda exc: isinstance(exc, transient)),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await call()
+    except WeChatError as exc:
+        if isinstance(exc, RateLimited) and not retry_rate_limited:
+            raise
+        made = int(retrying.statistics.get("attempt_number", 1))
+        failure = GaveUp if isinstance(exc, transient) else Refused
+        raise failure(exc, made) from exc
+    return int(retrying.statistics.get("attempt_number", 1))

@@ -1,0 +1,98 @@
+"""Followers of the 公众号: subscriptions, and the person behind each openid.
+
+A follower's openid differs from the same user's mini-program openid; the unionid ties
+them together. The person is read through the unionid's mini-program account whenever
+the unionid is known, so a binding made in the mini-program after the follow counts at
+once; `Follower.person` only caches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tortoise.exceptions import IntegrityError
+
+from server.accounts.models import Account
+from server.common.time import now
+from server.followers.models import Follower
+
+SCENE_MAX = 64
+
+
+async def _person_of_unionid(unionid: str) -> int | None:
+    # Accounts owns this table; a lookup service there should replace this read.
+    return await (
+        Account.filter(unionid=unionid, person_id__isnull=False)
+        .order_by("-last_login_at", "-id")
+        .first()
+        .values_list("person_id", flat=True)
+    )
+
+
+async def record_subscribe(
+    *, oa_openid: str, scene: str = "", unionid: str | None = None
+) -> int | None:
+    """Remember a follow (or a follow again); returns the follower's person id when known."""
+    values = {"subscribed": True, "subscribed_at": now(), "scene": scene[:SCENE_MAX]}
+    if unionid:
+        values["unionid"] = unionid
+    updated = await Follower.filter(oa_openid=oa_openid).update(**values)
+    if not updated:
+        try:
+            await Follower.create(oa_openid=oa_openid, **values)
+        except IntegrityError:
+            # WeChat's retry reached another worker first: the row exists now.
+            await Follower.filter(oa_openid=oa_openid).update(**values)
+    return await follower_person(oa_openid)
+
+
+async def record_unsubscribe(*, oa_openid: str) -> None:
+    """Remember an unfollow; template messages stop reaching this openid."""
+    await Follower.filter(oa_openid=oa_openid).update(subscribed=False, unsubscribed_at=now())
+
+
+async def link_unionid(*, oa_openid: str, unionid: str) -> int | None:
+    """Store a follower's unionid (from WeChat's user info); returns the linked person id."""
+    await Follower.filter(oa_openid=oa_openid).update(unionid=unionid)
+    return await follower_person(oa_openid)
+
+
+async def follower_person(oa_openid: str) -> int | None:
+    """The person id behind a 公众号 openid, or None when not (yet) linked."""
+    row = await Follower.get_or_none(oa_openid=oa_openid)
+    if row is None:
+        return None
+    if row.unionid:
+        person_id = await _person_of_unionid(row.unionid)
+        if person_id is not None and person_id != row.person_id:
+            await Follower.filter(id=row.id).update(person_id=person_id)
+        if person_id is not None:
+            return person_id
+    return row.person_id
+
+
+async def oa_openids_of(person_ids: Iterable[int]) -> dict[int, str]:
+    """Person id -> 公众号 openid of those people who follow the account now."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    by_union = dict(
+        await Account.filter(person_id__in=ids, unionid__isnull=False).values_list(
+            "unionid", "person_id"
+        )
+    )
+    if by_union:
+        rows = await Follower.filter(unionid__in=list(by_union), subscribed=True).values_list(
+            "unionid", "oa_openid"
+        )
+        for unionid, openid in rows:
+            found.setdefault(by_union[unionid], openid)
+    rest = ids - set(found)
+    if rest:
+        rows = await Follower.filter(person_id__in=list(rest), subscribed=True).values_list(
+            "person_id", "oa_openid"
+        )
+        for person_id, openid in rows:
+            found.setdefault(person_id, openid)
+    return found

@@ -1,0 +1,1 @@
+"""Notices to families and staff: audience, receipts, RSVP, reminders, feedback."""

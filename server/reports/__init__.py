@@ -1,0 +1,1 @@
+"""Targets engine: the figures of DOMAIN.md against their targets, rankings and alerts."""

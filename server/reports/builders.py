@@ -1,0 +1,385 @@
+"""Report builders per pairing, alliance and kindergarten (regions: regions.py).
+
+Every builder takes a Period and a ReportScope and returns plain dicts; the heavy lifting
+is a dozen grouped queries (queries.py) whatever the number of units, then sums of those
+aggregates here.
+
+Targets and windows (see targets.py for how a figure is judged):
+- pairing: 送教课时 (presenters' hours at its 送教下乡/送教到园) ≥ its target × semesters
+  in the period; 专题讲座 likewise; 每月到园: every month of the period has an activity of
+  the pairing held at the supported kindergarten.
+- alliance: activities (its own and its pairings') ≥ 8 in the year; every member but the
+  lead gets a 视导 in the year; every active 骨干教师 of its members presents at a 送教
+  in the period. Yearly targets are measured over the year the period belongs to.
+- kindergarten: the sums of its pairings as 帮扶园 (given) and as 被帮扶园 (received), its
+  骨干教师, and one 视导 in the year when it is a member (not the lead) of an alliance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from server.common.semester import SemesterCalendar
+from server.reports import queries
+from server.reports.parents import FamilyFigures
+from server.reports.periods import Period, year_of
+from server.reports.scope import ReportScope
+from server.reports.targets import (
+    ALLIANCE_ACTIVITIES_PER_YEAR,
+    behind,
+    completion,
+    metric,
+    pairing_targets,
+    ratio,
+)
+
+NO_ATTENDANCE = {"activities": 0, "checked_in": 0, "reached": 0, "expected": 0}
+
+
+def attendance_figures(row: dict | None) -> dict:
+    """Teachers reached, check-ins, expected and the attendance rate of a queries row."""
+    row = row or NO_ATTENDANCE
+    rate = ratio(row["checked_in"], row["expected"])
+    return {
+        "activities": row["activities"],
+        "teachers_reached": row["reached"],
+        "checked_in": row["checked_in"],
+        "expected": row["expected"],
+        "attendance_rate": None if rate is None else min(1.0, rate),
+    }
+
+
+def sum_metric(key: str, parts: Iterable[tuple[float, float]], window: Period, **kw) -> dict:
+    """A metric whose done and target are sums over units (pairings, members …)."""
+    parts = list(parts)
+    target = sum(t for _, t in parts)
+    if not target:
+        return {}
+    return metric(key, done=sum(d for d, _ in parts), target=target, window=window, **kw)
+
+
+def by_key(metrics: list[dict]) -> dict:
+    """Metrics keyed by target (untracked, empty ones left out)."""
+    return {m["key"]: m for m in metrics if m}
+
+
+# ---- pairings ------------------------------------------------------------------------------
+
+
+def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Period) -> list:
+    targets = pairing_targets(pairing["targets"])
+    out = []
+    if targets["send_hours_per_semester"]:
+        out.append(
+            metric(
+                "send_hours",
+                done=facts.get("send_hours", 0.0),
+                target=targets["send_hours_per_semester"] * period.semesters,
+                window=period,
+            )
+        )
+    if targets["lectures_per_semester"]:
+        out.append(
+            metric(
+                "lectures",
+                done=facts.get("lectures", 0),
+                target=targets["lectures_per_semester"] * period.semesters,
+                window=period,
+            )
+        )
+    if targets["visit_every_month"]:
+        completed = min(period.months_completed, period.months_total)
+        missed = [m for m in range(completed) if m not in visited]
+        out.append(
+            metric(
+                "monthly_visits",
+                done=len(visited),
+                target=period.months_total,
+                window=period,
+                certain_miss=bool(missed),
+                pace=False,
+                extra={"months_begun": period.months_begun, "months_missed": len(missed)},
+            )
+        )
+    return out
+
+
+async def build_pairing_items(
+    period: Period, pairs: dict[int, dict], *, filtered: bool, figures: bool = True
+) -> list[dict]:
+    """Report items of the given pairings (`filtered`: restrict queries to their ids).
+
+    Without `figures` (roll-ups that only need targets) names, attendance and families
+    are left out, which spares the heaviest query.
+    """
+    ids = set(pairs) if filtered else None
+    sides = {p["supporting_id"] for p in pairs.values()} | {
+        p["supported_id"] for p in pairs.values()
+    }
+    facts, visits, attendance, names = await asyncio.gather(
+        queries.pairing_facts(period, ids),
+        queries.visit_months(period, ids),
+        queries.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
+        queries.kindergartens(ids=sides) if figures and pairs else _nothing(),
+    )
+    family = await FamilyFigures(period).load(sides) if figures and pairs else None
+    items = []
+    for pid, p in sorted(pairs.items()):
+        metrics = _pairing_metrics(p, facts.get(pid, {}), visits.get(pid, set()), period)
+        shown = attendance_figures(attendance.get(pid)) if figures else None
+        if family is not None:
+            shown["families"] = family.of({p["supporting_id"], p["supported_id"]})
+        items.append(
+            {
+                "pairing_id": pid,
+                "name": _pairing_name(p, names),
+                "supporting": _named(p["supporting_id"], names),
+                "supported": _named(p["supported_id"], names),
+                "alliance_id": p["alliance_id"],
+                "region_id": p["region_id"],
+                "period": period.label,
+                "targets": by_key(metrics),
+                "figures": shown,
+                "score": completion(metrics),
+                "behind": [m["key"] for m in behind(metrics)],
+            }
+        )
+    return items
+
+
+async def _nothing() -> dict:
+    return {}
+
+
+def _named(kid: int, names: dict[int, dict]) -> dict:
+    row = names.get(kid)
+    return {"id": kid, "name": row["name"] if row else None}
+
+
+def _pairing_name(p: dict, names: dict[int, dict]) -> str:
+    a, b = names.get(p["supporting_id"]), names.get(p["supported_id"])
+    return f"{a['name'] if a else '?'} → {b['name'] if b else '?'}"
+
+
+async def pairing_reports(
+    *, period: Period, scope: ReportScope, pairing_id: int | None = None
+) -> list[dict]:
+    """Every pairing in scope (or one) with its targets, figures and score."""
+    if scope.empty:
+        return []
+    pairs = await queries.pairings(
+        period,
+        ids={pairing_id} if pairing_id is not None else None,
+        kindergarten_ids=scope.kindergartens(),
+        alliance_ids=scope.alliances(),
+    )
+    filtered = pairing_id is not None or not scope.everything
+    return await build_pairing_items(period, pairs, filtered=filtered)
+
+
+# ---- alliances -----------------------------------------------------------------------------
+
+
+def members_by_alliance(kgs: dict[int, dict]) -> dict[int, set[int]]:
+    """Ids of member kindergartens per alliance, among `kgs`."""
+    out: dict[int, set[int]] = {}
+    for kid, row in kgs.items():
+        if row["alliance_id"] is not None:
+            out.setdefault(row["alliance_id"], set()).add(kid)
+    return out
+
+
+def _alliance_metrics(
+    alliance: dict,
+    members: set[int],
+    *,
+    count: int,
+    key: dict,
+    insp: dict,
+    period: Period,
+    year: Period,
+) -> list[dict]:
+    inspected_members = members - {alliance["lead_id"]}
+    return [
+        metric("alliance_activities", done=count, target=ALLIANCE_ACTIVITIES_PER_YEAR, window=year),
+        sum_metric(
+            "inspection_coverage",
+            ((1 if insp.get(k) else 0, 1) for k in inspected_members),
+            year,
+        ),
+        sum_metric(
+            "key_teachers_sending",
+            ((key[k]["key_sent"], key[k]["key_teachers"]) for k in members if k in key),
+            period,
+        ),
+    ]
+
+
+async def alliance_reports(
+    *, period: Period, scope: ReportScope, calendar: SemesterCalendar | None = None
+) -> list[dict]:
+    """Every alliance in scope with its yearly and semester targets and its pairings' mean."""
+    if scope.empty:
+        return []
+    year = year_of(period, calendar=calendar)
+    als = await queries.alliances(ids=scope.alliances())
+    if not als:
+        return []
+    ids = None if scope.everything else set(als)
+    kgs = await queries.kindergartens(alliance_ids=set(als))
+    kg_ids = None if scope.everything else set(kgs)
+    pairs = {
+        pid: p
+        for pid, p in (await queries.pairings(period, alliance_ids=set(als))).items()
+        if p["alliance_id"] in als
+    }
+    counts, key, insp, attendance, pairing_items, family = await asyncio.gather(
+        queries.alliance_activities(year, ids),
+        queries.key_teachers(period, kg_ids),
+        queries.inspections(year, kg_ids),
+        queries.attendance(period, "alliance", ids),
+        build_pairing_items(period, pairs, filtered=not scope.everything, figures=False),
+        FamilyFigures(period).load(kg_ids),
+    )
+    by_alliance: dict[int, list[dict]] = {}
+    for item in pairing_items:
+        by_alliance.setdefault(item["alliance_id"], []).append(item)
+    members_of = members_by_alliance(kgs)
+    items = []
+    for aid, alliance in sorted(als.items()):
+        members = members_of.get(aid, set())
+        metrics = _alliance_metrics(
+            alliance,
+            members,
+            count=counts.get(aid, 0),
+            key=key,
+            insp=insp,
+            period=period,
+            year=year,
+        )
+        own = by_alliance.get(aid, [])
+        scores = [i["score"] for i in own if i["score"] is not None]
+        pairing_score = round(sum(scores) / len(scores), 4) if scores else None
+        parts = [min(1.0, m["done"] / m["target"]) for m in metrics if m and m["target"]]
+        if pairing_score is not None:
+            parts.append(pairing_score)
+        figures = attendance_figures(attendance.get(aid))
+        figures.update(
+            members=len(members),
+            pairings=len(own),
+            pairings_on_track=sum(1 for i in own if not i["behind"]),
+            pairing_score=pairing_score,
+            families=family.of(members),
+        )
+        items.append(
+            {
+                "alliance_id": aid,
+                "name": alliance["name"],
+                "region_id": alliance["region_id"],
+                "lead_id": alliance["lead_id"],
+                "period": period.label,
+                "year": year.label,
+                "targets": by_key(metrics),
+                "figures": figures,
+                "score": round(sum(parts) / len(parts), 4) if parts else None,
+                "behind": [m["key"] for m in behind([m for m in metrics if m])],
+            }
+        )
+    return items
+
+
+# ---- kindergartens -------------------------------------------------------------------------
+
+
+async def kindergarten_reports(
+    *, period: Period, scope: ReportScope, calendar: SemesterCalendar | None = None
+) -> list[dict]:
+    """Every kindergarten in scope: its pairings given and received, 骨干教师, 视导."""
+    if scope.empty:
+        return []
+    year = year_of(period, calendar=calendar)
+    kgs = await queries.kindergartens(ids=scope.kindergartens())
+    if not kgs:
+        return []
+    ids = None if scope.everything else set(kgs)
+    pairs = await queries.pairings(period, kindergarten_ids=ids)
+    leads = {
+        a["lead_id"]
+        for a in (
+            await queries.alliances(ids={k["alliance_id"] for k in kgs.values()} - {None})
+        ).values()
+    }
+    key, insp, attendance, pairing_items, family = await asyncio.gather(
+        queries.key_teachers(period, ids),
+        queries.inspections(year, ids),
+        queries.attendance(period, "kindergarten", ids),
+        build_pairing_items(period, pairs, filtered=ids is not None, figures=False),
+        FamilyFigures(period).load(ids),
+    )
+    given: dict[int, list[dict]] = {}
+    received: dict[int, list[dict]] = {}
+    for item in pairing_items:
+        given.setdefault(item["supporting"]["id"], []).append(item)
+        received.setdefault(item["supported"]["id"], []).append(item)
+    items = []
+    for kid, kg in sorted(kgs.items()):
+        mine, theirs = given.get(kid, []), received.get(kid, [])
+        metrics = given_metrics(mine, period) + [
+            sum_metric("send_hours_received", _parts(theirs, "send_hours"), period),
+            sum_metric(
+                "key_teachers_sending",
+                [(key[kid]["key_sent"], key[kid]["key_teachers"])] if kid in key else [],
+                period,
+            ),
+        ]
+        if kg["alliance_id"] is not None and kid not in leads:
+            done = min(1, insp.get(kid, 0))
+            metrics.append(metric("inspected", done=done, target=1, window=year))
+        figures = attendance_figures(attendance.get(kid))
+        figures.update(
+            pairings_given=len(mine),
+            pairings_received=len(theirs),
+            inspections=insp.get(kid, 0),
+            families=family.of({kid}),
+        )
+        items.append(
+            {
+                "kindergarten_id": kid,
+                "name": kg["name"],
+                "level": kg["level"],
+                "region_id": kg["region_id"],
+                "alliance_id": kg["alliance_id"],
+                "period": period.label,
+                "targets": by_key(metrics),
+                "figures": figures,
+                "score": completion([m for m in metrics if m]),
+                "behind": [m["key"] for m in behind([m for m in metrics if m])],
+            }
+        )
+    return items
+
+
+def _parts(items: list[dict], key: str) -> list[tuple[float, float]]:
+    """(done, target) of one target over pairing items that track it."""
+    return [
+        (i["targets"][key]["done"], i["targets"][key]["target"])
+        for i in items
+        if key in i["targets"]
+    ]
+
+
+def given_metrics(items: list[dict], period: Period) -> list[dict]:
+    """Sums of pairings' targets: 送教课时, 专题讲座, 每月到园 (a missed month is final)."""
+    missed = any(i["targets"].get("monthly_visits", {}).get("months_missed") for i in items)
+    return [
+        sum_metric("send_hours", _parts(items, "send_hours"), period),
+        sum_metric("lectures", _parts(items, "lectures"), period),
+        sum_metric(
+            "monthly_visits",
+            _parts(items, "monthly_visits"),
+            period,
+            certain_miss=missed,
+            pace=False,
+        ),
+    ]

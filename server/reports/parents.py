@@ -1,0 +1,111 @@
+"""Families' figures: check-ins at family activities, and what the notices domain knows
+(家长满意度 now; RSVP once it offers a roll-up). Missing sources give None, never a guess."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable
+
+from server.reports import queries
+from server.reports.periods import Period
+
+
+def _notices_function(name: str) -> Callable | None:
+    """A function of the notices domain's facade (or its feedback module), if it exists."""
+    for module in ("server.notices.service", "server.notices.feedback"):
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if callable(found):
+            return found
+    return None
+
+
+async def satisfaction(period: Period, kindergarten_ids: set[int]) -> dict | None:
+    """家长满意度 from the notices domain: {average, count, by_kindergarten}, or None."""
+    ask = _notices_function("satisfaction")
+    if ask is None or not kindergarten_ids:
+        return None
+    return await ask(
+        kindergarten_ids=sorted(kindergarten_ids), since=period.since, until=period.asof
+    )
+
+
+async def rsvp(period: Period, kindergarten_ids: set[int]) -> dict | None:
+    """Family RSVP roll-up from the notices domain when it offers one (`rsvp_totals`)."""
+    ask = _notices_function("rsvp_totals")
+    if ask is None or not kindergarten_ids:
+        return None
+    return await ask(
+        kindergarten_ids=sorted(kindergarten_ids), since=period.since, until=period.asof
+    )
+
+
+class FamilyFigures:
+    """Families' figures of a period, fetched once for many kindergartens, then grouped."""
+
+    def __init__(self, period: Period):
+        self.period = period
+        self.checkins: dict[int, dict] = {}
+        self.stars: dict | None = None
+        self.rsvps: dict | None = None
+
+    async def load(self, kindergarten_ids: set[int] | None) -> FamilyFigures:
+        """Read check-ins and notices figures for the kindergartens (None: all)."""
+        ids = set(kindergarten_ids) if kindergarten_ids is not None else None
+        if ids is None:
+            ids = set(await queries.kindergartens())
+        self.checkins, self.stars, self.rsvps = await asyncio.gather(
+            queries.family_checkins(self.period, kindergarten_ids),
+            satisfaction(self.period, ids),
+            rsvp(self.period, ids),
+        )
+        return self
+
+    def of(self, kindergarten_ids: set[int]) -> dict:
+        """The figures of a group of kindergartens."""
+        rows = [self.checkins[k] for k in kindergarten_ids if k in self.checkins]
+        return {
+            "families_checked_in": sum(r["families"] for r in rows),
+            "adults": sum(r["adults"] for r in rows),
+            "children": sum(r["children"] for r in rows),
+            "satisfaction": _stars(self.stars, kindergarten_ids),
+            "satisfaction_count": _star_count(self.stars, kindergarten_ids),
+            "rsvp": _rsvp(self.rsvps, kindergarten_ids),
+        }
+
+
+def _per_kindergarten(source: dict | None, kindergarten_ids: set[int]) -> list[dict] | None:
+    if source is None:
+        return None
+    per = source.get("by_kindergarten") or {}
+    rows = (per.get(k) or per.get(str(k)) for k in kindergarten_ids)
+    return [r for r in rows if r]
+
+
+def _stars(source: dict | None, kindergarten_ids: set[int]) -> float | None:
+    rows = _per_kindergarten(source, kindergarten_ids)
+    if not rows:
+        return None
+    count = sum(r["count"] for r in rows if r.get("average") is not None)
+    if not count:
+        return None
+    total = sum(r["average"] * r["count"] for r in rows if r.get("average") is not None)
+    return round(total / count, 2)
+
+
+def _star_count(source: dict | None, kindergarten_ids: set[int]) -> int | None:
+    rows = _per_kindergarten(source, kindergarten_ids)
+    if rows is None:
+        return None
+    return sum(r.get("count", 0) for r in rows)
+
+
+def _rsvp(source: dict | None, kindergarten_ids: set[int]) -> dict | None:
+    rows = _per_kindergarten(source, kindergarten_ids)
+    if rows is None:
+        return None
+    keys = {k for r in rows for k, v in r.items() if isinstance(v, int | float)}
+    return {k: sum(r.get(k, 0) for r in rows) for k in sorted(keys)}

@@ -1,0 +1,145 @@
+"""Region reports: the sums of a county's pairings, alliances and kindergartens.
+
+A region holds the pairings whose supported kindergarten is in it, its alliances and its
+kindergartens' 骨干教师; teachers reached are distinct per region and, in the total,
+over all regions shown (a teacher seen in two counties counts once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from server.common.semester import SemesterCalendar
+from server.reports import queries
+from server.reports.builders import (
+    attendance_figures,
+    build_pairing_items,
+    by_key,
+    given_metrics,
+    members_by_alliance,
+    sum_metric,
+)
+from server.reports.parents import FamilyFigures
+from server.reports.periods import Period, year_of
+from server.reports.scope import ReportScope
+from server.reports.targets import ALLIANCE_ACTIVITIES_PER_YEAR, behind, completion
+
+
+def _region_item(
+    *,
+    label: str,
+    kg_ids: set[int],
+    alliances: list[dict],
+    pairing_items: list[dict],
+    counts: dict,
+    key: dict,
+    insp: dict,
+    members: dict[int, set[int]],
+    attendance: dict | None,
+    family: FamilyFigures,
+    period: Period,
+    year: Period,
+) -> dict:
+    inspected = set()
+    for alliance in alliances:
+        inspected |= members.get(alliance["id"], set()) - {alliance["lead_id"]}
+    metrics = given_metrics(pairing_items, period) + [
+        sum_metric(
+            "alliance_activities",
+            ((counts.get(a["id"], 0), ALLIANCE_ACTIVITIES_PER_YEAR) for a in alliances),
+            year,
+        ),
+        sum_metric("inspection_coverage", ((1 if insp.get(k) else 0, 1) for k in inspected), year),
+        sum_metric(
+            "key_teachers_sending",
+            ((key[k]["key_sent"], key[k]["key_teachers"]) for k in kg_ids if k in key),
+            period,
+        ),
+    ]
+    metrics = [m for m in metrics if m]
+    figures = attendance_figures(attendance)
+    figures.update(
+        kindergartens=len(kg_ids),
+        alliances=len(alliances),
+        alliances_active=sum(
+            1 for a in alliances if counts.get(a["id"], 0) >= ALLIANCE_ACTIVITIES_PER_YEAR
+        ),
+        pairings=len(pairing_items),
+        pairings_on_track=sum(1 for i in pairing_items if not i["behind"]),
+        families=family.of(kg_ids),
+    )
+    return {
+        "period": period.label,
+        "year": year.label,
+        "name": label,
+        "targets": by_key(metrics),
+        "figures": figures,
+        "score": completion(metrics),
+        "behind": [m["key"] for m in behind(metrics)],
+    }
+
+
+async def region_reports(
+    *, period: Period, scope: ReportScope, calendar: SemesterCalendar | None = None
+) -> dict:
+    """Every region in scope, and their total (distinct teachers reached over all)."""
+    empty = {"period": period.label, "items": [], "total": None}
+    if scope.empty:
+        return empty
+    year = year_of(period, calendar=calendar)
+    ids = scope.regions()
+    # The check-in aggregate, the longest, needs only the region ids: it runs alongside
+    # the lookups and everything that follows them.
+    checkins = asyncio.ensure_future(queries.attendance(period, "region", ids, with_total=True))
+    regs, kgs, als, pairs = await asyncio.gather(
+        queries.regions(ids=ids),
+        queries.kindergartens(region_ids=ids),
+        queries.alliances(region_ids=ids),
+        queries.pairings(period, region_ids=ids),
+    )
+    if not regs:
+        await checkins
+        return empty
+    kg_ids = None if scope.everything else set(kgs)
+    al_ids = None if scope.everything else set(als)
+    counts, key, insp, pairing_items, family, attendance = await asyncio.gather(
+        queries.alliance_activities(year, al_ids),
+        queries.key_teachers(period, kg_ids),
+        queries.inspections(year, kg_ids),
+        build_pairing_items(period, pairs, filtered=ids is not None, figures=False),
+        FamilyFigures(period).load(kg_ids),
+        checkins,
+    )
+    common = dict(
+        counts=counts,
+        key=key,
+        insp=insp,
+        members=members_by_alliance(kgs),
+        family=family,
+        period=period,
+        year=year,
+    )
+    items = []
+    for rid, region in sorted(regs.items()):
+        item = _region_item(
+            label=region["name"],
+            kg_ids={k for k, row in kgs.items() if row["region_id"] == rid},
+            alliances=[a for a in als.values() if a["region_id"] == rid],
+            pairing_items=[i for i in pairing_items if i["region_id"] == rid],
+            attendance=attendance.get(rid),
+            **common,
+        )
+        items.append({"region_id": rid, **item})
+    rows = [attendance[r] for r in regs if r in attendance]
+    overall = {k: sum(r[k] for r in rows) for k in ("activities", "checked_in", "expected")} | {
+        "reached": (attendance.get(None) or {}).get("reached", 0)
+    }
+    total = _region_item(
+        label="合计",
+        kg_ids=set(kgs),
+        alliances=list(als.values()),
+        pairing_items=pairing_items,
+        attendance=overall,
+        **common,
+    )
+    return {"period": period.label, "items": items, "total": total}

@@ -1,0 +1,78 @@
+"""Parameterised SQL that runs on both PostgreSQL and SQLite.
+
+Values always travel as parameters. The one dialect difference that matters here is
+time: PostgreSQL compares timestamptz natively, while tortoise stores SQLite datetimes
+as text with the offset they were given (``2026-01-31 23:30:00+08:00``), so SQLite
+columns are normalised to UTC text with strftime before comparing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+LOCAL_SETTINGS = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+
+
+class Sql:
+    """Collects parameters while a query is written: `$n` for asyncpg, `?n` for SQLite.
+
+    Placeholders are numbered on both, so a fragment may appear twice in one query.
+    """
+
+    def __init__(self, dialect: str):
+        self.postgres = dialect == "postgres"
+        self.values: list = []
+
+    def p(self, value: object) -> str:
+        """A placeholder for `value` (each use is a new parameter)."""
+        if isinstance(value, datetime) and not self.postgres:
+            value = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
+
+    def ts(self, column: str) -> str:
+        """A datetime column, comparable with `p(datetime)` values."""
+        if self.postgres:
+            return column
+        return f"strftime('%Y-%m-%d %H:%M:%f', {column})"
+
+    def in_(self, column: str, values: Iterable[object]) -> str:
+        """`column IN (…)`; an empty list matches nothing."""
+        items = list(values)
+        if not items:
+            return "1 = 0"
+        return f"{column} IN ({', '.join(self.p(v) for v in items)})"
+
+    def between(self, column: str, since: datetime, until: datetime) -> str:
+        """since <= column < until."""
+        col = self.ts(column)
+        return f"{col} >= {self.p(since)} AND {col} < {self.p(until)}"
+
+
+def dialect() -> str:
+    """'postgres' or 'sqlite', the default connection's dialect."""
+    return connections.get("default").capabilities.dialect
+
+
+def new_sql() -> Sql:
+    """A builder for the default connection."""
+    return Sql(dialect())
+
+
+async def fetch(sql: Sql, text: str, *, heavy: bool = False) -> list[dict]:
+    """Run a query written with `sql` and return its rows as dicts.
+
+    `heavy` statements (those over check-ins) run on PostgreSQL with, for themselves only
+    (SET LOCAL): no JIT, which spends 40–150 ms compiling these short aggregates, longer
+    than they run; and no parallel workers, since a report already runs its statements
+    side by side and extra workers only fight them for the same cores.
+    """
+    if not (sql.postgres and heavy):
+        return await connections.get("default").execute_query_dict(text, sql.values)
+    async with in_transaction() as conn:
+        await conn.execute_script(LOCAL_SETTINGS)
+        return await conn.execute_query_dict(text, sql.values)

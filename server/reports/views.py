@@ -1,0 +1,132 @@
+"""Report endpoints: targets per pairing, alliance, kindergarten and region; alerts;
+rankings (通报); the .xlsx table. Leaders see their region or alliance, directors their
+kindergarten and its pairings, admins everything; teachers and parents are refused."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sanic import Blueprint, Request, json
+from sanic.response import raw
+from sanic_ext import openapi, validate
+
+from server.common.auth import requires
+from server.reports import service
+from server.reports.schemas import PeriodQuery, RankingQuery, SemesterQuery
+
+bp = Blueprint("reports", url_prefix="/api/v1")
+TAG = "统计与通报"
+DIRECTORS_UP = ("director", "leader", "admin")
+LEADERS = ("leader", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(request: Request, query: PeriodQuery) -> dict:
+    return {
+        "principal": request.ctx.principal,
+        "semester": query.semester or None,
+        "year": query.year or None,
+        "calendar": request.app.ctx.settings.semester_calendar,
+    }
+
+
+@bp.get("/reports/pairings")
+@openapi.definition(summary="结对帮扶目标完成情况", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query", description="学期，如 2026秋（默认本学期）")
+@openapi.parameter("year", str, "query", description="年度，如 2026（2026春 + 2026秋）")
+@requires(*DIRECTORS_UP)
+@validate(query=PeriodQuery)
+async def pairing_reports(request: Request, query: PeriodQuery):
+    """Every pairing in the caller's scope against its targets."""
+    return json(await service.pairings(**_period(request, query)))
+
+
+@bp.get("/reports/pairings/<pairing_id:int>")
+@openapi.definition(summary="单个结对的目标完成情况", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@requires(*DIRECTORS_UP)
+@validate(query=PeriodQuery)
+async def pairing_report(request: Request, pairing_id: int, query: PeriodQuery):
+    """One pairing against its targets."""
+    return json(await service.pairing(pairing_id=pairing_id, **_period(request, query)))
+
+
+@bp.get("/reports/alliances")
+@openapi.definition(summary="联盟目标完成情况", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@requires(*LEADERS)
+@validate(query=PeriodQuery)
+async def alliance_reports(request: Request, query: PeriodQuery):
+    """Every alliance in the caller's scope against its targets."""
+    return json(await service.alliances(**_period(request, query)))
+
+
+@bp.get("/reports/kindergartens")
+@openapi.definition(summary="幼儿园目标完成情况", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@requires(*DIRECTORS_UP)
+@validate(query=PeriodQuery)
+async def kindergarten_reports(request: Request, query: PeriodQuery):
+    """Every kindergarten in the caller's scope against its targets."""
+    return json(await service.kindergartens(**_period(request, query)))
+
+
+@bp.get("/reports/regions")
+@openapi.definition(summary="教育局（区县）目标完成情况", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@requires(*LEADERS)
+@validate(query=PeriodQuery)
+async def region_reports(request: Request, query: PeriodQuery):
+    """Every region the caller leads, and their total."""
+    return json(await service.regions(**_period(request, query)))
+
+
+@bp.get("/reports/alerts")
+@openapi.definition(summary="进度预警：按当前进度将无法完成目标的结对", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@requires(*DIRECTORS_UP)
+@validate(query=SemesterQuery)
+async def alerts(request: Request, query: SemesterQuery):
+    """Pairings that, at their pace, will miss a target of the semester."""
+    return json(
+        await service.alerts(
+            principal=request.ctx.principal,
+            semester=query.semester or None,
+            calendar=request.app.ctx.settings.semester_calendar,
+        )
+    )
+
+
+@bp.get("/reports/rankings")
+@openapi.definition(summary="通报排名（按联盟或结对）", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@openapi.parameter("by", str, "query", description="alliance（联盟，默认）或 pairing（结对）")
+@requires(*LEADERS)
+@validate(query=RankingQuery)
+async def rankings(request: Request, query: RankingQuery):
+    """Alliances or pairings ranked by completion score."""
+    return json(await service.ranking(by=query.by, **_period(request, query)))
+
+
+@bp.get("/reports/export.xlsx")
+@openapi.definition(summary="导出目标完成情况总表（Excel）", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query")
+@openapi.parameter("year", str, "query")
+@requires(*LEADERS)
+@validate(query=PeriodQuery)
+async def export_table(request: Request, query: PeriodQuery):
+    """The whole table, one sheet per level."""
+    content, filename = await service.export_workbook(**_period(request, query))
+    return raw(
+        content,
+        content_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="targets.xlsx"; '
+            f"filename*=UTF-8''{quote(filename)}"
+        },
+    )

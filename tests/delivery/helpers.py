@@ -1,0 +1,106 @@
+"""Helpers for delivery tests: parents with subscriptions, waiting for sends, sandbox views."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+
+from server.common.runtime import current
+from server.delivery.models import Delivery, DeliveryStatus
+from server.delivery.templates import template_for
+from server.wechat.sandbox import openid_for
+from tests.support.factories import LoggedIn, login, make_person, unique
+
+UNSETTLED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+@dataclass
+class Parent:
+    """A logged-in person with her mini-program openid."""
+
+    who: LoggedIn
+    openid: str
+
+    @property
+    def person_id(self) -> int:
+        """Her person id."""
+        return self.who.person.id
+
+    @property
+    def headers(self) -> dict:
+        """Authorization header for the api."""
+        return self.who.headers
+
+
+def template_id(kind: str = "notice") -> str:
+    """The configured subscribe template of `kind`."""
+    return template_for(current().settings, kind).subscribe_id
+
+
+async def make_parent(client: httpx.AsyncClient) -> Parent:
+    """A parent who logged in through the sandbox (so she has an openid)."""
+    name = unique("parent")
+    person = await make_person(grants=(("parent", "kindergarten", 0),))
+    who = await login(client, name, person=person)
+    return Parent(who=who, openid=openid_for(name))
+
+
+async def subscribe(
+    client: httpx.AsyncClient,
+    sandbox_client: httpx.AsyncClient,
+    parent: Parent,
+    *,
+    kind: str = "notice",
+    times: int = 1,
+    in_sandbox: int | None = None,
+) -> None:
+    """She accepts `times` subscriptions (reported to us) and WeChat grants `in_sandbox`."""
+    tid = template_id(kind)
+    for _ in range(times):
+        resp = await client.post(
+            "/api/v1/subscriptions", json={"results": {tid: "accept"}}, headers=parent.headers
+        )
+        assert resp.status_code == 200, resp.text
+    granted = times if in_sandbox is None else in_sandbox
+    grant = {"openid": parent.openid, "template_id": tid, "count": granted}
+    resp = await sandbox_client.post("/sandbox/subscriptions", json=grant)
+    assert resp.status_code == 200, resp.text
+
+
+async def subscribed_parent(client, sandbox_client, *, kind: str = "notice", **kw) -> Parent:
+    """A parent with one subscription for `kind`, both here and in the sandbox."""
+    parent = await make_parent(client)
+    await subscribe(client, sandbox_client, parent, kind=kind, **kw)
+    return parent
+
+
+async def settle(*, key: str | None = None, ids: list[int] | None = None, within: float = 30):
+    """Wait until the deliveries of `key` (or `ids`) are neither queued nor being sent."""
+    query = Delivery.filter(key=key) if key is not None else Delivery.filter(id__in=ids or [])
+    deadline = asyncio.get_running_loop().time() + within
+    while await query.filter(status__in=UNSETTLED).exists():
+        if asyncio.get_running_loop().time() > deadline:
+            rows = await query.filter(status__in=UNSETTLED).values("id", "status")
+            raise AssertionError(f"deliveries still unsettled: {rows}")
+        await asyncio.sleep(0.05)
+    return await query.order_by("id")
+
+
+async def outbox(sandbox_client, kind: str = "subscribe_send", **filters) -> list[dict]:
+    """Sandbox outbox entries of `kind`."""
+    params = {"kind": kind, **filters}
+    resp = await sandbox_client.get("/sandbox/outbox", params=params)
+    return resp.json()["items"]
+
+
+async def delivered(sandbox_client, openid: str, kind: str = "subscribe_send") -> int:
+    """How many messages of `kind` the sandbox delivered to `openid`."""
+    return len(await outbox(sandbox_client, kind, touser=openid, delivered="true"))
+
+
+async def fault(sandbox_client, **body) -> None:
+    """Inject a sandbox fault."""
+    resp = await sandbox_client.post("/sandbox/faults", json=body)
+    assert resp.status_code == 200, resp.text

@@ -1,0 +1,178 @@
+"""A worker killed in the middle of a fan-out: every parent still gets exactly one message."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from server.accounts.models import Account
+from server.common.runtime import current, install
+from server.delivery.models import Channel, Delivery, DeliveryStatus, SubscriptionQuota
+from server.delivery.service import notify
+from server.jobs.broker import build_broker, enqueue
+from server.orgs.models import Person
+from server.settings import load_settings
+from tests.conftest import JWT_SECRET
+from tests.delivery.helpers import template_id
+from tests.support import backends
+
+ROOT = Path(__file__).resolve().parents[2]
+PARENTS = 500
+#: Seconds after which the sweeper takes back what the dead worker held (production: 600).
+STUCK_SECONDS = 5
+
+pytestmark = pytest.mark.services
+
+
+def _redis_url() -> str:
+    # Its own Redis database: the test process's own receiver must not take these jobs.
+    return backends.TEST_REDIS.rsplit("/", 1)[0] + "/11"
+
+
+def _env(settings) -> dict:
+    return {
+        **os.environ,
+        "SONGJIAO_ENV": "test",
+        "SONGJIAO_JWT_SECRET": JWT_SECRET,
+        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
+        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
+        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
+        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
+        "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
+        "SONGJIAO_DATABASE_URL": settings.database_url,
+        "SONGJIAO_REDIS_URL": _redis_url(),
+        "SONGJIAO_DATA_DIR": str(settings.data_dir),
+        "SONGJIAO_DELIVERY_STUCK_SECONDS": str(STUCK_SECONDS),
+    }
+
+
+async def _start_worker(settings) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server.cli",
+        "worker",
+        cwd=ROOT,
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Its own process group: `songjiao worker` runs the receiver in a child process,
+        # and the kill must take both, as a crashed host would.
+        start_new_session=True,
+    )
+
+
+def _signal_all(proc: asyncio.subprocess.Process, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+
+
+async def _seed_parents(sandbox_client: httpx.AsyncClient) -> tuple[list[int], list[str]]:
+    """Parents who each accepted one subscription, here and in the sandbox."""
+    await Person.bulk_create([Person(name=f"家长{i}") for i in range(PARENTS)])
+    people = await Person.all().order_by("id").values_list("id", flat=True)
+    openids = [f"okill{pid:06d}" for pid in people]
+    await Account.bulk_create(
+        [Account(openid=o, person_id=p) for p, o in zip(people, openids, strict=True)]
+    )
+    tid = template_id("notice")
+    await SubscriptionQuota.bulk_create(
+        [SubscriptionQuota(person_id=p, template_id=tid, remaining=1) for p in people]
+    )
+    resp = await sandbox_client.post(
+        "/sandbox/subscriptions/bulk", json={"openids": openids, "template_id": tid, "count": 1}
+    )
+    assert resp.status_code == 200, resp.text
+    return list(people), openids
+
+
+async def _count(status: DeliveryStatus) -> int:
+    return await Delivery.filter(key="notice:kill", status=status).count()
+
+
+async def _wait(condition, within: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.05)
+
+
+async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
+    api, settings, sandbox_client
+):
+    scratch = aioredis.from_url(_redis_url())
+    await scratch.flushdb()
+    await scratch.aclose()
+    people, openids = await _seed_parents(sandbox_client)
+    # Half the answers are slow: the fan-out is still running when the worker dies, and
+    # some messages have reached WeChat while others of their batch are still waiting.
+    await sandbox_client.post(
+        "/sandbox/faults", json={"kind": "subscribe_send", "delay": 0.1, "rate": 0.5}
+    )
+    broker = build_broker(load_settings(redis_url=_redis_url(), database_url="x"))
+    first = await _start_worker(settings)
+    second = None
+    try:
+        await broker.startup()
+        await asyncio.sleep(2)  # let the worker join its consumer group
+        # notify() queues on this process's broker; point it at the workers' queue.
+        own = current()
+        install(dataclasses.replace(own, broker=broker))
+        try:
+            result = await notify(
+                person_ids=people,
+                kind="notice",
+                key="notice:kill",
+                title="家长开放日通知",
+                body="本周五上午九点，欢迎家长来园。",
+                fields={"time": "2026-11-27T09:00:00+08:00"},
+            )
+        finally:
+            install(own)
+        assert result.created == PARENTS
+
+        async def some_sent() -> bool:
+            return await _count(DeliveryStatus.SENT) >= PARENTS // 5
+
+        await _wait(some_sent, 60, "the first worker sent nothing")
+        _signal_all(first, signal.SIGKILL)
+        await first.wait()
+        at_kill = await _count(DeliveryStatus.SENT)
+        assert at_kill < PARENTS, "the fan-out ended before the kill; nothing was tested"
+
+        second = await _start_worker(settings)
+        await asyncio.sleep(STUCK_SECONDS + 1)  # what the dead worker held is now stale
+        await enqueue(broker, "delivery.recover_stuck")
+
+        async def all_sent() -> bool:
+            return await _count(DeliveryStatus.SENT) == PARENTS
+
+        await _wait(all_sent, 90, "not every delivery ended sent")
+    finally:
+        await broker.shutdown()
+        for proc in (first, second):
+            if proc is not None:
+                _signal_all(proc, signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), timeout=20)
+
+    rows = await Delivery.filter(key="notice:kill")
+    assert len(rows) == PARENTS
+    assert {(r.status, r.channel) for r in rows} == {(DeliveryStatus.SENT, Channel.SUBSCRIBE)}
+    resp = await sandbox_client.get("/sandbox/delivered", params={"kind": "subscribe_send"})
+    counts = resp.json()["counts"]
+    assert sorted(counts) == sorted(openids), "some parent got nothing"
+    assert set(counts.values()) == {1}, "some parent got the message twice"
+    # Each re-send refused by WeChat (43101) is one whose first send had gone out.
+    resp = await sandbox_client.get("/sandbox/outbox", params={"kind": "subscribe_send"})
+    refused = sum(1 for e in resp.json()["items"] if e["errcode"] == 43101)
+    assert refused == sum(1 for r in rows if r.last_error and "已送达" in r.last_error)

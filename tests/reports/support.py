@@ -1,0 +1,136 @@
+"""Data builders for the targets engine: pairings, held activities, presenters, check-ins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from server.activities.models import (
+    ActivityInvitee,
+    ActivityKind,
+    ActivityStatus,
+    AudienceMode,
+    Presenter,
+)
+from server.checkin.models import Checkin, CheckinMethod
+from server.common.time import CHINA
+from server.orgs.models import Kindergarten, Pairing, Person, Teacher
+from server.reports.periods import semester_period
+from tests.support.factories import (
+    make_activity,
+    make_alliance,
+    make_kindergarten,
+    make_person,
+    make_region,
+)
+
+SPRING = "2026春"  # 2026-02-01 … 2026-07-31
+
+
+def cn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A moment in China time."""
+    return datetime(year, month, day, hour, minute, tzinfo=CHINA)
+
+
+def spring(at: datetime | None = None):
+    """The spring 2026 semester, seen at `at` (default: long after it ended)."""
+    return semester_period(SPRING, at=at or cn(2026, 11, 1))
+
+
+async def make_pairing(
+    supporting: Kindergarten,
+    supported: Kindergarten,
+    *,
+    alliance=None,
+    targets: dict | None = None,
+    cycle: tuple[date, date] = (date(2025, 8, 1), date(2027, 7, 31)),
+) -> Pairing:
+    """A pairing over two school years with the default (or given) targets."""
+    return await Pairing.create(
+        supporting=supporting,
+        supported=supported,
+        alliance=alliance,
+        cycle_start=cycle[0],
+        cycle_end=cycle[1],
+        targets=targets or {},
+    )
+
+
+async def held(
+    host: Kindergarten,
+    when: datetime,
+    *,
+    kind: ActivityKind = ActivityKind.SEND_TO_COUNTRYSIDE,
+    pairing: Pairing | None = None,
+    alliance=None,
+    status: ActivityStatus = ActivityStatus.FINISHED,
+    presenters: list[tuple[Person, float]] = (),
+    audience: list[Kindergarten] | None = None,
+    audience_mode: AudienceMode = AudienceMode.KINDERGARTENS,
+    invitees: list[Person] = (),
+):
+    """An activity at `host` starting at `when` (two hours long), finished by default."""
+    activity = await make_activity(
+        host,
+        kind=kind,
+        pairing=pairing,
+        alliance=alliance,
+        status=status,
+        starts_at=when,
+        audience=[host] if audience is None else audience,
+        audience_mode=audience_mode,
+    )
+    for person, hours in presenters:
+        await Presenter.create(activity=activity, person=person, hours=hours)
+    for person in invitees:
+        await ActivityInvitee.create(activity=activity, person=person)
+    return activity
+
+
+async def check_in(activity, person: Person, *, annulled: bool = False, **extra) -> Checkin:
+    """A check-in (annulled on request)."""
+    return await Checkin.create(
+        activity=activity,
+        person=person,
+        method=CheckinMethod.STATIC,
+        scanned_at=activity.starts_at + timedelta(minutes=1),
+        annulled_at=activity.starts_at + timedelta(hours=1) if annulled else None,
+        annul_reason="误签" if annulled else "",
+        **extra,
+    )
+
+
+async def staff(kg: Kindergarten, n: int = 1, *, key: bool = False) -> list[Person]:
+    """`n` active teachers of `kg` (骨干教师 if `key`)."""
+    people = []
+    for _ in range(n):
+        person = await make_person()
+        await Teacher.create(person=person, kindergarten=kg, is_key_teacher=key)
+        people.append(person)
+    return people
+
+
+@dataclass
+class World:
+    """One region, one alliance, a supporting and a supported kindergarten, paired."""
+
+    region: object
+    alliance: object
+    supporting: Kindergarten
+    supported: Kindergarten
+    pairing: Pairing
+    presenter: Person
+    extra: dict = field(default_factory=dict)
+
+
+async def make_world(*, targets: dict | None = None) -> World:
+    """The smallest useful world for the targets engine."""
+    region = await make_region()
+    alliance = await make_alliance(region)
+    supporting = await make_kindergarten(region, alliance=alliance)
+    supported = await make_kindergarten(region, alliance=alliance)
+    alliance.lead_id = supporting.id
+    await alliance.save()
+    pairing = await make_pairing(supporting, supported, alliance=alliance, targets=targets)
+    (presenter,) = await staff(supporting, key=True)
+    return World(region, alliance, supporting, supported, pairing, presenter)
