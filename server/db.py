@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "server.delivery.models",
     "server.notices.models",
     "server.followers.models",
+    "server.reports.models",
 ]
 
 

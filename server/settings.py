@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     wechat_timeout: float = 5.0
     miniprogram_checkin_page: str = "pages/checkin/index"
     miniprogram_bind_page: str = "pages/bind/index"  #: where an invitation code is redeemed
+    miniprogram_summary_page: str = "pages/summary/index"  #: a leaders' summary (?id=)
+    miniprogram_pairing_page: str = "pages/pairing/index"  #: a pairing's targets (?id=)
     oa_reply_budget: float = Field(4.0, gt=0, lt=5)  #: seconds before the bot defers its answer
     oa_menu: list[dict[str, Any]] = []  #: the 公众号 menu, pushed by `songjiao push-menu`
     max_upload_mb: int = 20
@@ -84,6 +86,8 @@ class Settings(BaseSettings):
     delivery_max_in_flight: int = Field(16, ge=1, le=100)
     delivery_rate_wait_max: float = Field(61.0, ge=0)
     wecom_groups: dict[str, str] = {}
+    #: WeCom group -> scope of the summaries it gets: "city", "region:3" or "alliance:5".
+    summary_groups: dict[str, str] = {}
     templates: dict[str, MessageTemplate] = {}
 
     @classmethod

@@ -142,6 +142,10 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/reports/regions"): LEADERS,
     ("GET", "/api/v1/reports/rankings"): LEADERS,
     ("GET", "/api/v1/reports/export.xlsx"): LEADERS,
+    ("GET", "/api/v1/reports/summaries"): LEADERS,
+    ("GET", "/api/v1/reports/summaries/latest"): LEADERS,
+    ("GET", "/api/v1/reports/summaries/{summary_id}"): LEADERS,
+    ("GET", "/api/v1/reports/summaries/{summary_id}/chart.png"): LEADERS,
     # the activity archive
     ("POST", "/api/v1/activities/{activity_id}/files"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/files"): EVERY_ROLE,

@@ -15,7 +15,7 @@ from typing import Any
 from wechatpy.messages import BaseMessage
 
 from bots.official_account import texts
-from server.accounts.grants import describe_grants, grants_for
+from server.accounts.grants import grants_for
 from server.activities.codes import BadScene, parse_scene
 from server.activities.models import ActivityKind
 from server.activities.service import list_activities
@@ -26,6 +26,8 @@ from server.common.semester import semester_of
 from server.common.time import china, now
 from server.followers import events
 from server.followers import service as followers
+from server.reports import summary_render
+from server.reports import summary_service as summaries
 from server.settings import Settings
 
 _INVITATION = re.compile(r"[A-Za-z0-9]{4,16}")
@@ -147,22 +149,25 @@ async def my_checkins_text(message: BaseMessage, ctx: BotContext) -> str:
 
 
 async def leader_summary(message: BaseMessage, ctx: BotContext) -> str:
-    """统计: for leaders, their scope and when the weekly summary comes; others are told."""
+    """统计: a leader's latest summary (made now if none exists); others are told politely."""
     principal = await _principal(message)
     if principal is None:
         return texts.unbound_text(ctx.settings)
     if not principal.has("leader"):
         return texts.NOT_A_LEADER
-    scopes = [
-        g["scope_name"]
-        for g in await describe_grants(list(principal.grants))
-        if g["role"] in ("leader", "admin")
-    ]
-    names = "、".join(dict.fromkeys(scopes)) or "全部"
-    return (
-        f"您负责的范围：{names}。\n"
-        "工作周报（目标进度、预警和排名）每周一 08:00 推送给您；"
-        "周报生成后，回复「统计」即可随时查看最新一期。"
+    latest = await summaries.latest(principal=principal, calendar=ctx.settings.semester_calendar)
+    link = texts.miniprogram_link(
+        ctx.settings,
+        path=texts.page_with(ctx.settings.miniprogram_summary_page, id=str(latest["id"])),
+        label="打开小程序查看完整简报",
+    )
+    return texts.fit(
+        [
+            *summary_render.text_lines(latest),
+            link,
+            "工作周报每周一 08:00 推送，学期结束后推送学期总结。",
+        ],
+        more="……详见小程序。",
     )
 
 

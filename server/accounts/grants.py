@@ -28,3 +28,14 @@ async def describe_grants(grants: list[Grant]) -> list[dict]:
             {"role": g.role, "scope_kind": g.scope_kind, "scope_id": g.scope_id, "scope_name": name}
         )
     return described
+
+
+async def holders(
+    *, role: str, scope_kinds: tuple[str, ...], scope_ids: set[int] | None = None
+) -> list[tuple[int, Grant]]:
+    """(person_id, grant) of everyone holding `role` in one of `scope_kinds` (ids optional)."""
+    query = RoleGrant.filter(role=role, scope_kind__in=list(scope_kinds))
+    if scope_ids is not None:
+        query = query.filter(scope_id__in=sorted(scope_ids))
+    rows = await query.order_by("person_id", "id")
+    return [(r.person_id, Grant(r.role.value, r.scope_kind.value, r.scope_id)) for r in rows]

@@ -34,6 +34,7 @@ JOB_MODULES = (
     "server.notices.jobs",
     "server.delivery.jobs",
     "server.activities.jobs",
+    "server.reports.jobs",
 )
 
 

@@ -36,8 +36,8 @@ def _month_starts(first: date, last: date) -> list[date]:
 class Period:
     """A semester or a year, seen at moment `at` (derived values computed once)."""
 
-    kind: str  #: "semester" or "year"
-    label: str  #: 2026秋 or 2026年
+    kind: str  #: "semester", "year" or "week" (weeks carry no targets)
+    label: str  #: 2026秋, 2026年 or 2026-W10
     year: int  #: the year whose yearly targets this period belongs to
     first: date
     last: date
@@ -46,7 +46,7 @@ class Period:
     @cached_property
     def semesters(self) -> int:
         """How many semesters the period spans (per-semester targets scale by it)."""
-        return 1 if self.kind == "semester" else 2
+        return 2 if self.kind == "year" else 1
 
     @cached_property
     def since(self) -> datetime:
@@ -115,6 +115,15 @@ def year_period(
     first, _ = semester_range(f"{year}春", calendar)
     _, last = semester_range(f"{year}秋", calendar)
     return Period("year", f"{year}年", year, first, last, at or now())
+
+
+def week_period(monday: date, *, at: datetime | None = None) -> Period:
+    """The week (Monday to Sunday, China time) starting on `monday`, labelled 2026-W10."""
+    if monday.weekday() != 0:
+        raise DomainError("invalid_period", "周报的时段须从周一开始")
+    iso_year, iso_week, _ = monday.isocalendar()
+    label = f"{iso_year}-W{iso_week:02d}"
+    return Period("week", label, monday.year, monday, monday + timedelta(days=6), at or now())
 
 
 def resolve_period(

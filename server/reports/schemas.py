@@ -24,3 +24,17 @@ class RankingQuery(PeriodQuery):
     """The period and what to rank: alliances or pairings."""
 
     by: Literal["alliance", "pairing"] = "alliance"
+
+
+class SummaryScopeQuery(BaseModel):
+    """?scope=region:3 (alliance:5, city); the caller's own scope when absent."""
+
+    scope: str | None = Field(default=None, max_length=32)
+
+
+class SummaryListQuery(SummaryScopeQuery):
+    """Filters of the summaries list: scope, kind (weekly, semester), period (2026-W10, 2026春)."""
+
+    kind: Literal["weekly", "semester"] | None = None
+    period: str | None = Field(default=None, max_length=16)
+    limit: int = Field(default=20, ge=1, le=100)

@@ -1,6 +1,7 @@
 """Report endpoints: targets per pairing, alliance, kindergarten and region; alerts;
 rankings (通报); the .xlsx table. Leaders see their region or alliance, directors their
-kindergarten and its pairings, admins everything; teachers and parents are refused."""
+kindergarten and its pairings, admins everything; teachers and parents are refused.
+Leaders' summaries (工作简报): leaders and admins only."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from sanic.response import raw
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
-from server.reports import service
-from server.reports.schemas import PeriodQuery, RankingQuery, SemesterQuery
+from server.reports import service, summary_service
+from server.reports.schemas import (
+    PeriodQuery,
+    RankingQuery,
+    SemesterQuery,
+    SummaryListQuery,
+    SummaryScopeQuery,
+)
 
 bp = Blueprint("reports", url_prefix="/api/v1")
 TAG = "统计与通报"
@@ -130,3 +137,60 @@ async def export_table(request: Request, query: PeriodQuery):
             f"filename*=UTF-8''{quote(filename)}"
         },
     )
+
+
+# ---- leaders' summaries -------------------------------------------------------------------
+
+
+@bp.get("/reports/summaries")
+@openapi.definition(summary="工作简报列表（周报与学期总结）", tag=TAG, secured="token")
+@openapi.parameter("scope", str, "query", description="范围：region:编号、alliance:编号 或 city")
+@openapi.parameter("kind", str, "query", description="weekly（周报）或 semester（学期总结）")
+@openapi.parameter("period", str, "query", description="时段，如 2026-W10 或 2026春")
+@openapi.parameter("limit", int, "query", description="最多条数（1–100，默认 20）")
+@requires(*LEADERS)
+@validate(query=SummaryListQuery)
+async def summaries(request: Request, query: SummaryListQuery):
+    """Summaries the caller may read, newest first."""
+    return json(
+        await summary_service.list_summaries(
+            principal=request.ctx.principal,
+            scope=query.scope,
+            kind=query.kind,
+            period=query.period,
+            limit=query.limit,
+        )
+    )
+
+
+@bp.get("/reports/summaries/latest")
+@openapi.definition(summary="最新一期工作简报（没有时即时生成上周周报）", tag=TAG, secured="token")
+@openapi.parameter("scope", str, "query", description="范围：region:编号、alliance:编号 或 city")
+@requires(*LEADERS)
+@validate(query=SummaryScopeQuery)
+async def latest_summary(request: Request, query: SummaryScopeQuery):
+    """The newest summary of the caller's scope."""
+    return json(
+        await summary_service.latest(
+            principal=request.ctx.principal,
+            scope=query.scope,
+            calendar=request.app.ctx.settings.semester_calendar,
+        )
+    )
+
+
+@bp.get("/reports/summaries/<summary_id:int>")
+@openapi.definition(summary="一期工作简报（页面数据）", tag=TAG, secured="token")
+@requires(*LEADERS)
+async def summary(request: Request, summary_id: int):
+    """One summary's page data."""
+    return json(await summary_service.one(principal=request.ctx.principal, summary_id=summary_id))
+
+
+@bp.get("/reports/summaries/<summary_id:int>/chart.png")
+@openapi.definition(summary="工作简报图表（PNG）", tag=TAG, secured="token")
+@requires(*LEADERS)
+async def summary_chart(request: Request, summary_id: int):
+    """One summary's chart image."""
+    png = await summary_service.chart(principal=request.ctx.principal, summary_id=summary_id)
+    return raw(png, content_type="image/png", headers={"Cache-Control": "private, max-age=300"})
