@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 
 from server.common.redis import make_redis
 from server.common.runtime import Runtime, install
@@ -18,6 +18,9 @@ log = logging.getLogger("songjiao")
 async def open_runtime(settings: Settings, *, broker) -> Runtime:
     """Connect everything this process needs and install it as the current runtime."""
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    # Connect now: a first query cancelled mid-connect (a request's timeout) can leave
+    # SQLite's lazily made connection half set up and every later query waiting.
+    await connections.get("default").execute_query("SELECT 1")
     redis = make_redis(settings)
     wechat = WeChatClient(
         appid=settings.wechat_appid,

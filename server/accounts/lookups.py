@@ -23,13 +23,3 @@ async def openids_of(person_ids: Iterable[int]) -> dict[int, str]:
             if person_id not in best or rank > best[person_id][0]:
                 best[person_id] = (rank, openid)
     return {person_id: openid for person_id, (_, openid) in best.items()}
-
-
-async def official_account_openids_of(person_ids: Iterable[int]) -> dict[int, str]:
-    """公众号 openid per person: none yet.
-
-    The mini-program and the 公众号 give different openids; linking them needs the unionid
-    that the 公众号 callback (subscribe events) would record. Until that store exists no person
-    has one, so template messages are never chosen and delivery falls back to the inbox.
-    """
-    return {}

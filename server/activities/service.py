@@ -7,7 +7,7 @@ domain delivers; each change a poster shows bumps `version` so cached posters ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from tortoise.expressions import F, Q, Subquery
@@ -594,6 +594,8 @@ async def update_activity(*, principal: Principal, activity_id: int, changes: di
     _ensure_editable(activity)
     out = await _validated_changes(principal, activity, changes)
     members = {k: out.pop(k) for k in ("audience", "invitees", "presenters") if k in out}
+    if "invitees" in members:
+        members["invitees"] = await _with_answer_invitees(activity.id, members["invitees"])
     fields = {k: v for k, v in out.items() if getattr(activity, k) != v}
     changed = set(fields) | await _members_changed(activity.id, members)
     if not changed:
@@ -737,6 +739,23 @@ async def finish_activity(*, principal: Principal, activity_id: int) -> dict:
 
 
 # ---- for other domains: invitations by answer, short facts -----------------------------------
+
+#: Domains that invite people by their answers (a notice's RSVP) say who, per activity, so
+#: an organizer who replaces the invitee list does not withdraw those invitations.
+_ANSWER_INVITEES: list[Callable[[int], Awaitable[set[int]]]] = []
+
+
+def keep_answer_invitees(provider: Callable[[int], Awaitable[set[int]]]) -> None:
+    """Register a source of invitations made by answers (kept when invitees are replaced)."""
+    if provider not in _ANSWER_INVITEES:
+        _ANSWER_INVITEES.append(provider)
+
+
+async def _with_answer_invitees(activity_id: int, invitees: list[int]) -> list[int]:
+    kept: set[int] = set()
+    for provider in _ANSWER_INVITEES:
+        kept |= await provider(activity_id)
+    return list(dict.fromkeys([*invitees, *sorted(kept)]))
 
 
 async def add_invitees(*, activity_id: int, person_ids: Sequence[int]) -> list[int]:

@@ -53,3 +53,14 @@ async def mark_read(*, principal: Principal, delivery_id: int) -> dict:
     if row is None:
         raise NotFound("消息")
     return inbox_item(row)
+
+
+async def mark_read_by_subject(*, person_id: int, key_prefix: str) -> int:
+    """Mark read a person's messages about one subject (keys starting with `key_prefix`)."""
+    if not key_prefix:
+        raise ValueError("key_prefix must not be empty")
+    return (
+        await Delivery.filter(person_id=person_id, key__startswith=key_prefix)
+        .exclude(status=DeliveryStatus.READ)
+        .update(status=DeliveryStatus.READ, read_at=now())
+    )

@@ -29,7 +29,7 @@ from functools import partial
 
 from tortoise.expressions import F, Q
 
-from server.accounts.lookups import official_account_openids_of, openids_of
+from server.accounts.lookups import openids_of
 from server.common.runtime import current
 from server.common.time import china, now
 from server.delivery import quota
@@ -37,6 +37,7 @@ from server.delivery.groups import recover_group_messages
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.retry import CallFailed, GaveUp, Refused, call_with_retries, maybe_delivered
 from server.delivery.templates import build_data, template_for
+from server.followers.service import oa_openids_of
 from server.jobs.broker import enqueue
 from server.settings import Settings
 from server.wechat.errors import SubscriptionRefused
@@ -308,7 +309,7 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
         return {"claimed": 0}
     person_ids = [d.person_id for d in rows]
     openids = await openids_of(person_ids)
-    oa_openids = await official_account_openids_of(person_ids)
+    oa_openids = await oa_openids_of(person_ids)
     plans = {
         d.id: _plan(d, settings, openids.get(d.person_id), oa_openids.get(d.person_id))
         for d in rows

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 
 from server.common.time import now
+from server.delivery import inbox
 from server.delivery.groups import queue_group_message
 from server.delivery.models import Delivery, DeliveryStatus
 from server.delivery.sending import enqueue_deliveries
@@ -136,3 +137,8 @@ async def notify_group(
     return await queue_group_message(
         group=group, kind=kind, key=key, markdown=markdown, image_png=image_png
     )
+
+
+async def mark_subject_read(*, person_id: int, key_prefix: str) -> int:
+    """The person read the subject in the app: its messages in her inbox are read too."""
+    return await inbox.mark_read_by_subject(person_id=person_id, key_prefix=key_prefix)

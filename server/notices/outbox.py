@@ -45,6 +45,13 @@ async def delivery_counts(*, key: str) -> dict[str, int]:
     return await delivery.delivery_counts(key=key)
 
 
+async def mark_inbox_read(*, notice_id: int, person_id: int) -> None:
+    """Opening a notice reads every inbox message about it (published, edits, reminders)."""
+    from server.delivery import service as delivery
+
+    await delivery.mark_subject_read(person_id=person_id, key_prefix=f"notice:{notice_id}:")
+
+
 def _when(moment: datetime | None) -> str:
     return china(moment).strftime("%m月%d日 %H:%M") if moment else ""
 

@@ -35,6 +35,7 @@ async def mark_read(*, principal: Principal, notice_id: int) -> dict:
     notice, receipt = await access.get_recipient(principal=principal, notice_id=notice_id)
     at = china(now())
     await NoticeRecipient.filter(id=receipt.id, read_at__isnull=True).update(read_at=at)
+    await outbox.mark_inbox_read(notice_id=notice.id, person_id=receipt.person_id)
     await receipt.refresh_from_db()
     return {"notice_id": notice.id, "read_at": present.iso(receipt.read_at)}
 
@@ -51,6 +52,7 @@ async def confirm(*, principal: Principal, notice_id: int) -> dict:
         raise DomainError("deadline_passed", "确认已截止")
     await NoticeRecipient.filter(id=receipt.id, read_at__isnull=True).update(read_at=at)
     await NoticeRecipient.filter(id=receipt.id, confirmed_at__isnull=True).update(confirmed_at=at)
+    await outbox.mark_inbox_read(notice_id=notice.id, person_id=receipt.person_id)
     await receipt.refresh_from_db()
     return {
         "notice_id": notice.id,
@@ -96,8 +98,30 @@ def _add_family(group: dict, answer: NoticeRsvp | None) -> None:
         group["unanswered"] += 1
 
 
-async def rollup(*, principal: Principal, notice_id: int) -> dict:
-    """Who read, confirmed and answered, by class and kindergarten; names for senders."""
+#: Filters of the people list: who has not read, confirmed or answered yet.
+PEOPLE_FILTERS = ("unread", "unconfirmed", "unanswered")
+
+
+async def rollup(
+    *,
+    principal: Principal,
+    notice_id: int,
+    limit: int = 50,
+    offset: int = 0,
+    only: str | None = None,
+    class_id: int | None = None,
+) -> dict:
+    """Who read, confirmed and answered, by class and kindergarten; names for senders.
+
+    The people list (senders only) is one page of `limit` from `offset`, optionally only
+    those who have not read, confirmed or answered, or only one class.
+    """
+    if only is not None and only not in PEOPLE_FILTERS:
+        raise DomainError(
+            "invalid_input",
+            "筛选条件须为 unread（未读）、unconfirmed（未确认）或 unanswered（未回复）",
+        )
+    wanted_class = class_id  # the loop below reuses the name
     notice, seat = await access.get_notice(principal=principal, notice_id=notice_id)
     if seat == Seat.RECIPIENT:
         raise Forbidden("回执统计仅发送人、园长及上级领导可以查看")
@@ -140,8 +164,31 @@ async def rollup(*, principal: Principal, notice_id: int) -> dict:
         data["capacity"] = notice.capacity
         data["places_left"] = (await present.counts([notice]))[notice.id]["places_left"]
     if seat == Seat.MANAGER:
-        data["people"] = await _people(notice, receipts, answers, classes)
+        chosen = [
+            r
+            for r in receipts
+            if (wanted_class is None or r.class_id == wanted_class) and _matches(r, answers, only)
+        ]
+        page = chosen[offset : offset + limit]
+        data["people"] = await _people(notice, page, answers, classes)
+        data["people_total"] = len(chosen)
+        data["people_page"] = {
+            "limit": limit,
+            "offset": offset,
+            "only": only,
+            "class_id": wanted_class,
+        }
     return data
+
+
+def _matches(receipt: NoticeRecipient, answers: dict[str, NoticeRsvp], only: str | None) -> bool:
+    if only == "unread":
+        return receipt.read_at is None
+    if only == "unconfirmed":
+        return receipt.confirmed_at is None
+    if only == "unanswered":
+        return receipt.family not in answers
+    return True
 
 
 async def _people(

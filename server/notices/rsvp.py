@@ -98,6 +98,17 @@ async def _uninvite(notice: Notice, row: NoticeRsvp) -> None:
     row.invited_person_ids = []
 
 
+async def answer_invitees(activity_id: int) -> set[int]:
+    """People invited to an activity because their family said yes to its notice."""
+    rows = await NoticeRsvp.filter(
+        notice__activity_id=activity_id, status=RsvpStatus.CONFIRMED
+    ).values_list("invited_person_ids", flat=True)
+    return {p for people in rows for p in (people or [])}
+
+
+activities.keep_answer_invitees(answer_invitees)
+
+
 async def promote(notice: Notice) -> list[NoticeRsvp]:
     """Move waiting families up, in order, while places allow (call in the transaction)."""
     promoted = []
@@ -253,3 +264,4 @@ async def _mark_read(receipt: NoticeRecipient) -> None:
         await NoticeRecipient.filter(id=receipt.id, read_at__isnull=True).update(
             read_at=china(now())
         )
+        await outbox.mark_inbox_read(notice_id=receipt.notice_id, person_id=receipt.person_id)

@@ -125,10 +125,24 @@ async def remind(request: Request, notice_id: int):
 
 @bp.get("/notices/<notice_id:int>/receipts")
 @openapi.definition(summary="阅读与回执统计（按班级、幼儿园汇总）", tag=TAG, secured="token")
+@openapi.parameter("limit", int, "query", description="名单每页人数（≤200）")
+@openapi.parameter("offset", int, "query")
+@openapi.parameter("only", str, "query", description="unread / unconfirmed / unanswered")
+@openapi.parameter("class_id", int, "query")
 @requires(*WATCHERS)
 async def receipts_rollup(request: Request, notice_id: int):
-    """Read, confirmed and RSVP roll-ups; names only for the kindergarten's senders."""
-    return json(await receipts.rollup(principal=request.ctx.principal, notice_id=notice_id))
+    """Read, confirmed and RSVP roll-ups; names (one page) only for the kindergarten's senders."""
+    limit, offset = page_args(request)
+    return json(
+        await receipts.rollup(
+            principal=request.ctx.principal,
+            notice_id=notice_id,
+            limit=limit,
+            offset=offset,
+            only=request.args.get("only") or None,
+            class_id=int_arg(request, "class_id"),
+        )
+    )
 
 
 # ---- everyone who may see a notice ---------------------------------------------------------------

@@ -14,7 +14,9 @@ VERSION = "0.1.0"
 async def _database_state() -> str:
     try:
         conn = connections.get("default")
-        await asyncio.wait_for(conn.execute_query("SELECT 1"), timeout=3)
+        # Shielded: a slow answer is "down" here, but the query itself is not cancelled
+        # halfway (a cancelled query may leave the connection's lock or cursor behind).
+        await asyncio.wait_for(asyncio.shield(conn.execute_query("SELECT 1")), timeout=3)
         return "ok"
     except Exception:  # noqa: BLE001 - any failure means "down" for a health check
         return "down"

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from server.accounts.models import Account
 from server.common.time import now
 from server.delivery import sending
 from server.delivery.jobs import recover_stuck, send_batch
 from server.delivery.models import Channel, Delivery, DeliveryStatus, SubscriptionQuota
 from server.delivery.service import delivery_counts, notify
+from server.followers.service import record_subscribe, record_unsubscribe
 from tests.delivery.helpers import (
     delivered,
     fault,
@@ -233,15 +235,13 @@ async def test_a_resent_message_whose_first_send_went_out_is_not_sent_twice(clie
     assert await delivered(sandbox_client, parent.openid) == 1
 
 
-async def test_template_message_when_she_follows_the_official_account(
-    client, sandbox_client, monkeypatch
-):
+async def test_template_message_when_she_follows_the_official_account(client, sandbox_client):
     parent = await make_parent(client)
-
-    async def followers(person_ids):
-        return {pid: "oa_" + parent.openid[:20] for pid in person_ids}
-
-    monkeypatch.setattr(sending, "official_account_openids_of", followers)
+    # She follows the 公众号; its openid differs, the unionid ties it to her account.
+    await Account.filter(openid=parent.openid).update(unionid="union_" + parent.openid[:20])
+    await record_subscribe(
+        oa_openid="oa_" + parent.openid[:20], unionid="union_" + parent.openid[:20]
+    )
     await notify(
         person_ids=[parent.person_id],
         kind="activity_cancelled",
@@ -257,6 +257,26 @@ async def test_template_message_when_she_follows_the_official_account(
     assert sent["request"]["client_msg_id"] == sending.client_msg_id(row.key, parent.person_id)
     assert sent["request"]["miniprogram"]["pagepath"] == "pages/activities/detail?id=7"
     assert sent["request"]["data"]["thing3"]["value"] == "青山镇中心幼儿园"
+    assert sent["request"]["touser"] == "oa_" + parent.openid[:20]
+
+
+async def test_no_template_message_after_she_unfollows(client, sandbox_client):
+    parent = await make_parent(client)
+    await Account.filter(openid=parent.openid).update(unionid="union_" + parent.openid[:20])
+    oa_openid = "oa_" + parent.openid[:20]
+    await record_subscribe(oa_openid=oa_openid, unionid="union_" + parent.openid[:20])
+    await record_unsubscribe(oa_openid=oa_openid)
+    await notify(
+        person_ids=[parent.person_id],
+        kind="activity_cancelled",
+        key="activity:8:cancelled",
+        title="送教下乡示范课取消",
+        body="因天气原因活动取消。",
+        fields={"time": START, "place": "青山镇中心幼儿园"},
+    )
+    [row] = await settle(key="activity:8:cancelled")
+    assert row.channel == Channel.INBOX
+    assert await outbox(sandbox_client, "template_send") == []
 
 
 async def test_fan_out_to_many_people_sends_each_once(client, sandbox_client):

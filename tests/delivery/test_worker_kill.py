@@ -36,7 +36,7 @@ pytestmark = pytest.mark.services
 
 def _redis_url() -> str:
     # Its own Redis database: the test process's own receiver must not take these jobs.
-    return backends.TEST_REDIS.rsplit("/", 1)[0] + "/11"
+    return backends.redis_url(11)
 
 
 def _env(settings) -> dict:

@@ -43,7 +43,7 @@ def _env(settings, redis_url: str) -> dict:
 @services_only
 async def test_worker_process_runs_a_job_from_the_redis_stream(api, settings):
     # Its own Redis database, so the test process's receiver cannot take the job.
-    redis_url = backends.TEST_REDIS.rsplit("/", 1)[0] + "/13"
+    redis_url = backends.redis_url(13)
     scratch = aioredis.from_url(redis_url)
     await scratch.flushdb()
     await scratch.aclose()

@@ -139,3 +139,44 @@ async def test_sent_list_has_counts(client, school):
     resp = await client.get("/api/v1/notices", headers=school.director.headers)
     [item] = resp.json()["items"]
     assert item["counts"]["recipients"] == 4 and item["counts"]["read"] == 1
+
+
+async def test_opening_a_notice_reads_its_messages_in_the_inbox(client, school):
+    notice = await published(client, school)
+    inbox = await client.get("/api/v1/inbox", headers=school.a1.headers)
+    assert inbox.status_code == 200, inbox.text
+    mine = [m for m in inbox.json()["items"] if m["page"].endswith(f"id={notice['id']}")]
+    assert len(mine) == 1 and not mine[0]["read"]
+    unread_before = inbox.json()["unread"]
+    await read(client, school.a1, notice["id"])
+    inbox = (await client.get("/api/v1/inbox", headers=school.a1.headers)).json()
+    mine = [m for m in inbox["items"] if m["page"].endswith(f"id={notice['id']}")]
+    assert mine[0]["read"] and inbox["unread"] == unread_before - 1
+    # Another family's copy stays unread.
+    other = (await client.get("/api/v1/inbox", headers=school.a2.headers)).json()
+    assert [m["read"] for m in other["items"] if m["page"].endswith(f"id={notice['id']}")] == [
+        False
+    ]
+
+
+async def test_the_sender_pages_through_the_names_and_filters_the_unread(client, school):
+    notice = await published(client, school)
+    await read(client, school.a1, notice["id"])
+    url = f"/api/v1/notices/{notice['id']}/receipts"
+    first = (await client.get(url + "?limit=2", headers=school.director.headers)).json()
+    second = (await client.get(url + "?limit=2&offset=2", headers=school.director.headers)).json()
+    assert first["people_total"] == 4 and len(first["people"]) == 2 and len(second["people"]) == 2
+    seen = {p["person_id"] for p in first["people"] + second["people"]}
+    assert len(seen) == 4
+    assert first["totals"]["recipients"] == 4  # the roll-up counts everyone on every page
+    unread = (await client.get(url + "?only=unread", headers=school.director.headers)).json()
+    assert unread["people_total"] == 3
+    assert school.a1.person.id not in {p["person_id"] for p in unread["people"]}
+    one_class = (
+        await client.get(url + f"?class_id={school.large.id}", headers=school.director.headers)
+    ).json()
+    assert [p["person_id"] for p in one_class["people"]] == [school.b1.person.id]
+    bad = await client.get(url + "?only=everyone", headers=school.director.headers)
+    assert bad.status_code == 400 and "未读" in bad.json()["message"]
+    too_many = await client.get(url + "?limit=5000", headers=school.director.headers)
+    assert too_many.status_code == 400

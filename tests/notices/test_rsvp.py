@@ -272,3 +272,31 @@ async def test_cancelling_the_notice_withdraws_the_invitations(client, school):
     assert await ActivityInvitee.filter(activity_id=activity.id).count() == 0
     status, body = await rsvp(client, school.a2, notice["id"])
     assert status == 409 and body["error"] == "notice_cancelled"
+
+
+async def test_organizer_replacing_invitees_keeps_the_families_who_said_yes(client, school):
+    activity = await open_day(school)
+    notice = await rsvp_notice(client, school, activity_id=activity.id, capacity=10)
+    await rsvp(client, school.a1, notice["id"])
+    resp = await client.patch(
+        f"/api/v1/activities/{activity.id}",
+        json={"invitee_ids": [school.teacher.person.id]},
+        headers=school.director.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    invited = set(
+        await ActivityInvitee.filter(activity_id=activity.id).values_list("person_id", flat=True)
+    )
+    assert invited == {
+        school.teacher.person.id,
+        school.a1.person.id,
+        school.a1_partner.person.id,
+    }
+    status, body = await scan(client, school.a1.who, static_scene(activity.code))
+    assert status == 200 and body["status"] == "checked_in", body
+    # Her later cancellation still withdraws only what her answer made.
+    await cancel(client, school.a1_partner, notice["id"])
+    invited = set(
+        await ActivityInvitee.filter(activity_id=activity.id).values_list("person_id", flat=True)
+    )
+    assert invited == {school.teacher.person.id}

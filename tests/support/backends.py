@@ -7,10 +7,20 @@ import socket
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-TEST_DATABASE = "songjiao_test"
+#: Two test runs on one machine each take their own slot (SONGJIAO_TEST_SLOT=1 …):
+#: their own PostgreSQL database and their own Redis databases.
+TEST_SLOT = int(os.environ.get("SONGJIAO_TEST_SLOT", "0") or 0)
+TEST_DATABASE = "songjiao_test" + (f"_{TEST_SLOT}" if TEST_SLOT else "")
 ADMIN_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/test"
 TEST_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{TEST_DATABASE}"
-TEST_REDIS = f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+
+
+def redis_url(db: int) -> str:
+    """A Redis database of this run's slot (slot 0: 11, 13, 14; slot 1: 5, 7, 8)."""
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db - 6 * TEST_SLOT}"
+
+
+TEST_REDIS = redis_url(14)
 
 
 def backend() -> str:
