@@ -1,0 +1,115 @@
+"""The weekly job queued twice and run by two real `songjiao worker` processes: pushed once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
+from server.jobs.broker import QUEUE, build_broker, enqueue
+from server.reports.models import Summary
+from server.settings import load_settings
+from tests.conftest import JWT_SECRET
+from tests.delivery.helpers import outbox
+from tests.reports.summary_world import MONDAY_RUN, WEEK, make_county
+from tests.reports.test_summaries_push import director_of, leader_of
+from tests.support import backends
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.services
+
+
+def _env(settings, redis_url: str) -> dict:
+    return {
+        **os.environ,
+        "SONGJIAO_ENV": "test",
+        "SONGJIAO_JWT_SECRET": JWT_SECRET,
+        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
+        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
+        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
+        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
+        "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
+        "SONGJIAO_DATABASE_URL": settings.database_url,
+        "SONGJIAO_REDIS_URL": redis_url,
+        "SONGJIAO_DATA_DIR": str(settings.data_dir),
+    }
+
+
+async def _until(check, within: float = 60.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.2)
+
+
+async def test_two_workers_running_the_job_twice_push_each_summary_once(
+    api, settings, client, sandbox_client
+):
+    county = await make_county()
+    leader, openid = await leader_of(client, sandbox_client, "region", county.w.region.id)
+    directors = [await director_of(county.w.supporting), await director_of(county.w.supported)]
+    # Its own Redis database, so the test process's receiver cannot take the jobs.
+    redis_url = backends.redis_url(13)
+    scratch = aioredis.from_url(redis_url)
+    await scratch.flushdb()
+    workers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server.cli",
+            "worker",
+            cwd=ROOT,
+            env=_env(settings, redis_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
+    broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    key = f"summary:weekly:{WEEK}:region:{county.w.region.id}"
+    try:
+        await broker.startup()
+        await asyncio.sleep(3)  # let both workers join the consumer group
+        # Redis hands stream entries to blocked readers first come, first served: the
+        # second job goes to the other worker while the first may still be running.
+        await enqueue(broker, "reports.weekly_summaries", at=MONDAY_RUN.isoformat())
+        await asyncio.sleep(0.1)
+        await enqueue(broker, "reports.weekly_summaries", at=MONDAY_RUN.isoformat())
+
+        async def pushed() -> bool:
+            sent = await Delivery.filter(key=key, status=DeliveryStatus.SENT).exists()
+            group = await GroupMessage.filter(status=DeliveryStatus.SENT).exists()
+            alerts = await Delivery.filter(key=f"alert:{county.w.pairing.id}:{WEEK}").count()
+            return sent and group and alerts == 2
+
+        async def drained() -> bool:
+            groups = await scratch.xinfo_groups(QUEUE)
+            return all(g["pending"] == 0 for g in groups) and bool(groups)
+
+        await _until(pushed)
+        await _until(drained)
+        await asyncio.sleep(1)
+    finally:
+        await broker.shutdown()
+        await scratch.aclose()
+        for proc in workers:
+            proc.terminate()
+        logs = [(await asyncio.wait_for(p.communicate(), timeout=20))[0].decode() for p in workers]
+    assert all("Traceback" not in log for log in logs), logs
+    ran = "Executing task reports.weekly_summaries"
+    assert all(ran in log for log in logs), "each worker should have run the job once"
+    assert await Summary.filter(period=WEEK, scope_kind="region").count() == 1
+    assert await Delivery.filter(key=key).count() == 1
+    assert await Delivery.filter(person_id=leader.id).count() == 1
+    assert len(await outbox(sandbox_client, touser=openid, delivered="true")) == 1
+    assert await GroupMessage.all().count() == 1
+    wecom = await outbox(sandbox_client, kind="wecom_send")
+    assert [c["request"]["msgtype"] for c in wecom] == ["markdown", "image"]
+    for director in directors:
+        assert await Delivery.filter(person_id=director.id).count() == 1
