@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 
 from server.accounts.grants import holders
+from server.common.errors import DomainError
 from server.common.runtime import current
 from server.common.semester import SemesterCalendar
 from server.common.time import china
@@ -48,7 +49,7 @@ def _groups() -> dict[str, SummaryScope]:
     for group, scope in current().settings.summary_groups.items():
         try:
             groups[group] = SummaryScope.parse(scope)
-        except Exception:  # a bad config line must not stop the other groups
+        except DomainError:  # a bad config line must not stop the other groups
             log.warning("summary group %s has an invalid scope", group)
     return groups
 
