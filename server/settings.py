@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     delivery_retry_base: float = Field(0.5, ge=0)
     delivery_stuck_seconds: int = Field(600, ge=1)
     delivery_batch_size: int = Field(50, ge=1, le=500)
-    delivery_batch_concurrency: int = Field(4, ge=1, le=50)
+    delivery_batch_concurrency: int = Field(25, ge=1, le=100)
     delivery_max_in_flight: int = Field(16, ge=1, le=100)
     delivery_rate_wait_max: float = Field(61.0, ge=0)
     wecom_groups: dict[str, str] = {}

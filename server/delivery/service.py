@@ -24,6 +24,7 @@ MESSAGE_KINDS = (
     "activity_reminder",
     "feedback_request",
     "summary",
+    "alert",
 )
 KEY_LIMIT = 128
 TITLE_LIMIT = 200

@@ -26,6 +26,7 @@ KIND_NAMES = {
     "activity_reminder": "活动开始提醒",
     "feedback_request": "活动反馈邀请",
     "summary": "工作简报",
+    "alert": "帮扶进度预警",
 }
 
 #: Chinese names of the semantic fields, for reasons recorded when a value cannot be sent.

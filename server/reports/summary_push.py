@@ -113,7 +113,7 @@ async def alert_directors(
         note = f"{len(alerts)}项目标落后" if not missed else f"{missed}项目标未达标"
         result = await notify(
             person_ids=people,
-            kind="summary",
+            kind="alert",
             key=f"alert:{pid}:{period}",
             title=f"帮扶进度预警：{alerts[0]['name']}",
             body="\n".join(a["message"] for a in alerts),

@@ -1,7 +1,7 @@
 """Our async WeChat HTTP client: stable_token shared in Redis, one bounded retry, typed errors.
 
-Never logs secrets, tokens, session keys or webhook keys; httpx's own request log lines are
-scrubbed of them too (see `_ScrubSecrets`).
+It speaks HTTP through aiohttp (see docs/decisions.md: httpx cost half of a delivery
+worker's CPU). Never logs secrets, tokens, session keys or webhook keys.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import hashlib
 import json
 import logging
 import mimetypes
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
+from multidict import CIMultiDictProxy
 from redis.asyncio import Redis
 
 from server.wechat.errors import (
@@ -32,25 +33,19 @@ log = logging.getLogger(__name__)
 _TOKEN_ERRORS = frozenset(InvalidCredential.codes)
 #: WeCom allows 20 messages a minute per robot; we hold that across processes.
 WECOM_LIMIT_PER_MINUTE = 20
-_SECRET_PARAM_RE = re.compile(r"(access_token|secret|js_code|key)=[^&\s\"']+")
 
 
-class _ScrubSecrets(logging.Filter):
-    """Redact credentials from the URLs that httpx logs."""
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer read whole: status, headers and body."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(
-                _SECRET_PARAM_RE.sub(r"\1=***", str(a)) if isinstance(a, httpx.URL) else a
-                for a in args
-            )
-        return True
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
 
-
-_httpx_log = logging.getLogger("httpx")
-if not any(isinstance(f, _ScrubSecrets) for f in _httpx_log.filters):
-    _httpx_log.addFilter(_ScrubSecrets())
+    def json(self) -> Any:
+        """The body as JSON (ValueError when it is not)."""
+        return json.loads(self.content)
 
 
 def _json_body(payload: Mapping[str, Any]) -> bytes:
@@ -70,7 +65,6 @@ class WeChatClient:
         wecom_base: str,
         redis: Redis,
         timeout: float = 5.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.appid = appid
         self._secret = secret
@@ -78,14 +72,18 @@ class WeChatClient:
         self._wecom = wecom_base.rstrip("/")
         self._redis = redis
         self._tokens = TokenStore(redis, appid)
-        self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        #: Made on first use, inside the event loop that uses it.
+        self._http: aiohttp.ClientSession | None = None
 
     def __repr__(self) -> str:
         return f"WeChatClient(appid={self.appid!r}, api_base={self._api!r})"
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def __aenter__(self) -> WeChatClient:
         return self
@@ -95,16 +93,43 @@ class WeChatClient:
 
     # -- transport ------------------------------------------------------------------------
 
-    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None or self._http.closed:
+            # No cookies: WeChat sets none we need, and one client serves every user.
+            self._http = aiohttp.ClientSession(
+                timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
+            )
+        return self._http
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    ) -> Answer:
+        body: bytes | aiohttp.FormData | None = content
+        if files:
+            # Built per request from bytes: a retry sends the same file again.
+            form = aiohttp.FormData()
+            for name, (filename, data, mime) in files.items():
+                form.add_field(name, data, filename=filename, content_type=mime)
+            body = form
         try:
-            return await self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
+            async with self._session().request(
+                method, url, params=params, data=body, headers=headers
+            ) as response:
+                return Answer(response.status, response.headers, await response.read())
+        except TimeoutError as exc:
             raise WeChatUnavailable(None, f"timeout: {type(exc).__name__}") from exc
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise WeChatUnavailable(None, f"connection error: {type(exc).__name__}") from exc
 
     @staticmethod
-    def _decode(response: httpx.Response) -> dict:
+    def _decode(response: Answer) -> dict:
         try:
             data = response.json()
         except ValueError:

@@ -92,6 +92,7 @@ async def test_weekly_job_pushes_each_leader_group_and_director_once_even_run_tw
     alerts = await Delivery.filter(key=f"alert:{w.pairing.id}:{WEEK}").order_by("person_id")
     assert [a.person_id for a in alerts] == sorted(d.id for d in directors)
     assert "送教课时" in alerts[0].body and alerts[0].title.startswith("帮扶进度预警")
+    assert {a.kind for a in alerts} == {"alert"}
     assert not await Delivery.filter(person_id=bystander.id).exists()
 
 
