@@ -15,9 +15,13 @@ ADMIN_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/test"
 TEST_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{TEST_DATABASE}"
 
 
+#: Redis databases per slot: slot 0 uses 11, 13 and 14; slot 1 5, 7, 8; slot 2 2, 3, 4.
+_REDIS_SLOTS = {0: {11: 11, 13: 13, 14: 14}, 1: {11: 5, 13: 7, 14: 8}, 2: {11: 2, 13: 3, 14: 4}}
+
+
 def redis_url(db: int) -> str:
-    """A Redis database of this run's slot (slot 0: 11, 13, 14; slot 1: 5, 7, 8)."""
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db - 6 * TEST_SLOT}"
+    """This run's slot's Redis database standing for slot 0's `db` (11, 13 or 14)."""
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{_REDIS_SLOTS[TEST_SLOT][db]}"
 
 
 TEST_REDIS = redis_url(14)
