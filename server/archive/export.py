@@ -26,7 +26,7 @@ from server.archive.models import ArchiveFile, FileKind
 from server.checkin.models import Checkin
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
-from server.common.semester import semester_of, semester_range
+from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, china, now
 from server.orgs import service as orgs
 
@@ -97,9 +97,9 @@ class ArchiveExport:
 
 
 def _semester(semester: str | None) -> tuple[str, datetime, datetime]:
-    name = (semester or "").strip() or semester_of(now())
+    name = (semester or "").strip() or semester_of(now(), configured_calendar())
     try:
-        first, last = semester_range(name)
+        first, last = semester_range(name, configured_calendar())
     except ValueError as exc:
         raise DomainError("invalid_semester", "学期格式应为 2026春 或 2026秋") from exc
     start = datetime.combine(first, time.min, tzinfo=CHINA)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.activities.models import Activity, Presenter
 from server.checkin.models import HoursEntry, HoursRole
-from server.common.semester import semester_of
+from server.common.semester import configured_calendar, semester_of
 
 
 def attendee_entry(*, activity: Activity, person_id: int) -> HoursEntry | None:
@@ -16,7 +16,7 @@ def attendee_entry(*, activity: Activity, person_id: int) -> HoursEntry | None:
         activity_id=activity.id,
         role=HoursRole.ATTENDEE,
         hours=activity.attendee_hours,
-        semester=semester_of(activity.starts_at),
+        semester=semester_of(activity.starts_at, configured_calendar()),
     )
 
 
@@ -37,7 +37,7 @@ async def revoke_attendee(*, activity_id: int, person_id: int) -> None:
 async def credit_presenters(*, activity_id: int) -> int:
     """Credit each presenter's 课时 (safe to run again: updates, never duplicates)."""
     activity = await Activity.get(id=activity_id)
-    semester = semester_of(activity.starts_at)
+    semester = semester_of(activity.starts_at, configured_calendar())
     presenters = await Presenter.filter(activity_id=activity_id)
     for p in presenters:
         await HoursEntry.update_or_create(

@@ -15,7 +15,7 @@ from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
-from server.common.semester import semester_of, semester_range
+from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
 
 bp = Blueprint("checkin", url_prefix="/api/v1")
@@ -180,9 +180,9 @@ async def my_checkins(request: Request):
 @requires(ANY_ACCOUNT)
 async def my_hours(request: Request):
     """The caller's 课时 in a semester (default: this one)."""
-    semester = request.args.get("semester") or semester_of(now())
+    semester = request.args.get("semester") or semester_of(now(), configured_calendar())
     try:
-        semester_range(semester)
+        semester_range(semester, configured_calendar())
     except ValueError as exc:
         raise DomainError("invalid_semester", str(exc)) from exc
     person_id = request.ctx.principal.person_id

@@ -95,3 +95,13 @@ def semester_range(name: str, calendar: SemesterCalendar | None = None) -> tuple
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, _calendar.monthrange(year, month)[1])
+
+
+def configured_calendar() -> SemesterCalendar:
+    """The calendar of this process's settings (the default before a runtime is installed)."""
+    from server.common.runtime import current
+
+    try:
+        return current().settings.semester_calendar
+    except RuntimeError:
+        return DEFAULT_CALENDAR

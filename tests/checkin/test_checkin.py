@@ -337,3 +337,24 @@ async def test_cancelling_through_the_api_refuses_the_next_scan_at_once(client, 
     assert resp.status_code == 200, resp.text
     _, body = await scan(client, teacher, static_scene(scene.activity.code))
     assert body["reason"] == "activity_cancelled"
+
+
+async def test_hours_fall_in_the_semester_of_the_configured_calendar(client, scene, monkeypatch):
+    from server.common.runtime import current
+
+    runtime = current()
+    # A calendar whose spring runs to November: today's activity belongs to spring.
+    custom = runtime.settings.model_copy(
+        update={"semester_spring": "2-11", "semester_autumn": "12-1"}
+    )
+    monkeypatch.setattr(runtime, "settings", custom)
+    teacher = await teacher_of(client, scene.kg)
+    status, _ = await scan(client, teacher, static_scene(scene.activity.code))
+    assert status == 200
+    entry = await HoursEntry.get(person_id=teacher.person.id, activity_id=scene.activity.id)
+    year = scene.activity.starts_at.year
+    expected = f"{year}春" if scene.activity.starts_at.month <= 11 else f"{year}秋"
+    assert entry.semester == expected
+    mine = await client.get("/api/v1/me/hours", headers=teacher.headers)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["semester"] == expected
