@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         app.ctx.runtime = await open_runtime(settings, broker=broker)
         app.ctx.redis = app.ctx.runtime.redis
         app.ctx.wechat = app.ctx.runtime.wechat
+        app.ctx.official_account = app.ctx.runtime.official_account
         app.ctx.broker = broker
         await broker.startup()
         app.ctx.cron = None
@@ -85,6 +86,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.notices.views import bp as notices_bp
     from server.orgs.roster_views import bp as roster_bp
     from server.orgs.views import blueprints as org_blueprints
+    from server.publicity.views import bp as publicity_bp
     from server.reports.views import bp as reports_bp
     from server.system.views import bp as system_bp
 
@@ -101,6 +103,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(reports_bp)
     app.blueprint(delivery_bp)
     app.blueprint(notices_bp)
+    app.blueprint(publicity_bp)
     app.blueprint(official_account_bp)
     if settings.uses_embedded_sandbox:
         from server.wechat.sandbox import create_sandbox_blueprint
@@ -110,6 +113,8 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
             create_sandbox_blueprint(
                 appid=settings.wechat_appid,
                 secret=settings.wechat_secret,
+                oa_appid=settings.official_account_appid,
+                oa_secret=settings.official_account_secret,
                 url_prefix=SANDBOX_PREFIX,
             )
         )

@@ -110,7 +110,12 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the WeChat sandbox on its own port."""
     from server.wechat.sandbox import create_sandbox_app
 
-    app = create_sandbox_app(appid=settings.wechat_appid, secret=settings.wechat_secret)
+    app = create_sandbox_app(
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+        oa_appid=settings.official_account_appid,
+        oa_secret=settings.official_account_secret,
+    )
     print(f"微信沙箱已启动：http://{args.host}:{args.port}")
     app.run(host=args.host, port=args.port, single_process=True, access_log=False)
     return 0

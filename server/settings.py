@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = Field(2_592_000, ge=3600)
     wechat_appid: str = "wx_sandbox_appid"
     wechat_secret: str = DEV_SECRETS["wechat_secret"]
+    #: The 公众号's own appid and secret; empty: the mini-program's (one app, sandbox and demo).
+    oa_appid: str = ""
+    oa_secret: str = ""
     wechat_token: str = DEV_SECRETS["wechat_token"]
     wechat_aes_key: str = ""
     wechat_api_base: str = ""
@@ -106,6 +109,32 @@ class Settings(BaseSettings):
     def _check_semester_calendar(self) -> Settings:
         SemesterCalendar.parse(self.semester_spring, self.semester_autumn)  # ValueError if bad
         return self
+
+    @model_validator(mode="after")
+    def _check_official_account(self) -> Settings:
+        if bool(self.oa_appid) != bool(self.oa_secret):
+            missing = "SONGJIAO_OA_SECRET" if self.oa_appid else "SONGJIAO_OA_APPID"
+            raise ValueError(
+                f"公众号的 oa_appid 与 oa_secret 须同时设置（或都留空以沿用小程序的），请设置 "
+                f"{missing}。/ oa_appid and oa_secret go together (or both stay empty to use "
+                f"the mini-program's); set {missing}."
+            )
+        return self
+
+    @property
+    def official_account_appid(self) -> str:
+        """The 公众号's appid: oa_appid, or the mini-program's when unset."""
+        return self.oa_appid or self.wechat_appid
+
+    @property
+    def official_account_secret(self) -> str:
+        """The 公众号's secret: oa_secret, or the mini-program's when oa_appid is unset."""
+        return self.oa_secret if self.oa_appid else self.wechat_secret
+
+    @property
+    def two_wechat_apps(self) -> bool:
+        """True when the 公众号 is an app of its own, apart from the mini-program."""
+        return self.official_account_appid != self.wechat_appid
 
     @property
     def semester_calendar(self) -> SemesterCalendar:
@@ -154,6 +183,8 @@ class Settings(BaseSettings):
         if self.env == "development":
             return
         bad = [key for key, value in DEV_SECRETS.items() if getattr(self, key) == value]
+        if self.oa_appid and self.oa_secret in DEV_SECRETS.values():
+            bad.append("oa_secret")
         if len(self.jwt_secret) < 32 and "jwt_secret" not in bad:
             bad.append("jwt_secret")
         if bad:

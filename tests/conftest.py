@@ -10,6 +10,9 @@ from tests.support import backends
 Sanic.test_mode = True
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
+#: Two WeChat apps, as in production: the mini-program and the 公众号, each with its own token.
+MP_APPID, MP_SECRET = "wx_test_appid", "test-wechat-secret"
+OA_APPID, OA_SECRET = "wx_test_oa_appid", "test-oa-secret"
 
 
 def pytest_report_header(config):
@@ -56,7 +59,11 @@ async def sandbox():
     from tests.support.servers import start_server
 
     app = create_sandbox_app(
-        appid="wx_test_appid", secret="test-wechat-secret", name="test_wechat_sandbox"
+        appid=MP_APPID,
+        secret=MP_SECRET,
+        oa_appid=OA_APPID,
+        oa_secret=OA_SECRET,
+        name="test_wechat_sandbox",
     )
     server = await start_server(app)
     yield server
@@ -71,8 +78,10 @@ async def settings(sandbox, tmp_path_factory):
     overrides = dict(
         env="test",
         jwt_secret=JWT_SECRET,
-        wechat_appid="wx_test_appid",
-        wechat_secret="test-wechat-secret",
+        wechat_appid=MP_APPID,
+        wechat_secret=MP_SECRET,
+        oa_appid=OA_APPID,
+        oa_secret=OA_SECRET,
         wechat_token="test-callback-token",
         wechat_api_base=sandbox.url,
         wecom_api_base=sandbox.url,

@@ -105,7 +105,8 @@ def safe_crypto(settings: Settings) -> WeChatCrypto:
         log.error("safe-mode callback received but wechat_aes_key is not a 43-character key")
         raise Malformed("no aes key")
     try:
-        return _crypto(settings.wechat_token, key, settings.wechat_appid)
+        # WeChat seals the 公众号's messages with the 公众号's own appid.
+        return _crypto(settings.wechat_token, key, settings.official_account_appid)
     except (ValueError, AssertionError) as exc:
         log.error("wechat_aes_key is not a valid EncodingAESKey")
         raise Malformed("bad aes key") from exc

@@ -14,7 +14,7 @@ from typing import Any
 
 from wechatpy.messages import BaseMessage
 
-from bots.official_account import texts
+from bots.official_account import background, texts
 from server.accounts.grants import grants_for
 from server.activities.codes import BadScene, parse_scene
 from server.activities.models import ActivityKind
@@ -26,6 +26,7 @@ from server.common.semester import semester_of
 from server.common.time import china, now
 from server.followers import events
 from server.followers import service as followers
+from server.publicity import service as publicity
 from server.reports import summary_render
 from server.reports import summary_service as summaries
 from server.settings import Settings
@@ -34,13 +35,17 @@ _INVITATION = re.compile(r"[A-Za-z0-9]{4,16}")
 _HIDDEN_STATUSES = {"draft"}
 
 
+#: Longest a follow or scan waits for WeChat's user info before answering without it.
+LINK_WAIT_S = 0.5
+
+
 @dataclass(frozen=True)
 class BotContext:
-    """What handlers reach: settings, Redis and the WeChat client of this process."""
+    """What handlers reach: settings, Redis and the 公众号's WeChat client of this process."""
 
     settings: Settings
     redis: Any
-    wechat: Any
+    wechat: Any  #: the 公众号's app (runtime.official_account), never the mini-program's
 
 
 Handler = Callable[[BaseMessage, BotContext], Awaitable[str | None]]
@@ -238,11 +243,18 @@ def _scene_label(scene: str) -> str:
     return "bind" if scene.partition(":")[0] == "bind" else scene
 
 
+async def _link_follower(message: BaseMessage, ctx: BotContext) -> None:
+    """Learn the follower's unionid from WeChat; a slow WeChat finishes in the background."""
+    work = followers.learn_unionid(wechat=ctx.wechat, oa_openid=message.source)
+    await background.run_briefly(work, seconds=min(LINK_WAIT_S, ctx.settings.oa_reply_budget / 4))
+
+
 async def on_subscribe(message: BaseMessage, ctx: BotContext) -> str:
     """A follow, plain or through a parametric QR code (scene in EventKey)."""
     scanned = _text(raw(message, "Event")).lower() == "subscribe_scan"
     scene = _text(raw(message, "EventKey")) if scanned else ""
     await followers.record_subscribe(oa_openid=message.source, scene=_scene_label(scene))
+    await _link_follower(message, ctx)
     welcome = texts.welcome_text(ctx.settings)
     answer = await _scene_reply(scene, ctx) if scene else None
     return f"{answer}\n\n{welcome}" if answer else welcome
@@ -251,6 +263,7 @@ async def on_subscribe(message: BaseMessage, ctx: BotContext) -> str:
 async def on_scan(message: BaseMessage, ctx: BotContext) -> str:
     """A follower scanned a parametric QR code."""
     scene = _text(raw(message, "EventKey"))
+    await _link_follower(message, ctx)
     return await _scene_reply(scene, ctx) or texts.help_text(ctx.settings)
 
 
@@ -296,6 +309,9 @@ async def on_publish_finished(message: BaseMessage, ctx: BotContext) -> None:
         status=status,
         article_id=_text(info.get("article_id")),
         article_urls=[u for u in urls if u],
+    )
+    await publicity.on_publish_finished(
+        publish_id=_text(info.get("publish_id")), status=status, article_urls=[u for u in urls if u]
     )
     return None
 

@@ -6,8 +6,8 @@ import sys
 
 from bots.official_account.menu import MenuError, build_menu, push_menu, validate_menu
 from server.common.redis import make_redis
+from server.lifecycle import make_wechat_client
 from server.settings import Settings
-from server.wechat.client import WeChatClient
 from server.wechat.errors import WeChatError, WeChatUnavailable
 
 
@@ -25,14 +25,7 @@ async def push_menu_command(settings: Settings, *, dry_run: bool = False) -> int
         print(f"公众号菜单检查通过（{len(buttons)} 个一级菜单），未推送。")
         return 0
     redis = make_redis(settings)
-    wechat = WeChatClient(
-        appid=settings.wechat_appid,
-        secret=settings.wechat_secret,
-        api_base=settings.wechat_base,
-        wecom_base=settings.wecom_base,
-        redis=redis,
-        timeout=settings.wechat_timeout,
-    )
+    wechat = make_wechat_client(settings, redis=redis, official_account=True)
     try:
         await push_menu(wechat=wechat, buttons=buttons)
     except WeChatUnavailable:

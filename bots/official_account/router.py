@@ -17,7 +17,7 @@ import time
 from redis.exceptions import RedisError
 from wechatpy.messages import BaseMessage
 
-from bots.official_account import texts
+from bots.official_account import background, texts
 from bots.official_account.handlers import BotContext, Handler, handler_for, raw
 from server.wechat.errors import WeChatError
 
@@ -27,8 +27,6 @@ log = logging.getLogger("songjiao.bots.oa")
 DEDUPE_TTL_S = 600
 #: How long a stopping server waits for deferred answers still on their way.
 DRAIN_TIMEOUT_S = 5.0
-#: Deferred handlers still running; a strong reference keeps them from being collected.
-_BACKGROUND: set[asyncio.Task] = set()
 
 
 def dedupe_key(message: BaseMessage) -> str:
@@ -74,7 +72,7 @@ async def _run(
     deferred = " (deferred)" if late.is_set() else ""
     log.info("公众号 %s handled in %.0f ms%s", _kind(message), elapsed, deferred)
     if late.is_set() and reply:
-        await follow_up(ctx.wechat, openid=message.source, text=reply)
+        await follow_up(ctx.wechat, openid=message.source, text=reply)  # the 公众号's client
     return reply
 
 
@@ -106,12 +104,10 @@ async def answer(message: BaseMessage, ctx: BotContext) -> str | None:
         if task.done():  # finished in the very moment the budget ran out
             return task.result()
         late.set()
-        _BACKGROUND.add(task)
-        task.add_done_callback(_BACKGROUND.discard)
+        background.keep(task)
         return None
 
 
 async def drain() -> None:
-    """Wait (a few seconds at most) for the deferred handlers still running."""
-    if _BACKGROUND:
-        await asyncio.wait(set(_BACKGROUND), timeout=DRAIN_TIMEOUT_S)
+    """Wait (a few seconds at most) for the deferred handlers and look-ups still running."""
+    await background.drain(seconds=DRAIN_TIMEOUT_S)

@@ -86,7 +86,7 @@ async def receive(request: Request) -> HTTPResponse:
     except Malformed as exc:
         log.warning("公众号 callback malformed: %s", exc)
         return _malformed()
-    bot = BotContext(settings=ctx.settings, redis=ctx.redis, wechat=ctx.wechat)
+    bot = BotContext(settings=ctx.settings, redis=ctx.redis, wechat=ctx.official_account)
     reply = await router.answer(message, bot)
     return _respond(reply, message, envelope)
 

@@ -12,12 +12,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """Settings, Redis, the WeChat client and the job broker of this process."""
+    """Settings, Redis, the WeChat clients and the job broker of this process."""
 
     settings: Settings
     redis: Any
-    wechat: WeChatClient
+    wechat: WeChatClient  #: the mini-program's app (login, wxacode, subscribe messages)
     broker: Any
+    #: The 公众号's app (template and customer messages, menu, materials, user info); the
+    #: same object as `wechat` when both are one appid.
+    official_account: WeChatClient
 
 
 _current: Runtime | None = None

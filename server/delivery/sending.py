@@ -190,9 +190,10 @@ def _in_flight(limit: int) -> asyncio.Semaphore:
 class _Sender:
     """Sends the claimed deliveries of one job."""
 
-    def __init__(self, settings: Settings, wechat) -> None:
+    def __init__(self, settings: Settings, wechat, official_account) -> None:
         self.settings = settings
         self.wechat = wechat
+        self.official_account = official_account  #: the 公众号's client: template messages
         self.gate = _in_flight(settings.delivery_max_in_flight)
 
     async def retry(self, send) -> int:
@@ -247,7 +248,7 @@ class _Sender:
             page = (d.page or "").lstrip("/")
             miniprogram = {"appid": self.settings.wechat_appid, "pagepath": page} if page else None
             send = partial(
-                self.wechat.send_template_message,
+                self.official_account.send_template_message,
                 openid=plan.oa_openid,
                 template_id=template_id,
                 data=data,
@@ -315,7 +316,7 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
         for d in rows
     }
     await _reserve_units(rows, plans)
-    sender = _Sender(settings, runtime.wechat)
+    sender = _Sender(settings, runtime.wechat, runtime.official_account)
     pushes = [d for d in rows if _pushes(plans[d.id])]
     inbox_only = [d for d in rows if not _pushes(plans[d.id])]
     tally: dict[str, int] = defaultdict(int)

@@ -8,13 +8,18 @@ once; `Follower.person` only caches it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from server.accounts.models import Account
 from server.common.time import now
 from server.followers.models import Follower
+from server.wechat.errors import WeChatError
+
+log = logging.getLogger("songjiao.followers")
 
 SCENE_MAX = 64
 
@@ -55,6 +60,28 @@ async def link_unionid(*, oa_openid: str, unionid: str) -> int | None:
     """Store a follower's unionid (from WeChat's user info); returns the linked person id."""
     await Follower.filter(oa_openid=oa_openid).update(unionid=unionid)
     return await follower_person(oa_openid)
+
+
+async def learn_unionid(*, wechat: Any, oa_openid: str) -> int | None:
+    """Ask WeChat (the 公众号's client) for a follower's unionid and link her; never raises."""
+    # Subscribe and SCAN events carry no unionid. An openid's unionid never changes, so a
+    # known one is not asked for again; a WeChat refusal leaves her unlinked until her next
+    # event (logged by errcode only: nothing that names her).
+    row = await Follower.get_or_none(oa_openid=oa_openid)
+    if row is not None and row.unionid:
+        return await follower_person(oa_openid)
+    try:
+        info = await wechat.get_user_info(openid=oa_openid)
+    except WeChatError as exc:
+        log.warning("公众号 user info not read: errcode %s", exc.errcode)
+        return None
+    unionid = info.get("unionid")
+    if not isinstance(unionid, str) or not unionid:
+        return None  # the 公众号 is not bound to the open platform: no unionid to link by
+    if row is None:
+        # Followed before the bot kept followers: a SCAN proves she follows now.
+        return await record_subscribe(oa_openid=oa_openid, unionid=unionid)
+    return await link_unionid(oa_openid=oa_openid, unionid=unionid)
 
 
 async def follower_person(oa_openid: str) -> int | None:

@@ -170,9 +170,16 @@ class WeChatClient:
         params: Mapping[str, str] | None = None,
         upload: tuple[str, bytes] | None = None,
         image: bool = False,
+        method: str = "POST",
     ) -> dict | bytes:
-        """POST to an access_token endpoint; one retry with a fresh token on 40001/40014/42001."""
-        request = {"payload": payload, "params": params, "upload": upload, "image": image}
+        """Call an access_token endpoint; one retry with a fresh token on 40001/40014/42001."""
+        request = {
+            "payload": payload,
+            "params": params,
+            "upload": upload,
+            "image": image,
+            "method": method,
+        }
         token = await self._tokens.get(self._fetch_token)
         result = await self._attempt(path, token, **request)
         if isinstance(result, dict) and int(result.get("errcode") or 0) in _TOKEN_ERRORS:
@@ -193,6 +200,7 @@ class WeChatClient:
         params: Mapping[str, str] | None,
         upload: tuple[str, bytes] | None,
         image: bool,
+        method: str,
     ) -> dict | bytes:
         """One request; the image bytes, or WeChat's JSON answer unchecked."""
         kwargs: dict[str, Any] = {"params": {**(params or {}), "access_token": token}}
@@ -201,10 +209,10 @@ class WeChatClient:
             filename, content = upload
             mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
             kwargs["files"] = {"media": (filename, content, mime)}
-        else:
+        elif method != "GET":  # a GET carries everything in its query
             kwargs["content"] = _json_body(payload or {})
             kwargs["headers"] = {"Content-Type": "application/json"}
-        response = await self._send("POST", f"{self._api}{path}", **kwargs)
+        response = await self._send(method, f"{self._api}{path}", **kwargs)
         if image and response.headers.get("content-type", "").startswith("image/"):
             return response.content
         return self._decode(response)
@@ -328,6 +336,14 @@ class WeChatClient:
         """The state of a publish job (publish_status, article_id, article_detail, fail_idx)."""
         result = await self._post("/cgi-bin/freepublish/get", payload={"publish_id": publish_id})
         return result
+
+    async def get_user_info(self, *, openid: str) -> dict:
+        """A follower's subscribe flag and unionid (GET cgi-bin/user/info), nothing naming her."""
+        params = {"openid": openid, "lang": "zh_CN"}
+        result = await self._post("/cgi-bin/user/info", params=params, method="GET")
+        # Remark, tags and whatever else might name the person are dropped here.
+        keep = ("subscribe", "openid", "unionid", "subscribe_time", "subscribe_scene")
+        return {k: result[k] for k in keep if k in result}
 
     async def create_menu(self, *, buttons: list[Mapping[str, Any]]) -> None:
         """Replace the 公众号 custom menu."""

@@ -13,10 +13,12 @@ import httpx
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from server.wechat.sandbox import openid_for
+from server.wechat.sandbox import oa_openid_for
+from tests.conftest import OA_APPID
 
 TOKEN = "test-callback-token"
-APPID = "wx_test_appid"
+#: WeChat seals a 公众号's callbacks with the 公众号's appid (not the mini-program's).
+APPID = OA_APPID
 #: A 43-character EncodingAESKey, as the 公众号 admin page generates.
 AES_KEY = base64.b64encode(b"songjiao-test-aes-key-32-bytes!!").decode().rstrip("=")
 PATH = "/wechat/callback"
@@ -32,7 +34,7 @@ def sign(*parts: str) -> str:
 
 def follower_openid(name: str) -> str:
     """A 公众号 openid for a test follower (different from her mini-program openid)."""
-    return openid_for(f"oa-{name}")
+    return oa_openid_for(name)
 
 
 def next_msgid() -> int:
@@ -95,10 +97,17 @@ class Reply:
 class WeChatServer:
     """Posts to our callback the way WeChat's servers do."""
 
-    def __init__(self, http: httpx.AsyncClient, *, token: str = TOKEN, aes_key: str | None = None):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        token: str = TOKEN,
+        aes_key: str | None = None,
+        appid: str = APPID,
+    ):
         self.http = http
         self.token = token
-        self.crypto = WeChatCrypto(token, aes_key, APPID) if aes_key else None
+        self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
 
     def query(self, *, timestamp: str | None = None, nonce: str | None = None) -> dict:
         """signature, timestamp and nonce as WeChat puts them on the URL."""

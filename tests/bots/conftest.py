@@ -28,6 +28,7 @@ async def _start_bot_app(api, settings, name: str, **overrides):
     app.ctx.settings = settings.model_copy(update=overrides)
     app.ctx.redis = api.app.ctx.redis
     app.ctx.wechat = api.app.ctx.wechat
+    app.ctx.official_account = api.app.ctx.official_account
 
     @app.on_request
     async def _anonymous(request: Request) -> None:

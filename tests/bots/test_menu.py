@@ -12,6 +12,7 @@ import pytest
 from bots.official_account.menu import MenuError, build_menu, validate_menu
 from bots.official_account.menu_cli import push_menu_command
 from server.cli import build_parser, cmd_push_menu
+from tests.conftest import MP_APPID, MP_SECRET, OA_APPID, OA_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,8 @@ async def test_push_menu_sends_the_configured_menu(settings, outbox, capsys):
     buttons = call["request"]["button"]
     assert [b["name"] for b in buttons] == [b["name"] for b in settings.oa_menu]
     mini = next(b for b in buttons if b.get("type") == "miniprogram")
+    # Pushed with the 公众号's token; the button opens the mini-program (its own appid).
+    assert call["appid"] == settings.oa_appid != settings.wechat_appid
     assert mini["appid"] == settings.wechat_appid
 
 
@@ -67,8 +70,10 @@ async def test_push_menu_command_line_end_to_end(sandbox, outbox):
         "SONGJIAO_ENV": "development",
         "SONGJIAO_WECHAT_API_BASE": sandbox.url,
         "SONGJIAO_WECOM_API_BASE": sandbox.url,
-        "SONGJIAO_WECHAT_APPID": "wx_test_appid",
-        "SONGJIAO_WECHAT_SECRET": "test-wechat-secret",
+        "SONGJIAO_WECHAT_APPID": MP_APPID,
+        "SONGJIAO_WECHAT_SECRET": MP_SECRET,
+        "SONGJIAO_OA_APPID": OA_APPID,
+        "SONGJIAO_OA_SECRET": OA_SECRET,
         "SONGJIAO_REDIS_URL": "",
         "SONGJIAO_DATABASE_URL": "",
     }
@@ -85,7 +90,17 @@ async def test_push_menu_command_line_end_to_end(sandbox, outbox):
     out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == 0, err.decode()
     assert "公众号菜单已推送" in out.decode()
-    assert await outbox(kind="menu_create")
+    [call] = await outbox(kind="menu_create", delivered=True)
+    assert call["appid"] == OA_APPID
+
+
+async def test_push_menu_with_the_mini_program_app_alone_is_refused(settings, outbox, capsys):
+    # Without oa_appid the menu would go out with the mini-program's token: WeChat says 48001.
+    one_app = settings.model_copy(update={"oa_appid": "", "oa_secret": ""})
+    assert await push_menu_command(one_app) == 1
+    assert "48001" in capsys.readouterr().err
+    [call] = await outbox(kind="menu_create")
+    assert call["appid"] == MP_APPID and call["errcode"] == 48001
 
 
 def test_default_menu_is_valid_and_its_keys_are_handled(settings):

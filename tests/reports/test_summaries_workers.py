@@ -33,6 +33,8 @@ def _env(settings, redis_url: str) -> dict:
         "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
         "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
         "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
+        "SONGJIAO_OA_APPID": settings.oa_appid,
+        "SONGJIAO_OA_SECRET": settings.oa_secret,
         "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
         "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
         "SONGJIAO_DATABASE_URL": settings.database_url,

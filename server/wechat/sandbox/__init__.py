@@ -9,34 +9,51 @@ from __future__ import annotations
 from sanic import Blueprint, Sanic
 
 from server.wechat.sandbox import control, routes_mp, routes_oa, routes_publish, routes_wecom
-from server.wechat.sandbox.identity import openid_for, unionid_for
+from server.wechat.sandbox.identity import oa_openid_for, openid_for, unionid_for
 from server.wechat.sandbox.state import SandboxState
 
 __all__ = [
     "SandboxState",
     "create_sandbox_app",
     "create_sandbox_blueprint",
+    "oa_openid_for",
     "openid_for",
     "sandbox_state",
     "unionid_for",
 ]
 
 
-def create_sandbox_blueprint(*, appid: str, secret: str, url_prefix: str = "") -> Blueprint:
-    """A blueprint serving the sandbox under `url_prefix`; its own state is `bp.ctx.sandbox`."""
+def create_sandbox_blueprint(
+    *, appid: str, secret: str, oa_appid: str = "", oa_secret: str = "", url_prefix: str = ""
+) -> Blueprint:
+    """A blueprint serving the sandbox under `url_prefix`; its own state is `bp.ctx.sandbox`.
+
+    `appid` is the mini-program's app, `oa_appid` the 公众号's (empty: the same app).
+    """
     prefix = url_prefix.rstrip("/")
     bp = Blueprint("wechat_sandbox", url_prefix=prefix or None)
-    state = SandboxState(appid=appid, secret=secret, url_prefix=prefix)
+    state = SandboxState(
+        appid=appid, secret=secret, oa_appid=oa_appid, oa_secret=oa_secret, url_prefix=prefix
+    )
     bp.ctx.sandbox = state
     for module in (routes_mp, routes_oa, routes_publish, routes_wecom, control):
         module.register(bp, state)
     return bp
 
 
-def create_sandbox_app(*, appid: str, secret: str, name: str = "wechat_sandbox") -> Sanic:
+def create_sandbox_app(
+    *,
+    appid: str,
+    secret: str,
+    oa_appid: str = "",
+    oa_secret: str = "",
+    name: str = "wechat_sandbox",
+) -> Sanic:
     """A standalone Sanic app with the sandbox at the root; its state is `app.ctx.sandbox`."""
     app = Sanic(name)
-    bp = create_sandbox_blueprint(appid=appid, secret=secret)
+    bp = create_sandbox_blueprint(
+        appid=appid, secret=secret, oa_appid=oa_appid, oa_secret=oa_secret
+    )
     app.blueprint(bp)
     app.ctx.sandbox = bp.ctx.sandbox
     return app

@@ -10,12 +10,16 @@ from server.wechat.sandbox import create_sandbox_app
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments and serve the sandbox in one process."""
     parser = argparse.ArgumentParser(description="微信接口沙箱（本地模拟微信 HTTP 接口）")
-    parser.add_argument("--appid", required=True, help="沙箱接受的 AppID")
-    parser.add_argument("--secret", required=True, help="沙箱接受的 AppSecret")
+    parser.add_argument("--appid", required=True, help="沙箱接受的小程序 AppID")
+    parser.add_argument("--secret", required=True, help="小程序的 AppSecret")
+    parser.add_argument("--oa-appid", default="", help="公众号的 AppID（留空：与小程序相同）")
+    parser.add_argument("--oa-secret", default="", help="公众号的 AppSecret")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址")
     parser.add_argument("--port", type=int, default=8701, help="监听端口")
     args = parser.parse_args(argv)
-    app = create_sandbox_app(appid=args.appid, secret=args.secret)
+    app = create_sandbox_app(
+        appid=args.appid, secret=args.secret, oa_appid=args.oa_appid, oa_secret=args.oa_secret
+    )
     app.run(host=args.host, port=args.port, single_process=True, access_log=False)
 
 

@@ -73,6 +73,8 @@ ERRMSG = {
 _OUTBOX_STR_LIMIT = 4096
 
 BodyKind = Literal["json", "query", "multipart"]
+#: Whose token an endpoint takes: the mini-program's, the 公众号's, or either.
+AppScope = Literal["mp", "oa"] | None
 
 
 def error(errcode: int, errmsg: str | None = None) -> dict:
@@ -97,6 +99,7 @@ class Call:
     request: Request
     body: dict  #: JSON body, or query arguments for GET endpoints
     duplicate: bool = False  #: set by handlers: answered, but not a new delivery
+    appid: str | None = None  #: the app the call authenticated as (token or appid/secret)
 
 
 Handler = Callable[[SandboxState, Call], Awaitable[dict | HTTPResponse]]
@@ -112,14 +115,20 @@ def add_endpoint(
     method: str = "POST",
     body: BodyKind = "json",
     auth: bool = True,
+    app: AppScope = None,
 ) -> None:
     """Route `path` to `handler` behind recording, faults and the access_token check."""
+    # `app`: whose token the endpoint takes, the mini-program's ("mp"), the 公众号's ("oa")
+    # or either (None); another app's valid token gets 48001, as WeChat answers.
 
     async def route(request: Request) -> HTTPResponse:
         parsed, summary = _read(request, body)
         entry = state.record(kind, summary)
         call = Call(request=request, body=parsed or {})
-        result = await _answer(state, kind, call, handler, malformed=parsed is None, auth=auth)
+        result = await _answer(
+            state, kind, call, handler, malformed=parsed is None, auth=auth, app=app
+        )
+        entry["appid"] = call.appid
         if isinstance(result, HTTPResponse):
             state.complete(entry, errcode=0, errmsg="ok", delivered=True)
             return result
@@ -135,7 +144,14 @@ def add_endpoint(
 
 
 async def _answer(
-    state: SandboxState, kind: str, call: Call, handler: Handler, *, malformed: bool, auth: bool
+    state: SandboxState,
+    kind: str,
+    call: Call,
+    handler: Handler,
+    *,
+    malformed: bool,
+    auth: bool,
+    app: AppScope,
 ) -> dict | HTTPResponse:
     """Faults first (as if WeChat failed), then body and token checks, then the handler."""
     delay, fault = state.faults.pick(kind)
@@ -146,8 +162,13 @@ async def _answer(
         return error(fault, "api freq out of limit" if kind == "wecom_send" else None)
     if malformed:
         return error(47001)
-    if auth and (code := state.tokens.check(call.request.args.get("access_token"))):
-        return error(code)
+    if auth:
+        token = call.request.args.get("access_token")
+        if code := state.tokens.check(token):
+            return error(code)
+        call.appid = state.tokens.owner(token)
+        if not state.app_allowed(token, app):
+            return error(48001)
     return await handler(state, call)
 
 

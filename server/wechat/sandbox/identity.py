@@ -35,6 +35,21 @@ def unionid_for(name: str) -> str:
     return "u" + _digest("songjiao-sandbox-unionid", name)
 
 
+def oa_openid_for(name: str) -> str:
+    """The same user's openid in the 公众号: another app, so another openid, same unionid."""
+    return "o" + _digest("songjiao-sandbox-oa-openid", name)
+
+
+def oa_unionid_of(oa_openid: str, names: dict[str, str]) -> str:
+    """The unionid behind a 公众号 openid: the login name's if known, else one of its own."""
+    # `names` is learnt from jscode2session; a follower who never used the mini-program
+    # gets a unionid that no mini-program account has, as in WeChat.
+    name = names.get(oa_openid)
+    return (
+        unionid_for(name) if name is not None else "u" + _digest("songjiao-sandbox-oa", oa_openid)
+    )
+
+
 def parse_code(code: str) -> LoginCode | None:
     """Parse a sandbox js_code; None when it does not follow `NAME` or `NAME:NONCE`."""
     match = _CODE_RE.fullmatch(code)

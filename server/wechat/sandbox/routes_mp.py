@@ -9,7 +9,13 @@ from sanic import Blueprint, HTTPResponse
 from sanic.response import raw
 
 from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
-from server.wechat.sandbox.identity import new_session_key, openid_for, parse_code, unionid_for
+from server.wechat.sandbox.identity import (
+    new_session_key,
+    oa_openid_for,
+    openid_for,
+    parse_code,
+    unionid_for,
+)
 from server.wechat.sandbox.limits import first_invalid_key
 from server.wechat.sandbox.media import render_qr_png
 from server.wechat.sandbox.state import SandboxState
@@ -17,13 +23,14 @@ from server.wechat.sandbox.state import SandboxState
 SCENE_RE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@._~-]{1,32}")
 OPENID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MINIPROGRAM_STATES = {"developer", "trial", "formal"}
-_LANGS = {"zh_CN", "en_US", "zh_HK", "zh_TW"}
+LANGS = {"zh_CN", "en_US", "zh_HK", "zh_TW"}
 
 
 def _app_error(state: SandboxState, appid: object, secret: object) -> int:
-    if appid != state.appid:
+    apps = state.apps
+    if not isinstance(appid, str) or appid not in apps:
         return 40013
-    if secret != state.secret:
+    if secret != apps[appid]:
         return 40125
     return 0
 
@@ -35,7 +42,8 @@ async def token(state: SandboxState, call: Call) -> dict:
         return error(40002)
     if code := _app_error(state, args.get("appid"), args.get("secret")):
         return error(code)
-    value, expires_in = state.tokens.issue()
+    call.appid = args["appid"]
+    value, expires_in = state.tokens.issue(call.appid)
     return {"access_token": value, "expires_in": expires_in}
 
 
@@ -46,15 +54,20 @@ async def stable_token(state: SandboxState, call: Call) -> dict:
         return error(40002)
     if code := _app_error(state, body.get("appid"), body.get("secret")):
         return error(code)
-    value, expires_in = state.tokens.stable(force_refresh=body.get("force_refresh") is True)
+    call.appid = body["appid"]
+    forced = body.get("force_refresh") is True
+    value, expires_in = state.tokens.stable(call.appid, force_refresh=forced)
     return {"access_token": value, "expires_in": expires_in}
 
 
 async def jscode2session(state: SandboxState, call: Call) -> dict:
-    """GET /sns/jscode2session: the code's NAME decides the openid."""
+    """GET /sns/jscode2session: the code's NAME decides the openid (mini-program only)."""
     args = call.body
     if code := _app_error(state, args.get("appid"), args.get("secret")):
         return error(code)
+    call.appid = args["appid"]
+    if call.appid != state.appid:
+        return error(40013)  # a 公众号 has no wx.login
     if args.get("grant_type") != "authorization_code":
         return error(40002)
     js_code = args.get("js_code")
@@ -67,6 +80,8 @@ async def jscode2session(state: SandboxState, call: Call) -> dict:
         if js_code in state.used_codes:
             return error(40163)
         state.used_codes.add(js_code)
+    # The same WeChat user has a 公众号 openid too; remember whose it is for user/info.
+    state.oa_names[oa_openid_for(login.name)] = login.name
     return {
         "session_key": new_session_key(),
         "openid": openid_for(login.name),
@@ -104,7 +119,7 @@ async def subscribe_send(state: SandboxState, call: Call) -> dict:
         return error(40037)
     if body.get("miniprogram_state", "formal") not in _MINIPROGRAM_STATES:
         return error(47003, "argument invalid! miniprogram_state invalid")
-    if body.get("lang", "zh_CN") not in _LANGS:
+    if body.get("lang", "zh_CN") not in LANGS:
         return error(47003, "argument invalid! lang invalid")
     data = body.get("data")
     if not isinstance(data, dict) or not data:
@@ -146,11 +161,14 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         body="query",
         auth=False,
     )
-    add_endpoint(bp, state, kind="wxacode", path="/wxa/getwxacodeunlimit", handler=wxacode)
+    add_endpoint(
+        bp, state, kind="wxacode", path="/wxa/getwxacodeunlimit", handler=wxacode, app="mp"
+    )
     add_endpoint(
         bp,
         state,
         kind="subscribe_send",
         path="/cgi-bin/message/subscribe/send",
         handler=subscribe_send,
+        app="mp",
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sanic import Blueprint
 
 from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
-from server.wechat.sandbox.routes_mp import OPENID_RE
+from server.wechat.sandbox.identity import oa_unionid_of
+from server.wechat.sandbox.routes_mp import LANGS, OPENID_RE
 from server.wechat.sandbox.state import SandboxState
 
 _CUSTOM_TYPES = {
@@ -99,6 +102,30 @@ async def custom_send(state: SandboxState, call: Call) -> dict:
     return ok()
 
 
+async def user_info(state: SandboxState, call: Call) -> dict:
+    """GET /cgi-bin/user/info: a follower's subscription and unionid (no nickname since 2021)."""
+    args = call.body
+    openid = args.get("openid")
+    if not isinstance(openid, str) or not OPENID_RE.fullmatch(openid):
+        return error(40003)
+    lang = args.get("lang") or "zh_CN"
+    if lang not in LANGS:
+        return error(40058)
+    return {
+        "subscribe": 1,
+        "openid": openid,
+        "language": lang,
+        "subscribe_time": int(state.now()),
+        "unionid": oa_unionid_of(openid, state.oa_names),
+        "remark": "",
+        "groupid": 0,
+        "tagid_list": [],
+        "subscribe_scene": "ADD_SCENE_QR_CODE",
+        "qr_scene": 0,
+        "qr_scene_str": "",
+    }
+
+
 def _button_error(button: object, *, sub: bool) -> int:
     """The errcode of a menu button, 0 when fine."""
     if not isinstance(button, dict):
@@ -142,14 +169,22 @@ async def menu_create(state: SandboxState, call: Call) -> dict:
 
 def register(bp: Blueprint, state: SandboxState) -> None:
     """Add the official-account message and menu endpoints to `bp`."""
-    add_endpoint(
+    add = partial(add_endpoint, app="oa")  # the 公众号's token only
+    add(
         bp,
         state,
         kind="template_send",
         path="/cgi-bin/message/template/send",
         handler=template_send,
     )
-    add_endpoint(
-        bp, state, kind="custom_send", path="/cgi-bin/message/custom/send", handler=custom_send
+    add(bp, state, kind="custom_send", path="/cgi-bin/message/custom/send", handler=custom_send)
+    add(bp, state, kind="menu_create", path="/cgi-bin/menu/create", handler=menu_create)
+    add(
+        bp,
+        state,
+        kind="user_info",
+        path="/cgi-bin/user/info",
+        handler=user_info,
+        method="GET",
+        body="query",
     )
-    add_endpoint(bp, state, kind="menu_create", path="/cgi-bin/menu/create", handler=menu_create)

@@ -8,6 +8,7 @@ the admin pages and the demo can show them; published articles likewise get a sa
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
 from sanic import Blueprint, Request
 
@@ -143,7 +144,8 @@ async def freepublish_get(state: SandboxState, call: Call) -> dict:
 
 def register(bp: Blueprint, state: SandboxState) -> None:
     """Add the material, draft and publish endpoints to `bp`."""
-    add_endpoint(
+    add = partial(add_endpoint, app="oa")  # the 公众号's token only
+    add(
         bp,
         state,
         kind="add_material",
@@ -151,7 +153,7 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         handler=add_material,
         body="multipart",
     )
-    add_endpoint(
+    add(
         bp,
         state,
         kind="uploadimg",
@@ -159,14 +161,12 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         handler=uploadimg,
         body="multipart",
     )
-    add_endpoint(bp, state, kind="draft_add", path="/cgi-bin/draft/add", handler=draft_add)
-    add_endpoint(
+    add(bp, state, kind="draft_add", path="/cgi-bin/draft/add", handler=draft_add)
+    add(
         bp,
         state,
         kind="freepublish_submit",
         path="/cgi-bin/freepublish/submit",
         handler=freepublish_submit,
     )
-    add_endpoint(
-        bp, state, kind="freepublish_get", path="/cgi-bin/freepublish/get", handler=freepublish_get
-    )
+    add(bp, state, kind="freepublish_get", path="/cgi-bin/freepublish/get", handler=freepublish_get)

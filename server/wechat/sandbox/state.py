@@ -47,16 +47,24 @@ class PublishOutcome:
 
 @dataclass
 class SandboxState:
-    """Everything one sandbox remembers; `reset()` forgets all but the configured app."""
+    """Everything one sandbox remembers; `reset()` forgets all but the configured apps."""
 
-    appid: str
+    appid: str  #: the mini-program's app
     secret: str
+    oa_appid: str = ""  #: the 公众号's app; empty: the mini-program's app serves both
+    oa_secret: str = ""
     url_prefix: str = ""  #: where the blueprint is mounted, for URLs of stored media
     clock: Callable[[], float] = time.time
     tokens: TokenRegistry = field(init=False)
     faults: FaultTable = field(init=False)
 
     def __post_init__(self) -> None:
+        if not self.oa_appid:
+            self.oa_appid, self.oa_secret = self.appid, self.secret
+        if self.oa_appid == self.appid and self.oa_secret != self.secret:
+            raise ValueError("one appid cannot have two secrets")
+        #: 公众号 openid -> login name, learnt from jscode2session; identities, kept by reset().
+        self.oa_names: dict[str, str] = {}
         # Outbox ids keep growing across resets so pollers using since_id never miss entries.
         self._ids = itertools.count(1)
         self._msgids = itertools.count(3_000_000_001)
@@ -94,6 +102,16 @@ class SandboxState:
         self.webhook_hits: dict[str, deque[float]] = {}
         self.menu: list[dict] | None = None
 
+    @property
+    def apps(self) -> dict[str, str]:
+        """appid -> secret of every app this sandbox accepts."""
+        return {self.appid: self.secret, self.oa_appid: self.oa_secret}
+
+    def app_allowed(self, token: str | None, scope: str | None) -> bool:
+        """Whether a valid token's app may call an endpoint of `scope` ("mp", "oa", None: any)."""
+        wanted = {"mp": self.appid, "oa": self.oa_appid}.get(scope or "")
+        return wanted is None or self.tokens.owner(token) == wanted
+
     def public_url(self, request_base: str, path: str) -> str:
         """Absolute URL of a sandbox path, e.g. stored media, as seen by the caller."""
         return f"{request_base}{self.url_prefix}{path}"
@@ -108,6 +126,7 @@ class SandboxState:
             "kind": kind,
             "time": datetime.fromtimestamp(self.now(), UTC).isoformat(),
             "touser": touser,
+            "appid": None,  #: the app whose token (or appid) the call used
             "request": request,
             "errcode": None,
             "errmsg": None,
