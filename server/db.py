@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "server.notices.models",
     "server.followers.models",
     "server.reports.models",
+    "server.publicity.models",
 ]
 
 

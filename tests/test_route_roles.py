@@ -157,6 +157,16 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/activities/{activity_id}/record-card/confirm"): RUNNERS,
     ("POST", "/api/v1/activities/{activity_id}/record-card/reopen"): DIRECTORS,
     ("GET", "/api/v1/pairings/{pairing_id}/archive.zip"): RUNNERS | LEADERS,
+    # publicity (三审: organizer writes, director reviews, leader signs)
+    ("POST", "/api/v1/activities/{activity_id}/post"): RUNNERS,
+    ("GET", "/api/v1/posts"): RUNNERS | LEADERS,
+    ("GET", "/api/v1/posts/{post_id}"): RUNNERS | LEADERS,
+    ("PATCH", "/api/v1/posts/{post_id}"): RUNNERS,
+    ("GET", "/api/v1/posts/{post_id}/preview"): RUNNERS | LEADERS,
+    ("POST", "/api/v1/posts/{post_id}/submit"): RUNNERS,
+    ("POST", "/api/v1/posts/{post_id}/approve"): DIRECTORS,
+    ("POST", "/api/v1/posts/{post_id}/sign"): LEADERS,
+    ("POST", "/api/v1/posts/{post_id}/send-back"): MANAGERS,
 }
 ROLES = ["anonymous", "unbound", "teacher", "organizer", "director", "leader", "parent", "admin"]
 

@@ -802,3 +802,49 @@ async def activity_briefs(*, activity_ids: Sequence[int]) -> dict[int, dict]:
         }
         for a in rows
     }
+
+
+async def publicity_facts(*, activity_id: int) -> dict:
+    """What a post tells of an activity: kind, times, places, sides, presenters (no scope check)."""
+    activity = await Activity.get_or_none(id=activity_id)
+    if activity is None:
+        raise NotFound("活动")
+    presenters = await Presenter.filter(activity_id=activity.id).order_by("id")
+    names = await orgs.person_names(person_ids=[p.person_id for p in presenters])
+    sides: dict[str, int] = {}
+    if activity.pairing_id:
+        found = await orgs.pairing_sides(pairing_id=activity.pairing_id)
+        if found:
+            sides = {"supporting_id": found[0], "supported_id": found[1]}
+    audience = await ActivityAudience.filter(activity_id=activity.id).values_list(
+        "kindergarten_id", flat=True
+    )
+    kg_names = await orgs.kindergarten_names(
+        kindergarten_ids={activity.host_id, *sides.values(), *audience}
+    )
+    return {
+        "id": activity.id,
+        "title": activity.title,
+        "kind": ActivityKind(activity.kind).value,
+        "status": ActivityStatus(activity.status).value,
+        "host_id": activity.host_id,
+        "host_name": kg_names.get(activity.host_id, ""),
+        "supporting_name": kg_names.get(sides.get("supporting_id", 0), ""),
+        "supported_name": kg_names.get(sides.get("supported_id", 0), ""),
+        "audience_names": [kg_names[k] for k in audience if k in kg_names],
+        "address": activity.address,
+        "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
+        "attendee_hours": activity.attendee_hours,
+        "plan": activity.plan,
+        "created_by_id": activity.created_by_id,
+        "presenters": [
+            {
+                "person_id": p.person_id,
+                "name": names.get(p.person_id, ""),
+                "topic": p.topic,
+                "hours": p.hours,
+            }
+            for p in presenters
+        ],
+    }

@@ -320,3 +320,46 @@ async def reopen_record_card(*, principal: Principal, activity_id: int, reason: 
     activity = await get_visible_activity(principal=principal, activity_id=activity_id)
     await cards.reopen(principal=principal, activity=activity, reason=reason)
     return await _record_card(principal, activity)
+
+
+# ---- for other domains (publicity) --------------------------------------------------------
+
+
+async def publicity_record(*, activity_id: int) -> dict:
+    """An activity's record texts, photos and attendance counts for a post (no scope check)."""
+    activity = await Activity.get_or_none(id=activity_id)
+    if activity is None:
+        raise NotFound("活动")
+    photos = await ArchiveFile.filter(activity_id=activity_id, kind=FileKind.PHOTO).order_by(
+        "created_at", "id"
+    )
+    checkins = await Checkin.filter(activity_id=activity_id, annulled_at__isnull=True).values_list(
+        "adults", "children"
+    )
+    return {
+        "record": {key: getattr(activity, key) or "" for key in TEXT_LABELS},
+        "photos": [
+            {
+                "id": p.id,
+                "caption": p.caption,
+                "consent": bool(p.consent),
+                "uploaded_by_id": p.uploaded_by_id,
+            }
+            for p in photos
+        ],
+        "checked_in": len(checkins),
+        "adults": sum(a or 0 for a, _ in checkins),
+        "children": sum(c or 0 for _, c in checkins),
+    }
+
+
+async def publicity_photo(*, file_id: int, activity_id: int, data_dir: Path) -> tuple[dict, bytes]:
+    """A photo of the activity and its bytes, for a post (no scope check; consent not judged)."""
+    row = await ArchiveFile.get_or_none(id=file_id, activity_id=activity_id, kind=FileKind.PHOTO)
+    if row is None:
+        raise NotFound("照片")
+    path = storage.absolute_path(data_dir, row.stored_path)
+    if not await asyncio.to_thread(path.is_file):
+        raise DomainError("file_missing", "照片文件已丢失，请重新上传", status=410)
+    data = await asyncio.to_thread(path.read_bytes)
+    return {"id": row.id, "caption": row.caption, "consent": bool(row.consent)}, data

@@ -35,6 +35,7 @@ JOB_MODULES = (
     "server.delivery.jobs",
     "server.activities.jobs",
     "server.reports.jobs",
+    "server.publicity.jobs",
 )
 
 

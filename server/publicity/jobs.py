@@ -1,0 +1,18 @@
+"""Publicity jobs: publish a signed post; poll WeChat for outcomes the callback did not bring."""
+
+from __future__ import annotations
+
+from server.jobs.registry import job
+from server.publicity import publish
+
+
+@job(publish.PUBLISH_JOB)
+async def publish_post(*, post_id: int) -> dict:
+    """Upload images and cover, add the draft and submit it (continues where a run stopped)."""
+    return await publish.publish_post(post_id=post_id)
+
+
+@job(publish.POLL_JOB, cron=("*/2 * * * *",))
+async def poll_publishes() -> dict:
+    """Settle posts whose PUBLISHJOBFINISH never came; restart those stuck before submit."""
+    return await publish.poll_publishes()

@@ -1,0 +1,90 @@
+"""Publicity models: a 公众号 post of an activity and the steps of its 三审 review."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class PostStatus(StrEnum):
+    """Life of a post: 撰稿 → 审核 → 签发 → published (or failed)."""
+
+    DRAFTING = "drafting"
+    REVIEWING = "reviewing"
+    SIGNING = "signing"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+STATUS_LABELS = {
+    PostStatus.DRAFTING: "撰稿中",
+    PostStatus.REVIEWING: "待园长审核",
+    PostStatus.SIGNING: "待领导签发",
+    PostStatus.PUBLISHING: "发布中",
+    PostStatus.PUBLISHED: "已发布",
+    PostStatus.FAILED: "发布失败",
+}
+
+
+class Post(Model):
+    """A 公众号 article about one finished activity."""
+
+    id = fields.IntField(primary_key=True)
+    activity = fields.OneToOneField("models.Activity", related_name="post")
+    #: The host kindergarten: its organizer writes, its director reviews.
+    kindergarten = fields.ForeignKeyField("models.Kindergarten", related_name="posts")
+    title = fields.CharField(max_length=32)
+    digest = fields.CharField(max_length=128, default="")
+    #: Sanitised article body; images point at /api/v1/files/<id>/content until published.
+    html = fields.TextField()
+    #: Byline names shown under 撰稿 (≤ 16 chars, WeChat's author field).
+    author_name = fields.CharField(max_length=16, default="")
+    #: Consented photo cropped for the cover; none: a generated title card.
+    cover_file_id = fields.IntField(null=True)
+    status = fields.CharEnumField(PostStatus, max_length=16, default=PostStatus.DRAFTING)
+    #: The last send-back comment, shown to the author until she submits again.
+    comment = fields.CharField(max_length=200, default="")
+    created_by = fields.ForeignKeyField(
+        "models.Person", related_name="posts_written", null=True, on_delete=fields.SET_NULL
+    )
+    reviewed_by = fields.ForeignKeyField(
+        "models.Person", related_name="posts_reviewed", null=True, on_delete=fields.SET_NULL
+    )
+    signed_by = fields.ForeignKeyField(
+        "models.Person", related_name="posts_signed", null=True, on_delete=fields.SET_NULL
+    )
+    #: Publishing progress, so the job can run twice: file id -> WeChat image URL.
+    image_urls = fields.JSONField(default=dict)
+    thumb_media_id = fields.CharField(max_length=128, default="")
+    draft_media_id = fields.CharField(max_length=128, default="")
+    publish_id = fields.CharField(max_length=64, null=True, unique=True)
+    article_url = fields.CharField(max_length=500, default="")
+    #: WeChat errcode or "status:N" of the last failure.
+    fail_code = fields.CharField(max_length=32, default="")
+    fail_message = fields.CharField(max_length=300, default="")
+    published_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "publicity_post"
+        indexes = (("status",), ("kindergarten_id", "status"))
+
+
+class PostStep(Model):
+    """One step of the review: submitted, approved, signed, sent back, published, failed."""
+
+    id = fields.IntField(primary_key=True)
+    post = fields.ForeignKeyField("models.Post", related_name="steps")
+    step = fields.CharField(max_length=16)
+    actor = fields.ForeignKeyField(
+        "models.Person", related_name="post_steps", null=True, on_delete=fields.SET_NULL
+    )
+    comment = fields.CharField(max_length=200, default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "publicity_post_step"

@@ -1,0 +1,35 @@
+"""Request bodies of the publicity endpoints.
+
+Types only: lengths and rules with Chinese messages live in the service.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Body(BaseModel):
+    """Unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateBody(Body):
+    """Which consented photos to use (default: all of them, at most 9)."""
+
+    photo_ids: list[int] | None = None
+
+
+class PostPatch(Body):
+    """What the author may change; each is checked again on save."""
+
+    title: str | None = None
+    digest: str | None = None
+    html: str | None = None
+    cover_file_id: int | None = None
+
+
+class CommentBody(Body):
+    """A review comment (required when sending back)."""
+
+    comment: str | None = None

@@ -1,0 +1,517 @@
+"""Publicity: draft a 公众号 post from a finished activity, edit it, and review it (三审).
+
+撰稿 is the host kindergarten's organizer (or director), 审核 its director, 签发 a leader
+whose region or alliance holds it (or an admin). Each step is kept on the post and in the
+audit log. Publishing itself lives in publish.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from tortoise.transactions import in_transaction
+
+from server.activities import service as activities
+from server.archive import service as archive
+from server.audit.service import record_action
+from server.common.auth import Principal
+from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.time import china, now
+from server.orgs import service as orgs
+from server.publicity import compose, images, render
+from server.publicity.models import STATUS_LABELS, Post, PostStatus, PostStep
+
+WRITERS = ("organizer", "director")
+MAX_PHOTOS = 9
+COMMENT_MAX = 200
+STEP_LABELS = {
+    "drafted": "生成草稿",
+    "submitted": "提交审核",
+    "approved": "园长审核通过",
+    "signed": "领导签发",
+    "sent_back": "退回修改",
+    "published": "发布成功",
+    "failed": "发布失败",
+}
+
+
+# ---- who may do what --------------------------------------------------------------------
+
+
+def _writes_for(principal: Principal, kindergarten_id: int) -> bool:
+    return principal.is_admin or kindergarten_id in principal.scope_ids("kindergarten", WRITERS)
+
+
+def _reviews_for(principal: Principal, kindergarten_id: int) -> bool:
+    return principal.is_admin or kindergarten_id in principal.scope_ids(
+        "kindergarten", ["director"]
+    )
+
+
+async def _signs_for(principal: Principal, kindergarten_id: int) -> bool:
+    return principal.is_admin or kindergarten_id in await orgs.kindergarten_ids_led(principal)
+
+
+async def _roles_on(principal: Principal, post: Post) -> set[str]:
+    roles = set()
+    if _writes_for(principal, post.kindergarten_id):
+        roles.add("write")
+    if _reviews_for(principal, post.kindergarten_id):
+        roles.add("review")
+    if await _signs_for(principal, post.kindergarten_id):
+        roles.add("sign")
+    return roles
+
+
+async def _visible_post(principal: Principal, post_id: int) -> tuple[Post, set[str]]:
+    """The post and the caller's parts in it; 404 when she has none."""
+    post = await Post.get_or_none(id=post_id)
+    if post is None:
+        raise NotFound("推文")
+    roles = await _roles_on(principal, post)
+    if not roles:
+        raise NotFound("推文")
+    return post, roles
+
+
+def _status(post: Post) -> PostStatus:
+    return PostStatus(post.status)
+
+
+async def _transition(post: Post, *, source: tuple[PostStatus, ...], **changes) -> Post:
+    """Move the post only if nobody moved it meanwhile (two clicks, two reviewers)."""
+    done = await Post.filter(id=post.id, status__in=list(source)).update(
+        updated_at=now(), **changes
+    )
+    if not done:
+        raise DomainError("conflict", "推文状态已变化，请刷新后再试", status=409)
+    return await Post.get(id=post.id)
+
+
+async def _step(
+    post: Post, *, step: str, actor_id: int | None, comment: str = "", detail: dict | None = None
+) -> None:
+    await PostStep.create(post_id=post.id, step=step, actor_id=actor_id, comment=comment)
+    await record_action(
+        actor_id=actor_id,
+        action=f"publicity.{step}",
+        target_type="post",
+        target_id=post.id,
+        activity_id=post.activity_id,
+        reason=comment,
+        detail=detail,
+    )
+
+
+# ---- photos -----------------------------------------------------------------------------
+
+
+def _refusal(photo: dict) -> str:
+    return f"照片 {photo['id']} 未标记“同意公开”，不能用于推文；请先确认照片中的人员同意公开"
+
+
+async def _photos(activity_id: int) -> dict[int, dict]:
+    record = await archive.publicity_record(activity_id=activity_id)
+    return {p["id"]: p for p in record["photos"]}
+
+
+async def _check_images(post: Post, html: str) -> None:
+    """Every body image is a consented photo of the post's activity."""
+    photos = await _photos(post.activity_id)
+    for src in render.image_sources(html):
+        match = render.LOCAL_IMAGE.match(src)
+        photo = photos.get(int(match[1])) if match else None
+        if photo is None:
+            raise DomainError(
+                "foreign_image", "正文图片只能使用本活动档案中已同意公开的照片", status=422
+            )
+        if not photo["consent"]:
+            raise DomainError("photo_not_consented", _refusal(photo), status=422)
+
+
+async def _check_cover(activity_id: int, cover_file_id: int | None) -> None:
+    if cover_file_id is None:
+        return
+    photo = (await _photos(activity_id)).get(cover_file_id)
+    if photo is None:
+        raise DomainError("invalid_cover", "封面只能选用本活动档案中的照片", status=422)
+    if not photo["consent"]:
+        raise DomainError("photo_not_consented", _refusal(photo), status=422)
+
+
+async def check_post(*, post: Post) -> None:
+    """Everything checked again before a step forward: limits, images, consent."""
+    render.check_title(post.title)
+    render.check_digest(post.digest)
+    render.check_body(post.html)
+    await _check_images(post, post.html)
+    await _check_cover(post.activity_id, post.cover_file_id)
+
+
+# ---- views ------------------------------------------------------------------------------
+
+
+async def _step_views(post: Post) -> list[dict]:
+    steps = await PostStep.filter(post_id=post.id).order_by("id")
+    names = await orgs.person_names(person_ids=[s.actor_id for s in steps if s.actor_id])
+    return [
+        {
+            "step": s.step,
+            "label": STEP_LABELS.get(s.step, s.step),
+            "actor": names.get(s.actor_id) if s.actor_id else None,
+            "comment": s.comment,
+            "at": china(s.at).isoformat(),
+        }
+        for s in steps
+    ]
+
+
+def _actions(post: Post, roles: set[str]) -> dict[str, bool]:
+    status = _status(post)
+    return {
+        "edit": "write" in roles and status == PostStatus.DRAFTING,
+        "submit": "write" in roles and status == PostStatus.DRAFTING,
+        "approve": "review" in roles and status == PostStatus.REVIEWING,
+        "sign": "sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED),
+        "send_back": ("review" in roles and status == PostStatus.REVIEWING)
+        or ("sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED)),
+    }
+
+
+def post_summary(post: Post) -> dict:
+    """A post as lists show it."""
+    status = _status(post)
+    return {
+        "id": post.id,
+        "activity_id": post.activity_id,
+        "kindergarten_id": post.kindergarten_id,
+        "title": post.title,
+        "digest": post.digest,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "article_url": post.article_url or None,
+        "updated_at": china(post.updated_at).isoformat() if post.updated_at else None,
+    }
+
+
+async def _post_view(post: Post, roles: set[str]) -> dict:
+    photos = (await _photos(post.activity_id)).values()
+    return {
+        **post_summary(post),
+        "html": post.html,
+        "author_name": post.author_name,
+        "cover_file_id": post.cover_file_id,
+        "comment": post.comment,
+        "fail_code": post.fail_code or None,
+        "fail_message": post.fail_message or None,
+        "published_at": china(post.published_at).isoformat() if post.published_at else None,
+        "photos": [
+            {
+                "id": p["id"],
+                "caption": p["caption"],
+                "src": render.local_src(p["id"]),
+                "usable": p["consent"],
+                "reason": None if p["consent"] else _refusal(p),
+            }
+            for p in photos
+        ],
+        "steps": await _step_views(post),
+        "can": _actions(post, roles),
+        "preview_url": f"/api/v1/posts/{post.id}/preview",
+    }
+
+
+# ---- drafting ---------------------------------------------------------------------------
+
+
+def _chosen_photos(record: dict, photo_ids: list[int] | None) -> list[dict]:
+    """Photos for the body: every consented one, or those asked for (non-consented refused)."""
+    by_id = {p["id"]: p for p in record["photos"]}
+    if photo_ids is None:
+        return [p for p in record["photos"] if p["consent"]][:MAX_PHOTOS]
+    chosen = []
+    for file_id in dict.fromkeys(photo_ids):
+        photo = by_id.get(file_id)
+        if photo is None:
+            raise DomainError("invalid_photo", f"照片 {file_id} 不属于本活动的档案", status=422)
+        if not photo["consent"]:
+            raise DomainError("photo_not_consented", _refusal(photo), status=422)
+        chosen.append(photo)
+    if len(chosen) > MAX_PHOTOS:
+        raise DomainError("too_many_photos", f"一篇推文最多选用 {MAX_PHOTOS} 张照片", status=422)
+    return chosen
+
+
+async def create_post(
+    *, principal: Principal, activity_id: int, photo_ids: list[int] | None = None
+) -> tuple[dict, bool]:
+    """Draft the post of a finished activity; asked again, answers the existing post.
+
+    Returns the post and whether it was created now.
+    """
+    facts = await activities.publicity_facts(activity_id=activity_id)
+    if not _writes_for(principal, facts["host_id"]):
+        raise NotFound("活动")
+    existing = await Post.get_or_none(activity_id=activity_id)
+    if existing is not None:
+        return await _post_view(existing, await _roles_on(principal, existing)), False
+    if facts["status"] != "finished":
+        raise DomainError("not_finished", "活动结束后才能生成宣传推文", status=409)
+    record = await archive.publicity_record(activity_id=activity_id)
+    photos = _chosen_photos(record, photo_ids)
+    uploaders = [p["uploaded_by_id"] for p in photos if p["uploaded_by_id"]]
+    ids = [principal.person_id, *uploaders] if principal.person_id else uploaders
+    names = await orgs.person_names(person_ids=ids)
+    author = names.get(principal.person_id, "") if principal.person_id else ""
+    photographers = list(dict.fromkeys(names[i] for i in uploaders if i in names))
+    byline = {
+        "author": author or facts["host_name"],
+        "photographer": "、".join(photographers) or author or facts["host_name"],
+        "reviewer": compose.REVIEWER_PENDING,
+    }
+    context = compose.body_context(facts=facts, record=record, photos=photos, byline=byline)
+    html = render.check_body(render.render_body(context))
+    async with in_transaction():
+        post = await Post.create(
+            activity_id=activity_id,
+            kindergarten_id=facts["host_id"],
+            title=render.check_title(compose.title_of(facts)),
+            digest=render.check_digest(compose.digest_of(context["lead"])),
+            html=html,
+            author_name=render.clip(facts["host_name"], render.AUTHOR_MAX),
+            cover_file_id=photos[0]["id"] if photos else None,
+            created_by_id=principal.person_id,
+        )
+        await _step(post, step="drafted", actor_id=principal.person_id)
+    return await _post_view(post, await _roles_on(principal, post)), True
+
+
+async def get_post(*, principal: Principal, post_id: int) -> dict:
+    """One post with its body, photos, steps and what the caller may do."""
+    post, roles = await _visible_post(principal, post_id)
+    return await _post_view(post, roles)
+
+
+async def list_posts(*, principal: Principal, status: str | None = None) -> dict:
+    """Posts of the kindergartens the caller writes, reviews or signs for, newest first."""
+    query = Post.all()
+    if not principal.is_admin:
+        kgs = principal.scope_ids("kindergarten", WRITERS) | await orgs.kindergarten_ids_led(
+            principal
+        )
+        query = query.filter(kindergarten_id__in=list(kgs))
+    if status:
+        try:
+            query = query.filter(status=PostStatus(status))
+        except ValueError as exc:
+            raise DomainError("invalid_status", "status 取值不正确") from exc
+    rows = await query.order_by("-updated_at", "-id").limit(200)
+    return {"items": [post_summary(p) for p in rows]}
+
+
+async def update_post(*, principal: Principal, post_id: int, changes: dict) -> dict:
+    """The author edits title, digest, body or cover; everything is checked again."""
+    post, roles = await _visible_post(principal, post_id)
+    if "write" not in roles:
+        raise Forbidden("只有本园的组织者或园长可以修改推文")
+    if _status(post) != PostStatus.DRAFTING:
+        raise DomainError("not_editable", "推文已提交审核，退回后才能修改", status=409)
+    clean: dict = {}
+    if changes.get("title") is not None:
+        clean["title"] = render.check_title(changes["title"])
+    if changes.get("digest") is not None:
+        clean["digest"] = render.check_digest(changes["digest"])
+    if changes.get("html") is not None:
+        clean["html"] = render.check_body(changes["html"])
+        await _check_images(post, clean["html"])
+    if "cover_file_id" in changes:
+        await _check_cover(post.activity_id, changes["cover_file_id"])
+        clean["cover_file_id"] = changes["cover_file_id"]
+    if clean:
+        post = await _transition(post, source=(PostStatus.DRAFTING,), **clean)
+    return await _post_view(post, roles)
+
+
+# ---- review -----------------------------------------------------------------------------
+
+
+def _comment(comment: str | None, *, required: bool) -> str:
+    comment = (comment or "").strip()
+    if required and not comment:
+        raise DomainError("comment_required", "退回时请填写修改意见")
+    if len(comment) > COMMENT_MAX:
+        raise DomainError("comment_too_long", f"意见不能超过 {COMMENT_MAX} 个字")
+    return comment
+
+
+async def submit_post(*, principal: Principal, post_id: int) -> dict:
+    """撰稿 done: the director is asked to review."""
+    post, roles = await _visible_post(principal, post_id)
+    if "write" not in roles:
+        raise Forbidden("只有本园的组织者或园长可以提交推文")
+    if _status(post) != PostStatus.DRAFTING:
+        raise DomainError("not_drafting", "只有撰稿中的推文可以提交审核", status=409)
+    await check_post(post=post)
+    async with in_transaction():
+        post = await _transition(
+            post, source=(PostStatus.DRAFTING,), status=PostStatus.REVIEWING, comment=""
+        )
+        await _step(post, step="submitted", actor_id=principal.person_id)
+    return await _post_view(post, roles)
+
+
+_REVIEWER_BYLINE = re.compile("审核：" + re.escape(compose.REVIEWER_PENDING))
+
+
+async def approve_post(*, principal: Principal, post_id: int, comment: str | None = None) -> dict:
+    """审核 passed by the host's director: a leader is asked to sign it off."""
+    post, roles = await _visible_post(principal, post_id)
+    if "review" not in roles:
+        raise Forbidden("只有本园园长可以审核推文")
+    if _status(post) != PostStatus.REVIEWING:
+        raise DomainError("not_reviewing", "推文不在待审核状态", status=409)
+    comment = _comment(comment, required=False)
+    names = await orgs.person_names(person_ids=[principal.person_id or 0])
+    reviewer = names.get(principal.person_id or 0)
+    html = _REVIEWER_BYLINE.sub(f"审核：{reviewer}", post.html, count=1) if reviewer else post.html
+    async with in_transaction():
+        post = await _transition(
+            post,
+            source=(PostStatus.REVIEWING,),
+            status=PostStatus.SIGNING,
+            reviewed_by_id=principal.person_id,
+            html=render.check_body(html),
+        )
+        await _step(post, step="approved", actor_id=principal.person_id, comment=comment)
+    return await _post_view(post, roles)
+
+
+async def sign_post(*, principal: Principal, post_id: int) -> dict:
+    """签发 by a leader over the kindergarten: publishing starts (again, after a failure)."""
+    from server.publicity import publish
+
+    post, roles = await _visible_post(principal, post_id)
+    if "sign" not in roles:
+        raise Forbidden("只有负责该园的领导或管理员可以签发推文")
+    if _status(post) not in (PostStatus.SIGNING, PostStatus.FAILED):
+        raise DomainError("not_signing", "推文不在待签发状态", status=409)
+    await check_post(post=post)
+    async with in_transaction():
+        post = await _transition(
+            post,
+            source=(PostStatus.SIGNING, PostStatus.FAILED),
+            status=PostStatus.PUBLISHING,
+            signed_by_id=principal.person_id,
+            fail_code="",
+            fail_message="",
+            # A new 签发 after a failure starts a new draft and publish job at WeChat, with
+            # a new cover (title or cover photo may have changed since).
+            draft_media_id="",
+            thumb_media_id="",
+            publish_id=None,
+        )
+        await _step(post, step="signed", actor_id=principal.person_id)
+    await publish.publish_soon(post_id=post.id)
+    return await _post_view(post, roles)
+
+
+async def send_back(*, principal: Principal, post_id: int, comment: str) -> dict:
+    """The reviewer or the signer sends the post back to its author with a comment."""
+    post, roles = await _visible_post(principal, post_id)
+    status = _status(post)
+    allowed = ("review" in roles and status == PostStatus.REVIEWING) or (
+        "sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED)
+    )
+    if not allowed:
+        if roles == {"write"}:
+            raise Forbidden("只有审核人或签发人可以退回推文")
+        raise DomainError("not_returnable", "推文当前状态不能由您退回", status=409)
+    comment = _comment(comment, required=True)
+    async with in_transaction():
+        post = await _transition(
+            post,
+            source=(status,),
+            status=PostStatus.DRAFTING,
+            comment=comment,
+            html=post.html.replace(
+                f"审核：{await _reviewer_name(post)}", f"审核：{compose.REVIEWER_PENDING}", 1
+            ),
+        )
+        await _step(post, step="sent_back", actor_id=principal.person_id, comment=comment)
+    return await _post_view(post, roles)
+
+
+async def _reviewer_name(post: Post) -> str:
+    if not post.reviewed_by_id:
+        return compose.REVIEWER_PENDING
+    return (await orgs.person_names(person_ids=[post.reviewed_by_id])).get(
+        post.reviewed_by_id, compose.REVIEWER_PENDING
+    )
+
+
+# ---- preview ----------------------------------------------------------------------------
+
+
+async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) -> str:
+    """An HTML page showing the post as on a phone (images inlined, no login needed for them)."""
+    post, _ = await _visible_post(principal, post_id)
+    body = post.html
+    for src in dict.fromkeys(render.image_sources(body)):
+        match = render.LOCAL_IMAGE.match(src)
+        if not match:
+            continue
+        try:
+            _, data = await archive.publicity_photo(
+                file_id=int(match[1]), activity_id=post.activity_id, data_dir=data_dir
+            )
+        except DomainError:
+            continue
+        uri = await asyncio.to_thread(images.preview_data_uri, data)
+        body = body.replace(f'src="{src}"', f'src="{uri}"')
+    cover = await cover_bytes(post=post, data_dir=data_dir)
+    names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
+    status = _status(post)
+    return render.render_preview(
+        {
+            "title": post.title,
+            "digest": post.digest,
+            "author": post.author_name,
+            "account": names.get(post.kindergarten_id, ""),
+            "date": compose.date_text(post.published_at or now()),
+            "cover": await asyncio.to_thread(images.preview_data_uri, cover, width=375),
+            "body": body,
+            "status_label": STATUS_LABELS[status],
+        }
+    )
+
+
+async def cover_bytes(*, post: Post, data_dir: Path) -> bytes:
+    """The cover thumb: the chosen photo cropped, else a title card (≤ 64 KB JPG)."""
+    if post.cover_file_id is not None:
+        try:
+            _, data = await archive.publicity_photo(
+                file_id=post.cover_file_id, activity_id=post.activity_id, data_dir=data_dir
+            )
+            return await asyncio.to_thread(images.cover_from_photo, data)
+        except DomainError:
+            pass
+    names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
+    return await asyncio.to_thread(
+        images.title_card, kindergarten=names.get(post.kindergarten_id, ""), title=post.title
+    )
+
+
+# ---- publishing outcome (the 公众号 callback) ---------------------------------------------
+
+
+async def on_publish_finished(
+    *, publish_id: str, status: int, article_urls: list[str] | tuple[str, ...] = ()
+) -> bool:
+    """PUBLISHJOBFINISH: settle the post waiting for this publish job (False when none)."""
+    from server.publicity import publish
+
+    return await publish.record_outcome(
+        publish_id=publish_id, status=status, article_urls=article_urls
+    )

@@ -1,0 +1,139 @@
+"""Publicity endpoints: draft a post from an activity, edit, preview, and the 三审 review."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sanic import Blueprint, Request, html, json
+from sanic_ext import openapi, validate
+
+from server.common.auth import requires
+from server.common.errors import DomainError
+from server.publicity import service
+from server.publicity.schemas import CommentBody, CreateBody, PostPatch
+
+bp = Blueprint("publicity", url_prefix="/api/v1")
+TAG = "宣传推文"
+WRITERS = ("organizer", "director", "admin")
+READERS = ("organizer", "director", "leader", "admin")
+REVIEWERS = ("director", "admin")
+SIGNERS = ("leader", "admin")
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # The body is sanitised already; the page still runs no script and loads nothing.
+    "Content-Security-Policy": "default-src 'none'; img-src data: https: http:; "
+    "style-src 'unsafe-inline'",
+}
+
+
+def _body(model, request: Request):
+    try:
+        return model.model_validate(request.json or {})
+    except ValidationError as exc:
+        raise DomainError("invalid_input", "请求内容格式不正确") from exc
+
+
+@bp.post("/activities/<activity_id:int>/post")
+@openapi.definition(
+    body=CreateBody, summary="由已结束的活动生成宣传推文草稿", tag=TAG, secured="token"
+)
+@requires(*WRITERS)
+async def create_post(request: Request, activity_id: int):
+    """Draft the activity's post (only consented photos); asked again, the same post."""
+    body = _body(CreateBody, request)
+    data, created = await service.create_post(
+        principal=request.ctx.principal, activity_id=activity_id, photo_ids=body.photo_ids
+    )
+    return json(data, status=201 if created else 200)
+
+
+@bp.get("/posts")
+@openapi.definition(summary="宣传推文列表", tag=TAG, secured="token")
+@openapi.parameter("status", str, "query", description="drafting/reviewing/signing/…")
+@requires(*READERS)
+async def list_posts(request: Request):
+    """Posts of the kindergartens the caller writes, reviews or signs for."""
+    return json(
+        await service.list_posts(principal=request.ctx.principal, status=request.args.get("status"))
+    )
+
+
+@bp.get("/posts/<post_id:int>")
+@openapi.definition(summary="宣传推文详情", tag=TAG, secured="token")
+@requires(*READERS)
+async def get_post(request: Request, post_id: int):
+    """The post, its photos (usable or refused with the reason), steps and allowed actions."""
+    return json(await service.get_post(principal=request.ctx.principal, post_id=post_id))
+
+
+@bp.patch("/posts/<post_id:int>")
+@openapi.definition(
+    body=PostPatch, summary="修改推文（标题、摘要、正文、封面）", tag=TAG, secured="token"
+)
+@requires(*WRITERS)
+@validate(json=PostPatch)
+async def update_post(request: Request, post_id: int, body: PostPatch):
+    """Edit while 撰稿中; the body is sanitised and checked against WeChat's limits again."""
+    return json(
+        await service.update_post(
+            principal=request.ctx.principal,
+            post_id=post_id,
+            changes=body.model_dump(exclude_unset=True),
+        )
+    )
+
+
+@bp.get("/posts/<post_id:int>/preview")
+@openapi.definition(summary="推文手机预览页（HTML）", tag=TAG, secured="token")
+@requires(*READERS)
+async def preview_post(request: Request, post_id: int):
+    """The post as a phone shows it."""
+    page = await service.preview_page(
+        principal=request.ctx.principal,
+        post_id=post_id,
+        data_dir=request.app.ctx.settings.data_dir,
+    )
+    return html(page, headers=PAGE_HEADERS)
+
+
+@bp.post("/posts/<post_id:int>/submit")
+@openapi.definition(summary="提交园长审核（撰稿）", tag=TAG, secured="token")
+@requires(*WRITERS)
+async def submit_post(request: Request, post_id: int):
+    """撰稿 done: to the director for 审核."""
+    return json(await service.submit_post(principal=request.ctx.principal, post_id=post_id))
+
+
+@bp.post("/posts/<post_id:int>/approve")
+@openapi.definition(body=CommentBody, summary="园长审核通过（审核）", tag=TAG, secured="token")
+@requires(*REVIEWERS)
+async def approve_post(request: Request, post_id: int):
+    """审核 passed: to a leader for 签发."""
+    body = _body(CommentBody, request)
+    return json(
+        await service.approve_post(
+            principal=request.ctx.principal, post_id=post_id, comment=body.comment
+        )
+    )
+
+
+@bp.post("/posts/<post_id:int>/sign")
+@openapi.definition(summary="领导签发并发布到公众号（签发）", tag=TAG, secured="token")
+@requires(*SIGNERS)
+async def sign_post(request: Request, post_id: int):
+    """签发: publishing starts in the background; the post shows its progress."""
+    return json(await service.sign_post(principal=request.ctx.principal, post_id=post_id))
+
+
+@bp.post("/posts/<post_id:int>/send-back")
+@openapi.definition(body=CommentBody, summary="退回修改（需填写意见）", tag=TAG, secured="token")
+@requires("director", "leader", "admin")
+async def send_back(request: Request, post_id: int):
+    """The reviewer or signer returns the post to its author with a comment."""
+    body = _body(CommentBody, request)
+    return json(
+        await service.send_back(
+            principal=request.ctx.principal, post_id=post_id, comment=body.comment or ""
+        )
+    )

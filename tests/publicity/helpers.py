@@ -1,0 +1,131 @@
+"""Test data for publicity: a finished 送教 activity with a record, its people, photos."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from server.activities.models import Activity, ActivityKind, Presenter
+from server.checkin.models import Checkin, CheckinMethod
+from server.common.time import now
+from server.orgs.models import Kindergarten
+from server.publicity.models import Post
+from tests.archive.helpers import jpeg_bytes, make_activity, make_pairing, upload
+from tests.support.factories import (
+    LoggedIn,
+    login,
+    login_as,
+    make_kindergarten,
+    make_person,
+    make_region,
+    unique,
+)
+
+
+@dataclass
+class World:
+    """A county kindergarten's 送教 to a village one, finished, with its people."""
+
+    supporting: Kindergarten
+    host: Kindergarten
+    activity: Activity
+    organizer: LoggedIn  #: 撰稿: organizer of the host kindergarten
+    director: LoggedIn  #: 审核: director of the host kindergarten
+    leader: LoggedIn  #: 签发: leader of the region
+
+
+async def make_world(client, *, reflection: str = "") -> World:
+    """The usual setting: two presenters, three teachers checked in, no photos yet."""
+    region = await make_region()
+    supporting = await make_kindergarten(region, name="湘江县实验幼儿园")
+    host = await make_kindergarten(region, name="石桥村幼儿园")
+    pairing = await make_pairing(supporting, host)
+    activity = await make_activity(
+        host=host, pairing=pairing, title="绘本教学示范课", audience=(host,)
+    )
+    activity.plan = "通过示范课和现场评课，帮助村园教师掌握绘本教学的基本方法。其余内容略。"
+    activity.reflection = reflection
+    await activity.save()
+    for name, topic, hours in (("王丽", "示范课《小蝌蚪找妈妈》", 1), ("李娜", "评课与说课", 0.5)):
+        person = await make_person(name, teacher_of=supporting)
+        await Presenter.create(activity=activity, person=person, hours=hours, topic=topic)
+    for _ in range(3):
+        teacher = await make_person(teacher_of=host)
+        await Checkin.create(
+            activity=activity, person=teacher, method=CheckinMethod.STATIC, scanned_at=now()
+        )
+    organizer_person = await make_person("孙雅琴", grants=(("organizer", "kindergarten", host.id),))
+    organizer = await login(client, unique("pub-organizer-"), person=organizer_person)
+    director_person = await make_person("陈婷", grants=(("director", "kindergarten", host.id),))
+    director = await login(client, unique("pub-director-"), person=director_person)
+    leader = await login_as(client, "leader", scope_kind="region", scope_id=region.id)
+    return World(supporting, host, activity, organizer, director, leader)
+
+
+async def add_photo(
+    client, world: World, *, consent: bool, caption: str = "示范课现场", data: bytes | None = None
+) -> dict:
+    """Upload a photo to the activity's record as its organizer."""
+    resp = await upload(
+        client,
+        world.organizer,
+        world.activity.id,
+        data or jpeg_bytes(color=(unique_color(), 120, 60)),
+        caption=caption,
+        consent="true" if consent else "false",
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+_colors = iter(range(10, 250, 7))
+
+
+def unique_color() -> int:
+    """A red channel no other photo in this run uses (so photos never deduplicate)."""
+    return next(_colors, 3)
+
+
+async def draft(client, world: World, **body) -> dict:
+    """Generate the post as the organizer."""
+    resp = await client.post(
+        f"/api/v1/activities/{world.activity.id}/post", json=body, headers=world.organizer.headers
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+async def to_signing(client, world: World, post_id: int) -> None:
+    """撰稿 submits, 审核 approves."""
+    resp = await client.post(f"/api/v1/posts/{post_id}/submit", headers=world.organizer.headers)
+    assert resp.status_code == 200, resp.text
+    resp = await client.post(
+        f"/api/v1/posts/{post_id}/approve", json={}, headers=world.director.headers
+    )
+    assert resp.status_code == 200, resp.text
+
+
+async def wait_for(check, within: float = 30.0):
+    """Poll `check()` until it returns something truthy."""
+    deadline = time.monotonic() + within
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def submitted(post_id: int) -> Post:
+    """The post once the publish job has submitted it to WeChat (or failed)."""
+
+    async def check():
+        post = await Post.get(id=post_id)
+        return post if post.publish_id or post.status != "publishing" else None
+
+    return await wait_for(check)
+
+
+__all__ = ["ActivityKind", "jpeg_bytes"]
