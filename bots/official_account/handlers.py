@@ -24,6 +24,7 @@ from server.checkin.organizer import my_checkins
 from server.common.auth import Principal
 from server.common.semester import semester_of
 from server.common.time import china, now
+from server.delivery import service as delivery
 from server.followers import events
 from server.followers import service as followers
 from server.publicity import service as publicity
@@ -288,6 +289,7 @@ async def on_template_finished(message: BaseMessage, ctx: BotContext) -> None:
     await events.record_template_send_finished(
         redis=ctx.redis, msgid=msgid, status=_text(raw(message, "Status"))
     )
+    await delivery.template_send_finished(msgid=msgid)
     return None
 
 

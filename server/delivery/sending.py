@@ -32,7 +32,7 @@ from tortoise.expressions import F, Q
 from server.accounts.lookups import openids_of
 from server.common.runtime import current
 from server.common.time import china, now
-from server.delivery import quota
+from server.delivery import quota, template_results
 from server.delivery.groups import recover_group_messages
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.retry import CallFailed, GaveUp, Refused, call_with_retries, maybe_delivered
@@ -195,6 +195,8 @@ class _Sender:
         self.wechat = wechat
         self.official_account = official_account  #: the 公众号's client: template messages
         self.gate = _in_flight(settings.delivery_max_in_flight)
+        #: WeChat's msgid of each template message sent, by delivery id.
+        self.template_msgids: dict[int, int] = {}
 
     async def retry(self, send) -> int:
         """Call `send` with retries; each call (not the waits between) holds a slot."""
@@ -248,7 +250,8 @@ class _Sender:
             page = (d.page or "").lstrip("/")
             miniprogram = {"appid": self.settings.wechat_appid, "pagepath": page} if page else None
             send = partial(
-                self.official_account.send_template_message,
+                self._send_template,
+                delivery_id=d.id,
                 openid=plan.oa_openid,
                 template_id=template_id,
                 data=data,
@@ -265,6 +268,11 @@ class _Sender:
                 attempts += exc.attempts
                 skipped.append(f"公众号模板消息：{exc.error.message}")
         return Outcome(DeliveryStatus.SENT, Channel.INBOX, attempts, _reason(skipped, "仅站内信："))
+
+    async def _send_template(self, *, delivery_id: int, **message) -> None:
+        msgid = await self.official_account.send_template_message(**message)
+        if msgid:
+            self.template_msgids[delivery_id] = int(msgid)
 
     async def _gave_up(self, d: Delivery, exc: CallFailed, template_id: str | None) -> Outcome:
         keep = template_id is not None and maybe_delivered(exc.error)
@@ -340,6 +348,10 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
             results.append((d, answer))
             tally[answer.channel.value if answer.channel else "failed"] += 1
         await _record(token, results)
+        sent = {
+            d.id: sender.template_msgids[d.id] for d, _ in results if d.id in sender.template_msgids
+        }
+        await template_results.remember_sent(sent)
     log.info("delivery batch: %d claimed, %s", len(rows), dict(tally))
     return {"claimed": len(rows), **tally}
 

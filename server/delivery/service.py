@@ -11,7 +11,7 @@ from tortoise import connections
 from tortoise.functions import Count
 
 from server.common.time import now
-from server.delivery import inbox
+from server.delivery import inbox, template_results
 from server.delivery.groups import queue_group_message
 from server.delivery.models import Delivery, DeliveryStatus
 from server.delivery.sending import enqueue_deliveries
@@ -161,3 +161,8 @@ async def notify_group(
 async def mark_subject_read(*, person_id: int, key_prefix: str) -> int:
     """The person read the subject in the app: its messages in her inbox are read too."""
     return await inbox.mark_read_by_subject(person_id=person_id, key_prefix=key_prefix)
+
+
+async def template_send_finished(*, msgid: int) -> bool:
+    """WeChat reported on template message `msgid`: a failure marks its delivery failed."""
+    return await template_results.settle_reported(msgid=msgid)

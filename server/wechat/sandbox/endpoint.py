@@ -133,6 +133,8 @@ def add_endpoint(
             state.complete(entry, errcode=0, errmsg="ok", delivered=True)
             return result
         errcode = int(result.get("errcode", 0))
+        if "msgid" in result:
+            entry["msgid"] = result["msgid"]  # what WeChat's job-finished events name
         delivered = errcode == 0 and not call.duplicate
         state.complete(
             entry, errcode=errcode, errmsg=result.get("errmsg", "ok"), delivered=delivered

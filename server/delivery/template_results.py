@@ -1,0 +1,64 @@
+"""WeChat's later word on 公众号 template messages (TEMPLATESENDJOBFINISH).
+
+A template message WeChat accepted may still not reach the person: she blocked the
+account's messages, or WeChat failed. The callback records WeChat's report; this module
+ties it to the delivery by WeChat's msgid and marks the delivery failed with the reason
+(the inbox copy stays). The report may come before the sender has recorded its send:
+the sender remembers the msgid, then looks for a report; the callback records the report,
+then looks for the msgid. Redis orders the two, so one of them always settles it.
+"""
+
+from __future__ import annotations
+
+from server.common.runtime import current
+from server.delivery.models import Delivery, DeliveryStatus
+from server.followers import events
+
+_KEY = "delivery:template_msg:{}"
+#: WeChat reports within minutes; a week covers a callback that was down for a while.
+TTL_S = 7 * 86400
+REASONS = {
+    "user_block": "公众号模板消息被用户拒收（用户已关闭接收），仅站内信可见",
+    "system_failed": "公众号模板消息因微信系统原因未送达，仅站内信可见",
+    "failed": "公众号模板消息未送达，仅站内信可见",
+}
+
+
+async def _apply(delivery_id: int, outcome: str) -> bool:
+    reason = REASONS.get(outcome)
+    if reason is None:  # delivered: nothing to change
+        return False
+    mine = Delivery.filter(id=delivery_id)
+    failed = await mine.filter(status=DeliveryStatus.SENT).update(
+        status=DeliveryStatus.FAILED, last_error=reason
+    )
+    # Read in the app already: she has it; keep "read" and note why the push missed.
+    noted = await mine.filter(status=DeliveryStatus.READ).update(last_error=reason)
+    return bool(failed or noted)
+
+
+async def remember_sent(sent: dict[int, int]) -> int:
+    """After recording template sends {delivery_id: msgid}: remember them, settle early reports."""
+    if not sent:
+        return 0
+    redis = current().redis
+    async with redis.pipeline(transaction=False) as pipe:
+        for delivery_id, msgid in sent.items():
+            pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
+        await pipe.execute()
+    settled = 0
+    for delivery_id, msgid in sent.items():
+        report = await events.template_send_result(redis=redis, msgid=msgid)
+        if report is not None:
+            settled += await _apply(delivery_id, report["outcome"])
+    return settled
+
+
+async def settle_reported(*, msgid: int) -> bool:
+    """After the callback recorded WeChat's report on `msgid`: mark its delivery."""
+    redis = current().redis
+    delivery_id = await redis.get(_KEY.format(msgid))
+    report = await events.template_send_result(redis=redis, msgid=msgid)
+    if delivery_id is None or report is None:
+        return False  # not ours, or the sender settles it when it records the send
+    return await _apply(int(delivery_id), report["outcome"])
