@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +13,9 @@ import pytest
 
 from server.activities.codes import static_scene
 from tests.checkin.conftest import nonce, scan, teacher_of
-from tests.conftest import JWT_SECRET
 from tests.support import backends
 from tests.support.factories import login_as
+from tests.support.processes import process_env
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,21 +83,7 @@ async def test_live_board_is_for_organizers_only(client, scene):
 
 @pytest.mark.services
 async def test_live_board_sees_scans_that_hit_another_api_process(client, scene, settings):
-    env = {
-        **os.environ,
-        "SONGJIAO_ENV": "test",
-        "SONGJIAO_JWT_SECRET": JWT_SECRET,
-        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
-        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
-        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
-        "SONGJIAO_OA_APPID": settings.oa_appid,
-        "SONGJIAO_OA_SECRET": settings.oa_secret,
-        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
-        "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
-        "SONGJIAO_DATABASE_URL": backends.TEST_DSN,
-        "SONGJIAO_REDIS_URL": backends.TEST_REDIS,
-        "SONGJIAO_DATA_DIR": str(settings.data_dir),
-    }
+    env = process_env(settings, redis_url=backends.TEST_REDIS)
     ports = [free_port(), free_port()]
     procs = [
         await asyncio.create_subprocess_exec(

@@ -22,9 +22,9 @@ from server.delivery.service import notify
 from server.jobs.broker import build_broker, enqueue
 from server.orgs.models import Person
 from server.settings import load_settings
-from tests.conftest import JWT_SECRET
 from tests.delivery.helpers import template_id
 from tests.support import backends
+from tests.support.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PARENTS = 500
@@ -39,25 +39,6 @@ def _redis_url() -> str:
     return backends.redis_url(11)
 
 
-def _env(settings) -> dict:
-    return {
-        **os.environ,
-        "SONGJIAO_ENV": "test",
-        "SONGJIAO_JWT_SECRET": JWT_SECRET,
-        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
-        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
-        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
-        "SONGJIAO_OA_APPID": settings.oa_appid,
-        "SONGJIAO_OA_SECRET": settings.oa_secret,
-        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
-        "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
-        "SONGJIAO_DATABASE_URL": settings.database_url,
-        "SONGJIAO_REDIS_URL": _redis_url(),
-        "SONGJIAO_DATA_DIR": str(settings.data_dir),
-        "SONGJIAO_DELIVERY_STUCK_SECONDS": str(STUCK_SECONDS),
-    }
-
-
 async def _start_worker(settings) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -65,7 +46,9 @@ async def _start_worker(settings) -> asyncio.subprocess.Process:
         "server.cli",
         "worker",
         cwd=ROOT,
-        env=_env(settings),
+        env=process_env(
+            settings, redis_url=_redis_url(), SONGJIAO_DELIVERY_STUCK_SECONDS=str(STUCK_SECONDS)
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         # Its own process group: `songjiao worker` runs the receiver in a child process,

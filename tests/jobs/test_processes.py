@@ -17,29 +17,12 @@ from server.accounts.models import Account, Session
 from server.common.time import now
 from server.jobs.broker import build_broker, enqueue
 from server.settings import load_settings
-from tests.conftest import JWT_SECRET
 from tests.support import backends
+from tests.support.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Runs in the services pass of the test command (deselected, not skipped, when embedded).
 services_only = pytest.mark.services
-
-
-def _env(settings, redis_url: str) -> dict:
-    return {
-        **os.environ,
-        "SONGJIAO_ENV": "test",
-        "SONGJIAO_JWT_SECRET": JWT_SECRET,
-        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
-        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
-        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
-        "SONGJIAO_OA_APPID": settings.oa_appid,
-        "SONGJIAO_OA_SECRET": settings.oa_secret,
-        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
-        "SONGJIAO_DATABASE_URL": settings.database_url,
-        "SONGJIAO_REDIS_URL": redis_url,
-        "SONGJIAO_DATA_DIR": str(settings.data_dir),
-    }
 
 
 @services_only
@@ -68,7 +51,7 @@ async def test_worker_process_runs_a_job_from_the_redis_stream(api, settings):
         "server.cli",
         "worker",
         cwd=ROOT,
-        env=_env(settings, redis_url),
+        env=process_env(settings, redis_url=redis_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -124,7 +107,7 @@ async def test_scheduler_process_starts_and_keeps_running(settings):
         "server.cli",
         "scheduler",
         cwd=ROOT,
-        env=_env(settings, backends.TEST_REDIS),
+        env=process_env(settings, redis_url=backends.TEST_REDIS),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,32 +14,14 @@ from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
 from server.jobs.broker import QUEUE, build_broker, enqueue
 from server.reports.models import Summary
 from server.settings import load_settings
-from tests.conftest import JWT_SECRET
 from tests.delivery.helpers import outbox
 from tests.reports.summary_world import MONDAY_RUN, WEEK, make_county
 from tests.reports.test_summaries_push import director_of, leader_of
 from tests.support import backends
+from tests.support.processes import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.services
-
-
-def _env(settings, redis_url: str) -> dict:
-    return {
-        **os.environ,
-        "SONGJIAO_ENV": "test",
-        "SONGJIAO_JWT_SECRET": JWT_SECRET,
-        "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
-        "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
-        "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
-        "SONGJIAO_OA_APPID": settings.oa_appid,
-        "SONGJIAO_OA_SECRET": settings.oa_secret,
-        "SONGJIAO_WECHAT_API_BASE": settings.wechat_api_base,
-        "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
-        "SONGJIAO_DATABASE_URL": settings.database_url,
-        "SONGJIAO_REDIS_URL": redis_url,
-        "SONGJIAO_DATA_DIR": str(settings.data_dir),
-    }
 
 
 async def _until(check, within: float = 60.0) -> None:
@@ -67,7 +48,7 @@ async def test_two_workers_running_the_job_twice_push_each_summary_once(
             "server.cli",
             "worker",
             cwd=ROOT,
-            env=_env(settings, redis_url),
+            env=process_env(settings, redis_url=redis_url),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
