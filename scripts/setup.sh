@@ -36,3 +36,27 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     echo "!! 未找到中文字体：请安装 fonts-noto-cjk（Debian/Ubuntu）" >&2
   fi
 fi
+
+# The mini-program's tests run on Node.js (jest + miniprogram-simulate); Debian's nodejs will do.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "正在安装 Node.js（nodejs、npm）……"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        nodejs npm >/dev/null; } || echo "!! Node.js 安装失败，小程序测试无法运行" >&2
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    echo "正在安装 Node.js（nodejs、npm，需要 sudo）……"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      nodejs npm >/dev/null || echo "!! Node.js 安装失败" >&2
+  else
+    echo "!! 未找到 Node.js：请安装 nodejs 与 npm（Debian/Ubuntu）" >&2
+  fi
+fi
+if command -v npm >/dev/null; then
+  mp_stamp=miniprogram/node_modules/.songjiao-installed
+  mp_want="$(sha256sum miniprogram/package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$mp_stamp" ] || [ "$(cat "$mp_stamp")" != "$mp_want" ]; then
+    echo "正在安装小程序测试依赖（npm ci）……"
+    (cd miniprogram && npm ci --no-audit --no-fund --loglevel=error) && echo "$mp_want" > "$mp_stamp" \
+      || echo "!! 小程序测试依赖安装失败" >&2
+  fi
+fi

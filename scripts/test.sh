@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and run the whole test suite: lint, then every test on the embedded default
-# (SQLite + fakeredis) and on PostgreSQL + Redis. With CI=true the services are required.
+# Set up and run the whole test suite: lint, the mini-program's jest suite, then every test on
+# the embedded default (SQLite + fakeredis) and on PostgreSQL + Redis. With CI=true the services
+# are required.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -8,6 +9,14 @@ failed=0
 
 echo "== ruff =="
 .venv/bin/ruff check . && .venv/bin/ruff format --check . || failed=1
+
+echo "== jest: mini-program =="
+if command -v npm >/dev/null && [ -d miniprogram/node_modules ]; then
+  (cd miniprogram && npm test --silent -- --ci) || failed=1
+else
+  echo "!! 未找到 Node.js 或小程序测试依赖：请运行 scripts/setup.sh"
+  failed=1
+fi
 
 echo "== pytest: embedded (SQLite + in-process Redis) =="
 SONGJIAO_TEST_BACKEND=embedded .venv/bin/pytest "$@" || failed=1

@@ -1,0 +1,99 @@
+// Activity detail; organizers also see the live count, check people in by hand (补签) and
+// put the rotating code on screen.
+const api = require('../../utils/api')
+const { load, act } = require('../../utils/page')
+const { dateTime } = require('../../utils/format')
+
+const LIVE_SECONDS = 5
+
+Component({
+  data: { loading: true, error: '', id: null, activity: null, when: '', counts: null, absent: [], checkins: [], codeImage: '', showCode: false },
+  methods: {
+    onLoad(options) {
+      this.setData({ id: Number(options.id) })
+      return this.refresh()
+    },
+    onUnload() {
+      this.stopTimers()
+    },
+    onHide() {
+      this.stopTimers()
+    },
+    refresh() {
+      return load(this, async () => {
+        const activity = await api.call('activity', { params: { activity_id: this.data.id } })
+        const out = { activity, when: `${dateTime(activity.starts_at)} — ${dateTime(activity.ends_at)}` }
+        if (activity.can_manage) {
+          Object.assign(out, await this.attendanceData())
+          this.startLive()
+        }
+        return out
+      })
+    },
+    async attendanceData() {
+      const body = await api.call('attendance', { params: { activity_id: this.data.id } })
+      return {
+        counts: body.counts,
+        checkins: body.checkins.filter(c => !c.annulled).map(c => ({ id: c.id, name: c.name, late: c.late, manual: c.method === 'manual', flagged: c.outside_geofence || c.no_location })),
+        absent: body.absent
+      }
+    },
+    startLive() {
+      if (this.liveTimer) return
+      this.liveTimer = setInterval(() => this.updateLive(), LIVE_SECONDS * 1000)
+    },
+    async updateLive() {
+      try {
+        this.setData(await this.attendanceData())
+      } catch (err) {
+        // the next tick tries again; a lost network must not flood the screen with errors
+      }
+    },
+    stopTimers() {
+      clearInterval(this.liveTimer)
+      clearTimeout(this.codeTimer)
+      this.liveTimer = null
+      this.codeTimer = null
+    },
+    manualCheckIn(e) {
+      const { id, name } = e.currentTarget.dataset
+      wx.showModal({
+        title: `为${name}补签`,
+        editable: true,
+        placeholderText: '请填写补签原因，如 手机没电',
+        success: async res => {
+          if (!res.confirm) return
+          const reason = (res.content || '').trim()
+          if (!reason) {
+            api.showError({ message: '请填写补签原因' })
+            return
+          }
+          const done = await act(this, () => api.call('manualCheckIn', { params: { activity_id: this.data.id }, data: { person_id: id, reason } }), '已补签')
+          if (done) await this.updateLive()
+        }
+      })
+    },
+    async toggleCode() {
+      if (this.data.showCode) {
+        clearTimeout(this.codeTimer)
+        this.setData({ showCode: false, codeImage: '' })
+        return
+      }
+      this.setData({ showCode: true })
+      await this.nextCode()
+    },
+    async nextCode() {
+      try {
+        const code = await api.call('rotatingCode', { params: { activity_id: this.data.id } })
+        const image = await api.download('rotatingCodeImage', { params: { activity_id: this.data.id }, query: { step: code.step } })
+        if (!this.data.showCode) return
+        this.setData({ codeImage: image, codeOpen: code.checkin_open })
+        const wait = Math.max(1, Number(code.expires_in) || code.rotate_seconds || 15)
+        this.codeTimer = setTimeout(() => this.nextCode(), wait * 1000)
+      } catch (err) {
+        api.showError(err)
+        this.setData({ showCode: false })
+      }
+    }
+  }
+})

@@ -1,0 +1,26 @@
+// The answer to a scan with its Chinese reason; offers activity reminders on a tap.
+const subscribe = require('../../utils/subscribe')
+
+Component({
+  data: { result: null },
+  methods: {
+    onLoad(options) {
+      let result = { status: 'error', message: '没有签到结果' }
+      try {
+        if (options && options.r) result = JSON.parse(decodeURIComponent(options.r))
+      } catch (err) {
+        // keep the fallback
+      }
+      this.setData({ result })
+    },
+    again() {
+      wx.navigateBack({ delta: 1 })
+    },
+    home() {
+      wx.switchTab({ url: '/pages/home/index' })
+    },
+    askReminders() {
+      subscribe.ask('activities')
+    }
+  }
+})

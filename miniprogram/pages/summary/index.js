@@ -1,0 +1,34 @@
+// Leader's latest summary: the chart, what happened, the targets and the pairings at risk.
+const api = require('../../utils/api')
+const { load } = require('../../utils/page')
+const { hours, percent } = require('../../utils/format')
+const subscribe = require('../../utils/subscribe')
+
+Component({
+  data: { loading: true, error: '', summary: null, chart: '', figures: [], targets: [], alerts: [] },
+  methods: {
+    onLoad() {
+      subscribe.prepare().catch(() => null)
+      return load(this, async () => {
+        const summary = await api.call('latestSummary')
+        const h = summary.happened || {}
+        const figures = [
+          { label: '活动', value: `${h.activities || 0} 次` },
+          { label: '签到', value: `${h.checkins || 0} 人次` },
+          { label: '送教课时', value: hours(h.send_hours) },
+          { label: '出勤率', value: percent(h.attendance_rate) }
+        ]
+        const chart = await api.download('summaryChart', { params: { summary_id: summary.id } }).catch(() => '')
+        const targets = (summary.targets && summary.targets.items) || []
+        const alerts = ((summary.alerts && summary.alerts.items) || []).slice(0, 10)
+        return { summary, chart, figures, targets, alerts }
+      })
+    },
+    askSummary() {
+      subscribe.ask('summary')
+    },
+    preview() {
+      if (this.data.chart) wx.previewImage({ urls: [this.data.chart] })
+    }
+  }
+})

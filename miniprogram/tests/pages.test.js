@@ -1,0 +1,314 @@
+const fs = require('fs')
+const path = require('path')
+const { ROOT, freshWx, fakeServer, loggedInAs, openPage, settle, text, TEACHER, DIRECTOR, LEADER, PARENT, UNBOUND, SUBSCRIPTIONS, loginBody } = require('./helpers')
+const subscribe = require('../utils/subscribe')
+
+beforeEach(() => freshWx())
+
+function entries(page) {
+  return page.querySelectorAll('.entry').map(e => e.dom.textContent.trim())
+}
+
+describe('home by role', () => {
+  test.each([
+    [TEACHER, ['扫码签到', '帮扶活动', '我的学时', '通知', '我的']],
+    [DIRECTOR, ['扫码签到', '帮扶活动', '我的学时', '通知', '本园概况', '我的']],
+    [LEADER, ['帮扶活动', '通知', '工作简报', '我的']],
+    [PARENT, ['扫码签到', '通知', '我的']]
+  ])('%#: entries follow the roles', async (person, expected) => {
+    loggedInAs(person)
+    fakeServer({ 'GET /api/v1/me': () => [200, person] })
+    const page = await openPage('pages/home/index')
+    expect(page.dom.textContent).toContain(`${person.name}，您好`)
+    expect(entries(page)).toEqual(expected)
+  })
+
+  test('an unbound person is sent to binding', async () => {
+    fakeServer({ 'POST /api/v1/auth/login': () => [200, loginBody(UNBOUND)], 'GET /api/v1/me': () => [200, UNBOUND] })
+    await openPage('pages/home/index')
+    expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/bind/index' })
+  })
+
+  test('the news button asks for subscriptions on the tap and reports the answers', async () => {
+    loggedInAs(PARENT)
+    const server = fakeServer({ 'GET /api/v1/me': () => [200, PARENT], 'POST /api/v1/subscriptions': () => [200, { items: SUBSCRIPTIONS }] })
+    wx.requestSubscribeMessage.mockImplementation(o => Promise.resolve().then(() => o.success({ errMsg: 'ok', 'tpl-notice': 'accept', 'tpl-notice-updated': 'reject', 'tpl-notice-reminder': 'accept' })))
+    const page = await openPage('pages/home/index')
+    page.instance.askNews()
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1) // synchronously inside the tap
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['tpl-notice', 'tpl-notice-updated', 'tpl-notice-reminder'])
+    await settle()
+    const report = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/subscriptions')
+    expect(report.data).toEqual({ results: { 'tpl-notice': 'accept', 'tpl-notice-updated': 'reject', 'tpl-notice-reminder': 'accept' } })
+  })
+})
+
+test('binding redeems the scanned invitation code and keeps the new session', async () => {
+  fakeServer({ 'POST /api/v1/auth/login': () => [200, loginBody(UNBOUND)], 'POST /api/v1/invitations/redeem': req => [200, { ...loginBody(PARENT), access_token: 'bound-token', echo: req.data }] })
+  wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.success({ result: 'https://songjiao.example.cn/bind?code=AB23CD45' })))
+  const page = await openPage('pages/bind/index')
+  page.instance.scan()
+  await settle()
+  expect(wx.scanCode.mock.calls[0][0].onlyFromCamera).toBe(true)
+  expect(page.instance.data.code).toBe('AB23CD45')
+  page.instance.setData({ relation: '爸爸' })
+  await page.instance.submit()
+  expect(wx.getStorageSync('sjt.session').access_token).toBe('bound-token')
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/home/index' })
+})
+
+test('binding shows the server reason for a wrong code', async () => {
+  loggedInAs(UNBOUND)
+  fakeServer({ 'POST /api/v1/invitations/redeem': () => [404, { error: 'invitation_not_found', message: '邀请码不存在，请核对后重新输入' }] })
+  const page = await openPage('pages/bind/index', { code: 'ZZZZ9999' })
+  await page.instance.submit()
+  await settle()
+  expect(text(page, '.error')).toBe('邀请码不存在，请核对后重新输入')
+})
+
+const ACTIVITY = { id: 5, title: '送教下乡示范课', kind: '送教下乡', status_label: '进行中', host_name: '湘江县实验幼儿园', address: '建设北路66号', starts_at: '2026-11-27T08:00:00+08:00', ends_at: '2026-11-27T10:00:00+08:00', can_manage: true, rotate_seconds: 15 }
+const ATTENDANCE = {
+  counts: { expected: 3, checked_in: 1, late: 0, absent: 2, flagged: 0, adults: 0, children: 0 },
+  checkins: [{ id: 1, name: '郑洁', method: 'static', late: false, outside_geofence: false, no_location: false, annulled: false }],
+  absent: [{ person_id: 43, name: '林晓红' }, { person_id: 45, name: '王芳' }]
+}
+
+describe('activity detail for organizers', () => {
+  afterEach(() => jest.useRealTimers())
+
+  test('shows the live count, refreshes it, checks in by hand and shows the rotating code', async () => {
+    loggedInAs(DIRECTOR)
+    let counts = ATTENDANCE
+    const server = fakeServer({
+      'GET /api/v1/activities/5': () => [200, ACTIVITY],
+      'GET /api/v1/activities/5/attendance': () => [200, counts],
+      'POST /api/v1/activities/5/checkins': () => [200, { status: 'checked_in', message: '补签成功' }],
+      'GET /api/v1/activities/5/rotating-code': () => [200, { scene: 'd.x.1.y', step: 99, expires_in: 12, rotate_seconds: 15, image_url: '/api/v1/activities/5/rotating-code.png?step=99', checkin_open: true }]
+    })
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
+    const page = await openPage('pages/activity/index', { id: '5' })
+    expect(text(page, '.live-count')).toBe('1')
+    expect(page.querySelectorAll('.absent').map(a => a.dom.textContent.replace(/\s+/g, ''))).toEqual(['林晓红补签', '王芳补签'])
+
+    counts = { ...ATTENDANCE, counts: { ...ATTENDANCE.counts, checked_in: 2 } }
+    jest.advanceTimersByTime(5000)
+    await settle(20)
+    expect(text(page, '.live-count')).toBe('2')
+
+    wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success({ confirm: true, content: '手机没电' })))
+    page.instance.manualCheckIn({ currentTarget: { dataset: { id: 43, name: '林晓红' } } })
+    await settle(20)
+    const manual = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/activities/5/checkins')
+    expect(manual.data).toEqual({ person_id: 43, reason: '手机没电' })
+
+    await page.instance.toggleCode()
+    await settle()
+    expect(wx.downloadFile.mock.calls[0][0].url).toBe('http://127.0.0.1:8000/api/v1/activities/5/rotating-code.png?step=99')
+    expect(page.querySelector('.code-image')).toBeTruthy()
+    jest.advanceTimersByTime(12000)
+    await settle(20)
+    expect(server.calls.filter(c => c.path === '/api/v1/activities/5/rotating-code')).toHaveLength(2)
+    page.instance.onUnload()
+  })
+
+  test('a teacher sees the detail without organizer tools', async () => {
+    loggedInAs(TEACHER)
+    const server = fakeServer({ 'GET /api/v1/activities/5': () => [200, { ...ACTIVITY, can_manage: false }] })
+    const page = await openPage('pages/activity/index', { id: '5' })
+    expect(page.dom.textContent).toContain('送教下乡示范课')
+    expect(page.querySelector('.live-count')).toBeFalsy()
+    expect(server.calls.some(c => c.path.endsWith('/attendance'))).toBe(false)
+  })
+})
+
+test('my hours this semester and my check-ins', async () => {
+  loggedInAs(TEACHER)
+  fakeServer({
+    'GET /api/v1/me/hours': () => [200, { semester: '2026秋', presenter_hours: 0, attendee_hours: 2, total_hours: 2, entries: [{ activity_id: 1, title: '送教下乡示范课', kind: '送教下乡', role: 'attendee', hours: 2 }] }],
+    'GET /api/v1/me/checkins': () => [200, [{ id: 1, activity_id: 1, title: '送教下乡示范课', kind: '送教下乡', scanned_at: '2026-11-27T07:53:48+08:00', late: true, offline: false, annulled: false }]]
+  })
+  const page = await openPage('pages/hours/index')
+  expect(text(page, '.total')).toBe('2 课时')
+  expect(page.dom.textContent).toContain('2026秋学期')
+  expect(page.dom.textContent).toContain('迟到')
+})
+
+test('activities list marks the ones I checked in to', async () => {
+  loggedInAs(TEACHER)
+  fakeServer({
+    'GET /api/v1/activities': () => [200, { items: [{ ...ACTIVITY, id: 1 }, { ...ACTIVITY, id: 2, title: '专题讲座' }], total: 2 }],
+    'GET /api/v1/me/checkins': () => [200, [{ id: 9, activity_id: 1, annulled: false }]]
+  })
+  const page = await openPage('pages/activities/index')
+  const rows = page.querySelectorAll('.activity').map(a => a.dom.textContent.replace(/\s+/g, ''))
+  expect(rows[0]).toContain('已签到')
+  expect(rows[1]).toContain('进行中')
+})
+
+const NOTICE = {
+  id: 1, title: '家长开放日通知', body: '欢迎参加', kindergarten_name: '青山镇石桥村幼儿园', ack_mode: 'rsvp', ack_mode_label: '需报名回执',
+  deadline: '2026-11-29T07:53:57+08:00', status: 'published', max_adults: 2, max_children: 2, activity: { id: 3 },
+  me: { read_at: null, confirmed_at: null, rsvp: null, feedback: null }, totals: { recipients: 2, read: 0, rsvp_yes: 0, rsvp_waitlisted: 0, places_left: 30 }
+}
+
+describe('notices', () => {
+  test('the list shows unread first with their state', async () => {
+    loggedInAs(PARENT)
+    fakeServer({ 'GET /api/v1/me/notices': () => [200, { items: [{ id: 1, title: '家长开放日通知', kindergarten_name: '石桥村幼儿园', ack_mode: 'rsvp', status: 'published', published_at: '2026-11-27T07:53:57+08:00', read: false, confirmed: false, rsvp_status: null }], total: 1, unread: 1 }] })
+    const page = await openPage('pages/notices/index')
+    expect(page.dom.textContent).toContain('未读 1 条')
+    expect(text(page, '.state')).toBe('未读')
+  })
+
+  test('opening marks read; RSVP with adults and children, then cancel; feedback', async () => {
+    loggedInAs(PARENT)
+    let me = { ...NOTICE.me }
+    const server = fakeServer({
+      'GET /api/v1/notices/1': () => [200, { ...NOTICE, me }],
+      'POST /api/v1/notices/1/read': () => [200, { notice_id: 1, read_at: '2026-11-27T08:00:00+08:00' }],
+      'POST /api/v1/notices/1/rsvp': req => {
+        me = { ...me, rsvp: { status: 'confirmed', status_label: '报名成功', answer: 'yes', adults: req.data.adults, children: req.data.children, waitlist_position: null } }
+        return [200, { rsvp: me.rsvp, message: `报名成功：成人 ${req.data.adults} 人，幼儿 ${req.data.children} 人`, totals: NOTICE.totals }]
+      },
+      'DELETE /api/v1/notices/1/rsvp': () => {
+        me = { ...me, rsvp: { ...me.rsvp, status: 'cancelled', status_label: '已取消', answer: 'no' } }
+        return [200, { rsvp: me.rsvp, message: '已取消报名' }]
+      },
+      'POST /api/v1/notices/1/feedback': req => [200, { stars: req.data.stars }],
+      'POST /api/v1/subscriptions': () => [200, { items: SUBSCRIPTIONS }]
+    })
+    await subscribe.prepare()
+    const page = await openPage('pages/notice/index', { id: '1' })
+    expect(server.calls.some(c => c.method === 'POST' && c.path === '/api/v1/notices/1/read')).toBe(true)
+    expect(page.dom.textContent).toContain('欢迎参加')
+
+    page.instance.step({ currentTarget: { dataset: { field: 'children', delta: '1' } } })
+    page.instance.step({ currentTarget: { dataset: { field: 'adults', delta: '1' } } })
+    page.instance.step({ currentTarget: { dataset: { field: 'adults', delta: '1' } } }) // capped at max_adults
+    await page.instance.rsvpYes()
+    await settle()
+    expect(wx.requestSubscribeMessage).toHaveBeenCalled()
+    const rsvp = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/notices/1/rsvp')
+    expect(rsvp.data).toEqual({ answer: 'yes', adults: 2, children: 1 })
+    expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: '报名成功：成人 2 人，幼儿 1 人' }))
+    expect(text(page, '.rsvp-state').replace(/\s+/g, '')).toBe('报名成功：成人2人，幼儿1人')
+
+    page.instance.cancelRsvp()
+    await settle(20)
+    expect(server.calls.some(c => c.method === 'DELETE' && c.path === '/api/v1/notices/1/rsvp')).toBe(true)
+    expect(page.querySelector('.rsvp-cancel')).toBeFalsy()
+
+    page.instance.rate({ currentTarget: { dataset: { stars: 4 } } })
+    page.instance.onComment({ detail: { value: '很有收获' } })
+    await page.instance.sendFeedback()
+    expect(server.calls.find(c => c.path === '/api/v1/notices/1/feedback').data).toEqual({ stars: 4, comment: '很有收获' })
+  })
+
+  test('confirm-mode notices are confirmed; a server refusal is shown in Chinese', async () => {
+    loggedInAs(TEACHER)
+    let confirmed = false
+    fakeServer({
+      'GET /api/v1/notices/2': () => [200, { ...NOTICE, id: 2, ack_mode: 'confirm', activity: null, me: { read_at: 'x', confirmed_at: confirmed ? 'y' : null } }],
+      'POST /api/v1/notices/2/confirm': () => {
+        confirmed = true
+        return [200, { ok: true }]
+      }
+    })
+    const page = await openPage('pages/notice/index', { id: '2' })
+    await page.instance.confirm()
+    await settle()
+    expect(text(page, '.done')).toBe('您已确认收到')
+
+    fakeServer({ 'GET /api/v1/notices/3': () => [200, { ...NOTICE, id: 3, me: { read_at: 'x' } }], 'POST /api/v1/notices/3/rsvp': () => [400, { error: 'rsvp_closed', message: '报名已截止' }] })
+    const other = await openPage('pages/notice/index', { id: '3' })
+    await other.instance.rsvpYes()
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '报名已截止' }))
+  })
+})
+
+const SUMMARY = {
+  id: 4, kind_label: '工作周报', period_label: '2026年11月16日—11月22日', scope: { kind: 'region', id: 1, name: '湘江县' },
+  happened: { activities: 3, checkins: 40, send_hours: 6, attendance_rate: 0.9 },
+  targets: { items: [{ key: 'send_hours', label: '送教课时', unit: '课时', done: 6, target: 100, rate: 0.06, status: 'at_risk', status_label: '进度落后' }] },
+  alerts: { count: 1, items: [{ pairing_id: 1, message: '实验幼儿园 → 机关幼儿园：本学期已有 3 个月无人到被帮扶园指导' }] }
+}
+
+test("leader's summary shows the chart, figures, targets and alerts", async () => {
+  loggedInAs(LEADER)
+  fakeServer({ 'GET /api/v1/reports/summaries/latest': () => [200, SUMMARY] })
+  const page = await openPage('pages/summary/index')
+  expect(wx.downloadFile.mock.calls[0][0].url).toBe('http://127.0.0.1:8000/api/v1/reports/summaries/4/chart.png')
+  expect(page.querySelector('.chart')).toBeTruthy()
+  expect(page.dom.textContent).toContain('湘江县 工作周报')
+  expect(page.dom.textContent).toContain('90%')
+  expect(page.dom.textContent).toContain('本学期已有 3 个月无人到被帮扶园指导')
+  expect(page.dom.innerHTML).toContain('进度落后')
+})
+
+test("director's view shows her kindergarten's targets", async () => {
+  loggedInAs(DIRECTOR)
+  fakeServer({
+    'GET /api/v1/me': () => [200, DIRECTOR],
+    'GET /api/v1/reports/kindergartens': () => [200, { period: '2026秋', items: [
+      { kindergarten_id: 7, name: '别的园', targets: {}, figures: {} },
+      { kindergarten_id: 2, name: '湘江县实验幼儿园', targets: { lectures: { key: 'lectures', label: '专题讲座', unit: '次', done: 1, target: 8, rate: 0.125, status: 'at_risk', status_label: '进度落后' } }, figures: { activities: 2, teachers_reached: 12, attendance_rate: 0.75, pairings_given: 4 } }
+    ] }],
+    'GET /api/v1/reports/alerts': () => [200, { items: [] }]
+  })
+  const page = await openPage('pages/kindergarten/index')
+  expect(page.dom.textContent).toContain('湘江县实验幼儿园')
+  expect(page.dom.textContent).toContain('75%')
+  expect(page.dom.innerHTML).toContain('专题讲座')
+  expect(page.dom.textContent).not.toContain('别的园')
+})
+
+test('settings shows my data and unbinding clears the phone after logout', async () => {
+  loggedInAs(TEACHER)
+  wx.setStorageSync('sjt.offlineCheckins', [{ scene: 'd.a', nonce: 'aaaaaaaaaaaa' }])
+  const server = fakeServer({ 'GET /api/v1/me': () => [200, TEACHER], 'POST /api/v1/auth/logout': () => [200, { ok: true }] })
+  const page = await openPage('pages/settings/index')
+  expect(text(page, '.name')).toBe('郑洁')
+  expect(page.dom.textContent).toContain('教师（青山镇石桥村幼儿园）')
+  expect(page.dom.textContent).toContain('通知公告')
+  page.instance.unbind()
+  await settle(20)
+  expect(wx.showModal.mock.calls[0][0].content).toContain('1 条未提交的离线签到')
+  expect(server.calls.some(c => c.path === '/api/v1/auth/logout')).toBe(true)
+  expect(wx.getStorageSync('sjt.session')).toBe('')
+  expect(wx.getStorageSync('sjt.offlineCheckins')).toBe('')
+  expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/bind/index' })
+})
+
+describe('the project', () => {
+  const files = dir => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap(d => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]))
+  const sources = ['pages', 'components', 'utils'].flatMap(files).concat(['app.js'])
+
+  test('only the API client calls wx.request and only the endpoint table names server paths', () => {
+    for (const file of sources.filter(f => f.endsWith('.js'))) {
+      const code = fs.readFileSync(path.join(ROOT, file), 'utf8')
+      if (file !== path.join('utils', 'api.js')) expect([file, /wx\.(request|downloadFile)\(/.test(code)]).toEqual([file, false])
+      if (file !== path.join('utils', 'endpoints.js')) expect([file, code.includes('/api/v1')]).toEqual([file, false])
+    }
+  })
+
+  test('app.json lists every page, WeUI, the location permission and the privacy check', () => {
+    const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
+    for (const page of app.pages) {
+      for (const ext of ['js', 'json', 'wxml']) expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true)
+    }
+    const pageDirs = fs.readdirSync(path.join(ROOT, 'pages')).map(d => `pages/${d}/index`)
+    expect(pageDirs.sort()).toEqual([...app.pages].sort())
+    expect(app.useExtendedLib).toEqual({ weui: true })
+    expect(app.requiredPrivateInfos).toEqual(['getLocation'])
+    expect(app.permission['scope.userLocation'].desc).toMatch(/[\u4e00-\u9fa5]/)
+    expect(app.__usePrivacyCheck__).toBe(true)
+  })
+
+  test('user-facing text in templates is Chinese', () => {
+    for (const file of sources.filter(f => f.endsWith('.wxml'))) {
+      const textOnly = fs.readFileSync(path.join(ROOT, file), 'utf8').replace(/<[^>]*>/g, ' ').replace(/\{\{[^}]*\}\}/g, ' ')
+      const latinWords = textOnly.match(/[A-Za-z]{3,}/g) || []
+      expect([file, latinWords]).toEqual([file, []])
+    }
+  })
+})

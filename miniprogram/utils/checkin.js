@@ -1,0 +1,105 @@
+// The check-in flow shared by the scan button, the launch by mini-program code and the queue.
+const api = require('./api')
+const config = require('../config')
+const queue = require('./offline-queue')
+const { sceneFromScan } = require('./scene')
+
+const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+
+/** A fresh idempotency nonce: retries of one scan send the same one. */
+function newNonce() {
+  let out = ''
+  for (let i = 0; i < 20; i += 1) out += NONCE_ALPHABET[Math.floor(Math.random() * NONCE_ALPHABET.length)]
+  return out
+}
+
+function promisify(fn, options = {}) {
+  return new Promise((resolve, reject) => fn({ ...options, success: resolve, fail: reject }))
+}
+
+/** Where the phone is, or null when the person said no or the phone cannot tell. */
+async function currentLocation() {
+  try {
+    const setting = await promisify(wx.getSetting)
+    if (setting.authSetting && setting.authSetting['scope.userLocation'] === false) return null
+    const loc = await promisify(wx.getLocation, { type: 'gcj02' })
+    return { lat: loc.latitude, lng: loc.longitude, accuracy: loc.accuracy || undefined }
+  } catch (err) {
+    return null
+  }
+}
+
+async function isOnline() {
+  try {
+    const res = await promisify(wx.getNetworkType)
+    return res.networkType !== 'none'
+  } catch (err) {
+    return true
+  }
+}
+
+/** Send one scan; a refusal (HTTP 422) is an answer, not an error. */
+function submit(scan) {
+  return api.call('checkIn', { data: scan, retries: config.checkinRetries, accept: [422] })
+}
+
+/** Check in with a scene: online now, or queued for later when there is no network. */
+async function checkInScene(scene, extra = {}) {
+  const scan = { scene, nonce: newNonce(), scanned_at: new Date().toISOString() }
+  const location = await currentLocation()
+  if (location) scan.location = location
+  if (extra.adults !== undefined) scan.adults = extra.adults
+  if (extra.children !== undefined) scan.children = extra.children
+  if (!(await isOnline())) return queueScan(scan)
+  try {
+    return await submit(scan)
+  } catch (err) {
+    if (err.isNetwork) return queueScan(scan)
+    return { status: 'error', reason: err.code, message: err.message }
+  }
+}
+
+function queueScan(scan) {
+  const waiting = queue.add(scan)
+  return { status: 'queued', reason: null, message: `当前网络不可用，签到已保存在手机上（共 ${waiting} 条），联网后将自动提交`, checkin: null }
+}
+
+/** Open the camera (codes only) and check in with what it saw. */
+async function scanAndCheckIn() {
+  let res
+  try {
+    res = await promisify(wx.scanCode, { onlyFromCamera: true, scanType: ['qrCode', 'wxCode'] })
+  } catch (err) {
+    return null // the person closed the camera
+  }
+  const scene = sceneFromScan(res)
+  if (!scene) return { status: 'refused', reason: 'bad_code', message: '无法识别的签到码，请扫描活动现场的签到码', checkin: null }
+  return checkInScene(scene)
+}
+
+/** Send the offline queue now. */
+function syncQueue() {
+  return queue.flush(submit)
+}
+
+const VIEWS = {
+  checked_in: { icon: 'success', title: '签到成功' },
+  already_checked_in: { icon: 'info', title: '您已签到' },
+  refused: { icon: 'warn', title: '签到未成功' },
+  queued: { icon: 'waiting', title: '已离线保存' },
+  error: { icon: 'warn', title: '签到未完成' }
+}
+
+/** What the result page shows for a server answer. */
+function describe(result) {
+  const view = VIEWS[result.status] || VIEWS.error
+  const c = result.checkin || {}
+  const notes = []
+  if (c.late) notes.push('迟到签到')
+  if (c.offline) notes.push('离线签到，已按签到码显示时间记录')
+  if (c.no_location) notes.push('未获取位置')
+  if (c.outside_geofence) notes.push('位置不在活动地点附近，组织者会核对')
+  return { icon: view.icon, title: view.title, message: result.message || '', reason: result.reason || '', notes }
+}
+
+module.exports = { newNonce, currentLocation, isOnline, submit, checkInScene, scanAndCheckIn, syncQueue, describe }

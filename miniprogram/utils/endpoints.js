@@ -1,0 +1,50 @@
+// Every server call the mini-program makes, in one table. The contract test
+// (tests/miniprogram/test_contract.py) checks each entry against the server's OpenAPI document:
+// the method and path exist, the body fields are in the request schema, and the fields read
+// are in the response schema where the server declares one.
+const CALLS = {
+  login: { method: 'POST', path: '/api/v1/auth/login', auth: false, sends: ['code'], reads: ['access_token', 'refresh_token', 'person'] },
+  refresh: { method: 'POST', path: '/api/v1/auth/refresh', auth: false, sends: ['refresh_token'], reads: ['access_token', 'refresh_token', 'person'] },
+  logout: { method: 'POST', path: '/api/v1/auth/logout' },
+  me: { method: 'GET', path: '/api/v1/me', reads: ['id', 'name', 'bound', 'roles'] },
+  redeem: { method: 'POST', path: '/api/v1/invitations/redeem', sends: ['code', 'name', 'relation'], reads: ['access_token', 'refresh_token', 'person'] },
+
+  checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin'] },
+  myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled'] },
+  myHours: { method: 'GET', path: '/api/v1/me/hours', query: ['semester'], reads: ['semester', 'presenter_hours', 'attendee_hours', 'total_hours', 'entries'] },
+
+  activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },
+  activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
+  attendance: { method: 'GET', path: '/api/v1/activities/{activity_id}/attendance', reads: ['counts', 'checkins', 'absent'] },
+  manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late'], reads: ['status', 'message'] },
+  rotatingCode: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code', reads: ['scene', 'step', 'expires_in', 'rotate_seconds', 'image_url', 'checkin_open'] },
+  rotatingCodeImage: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code.png', download: true, query: ['step'] },
+
+  myNotices: { method: 'GET', path: '/api/v1/me/notices', query: ['limit', 'offset'], reads: ['items', 'total', 'unread'] },
+  notice: { method: 'GET', path: '/api/v1/notices/{notice_id}', reads: ['id', 'title', 'body', 'kindergarten_name', 'ack_mode', 'ack_mode_label', 'deadline', 'status', 'max_adults', 'max_children', 'activity', 'me', 'totals'] },
+  readNotice: { method: 'POST', path: '/api/v1/notices/{notice_id}/read', reads: ['read_at'] },
+  confirmNotice: { method: 'POST', path: '/api/v1/notices/{notice_id}/confirm' },
+  rsvp: { method: 'POST', path: '/api/v1/notices/{notice_id}/rsvp', sends: ['answer', 'adults', 'children'], reads: ['rsvp', 'message', 'totals'] },
+  cancelRsvp: { method: 'DELETE', path: '/api/v1/notices/{notice_id}/rsvp', reads: ['rsvp', 'message'] },
+  feedback: { method: 'POST', path: '/api/v1/notices/{notice_id}/feedback', sends: ['stars', 'comment'] },
+
+  subscriptions: { method: 'GET', path: '/api/v1/subscriptions', reads: ['items'] },
+  reportSubscriptions: { method: 'POST', path: '/api/v1/subscriptions', sends: ['results'], reads: ['items'] },
+
+  latestSummary: { method: 'GET', path: '/api/v1/reports/summaries/latest', query: ['scope'], reads: ['id', 'kind_label', 'period_label', 'scope', 'happened', 'targets', 'alerts'] },
+  summaryChart: { method: 'GET', path: '/api/v1/reports/summaries/{summary_id}/chart.png', download: true },
+  kindergartenReports: { method: 'GET', path: '/api/v1/reports/kindergartens', query: ['semester'], reads: ['period', 'items'] },
+  alerts: { method: 'GET', path: '/api/v1/reports/alerts', reads: ['items'] }
+}
+
+/** The path of a call with its {placeholders} filled from params. */
+function pathOf(name, params) {
+  const call = CALLS[name]
+  if (!call) throw new Error(`unknown call ${name}`)
+  return call.path.replace(/\{(\w+)\}/g, (_, key) => {
+    if (!params || params[key] === undefined) throw new Error(`${name}: missing ${key}`)
+    return encodeURIComponent(params[key])
+  })
+}
+
+module.exports = { CALLS, pathOf }
