@@ -80,3 +80,16 @@ test('images are downloaded with the access token', async () => {
   expect(path).toBe('wxfile://tmp/chart.png')
   expect(wx.downloadFile.mock.calls[0][0]).toMatchObject({ url: 'http://127.0.0.1:8000/api/v1/reports/summaries/7/chart.png', header: { authorization: 'Bearer access-1' } })
 })
+
+test('a sandbox demo login code in config replaces the wx.login code', async () => {
+  const config = require('../config')
+  config.devLoginCode = 'demo-director'
+  try {
+    const server = fakeServer({})
+    await api.login()
+    expect(server.calls[0].data).toEqual({ code: 'demo-director' })
+    expect(wx.login).not.toHaveBeenCalled()
+  } finally {
+    config.devLoginCode = ''
+  }
+})
