@@ -42,6 +42,8 @@ test('scenes come from wxacode paths, plain QR links, raw text and launch option
   expect(sceneFromScan({ result: 's.02kjvR2r' })).toBe('s.02kjvR2r')
   expect(sceneFromScan({ result: '这不是签到码 ' })).toBeNull()
   expect(sceneFromOptions({ scene: encodeURIComponent('d.02kjvR2r.1z9xba.fwl/I1c') })).toBe('d.02kjvR2r.1z9xba.fwl/I1c')
+  // A plain QR link opening the mini-program arrives as options.q (the encoded link).
+  expect(sceneFromOptions({ q: encodeURIComponent('https://songjiao.example.cn/checkin?scene=s.02kjvR2r') })).toBe('s.02kjvR2r')
 })
 
 test('scan button opens the camera only, sends the location and shows success', async () => {
@@ -159,6 +161,17 @@ describe('offline queue', () => {
     const out = await checkin.syncQueue()
     expect(out).toMatchObject({ sent: 1, left: 0 })
     expect(queue.results()[0]).toMatchObject({ reason: 'code_expired', message: REFUSALS.code_expired })
+  })
+
+  test('the check-in page shows waiting scans and sends them on a tap', async () => {
+    queue.add({ scene: 'd.a.1.y', nonce: 'aaaaaaaaaaaa', scanned_at: '2026-11-20T08:00:00Z' })
+    answerWith(200, { status: 'checked_in', reason: null, message: '签到成功', checkin: CHECKIN })
+    const page = await openPage('pages/checkin/index')
+    expect(page.dom.textContent).toContain('有 1 条签到在等待网络')
+    await page.instance.sync()
+    await settle()
+    expect(page.dom.textContent).not.toContain('等待网络')
+    expect(page.querySelectorAll('.synced').map(n => n.dom.textContent.trim())).toEqual(['签到成功'])
   })
 
   test('a queue flushed while still offline keeps every scan', async () => {
