@@ -8,6 +8,8 @@ module.exports = {
   devLoginCode: '',
   // How many times a check-in is re-sent (same nonce) when the network fails mid-request.
   checkinRetries: 2,
+  // Milliseconds between those retries.
+  retryDelayMs: 800,
   // Requests give up after this many milliseconds.
   timeout: 10000
 }

@@ -93,3 +93,13 @@ test('a sandbox demo login code in config replaces the wx.login code', async () 
     config.devLoginCode = ''
   }
 })
+
+test('concurrent calls with an expired token share one refresh', async () => {
+  loggedInAs(TEACHER)
+  const server = fakeServer({
+    'GET /api/v1/me': req => (req.header.authorization === 'Bearer access-1' ? [401, { error: 'token_expired', message: '登录已过期，请重新登录' }] : [200, TEACHER]),
+    'GET /api/v1/me/hours': req => (req.header.authorization === 'Bearer access-1' ? [401, { error: 'token_expired', message: '登录已过期，请重新登录' }] : [200, { semester: '2026秋' }])
+  })
+  await Promise.all([api.call('me'), api.call('myHours')])
+  expect(server.calls.filter(c => c.path === '/api/v1/auth/refresh')).toHaveLength(1)
+})

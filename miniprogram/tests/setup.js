@@ -66,3 +66,6 @@ simulateUtils.runJs = filePath => {
   // eslint-disable-next-line no-new-func
   new Function('require', 'module', 'exports', '__filename', '__dirname', code)(localRequire, mod, mod.exports, file, path.dirname(file))
 }
+
+// Retries wait between attempts in the app; tests need not.
+require('../config').retryDelayMs = 0

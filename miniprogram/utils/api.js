@@ -60,6 +60,10 @@ function rawRequest({ method, url, data, token }) {
   })
 }
 
+function pause(ms) {
+  return new Promise(resolve => setTimeout(resolve, ms || 0))
+}
+
 function errorOf(res) {
   const body = res.data && typeof res.data === 'object' ? res.data : {}
   const message = body.message || (res.status >= 500 ? '服务器繁忙，请稍后重试' : '请求失败，请稍后重试')
@@ -96,8 +100,18 @@ async function ensureSession() {
   return getSession() || login()
 }
 
-/** Trade the refresh token for new tokens; falls back to a fresh wx.login. */
-async function refresh() {
+let refreshPromise = null
+
+/** Trade the refresh token for new tokens (one at a time); falls back to a fresh wx.login. */
+function refresh() {
+  if (!refreshPromise) {
+    refreshPromise = refreshOnce()
+    refreshPromise.then(() => { refreshPromise = null }, () => { refreshPromise = null })
+  }
+  return refreshPromise
+}
+
+async function refreshOnce() {
   const session = getSession()
   if (session && session.refresh_token) {
     try {
@@ -135,6 +149,7 @@ async function call(name, options = {}) {
     } catch (err) {
       if (err.isNetwork && retriesLeft > 0) {
         retriesLeft -= 1
+        await pause(config.retryDelayMs)
         continue
       }
       throw err
@@ -146,6 +161,7 @@ async function call(name, options = {}) {
     }
     if (res.status >= 500 && retriesLeft > 0) {
       retriesLeft -= 1
+      await pause(config.retryDelayMs)
       continue
     }
     if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) return res.data
