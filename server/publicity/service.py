@@ -11,6 +11,7 @@ import asyncio
 import re
 from pathlib import Path
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.activities import service as activities
@@ -273,18 +274,23 @@ async def create_post(
     }
     context = compose.body_context(facts=facts, record=record, photos=photos, byline=byline)
     html = render.check_body(render.render_body(context))
-    async with in_transaction():
-        post = await Post.create(
-            activity_id=activity_id,
-            kindergarten_id=facts["host_id"],
-            title=render.check_title(compose.title_of(facts)),
-            digest=render.check_digest(compose.digest_of(context["lead"])),
-            html=html,
-            author_name=render.clip(facts["host_name"], render.AUTHOR_MAX),
-            cover_file_id=photos[0]["id"] if photos else None,
-            created_by_id=principal.person_id,
-        )
-        await _step(post, step="drafted", actor_id=principal.person_id)
+    try:
+        async with in_transaction():
+            post = await Post.create(
+                activity_id=activity_id,
+                kindergarten_id=facts["host_id"],
+                title=render.check_title(compose.title_of(facts)),
+                digest=render.check_digest(compose.digest_of(context["lead"])),
+                html=html,
+                author_name=render.clip(facts["host_name"], render.AUTHOR_MAX),
+                cover_file_id=photos[0]["id"] if photos else None,
+                created_by_id=principal.person_id,
+            )
+            await _step(post, step="drafted", actor_id=principal.person_id)
+    except IntegrityError:
+        # Two clicks at once: the other request drafted it; answer that post.
+        existing = await Post.get(activity_id=activity_id)
+        return await _post_view(existing, await _roles_on(principal, existing)), False
     return await _post_view(post, await _roles_on(principal, post)), True
 
 

@@ -10,6 +10,7 @@ from server.activities.models import Activity, ActivityKind, Presenter
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.orgs.models import Kindergarten
+from server.publicity import publish
 from server.publicity.models import Post
 from tests.archive.helpers import jpeg_bytes, make_activity, make_pairing, upload
 from tests.support.factories import (
@@ -119,7 +120,12 @@ async def wait_for(check, within: float = 30.0):
 
 
 async def submitted(post_id: int) -> Post:
-    """The post once the publish job has submitted it to WeChat (or failed)."""
+    """The post once the publish job has submitted it to WeChat (or failed).
+
+    The job is run here too (it is safe to run twice, one run at a time), so the test
+    does not depend on the worker having taken it from the queue yet.
+    """
+    await publish.publish_post(post_id=post_id)
 
     async def check():
         post = await Post.get(id=post_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from server.activities.models import ActivityStatus
 from tests.archive.helpers import make_activity
 from tests.publicity.helpers import add_photo, draft, make_world
@@ -141,3 +143,14 @@ async def test_preview_is_a_phone_page_with_images_inlined(client):
     assert 'class="phone"' in page and post["title"] in page and "撰稿中" in page
     assert "data:image/jpeg;base64," in page
     assert f"/api/v1/files/{photo['id']}/content" not in page
+
+
+async def test_two_clicks_at_once_make_one_post(client):
+    world = await make_world(client)
+    url = f"/api/v1/activities/{world.activity.id}/post"
+    first, second = await asyncio.gather(
+        client.post(url, json={}, headers=world.organizer.headers),
+        client.post(url, json={}, headers=world.organizer.headers),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["id"] == second.json()["id"]

@@ -176,3 +176,40 @@ async def test_failed_status_from_the_callback_is_shown(client):
 
     row = await wait_for(failed)
     assert row.fail_code == "status:2" and "原创" in row.fail_message
+
+
+async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
+    client, sandbox_client
+):
+    world = await make_world(client)
+    await add_photo(client, world, consent=True)
+    post = await draft(client, world)
+    await to_signing(client, world, post["id"])
+    await sandbox_client.post(
+        "/sandbox/faults", json={"kind": "draft_add", "errcode": -1, "times": 1}
+    )
+    resp = await client.post(f"/api/v1/posts/{post['id']}/sign", headers=world.leader.headers)
+    assert resp.status_code == 200
+    await publish.publish_post(post_id=post["id"])
+
+    async def tried():
+        return await _outbox(sandbox_client, "draft_add")
+
+    first = (await wait_for(tried))[0]
+    assert first["errcode"] == -1
+
+    async def settled():
+        row = await Post.get(id=post["id"])
+        return row if row.fail_message or row.publish_id else None
+
+    row = await wait_for(settled)
+    if not row.publish_id:  # nobody ran the job again yet: it waits for the cron
+        assert row.status == "publishing" and "自动重试" in row.fail_message
+        assert row.image_urls and row.thumb_media_id
+        assert (await publish.poll_publishes())["restarted"] == 1
+    row = await Post.get(id=post["id"])
+    assert row.publish_id and row.fail_message == ""
+    # Images and cover were kept from the first run: uploaded once.
+    assert len(await _outbox(sandbox_client, "uploadimg")) == 1
+    assert len(await _outbox(sandbox_client, "add_material")) == 1
+    assert [d["errcode"] for d in await _outbox(sandbox_client, "draft_add")] == [-1, 0]
