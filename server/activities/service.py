@@ -804,6 +804,18 @@ async def activity_briefs(*, activity_ids: Sequence[int]) -> dict[int, dict]:
     }
 
 
+async def activity_ids_of_pairing(
+    *, pairing_id: int, since: datetime, until: datetime
+) -> list[int]:
+    """Ids of a pairing's activities starting in [since, until), not cancelled, by start."""
+    return list(
+        await Activity.filter(pairing_id=pairing_id, starts_at__gte=since, starts_at__lt=until)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .order_by("starts_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
 async def publicity_facts(*, activity_id: int) -> dict:
     """What a post tells of an activity: kind, times, places, sides, presenters (no scope check)."""
     activity = await Activity.get_or_none(id=activity_id)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pydantic import ValidationError
-from sanic import Blueprint, Request, html, json
+from sanic import Blueprint, Request, html, json, raw
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
-from server.publicity import service
+from server.publicity import briefs, service
 from server.publicity.schemas import CommentBody, CreateBody, PostPatch
 
 bp = Blueprint("publicity", url_prefix="/api/v1")
@@ -95,6 +97,43 @@ async def preview_post(request: Request, post_id: int):
         data_dir=request.app.ctx.settings.data_dir,
     )
     return html(page, headers=PAGE_HEADERS)
+
+
+def _pdf(content: bytes, filename: str, fallback: str):
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return raw(
+        content,
+        content_type="application/pdf",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/posts/<post_id:int>/brief.pdf")
+@openapi.definition(summary="推文简报（PDF）", tag=TAG, secured="token")
+@requires(*READERS)
+async def post_brief(request: Request, post_id: int):
+    """One post as a printable 简报."""
+    content, filename = await briefs.post_brief(
+        principal=request.ctx.principal,
+        post_id=post_id,
+        data_dir=request.app.ctx.settings.data_dir,
+    )
+    return _pdf(content, filename, f"brief-post-{post_id}.pdf")
+
+
+@bp.get("/pairings/<pairing_id:int>/brief.pdf")
+@openapi.definition(summary="结对学期工作简报（PDF）", tag=TAG, secured="token")
+@openapi.parameter("semester", str, "query", description="如 2026秋，默认本学期")
+@requires(*READERS)
+async def pairing_brief(request: Request, pairing_id: int):
+    """A pairing's semester: targets and its published posts, as a printable 简报."""
+    content, filename = await briefs.pairing_brief(
+        principal=request.ctx.principal,
+        pairing_id=pairing_id,
+        semester=request.args.get("semester"),
+        data_dir=request.app.ctx.settings.data_dir,
+    )
+    return _pdf(content, filename, f"brief-pairing-{pairing_id}.pdf")
 
 
 @bp.post("/posts/<post_id:int>/submit")
