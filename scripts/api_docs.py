@@ -76,7 +76,7 @@ async def render() -> str:
     ]
     by_tag: dict[str, list[tuple[str, str, str, str]]] = {}
     for path, ops in sorted(spec["paths"].items()):
-        for method, op in ops.items():
+        for method, op in sorted(ops.items()):
             tag = (op.get("tags") or ["其他"])[0]
             who = roles.get((method.upper(), path), "")
             by_tag.setdefault(tag, []).append((method.upper(), path, op.get("summary", ""), who))
