@@ -22,7 +22,7 @@ from server.orgs import service as orgs
 from server.publicity import compose, render
 from server.publicity.brief_pdf import Block, Brief, read_post_html, render_brief
 from server.publicity.models import STATUS_LABELS, Post, PostStatus
-from server.publicity.service import _visible_post
+from server.publicity.service import visible_post
 from server.reports import service as reports
 
 FOOTER = "送教通 · 结对帮扶工作简报"
@@ -75,7 +75,7 @@ async def _subtitle(post: Post) -> str:
 
 async def post_brief(*, principal: Principal, post_id: int, data_dir: Path) -> tuple[bytes, str]:
     """The post as a 简报 PDF and its file name (whoever may see the post)."""
-    post, _ = await _visible_post(principal, post_id)
+    post, _ = await visible_post(principal, post_id)
     blocks = await _post_blocks(post, data_dir)
     byline = f"撰稿：{post.author_name}" if post.author_name else ""
     if post.status != PostStatus.PUBLISHED:

@@ -66,7 +66,7 @@ async def _roles_on(principal: Principal, post: Post) -> set[str]:
     return roles
 
 
-async def _visible_post(principal: Principal, post_id: int) -> tuple[Post, set[str]]:
+async def visible_post(principal: Principal, post_id: int) -> tuple[Post, set[str]]:
     """The post and the caller's parts in it; 404 when she has none."""
     post = await Post.get_or_none(id=post_id)
     if post is None:
@@ -296,7 +296,7 @@ async def create_post(
 
 async def get_post(*, principal: Principal, post_id: int) -> dict:
     """One post with its body, photos, steps and what the caller may do."""
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     return await _post_view(post, roles)
 
 
@@ -319,7 +319,7 @@ async def list_posts(*, principal: Principal, status: str | None = None) -> dict
 
 async def update_post(*, principal: Principal, post_id: int, changes: dict) -> dict:
     """The author edits title, digest, body or cover; everything is checked again."""
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     if "write" not in roles:
         raise Forbidden("只有本园的组织者或园长可以修改推文")
     if _status(post) != PostStatus.DRAFTING:
@@ -354,7 +354,7 @@ def _comment(comment: str | None, *, required: bool) -> str:
 
 async def submit_post(*, principal: Principal, post_id: int) -> dict:
     """撰稿 done: the director is asked to review."""
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     if "write" not in roles:
         raise Forbidden("只有本园的组织者或园长可以提交推文")
     if _status(post) != PostStatus.DRAFTING:
@@ -373,7 +373,7 @@ _REVIEWER_BYLINE = re.compile("审核：" + re.escape(compose.REVIEWER_PENDING))
 
 async def approve_post(*, principal: Principal, post_id: int, comment: str | None = None) -> dict:
     """审核 passed by the host's director: a leader is asked to sign it off."""
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     if "review" not in roles:
         raise Forbidden("只有本园园长可以审核推文")
     if _status(post) != PostStatus.REVIEWING:
@@ -398,7 +398,7 @@ async def sign_post(*, principal: Principal, post_id: int) -> dict:
     """签发 by a leader over the kindergarten: publishing starts (again, after a failure)."""
     from server.publicity import publish
 
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     if "sign" not in roles:
         raise Forbidden("只有负责该园的领导或管理员可以签发推文")
     if _status(post) not in (PostStatus.SIGNING, PostStatus.FAILED):
@@ -425,7 +425,7 @@ async def sign_post(*, principal: Principal, post_id: int) -> dict:
 
 async def send_back(*, principal: Principal, post_id: int, comment: str) -> dict:
     """The reviewer or the signer sends the post back to its author with a comment."""
-    post, roles = await _visible_post(principal, post_id)
+    post, roles = await visible_post(principal, post_id)
     status = _status(post)
     allowed = ("review" in roles and status == PostStatus.REVIEWING) or (
         "sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED)
@@ -462,7 +462,7 @@ async def _reviewer_name(post: Post) -> str:
 
 async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) -> str:
     """An HTML page showing the post as on a phone (images inlined, no login needed for them)."""
-    post, _ = await _visible_post(principal, post_id)
+    post, _ = await visible_post(principal, post_id)
     body = post.html
     for src in dict.fromkeys(render.image_sources(body)):
         match = render.LOCAL_IMAGE.match(src)
