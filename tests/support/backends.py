@@ -15,8 +15,15 @@ ADMIN_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/test"
 TEST_DSN = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{TEST_DATABASE}"
 
 
-#: Redis databases per slot: slot 0 uses 11, 13 and 14; slot 1 5, 7, 8; slot 2 2, 3, 4.
-_REDIS_SLOTS = {0: {11: 11, 13: 13, 14: 14}, 1: {11: 5, 13: 7, 14: 8}, 2: {11: 2, 13: 3, 14: 4}}
+#: Redis databases per slot: slot 0 uses 11, 13 and 14; slot 1 5, 7, 8; slot 2 2, 3, 4;
+#: slot 3 6, 9, 10; slot 4 1, 12, 15. Database 0 is left to a developer's own server.
+_REDIS_SLOTS = {
+    0: {11: 11, 13: 13, 14: 14},
+    1: {11: 5, 13: 7, 14: 8},
+    2: {11: 2, 13: 3, 14: 4},
+    3: {11: 6, 13: 9, 14: 10},
+    4: {11: 1, 13: 12, 14: 15},
+}
 
 
 def redis_url(db: int) -> str:
