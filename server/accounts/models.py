@@ -111,3 +111,21 @@ class Invitation(Model):
 
     class Meta:
         table = "invitation"
+
+
+class WebCredential(Model):
+    """A password for the web console (the first admin, the demo); scan login needs none."""
+
+    id = fields.IntField(primary_key=True)
+    account = fields.OneToOneField(
+        "models.Account", related_name="web_credential", on_delete=fields.CASCADE
+    )
+    #: The name typed at the console's password login, unique.
+    login = fields.CharField(max_length=64, unique=True)
+    #: scrypt$n$r$p$salt$hash (hashlib.scrypt); the password itself is never stored.
+    password_hash = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "web_credential"
