@@ -13,6 +13,8 @@ from server.common.logging import configure_logging
 from server.jobs.broker import build_broker
 from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from server.lifecycle import close_runtime, open_runtime
+from server.metrics.views import PATH as METRICS_PATH
+from server.metrics.views import install as install_metrics
 from server.settings import SANDBOX_PREFIX, Settings, load_settings
 
 log = logging.getLogger("songjiao")
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     async def _authenticate(request: Request) -> None:
         request.ctx.principal = None
         header = request.headers.get("authorization", "")
-        if not header:
+        if not header or request.path == METRICS_PATH:
+            # /metrics carries its own bearer token (SONGJIAO_METRICS_TOKEN), not a login.
             return
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         await ensure_session_active(redis=request.app.ctx.redis, session_id=principal.session_id)
         request.ctx.principal = principal
 
+    # After the runtime listeners: its flusher starts once Redis is open and stops first.
+    install_metrics(app)
     return app
 
 
@@ -83,6 +88,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.checkin.views import bp as checkin_bp
     from server.delivery.views import bp as delivery_bp
     from server.jobs.views import bp as jobs_bp
+    from server.metrics.views import bp as metrics_bp
     from server.notices.views import bp as notices_bp
     from server.orgs.roster_views import bp as roster_bp
     from server.orgs.views import blueprints as org_blueprints
@@ -91,6 +97,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.system.views import bp as system_bp
 
     app.blueprint(system_bp)
+    app.blueprint(metrics_bp)
     app.blueprint(accounts_bp)
     app.blueprint(jobs_bp)
     for bp in org_blueprints:

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     #: WeCom group -> scope of the summaries it gets: "city", "region:3" or "alliance:5".
     summary_groups: dict[str, str] = {}
     templates: dict[str, MessageTemplate] = {}
+    #: Bearer token Prometheus sends to /metrics; empty: only direct loopback callers.
+    metrics_token: str = ""
 
     @classmethod
     def settings_customise_sources(

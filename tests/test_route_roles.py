@@ -22,6 +22,7 @@ EVERY_ROLE = STAFF | LEADERS | {"parent"}
 #: added here, deliberately: the walk fails on any route it does not know.
 ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/healthz"): P,
+    ("GET", "/metrics"): P,  # its own bearer token (SONGJIAO_METRICS_TOKEN) or loopback
     ("POST", "/api/v1/auth/login"): P,
     ("POST", "/api/v1/auth/refresh"): P,
     ("POST", "/api/v1/auth/logout"): ANY,

@@ -17,6 +17,7 @@ from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
+from server.metrics import counters
 
 bp = Blueprint("checkin", url_prefix="/api/v1")
 RUNNERS = ("organizer", "director")
@@ -42,6 +43,7 @@ async def check_in(request: Request, body: CheckinBody):
         adults=body.adults,
         children=body.children,
     )
+    counters.checkin(result=result["status"], reason=result["reason"])
     if result["status"] == "refused":
         return json({**result, "error": result["reason"]}, status=422)
     return json(result)

@@ -78,6 +78,9 @@ _SANIC_CODES = {
 async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     """Answer every error as {"error", "message"}; never leak a stack trace."""
     if isinstance(exc, DomainError):
+        from server.metrics import counters
+
+        counters.domain_error(exc.code)
         return json(exc.to_dict(), status=exc.status)
     if isinstance(exc, SanicException):
         status = getattr(exc, "status_code", 500) or 500

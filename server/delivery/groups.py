@@ -16,9 +16,10 @@ from tortoise.expressions import F, Q
 
 from server.common.runtime import current
 from server.common.time import now
-from server.delivery.models import DeliveryStatus, GroupMessage
+from server.delivery.models import Channel, DeliveryStatus, GroupMessage
 from server.delivery.retry import CallFailed, call_with_retries
 from server.jobs.broker import enqueue
+from server.metrics import counters as metrics
 from server.wechat.errors import RateLimited
 
 log = logging.getLogger("songjiao.delivery")
@@ -98,6 +99,7 @@ async def send_group_message(*, message_id: int, key: str) -> dict:
     webhook = settings.wecom_groups.get(message.group)
     if webhook is None:
         await mine.update(status=DeliveryStatus.FAILED, last_error="该群未配置企业微信群机器人")
+        metrics.delivery(channel=Channel.WECOM.value, outcome="dead")
         return {"failed": 1}
     parts = _payloads(message)
     try:
@@ -118,8 +120,10 @@ async def send_group_message(*, message_id: int, key: str) -> dict:
             status=DeliveryStatus.FAILED, last_error=reason, attempts=F("attempts") + exc.attempts
         )
         log.warning("group message %s failed: errcode %s", message_id, exc.error.errcode)
+        metrics.delivery(channel=Channel.WECOM.value, outcome="dead")
         return {"failed": 1}
     await mine.update(status=DeliveryStatus.SENT, sent_at=now())
+    metrics.delivery(channel=Channel.WECOM.value, outcome="sent")
     return {"sent": 1}
 
 
@@ -131,6 +135,7 @@ async def _defer(message: GroupMessage, token: str, exc: RateLimited) -> dict:
     await GroupMessage.filter(id=message.id, claim=token).update(
         status=DeliveryStatus.QUEUED, claim=None, last_error=reason, enqueued_at=now()
     )
+    metrics.delivery(channel=Channel.WECOM.value, outcome="failed")
     await asyncio.sleep(wait)
     await enqueue(runtime.broker, SEND_GROUP, message_id=message.id, key=message.key)
     return {"deferred": wait}

@@ -39,6 +39,7 @@ from server.delivery.retry import CallFailed, GaveUp, Refused, call_with_retries
 from server.delivery.templates import build_data, template_for
 from server.followers.service import oa_openids_of
 from server.jobs.broker import enqueue
+from server.metrics import counters as metrics
 from server.settings import Settings
 from server.wechat.errors import SubscriptionRefused
 
@@ -228,8 +229,10 @@ class _Sender:
             try:
                 return Outcome(DeliveryStatus.SENT, Channel.SUBSCRIBE, await self.retry(send))
             except GaveUp as exc:
+                metrics.delivery(channel=Channel.SUBSCRIBE.value, outcome="dead")
                 return await self._gave_up(d, exc, template_id)
             except Refused as exc:
+                metrics.delivery(channel=Channel.SUBSCRIBE.value, outcome="failed")
                 attempts += exc.attempts
                 if isinstance(exc.error, SubscriptionRefused):
                     if plan.resumed:
@@ -262,9 +265,11 @@ class _Sender:
                 made = await self.retry(send)
                 return Outcome(DeliveryStatus.SENT, Channel.TEMPLATE, attempts + made)
             except GaveUp as exc:
+                metrics.delivery(channel=Channel.TEMPLATE.value, outcome="dead")
                 exc.attempts += attempts
                 return await self._gave_up(d, exc, None)
             except Refused as exc:
+                metrics.delivery(channel=Channel.TEMPLATE.value, outcome="failed")
                 attempts += exc.attempts
                 skipped.append(f"公众号模板消息：{exc.error.message}")
         return Outcome(DeliveryStatus.SENT, Channel.INBOX, attempts, _reason(skipped, "仅站内信："))
@@ -298,6 +303,8 @@ async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
         done = await Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.SENDING).update(
             status=status, **changes
         )
+        if status == DeliveryStatus.SENT and channel is not None:
+            metrics.delivery(channel=channel.value, outcome="sent", amount=len(ids))
         if done < len(ids):
             # Read in the inbox while being sent: keep "read", still note how it went out.
             await Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.READ).update(
@@ -343,6 +350,7 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
             if isinstance(answer, BaseException):
                 # Left in `sending`: the sweeper queues it again later.
                 log.error("delivery %s crashed: %s", d.id, type(answer).__name__)
+                metrics.delivery(channel="none", outcome="failed")
                 tally["error"] += 1
                 continue
             results.append((d, answer))

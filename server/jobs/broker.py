@@ -44,14 +44,18 @@ def add_worker_lifecycle(broker: AsyncBroker, settings: Settings) -> None:
     @broker.on_event(TaskiqEvents.WORKER_STARTUP)
     async def _startup(state: TaskiqState) -> None:
         from server.lifecycle import open_runtime
+        from server.metrics import counters
 
         state.runtime = await open_runtime(settings, broker=broker)
+        state.metrics_flusher = counters.start_flusher(state.runtime.redis)
         log.info("job worker ready")
 
     @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
     async def _shutdown(state: TaskiqState) -> None:
         from server.lifecycle import close_runtime
+        from server.metrics import counters
 
+        await counters.stop_flusher(state.metrics_flusher, state.runtime.redis)
         await close_runtime(state.runtime)
 
 

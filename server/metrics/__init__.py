@@ -1,0 +1,1 @@
+"""Prometheus metrics: counters shared by every process through Redis, and /metrics."""
