@@ -1,0 +1,224 @@
+"""Real `songjiao` processes and throwaway Redis and PostgreSQL servers for scale tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Proc:
+    """A `songjiao` command running in its own process group, its output in a log file."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> Proc:
+        """Start (or start again) the command."""
+        out = self.log.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server.cli",
+            *self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            # `songjiao worker` and `serve` run children; a signal must reach them all.
+            start_new_session=True,
+        )
+        out.close()
+        return self
+
+    def signal(self, sig: int) -> None:
+        """Send `sig` to the whole process group."""
+        if self.proc is not None and self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+
+    async def kill(self) -> None:
+        """SIGKILL the process group, as a crashed host would."""
+        self.signal(signal.SIGKILL)
+        if self.proc is not None:
+            await self.proc.wait()
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL whatever is left after a while."""
+        if self.proc is None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout=15)
+        except TimeoutError:
+            await self.kill()
+        # A child of the group may outlive its parent; leave nothing behind.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def output(self) -> str:
+        """What the process printed so far (the end of it)."""
+        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
+
+
+async def wait_http(url: str, *, within: float = 60.0, ok=(200,)) -> None:
+    """Wait until GET `url` answers one of `ok`."""
+    deadline = asyncio.get_running_loop().time() + within
+    async with httpx.AsyncClient(timeout=5) as http:
+        while True:
+            try:
+                if (await http.get(url)).status_code in ok:
+                    return
+            except httpx.TransportError:
+                pass
+            assert asyncio.get_running_loop().time() < deadline, f"{url} never answered"
+            await asyncio.sleep(0.2)
+
+
+async def until(check, *, within: float = 60.0, what: str = "condition") -> None:
+    """Poll the async `check` until it is true."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class PrivateRedis:
+    """A throwaway redis-server of this test alone, stopped and started at will."""
+
+    tmp: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start the server (again, on the same port) and wait until it answers PING."""
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis(port=self.port)
+        for _ in range(200):
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                import time
+
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        """Kill the server: its data is gone, as after a crash without persistence."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if found:
+        return found[-1]
+    return shutil.which(name) or name
+
+
+@dataclass
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster in a temporary directory, on its own port."""
+
+    tmp: Path
+    port: int = field(default_factory=free_port)
+
+    @property
+    def dsn(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/songjiao"
+
+    def _run(self, *args: str) -> None:
+        # PostgreSQL refuses to run as root; in CI containers the tests are root.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        """initdb (trust, no fsync) and start, then create the database."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.tmp, "postgres")
+        self._run(
+            _pg_bin("initdb"),
+            "-D",
+            str(self.tmp / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self.start()
+        self._run(
+            _pg_bin("createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "songjiao",
+        )
+
+    def start(self) -> None:
+        """Start the cluster and wait until it accepts connections."""
+        options = f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.tmp / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.tmp / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        """Stop the cluster (fast: open connections are cut, as on a restart)."""
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.tmp / "data"), "-m", "fast", "-w", "stop")

@@ -1,0 +1,236 @@
+"""Production shape: two api processes, two job workers, the scheduler and the sandbox.
+
+Every process is a real `songjiao` command on PostgreSQL and Redis; the test talks to
+them over HTTP and reads what the sandbox (WeChat) received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from taskiq.schedule_sources import LabelScheduleSource
+
+from server.activities.codes import static_scene
+from server.checkin.models import Checkin
+from server.delivery.models import Delivery, DeliveryStatus
+from server.jobs.broker import build_broker
+from server.jobs.scheduler import OncePerTickScheduler
+from server.settings import load_settings
+from tests.checkin.conftest import nonce, teacher_of
+from tests.checkin.test_live import last_counts, read_events
+from tests.scale import helpers
+from tests.scale.procs import Proc, until, wait_http
+from tests.support import backends
+from tests.support.factories import login_as, make_activity, make_kindergarten
+from tests.support.processes import process_env
+from tests.support.servers import free_port
+from tests.support.state import clear_redis
+
+pytestmark = pytest.mark.services
+
+
+@dataclass
+class Cluster:
+    """The running processes and how to reach them."""
+
+    apis: list[str]
+    sandbox: str
+    redis_url: str
+    procs: dict[str, Proc]
+    broker: object
+
+
+@pytest.fixture(scope="module")
+async def cluster(settings, api, tmp_path_factory):
+    # Its own Redis database: the test process's own job receiver must not take these jobs.
+    redis_url = backends.redis_url(13)
+    scratch = aioredis.from_url(redis_url)
+    await scratch.flushdb()
+    await scratch.aclose()
+    logs = tmp_path_factory.mktemp("scale-logs")
+    sandbox_port, *api_ports = free_port(), free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = process_env(
+        settings,
+        redis_url=redis_url,
+        SONGJIAO_WECHAT_API_BASE=sandbox_url,
+        SONGJIAO_WECOM_API_BASE=sandbox_url,
+        # Small batches, so one fan-out is shared by both workers.
+        SONGJIAO_DELIVERY_BATCH_SIZE="4",
+    )
+    procs = {
+        "sandbox": Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, logs / "sb"),
+        **{
+            f"api{i}": Proc(
+                f"api{i}",
+                ["serve", "--no-migrate"],
+                {**env, "SONGJIAO_PORT": str(port)},
+                logs / f"api{i}",
+            )
+            for i, port in enumerate(api_ports)
+        },
+        "worker0": Proc("worker0", ["worker"], env, logs / "w0"),
+        "worker1": Proc("worker1", ["worker"], env, logs / "w1"),
+        "scheduler": Proc("scheduler", ["scheduler"], env, logs / "sch"),
+    }
+    broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    try:
+        for proc in procs.values():
+            await proc.start()
+        apis = [f"http://127.0.0.1:{port}" for port in api_ports]
+        for url in (sandbox_url + "/sandbox/stats", *(a + "/healthz" for a in apis)):
+            await wait_http(url)
+        await broker.startup()
+        yield Cluster(
+            apis=apis, sandbox=sandbox_url, redis_url=redis_url, procs=procs, broker=broker
+        )
+    finally:
+        await broker.shutdown()
+        await asyncio.gather(*(proc.stop() for proc in procs.values()))
+
+
+@pytest.fixture
+async def fresh(cluster):
+    """The cluster with an empty sandbox and Redis (the test database is emptied per test)."""
+    async with httpx.AsyncClient(base_url=cluster.sandbox, timeout=30) as http:
+        await http.post("/sandbox/reset")
+    scratch = aioredis.from_url(cluster.redis_url)
+    await clear_redis(scratch)
+    await scratch.aclose()
+    return cluster
+
+
+@pytest.fixture
+async def sandbox_http(fresh):
+    async with httpx.AsyncClient(base_url=fresh.sandbox, timeout=30) as http:
+        yield http
+
+
+async def test_simultaneous_scans_on_both_api_processes_make_one_checkin_each(fresh, client):
+    kg = await make_kindergarten()
+    activity = await make_activity(kg)
+    teachers = [await teacher_of(client, kg) for _ in range(6)]
+    scene_text = static_scene(activity.code)
+
+    async with httpx.AsyncClient(timeout=30) as http:
+
+        async def one_scan(i: int, who) -> tuple[int, dict]:
+            resp = await http.post(
+                f"{fresh.apis[i % 2]}/api/v1/checkins",
+                headers=who.headers,
+                json={"scene": scene_text, "nonce": nonce()},
+            )
+            assert resp.status_code == 200, resp.text
+            return who.person.id, resp.json()
+
+        # Each teacher scans four times at once, two on each api process.
+        answers = await asyncio.gather(*(one_scan(i, t) for t in teachers for i in range(4)))
+
+    for t in teachers:
+        mine = [a for pid, a in answers if pid == t.person.id]
+        assert sorted(a["status"] for a in mine) == ["already_checked_in"] * 3 + ["checked_in"]
+        assert len({a["checkin"]["id"] for a in mine}) == 1
+    assert await Checkin.filter(activity_id=activity.id).count() == len(teachers)
+
+
+async def test_live_boards_on_both_processes_see_every_scan_whichever_it_hit(fresh, client):
+    kg = await make_kindergarten()
+    activity = await make_activity(kg)
+    org = await login_as(client, "organizer", scope_id=kg.id, teacher_of=kg)
+    teachers = [await teacher_of(client, kg) for _ in range(6)]
+
+    def all_seen(events) -> bool:
+        checkins = sum(1 for name, _ in events if name == "checkin")
+        return checkins == len(teachers) and (last_counts(events) or {}).get("checked_in") == 6
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        boards = [
+            asyncio.create_task(
+                read_events(
+                    http,
+                    f"{base}/api/v1/activities/{activity.id}/live?max_seconds=30",
+                    org.headers,
+                    until=all_seen,
+                )
+            )
+            for base in fresh.apis
+        ]
+        await asyncio.sleep(1)  # both boards subscribed
+        for i, t in enumerate(teachers):
+            resp = await http.post(
+                f"{fresh.apis[i % 2]}/api/v1/checkins",
+                headers=t.headers,
+                json={"scene": static_scene(activity.code), "nonce": nonce()},
+            )
+            assert resp.json()["status"] == "checked_in"
+        seen = await asyncio.wait_for(asyncio.gather(*boards), timeout=30)
+
+    for events in seen:
+        assert last_counts(events)["checked_in"] == len(teachers)
+        names = sorted(d["person_id"] for n, d in events if n == "checkin")
+        assert names == sorted(t.person.id for t in teachers)
+
+
+async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_expiry(
+    fresh, sandbox_http, api
+):
+    people, openids = await helpers.seed_parents(sandbox_http, 40, "mp")
+    first, second = people[:20], people[20:]
+
+    # A cold token cache: both workers' many concurrent sends want a token at once.
+    await helpers.fan_out(fresh.broker, first, "notice:scale:1")
+    await until(lambda: helpers.settled("notice:scale:1", 20), what="the first fan-out")
+    assert await helpers.stable_token_calls(sandbox_http) == 1
+
+    # WeChat expires the token: every in-flight send is refused with 42001 at once.
+    resp = await sandbox_http.post("/sandbox/faults", json={"expire_tokens": True})
+    assert resp.status_code == 200
+    await helpers.fan_out(fresh.broker, second, "notice:scale:2")
+    await until(lambda: helpers.settled("notice:scale:2", 20), what="the second fan-out")
+    assert await helpers.stable_token_calls(sandbox_http) == 2
+
+    rows = await Delivery.filter(key__startswith="notice:scale:")
+    assert len(rows) == 40
+    assert {r.status for r in rows} == {DeliveryStatus.SENT}
+    counts = await helpers.delivered_counts(sandbox_http)
+    assert sorted(counts) == sorted(openids)
+    assert set(counts.values()) == {1}
+
+
+async def test_two_schedulers_on_the_same_tick_queue_the_cron_job_once(fresh, settings):
+    scheduler_settings = load_settings(redis_url=fresh.redis_url, database_url="x")
+    schedulers = []
+    for _ in range(2):
+        broker = build_broker(scheduler_settings)
+        schedulers.append(
+            OncePerTickScheduler(
+                broker, sources=[LabelScheduleSource(broker)], settings=scheduler_settings
+            )
+        )
+    for scheduler in schedulers:
+        await scheduler.sources[0].startup()
+        await scheduler.startup()
+    try:
+        name = "accounts.purge_sessions"
+        tasks = []
+        for scheduler in schedulers:
+            found = await scheduler.sources[0].get_schedules()
+            tasks.append(next(t for t in found if t.task_name == name))
+        before = await helpers.queued_jobs(fresh.redis_url, name)
+        await asyncio.gather(
+            *(s.on_ready(s.sources[0], t) for s, t in zip(schedulers, tasks, strict=True))
+        )
+        assert await helpers.queued_jobs(fresh.redis_url, name) == before + 1
+
+        async def taken_and_done() -> bool:
+            return await helpers.pending_jobs(fresh.redis_url) == 0
+
+        # One of the two worker processes took it and acknowledged it.
+        await until(taken_and_done, what="the workers to run the job")
+    finally:
+        for scheduler in schedulers:
+            await scheduler.shutdown()
