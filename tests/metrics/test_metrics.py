@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -165,12 +164,10 @@ asyncio.run(main())
 async def test_counts_from_other_processes_add_up_in_the_shared_redis(client):
     before = await scrape(client)
     for _ in range(2):  # two more processes, as a worker on another host would be
-        subprocess.run(
-            [sys.executable, "-c", COUNT_IN_ANOTHER_PROCESS, backends.TEST_REDIS],
-            cwd=ROOT,
-            check=True,
-            timeout=60,
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", COUNT_IN_ANOTHER_PROCESS, backends.TEST_REDIS, cwd=ROOT
         )
+        assert await asyncio.wait_for(proc.wait(), timeout=60) == 0
     change = moved(before, await scrape(client))
     assert change['songjiao_checkins_total{reason="closed",result="refused"}'] == 2
     assert change['songjiao_deliveries_total{channel="template",outcome="sent"}'] == 6
