@@ -95,6 +95,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.publicity.views import bp as publicity_bp
     from server.reports.views import bp as reports_bp
     from server.system.views import bp as system_bp
+    from server.web.areas import console_blueprints
 
     app.blueprint(system_bp)
     app.blueprint(metrics_bp)
@@ -112,6 +113,8 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(notices_bp)
     app.blueprint(publicity_bp)
     app.blueprint(official_account_bp)
+    for bp in console_blueprints():
+        app.blueprint(bp)
     if settings.uses_embedded_sandbox:
         from server.wechat.sandbox import create_sandbox_blueprint
 

@@ -1,4 +1,4 @@
-"""The `songjiao` command: serve, worker, scheduler, sandbox, migrate, demo, import-roster."""
+"""The `songjiao` command: serve, worker, scheduler, sandbox, migrate, demo, create-admin …"""
 
 from __future__ import annotations
 
@@ -140,6 +140,25 @@ def cmd_push_menu(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(push_menu_command(settings, dry_run=args.dry_run))
 
 
+def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an admin with a web console password (asked twice, or one line on stdin)."""
+    import getpass
+
+    from server.accounts.admin_cli import create_admin_command
+
+    _migrate(settings)
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码（至少 8 位）：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一致。", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    return asyncio.run(
+        create_admin_command(settings, name=args.name, login=args.login, password=password)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `songjiao`."""
     parser = argparse.ArgumentParser(prog="songjiao", description="送教通后台")
@@ -171,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     push_menu = sub.add_parser("push-menu", help="检查并推送公众号菜单（config 中的 oa_menu）")
     push_menu.add_argument("--dry-run", action="store_true", help="只检查，不推送")
     push_menu.set_defaults(func=cmd_push_menu)
+    admin = sub.add_parser("create-admin", help="创建管理员（管理后台密码登录）")
+    admin.add_argument("--name", required=True, help="姓名")
+    admin.add_argument("--login", required=True, help="登录名")
+    admin.set_defaults(func=cmd_create_admin)
     return parser
 
 

@@ -14,7 +14,8 @@ from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
 from server import demo_data as d
-from server.accounts.models import Account, RoleGrant
+from server.accounts.models import Account, RoleGrant, WebCredential
+from server.accounts.web_login import set_password
 from server.db import tortoise_config
 from server.orgs.models import (
     DEFAULT_PAIRING_TARGETS,
@@ -212,6 +213,8 @@ async def _demo_logins(region: Region, alliances: dict, staff: dict, guardians: 
         if account.person_id != person.id:
             account.person_id = person.id
             await account.save(update_fields=["person_id"])
+        if code in d.CONSOLE_LOGINS and not await WebCredential.exists(account=account):
+            await set_password(account_id=account.id, login=code, password=d.CONSOLE_PASSWORD)
 
 
 async def _counts(region: Region) -> dict[str, int]:
@@ -259,4 +262,15 @@ def summary_text(counts: dict[str, int]) -> str:
         f"{counts['guardians']} 位家长。\n"
         '演示登录码（小程序登录时的 code，或 POST /api/v1/auth/login {"code": "…"}）：\n'
         + demo_logins_markdown()
+        + "\n"
+        + demo_console_text()
+    )
+
+
+def demo_console_text() -> str:
+    """How to log in to the web console with the demo (also in docs/demo-logins.md)."""
+    names = "、".join(f"`{c}`" for c in d.CONSOLE_LOGINS)
+    return (
+        f"管理后台 /console 密码登录：登录名 {names}（同上表登录码），"
+        f"密码均为 `{d.CONSOLE_PASSWORD}`。"
     )

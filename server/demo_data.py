@@ -131,3 +131,14 @@ DEMO_LOGINS = (
     ("demo-teacher2", "教师（青山镇石桥村幼儿园教研组长）", "staff:shiqiao:2"),
     ("demo-parent", "家长（石桥村幼儿园小一班）", "child:shiqiao:小一班:0"),
 )
+
+#: Demo logins that also get a web console password (login name = the code).
+CONSOLE_LOGINS = (
+    "demo-admin",
+    "demo-leader",
+    "demo-alliance-leader",
+    "demo-director",
+    "demo-organizer",
+)
+#: The console password of every demo login above; demo data only, refused in production.
+CONSOLE_PASSWORD = "sjt-demo-2026"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.accounts.models import Account, RoleGrant
-from server.demo import demo_logins_markdown, load_demo
+from server.demo import demo_console_text, demo_logins_markdown, load_demo
 from server.orgs.models import (
     Alliance,
     Child,
@@ -125,3 +125,4 @@ async def test_demo_director_leads_the_alliance_lead_kindergarten(client, api):
 def test_docs_table_matches_the_demo_codes():
     text = (ROOT / "docs" / "demo-logins.md").read_text(encoding="utf-8")
     assert demo_logins_markdown() in text
+    assert demo_console_text() in text

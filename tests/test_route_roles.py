@@ -27,6 +27,8 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/auth/refresh"): P,
     ("POST", "/api/v1/auth/logout"): ANY,
     ("GET", "/api/v1/me"): ANY,
+    # Refused in the service to accounts without a console role.
+    ("POST", "/api/v1/web-login/{token}/confirm"): ANY,
     ("GET", "/api/v1/jobs/{job_id}"): ANY,
     ("POST", "/api/v1/invitations"): MANAGERS,
     ("GET", "/api/v1/invitations"): MANAGERS,

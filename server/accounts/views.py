@@ -142,3 +142,17 @@ async def remove_grant(request: Request, grant_id: int):
     """Take a role away."""
     await roles.remove_grant(principal=request.ctx.principal, grant_id=grant_id)
     return json({"ok": True})
+
+
+@bp.post("/web-login/<token:str>/confirm")
+@openapi.definition(summary="扫码登录管理后台：确认", tag="账号", secured="token")
+@requires(ANY_ACCOUNT)
+async def confirm_web_login(request: Request, token: str):
+    """The mini-program confirms a console login code its user scanned."""
+    from server.accounts import web_login
+
+    return json(
+        await web_login.confirm_scan_login(
+            principal=request.ctx.principal, token=token, redis=request.app.ctx.redis
+        )
+    )

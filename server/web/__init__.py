@@ -1,0 +1,1 @@
+"""The web console (server-rendered pages) and the projector page's templates."""

@@ -1,0 +1,27 @@
+"""The one list of console page areas: add a module here to add its pages.
+
+Each area is a module of server/web/views/ with a Blueprint `bp` (its url_prefix is
+relative to /console) whose handlers use `console.page(*roles)`, and optionally calls
+`console.add_nav(NavItem(...))` to appear in the navigation.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sanic import Blueprint
+
+from server.web.console import build_console
+
+AREAS = (
+    "auth",
+    "dashboard",
+    "activities",
+    "notices",
+)
+
+
+def console_blueprints() -> list[Blueprint]:
+    """Every console blueprint, ready for app.blueprint()."""
+    modules = [importlib.import_module(f"server.web.views.{name}") for name in AREAS]
+    return build_console(m.bp for m in modules)

@@ -1,0 +1,1 @@
+"""Console page areas, one module each; listed in server/web/areas.py."""

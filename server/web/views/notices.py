@@ -1,0 +1,7 @@
+"""Console pages: notices."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+bp = Blueprint("console_notices")

@@ -1,0 +1,157 @@
+"""The console's logins, sessions, CSRF and role checks, over HTTP without a browser."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from server.accounts.web_login import SCAN_KEY, SCAN_TTL
+from tests.support.factories import login_as, make_kindergarten
+from tests.web.console import console_person, csrf_of, page_csrf, password_login
+
+
+@pytest.fixture
+async def browser(api):
+    """A cookie-keeping client, as a browser is."""
+    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
+        yield http
+
+
+async def test_password_login_opens_the_dashboard_with_safe_cookies(browser):
+    kg = await make_kindergarten()
+    _, login = await console_person("director", scope_id=kg.id)
+    resp = await password_login(browser, login)
+    assert resp.status_code == 303 and resp.headers["location"] == "/console/dashboard"
+    cookie = resp.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
+    page = await browser.get("/console/dashboard")
+    assert page.status_code == 200
+    assert "退出登录" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_wrong_password_is_refused_in_chinese(browser):
+    _, login = await console_person("admin")
+    resp = await password_login(browser, login, "not-the-password")
+    assert resp.status_code == 401
+    assert "账号或密码错误" in resp.text
+    unknown = await password_login(browser, "nobody-at-all", "whatever-password")
+    assert unknown.status_code == 401 and "账号或密码错误" in unknown.text
+    assert (await browser.get("/console/dashboard")).status_code == 303
+
+
+async def test_logout_ends_the_session_and_its_cookie(browser, api):
+    _, login = await console_person("admin")
+    await password_login(browser, login)
+    old_cookie = browser.cookies.get("sjt_console")
+    token = await page_csrf(browser, "/console/dashboard")
+    resp = await browser.post("/console/logout", data={"csrf_token": token})
+    assert resp.status_code == 303 and resp.headers["location"] == "/console/login"
+    again = await browser.get("/console/dashboard")
+    assert again.status_code == 303 and again.headers["location"].startswith("/console/login")
+    async with httpx.AsyncClient(base_url=api.url, cookies={"sjt_console": old_cookie}) as other:
+        assert (await other.get("/console/dashboard")).status_code == 303
+
+
+async def test_posts_without_the_csrf_token_are_refused(browser):
+    _, login = await console_person("admin")
+    await page_csrf(browser)
+    forged = await browser.post("/console/login", data={"login": login, "password": "x" * 10})
+    assert forged.status_code == 403 and "请刷新页面后重试" in forged.text
+    await password_login(browser, login)
+    before_login = "wrong-token"
+    refused = await browser.post("/console/logout", data={"csrf_token": before_login})
+    assert refused.status_code == 403
+    fetch = await browser.post(
+        "/console/logout", headers={"Accept": "application/json", "X-CSRF-Token": "nope"}
+    )
+    assert fetch.status_code == 403 and fetch.json()["error"] == "csrf_failed"
+    assert (await browser.get("/console/dashboard")).status_code == 200
+
+
+async def test_teachers_and_parents_are_sent_to_the_mini_program(browser):
+    kg = await make_kindergarten()
+    _, login = await console_person("teacher", scope_id=kg.id)
+    resp = await password_login(browser, login)
+    assert resp.status_code == 403 and "请使用小程序" in resp.text
+
+
+async def test_pages_need_a_login(browser):
+    resp = await browser.get("/console/dashboard")
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/console/login?next=/console/dashboard"
+    fetch = await browser.get("/console/dashboard", headers={"Accept": "application/json"})
+    assert fetch.status_code == 401
+
+
+async def test_bearer_tokens_do_not_open_console_pages(browser, client):
+    who = await login_as(client, "admin")
+    resp = await browser.get("/console/dashboard", headers=who.headers)
+    assert resp.status_code == 303
+
+
+# ---- scan login ------------------------------------------------------------------------------
+
+
+async def _scan_code(browser: httpx.AsyncClient) -> str:
+    token = await page_csrf(browser)
+    resp = await browser.post(
+        "/console/login/scan", headers={"X-CSRF-Token": token, "Accept": "application/json"}
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["qr"].startswith("data:image/png;base64,")
+    assert body["text"].endswith(f"/console/m/login?t={body['token']}")
+    return body["token"]
+
+
+async def test_scan_login_confirmed_on_the_phone_logs_the_page_in_once(browser, client, api):
+    kg = await make_kindergarten()
+    code = await _scan_code(browser)
+    poll = await browser.get(f"/console/login/scan/{code}")
+    assert poll.json() == {"state": "pending", "next": None}
+
+    organizer = await login_as(client, "organizer", scope_id=kg.id)
+    confirm = await client.post(f"/api/v1/web-login/{code}/confirm", headers=organizer.headers)
+    assert confirm.status_code == 200, confirm.text
+    second = await client.post(f"/api/v1/web-login/{code}/confirm", headers=organizer.headers)
+    assert second.status_code == 409 and "已被使用" in second.json()["message"]
+
+    # Another browser that saw the code (a photo of the screen) gets nothing.
+    async with httpx.AsyncClient(base_url=api.url) as other:
+        await page_csrf(other)
+        assert (await other.get(f"/console/login/scan/{code}")).json()["state"] == "expired"
+
+    done = await browser.get(f"/console/login/scan/{code}")
+    assert done.json() == {"state": "confirmed", "next": "/console/dashboard"}
+    assert "HttpOnly" in done.headers["set-cookie"]
+    page = await browser.get("/console/dashboard")
+    assert page.status_code == 200 and "退出登录" in page.text
+    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "expired"
+
+
+async def test_scan_codes_expire_after_two_minutes(browser, client, api):
+    kg = await make_kindergarten()
+    code = await _scan_code(browser)
+    redis = api.app.ctx.redis
+    assert 0 < await redis.ttl(SCAN_KEY.format(code)) <= SCAN_TTL == 120
+    await redis.delete(SCAN_KEY.format(code))  # what the TTL does after two minutes
+    director = await login_as(client, "director", scope_id=kg.id)
+    late = await client.post(f"/api/v1/web-login/{code}/confirm", headers=director.headers)
+    assert late.status_code == 410 and "已过期" in late.json()["message"]
+    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "expired"
+
+
+async def test_teachers_cannot_confirm_a_console_login(browser, client):
+    kg = await make_kindergarten()
+    code = await _scan_code(browser)
+    teacher = await login_as(client, "teacher", scope_id=kg.id)
+    resp = await client.post(f"/api/v1/web-login/{code}/confirm", headers=teacher.headers)
+    assert resp.status_code == 403
+    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "pending"
+
+
+def test_csrf_token_is_in_every_page_meta():
+    assert csrf_of('<meta name="csrf-token" content="abc">') == "abc"
