@@ -60,3 +60,28 @@ if command -v npm >/dev/null; then
       || echo "!! 小程序测试依赖安装失败" >&2
   fi
 fi
+
+# The web console's browser tests drive Debian's chromium with npm's playwright-core
+# (which downloads no browser of its own).
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "正在安装 Chromium（管理后台浏览器测试）……"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        chromium >/dev/null; } || echo "!! Chromium 安装失败，管理后台浏览器测试无法运行" >&2
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    echo "正在安装 Chromium（需要 sudo）……"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      chromium >/dev/null || echo "!! Chromium 安装失败" >&2
+  else
+    echo "!! 未找到 Chromium：请安装 chromium（Debian/Ubuntu），管理后台浏览器测试需要它" >&2
+  fi
+fi
+if command -v npm >/dev/null; then
+  web_stamp=tests/web/node_modules/.songjiao-installed
+  web_want="$(sha256sum tests/web/package-lock.json | cut -d' ' -f1)"
+  if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
+    echo "正在安装管理后台浏览器测试依赖（npm ci）……"
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error) && echo "$web_want" > "$web_stamp" \
+      || echo "!! 管理后台浏览器测试依赖安装失败" >&2
+  fi
+fi
