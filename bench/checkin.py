@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "songjiao_bench"
 DSN = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-REDIS = "redis://127.0.0.1:6379/12"
+#: Set to a private redis-server of this run (bench/stores.py) before main() runs.
+REDIS = ""
 SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
 
 
@@ -296,4 +297,11 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", help="write a py-spy flame graph of the api to this file")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    arguments = parser.parse_args()
+    from bench.stores import start_redis, stop_redis
+
+    REDIS, redis_server = start_redis()
+    try:
+        sys.exit(asyncio.run(main(arguments)))
+    finally:
+        stop_redis(redis_server)

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "songjiao_bench_fanout"
 DSN = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-REDIS = "redis://127.0.0.1:6379/9"
+#: Set to a private redis-server of this run (bench/stores.py) before main() runs.
+REDIS = ""
 APPID, SECRET = "wx_bench_appid", "bench-wechat-secret"
 #: Jobs one `songjiao worker` process runs at once (its receiver's max_async_tasks).
 JOBS_PER_WORKER = 50
@@ -338,4 +339,11 @@ if __name__ == "__main__":
         default=0,
         help="WeChat calls in flight per worker (default: delivery_max_in_flight)",
     )
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    arguments = parser.parse_args()
+    from bench.stores import start_redis, stop_redis
+
+    REDIS, redis_server = start_redis()
+    try:
+        sys.exit(asyncio.run(main(arguments)))
+    finally:
+        stop_redis(redis_server)

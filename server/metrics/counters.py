@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import Counter
 
@@ -26,17 +27,22 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def series(name: str, **labels: str) -> str:
-    """The exposition form of a series, e.g. name{a="x",b="y"} (labels sorted)."""
+@functools.lru_cache(maxsize=4096)
+def _series(name: str, labels: tuple[tuple[str, str], ...]) -> str:
     if not labels:
         return name
-    inner = ",".join(f'{k}="{_escape(str(v))}"' for k, v in sorted(labels.items()))
+    inner = ",".join(f'{k}="{_escape(str(v))}"' for k, v in sorted(labels))
     return f"{name}{{{inner}}}"
+
+
+def series(name: str, **labels: str) -> str:
+    """The exposition form of a series, e.g. name{a="x",b="y"} (labels sorted)."""
+    return _series(name, tuple(labels.items()))
 
 
 def inc(name: str, amount: int = 1, **labels: str) -> None:
     """Add `amount` to a counter in this process; flushed to Redis later."""
-    _pending[series(name, **labels)] += amount
+    _pending[_series(name, tuple(labels.items()))] += amount
 
 
 def request(*, route: str, status: int) -> None:

@@ -1,0 +1,54 @@
+"""A private Redis server for one benchmark run.
+
+The test slots use every numbered database of the shared Redis on 6379 (see
+tests/support/backends.py), and a benchmark empties its database and runs workers on the
+job queue there; so each run gets a redis-server of its own on a free port instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis() -> tuple[str, subprocess.Popen]:
+    """Start redis-server on a free loopback port, without persistence; (URL, process)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit(
+            "redis-server not found: install redis-server (Debian: apt-get install redis-server)"
+        )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}/0", proc
+        except OSError:
+            time.sleep(0.05)
+    proc.terminate()
+    raise SystemExit("redis-server did not start")
+
+
+def stop_redis(proc: subprocess.Popen) -> None:
+    """Stop the private redis-server."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
