@@ -7,6 +7,7 @@ import logging
 from sanic import Request, Sanic
 from sanic_ext import Extend
 
+from server.common import openapi
 from server.common.auth import read_access_token
 from server.common.errors import DomainError, handle_error
 from server.common.logging import configure_logging
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     app.config.CORS = False
     app.ctx.settings = settings
     Extend(app)
+    openapi.install(app)
 
     _register_blueprints(app, settings)
     app.error_handler.add(Exception, handle_error)
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
 
 def _register_blueprints(app: Sanic, settings: Settings) -> None:
+    # Before the views are imported: their bodies then refer to these components.
+    openapi.register_body_schemas()
     from bots.official_account.views import bp as official_account_bp
     from server.accounts.views import bp as accounts_bp
     from server.activities.views import blueprints as activity_blueprints
