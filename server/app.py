@@ -10,6 +10,7 @@ from sanic_ext import Extend
 from server.common import openapi
 from server.common.auth import read_access_token
 from server.common.errors import DomainError, handle_error
+from server.common.input_guard import refuse_malformed_input
 from server.common.logging import configure_logging
 from server.jobs.broker import build_broker
 from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
         await ensure_session_active(redis=request.app.ctx.redis, session_id=principal.session_id)
         request.ctx.principal = principal
+
+    app.on_request(refuse_malformed_input)
 
     # After the runtime listeners: its flusher starts once Redis is open and stops first.
     install_metrics(app)
