@@ -1,4 +1,4 @@
-"""Recognise a database that is down, whatever the driver says."""
+"""Recognise a database that is down, or a value it cannot take, whatever the driver says."""
 
 from __future__ import annotations
 
@@ -14,8 +14,26 @@ try:  # asyncpg is present in production installs; SQLite-only setups may lack i
         asyncpg.exceptions.ConnectionDoesNotExistError,
         asyncpg.exceptions.InterfaceError,
     )
+    #: A value PostgreSQL refuses (SQLSTATE class 22: out of range, NUL in text …), and
+    #: asyncpg's own refusal of an argument (an InterfaceError, but the database is fine).
+    _PG_BAD_VALUE: tuple[type[BaseException], ...] = (
+        asyncpg.exceptions.DataError,
+        asyncpg.exceptions._base.DataError,
+    )
 except ImportError:  # pragma: no cover
     _PG_DOWN = ()
+    _PG_BAD_VALUE = ()
+
+
+def is_bad_value(exc: BaseException) -> bool:
+    """True when `exc` (or its cause) is the database refusing a value the client sent."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (OverflowError, *_PG_BAD_VALUE)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def is_database_down(exc: BaseException) -> bool:

@@ -92,8 +92,14 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
                 status=400,
             )
         return json({"error": code, "message": message}, status=status)
-    from server.common.db_errors import is_database_down
+    from server.common.db_errors import is_bad_value, is_database_down
 
+    if is_bad_value(exc):
+        # Checked first: asyncpg's refusal of an argument is also an InterfaceError.
+        return json(
+            {"error": "invalid_input", "message": "提交的数值超出允许范围或含有无法保存的字符"},
+            status=400,
+        )
     if is_database_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)
         return json(
