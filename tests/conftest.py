@@ -21,14 +21,16 @@ def pytest_report_header(config):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "services: needs real PostgreSQL and Redis")
+    config.addinivalue_line(
+        "markers", "embedded: runs in the embedded pass only (a second pass adds nothing)"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
-    """On the embedded pass, leave services-only tests to the services pass."""
-    if backends.backend() == "services":
-        return
-    chosen = [i for i in items if i.get_closest_marker("services") is None]
-    dropped = [i for i in items if i.get_closest_marker("services") is not None]
+    """Each pass leaves the other pass's own tests (services-only, embedded-only) to it."""
+    other = "embedded" if backends.backend() == "services" else "services"
+    chosen = [i for i in items if i.get_closest_marker(other) is None]
+    dropped = [i for i in items if i.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = chosen
