@@ -63,14 +63,18 @@ def test_the_document_gets_the_results_and_keeps_its_explanations(tmp_path):
     for text in ("**0.200**", "**0.260**", "**1.370**", "**1.330**", "Test CPU @ 2.0GHz"):
         assert text in first
     assert "FAIL: 3 parents got no message" in first  # the raw output, for the reader
+    fanout_row = next(line for line in first.splitlines() if line.startswith("| `fanout`"))
+    assert "| ratio ≥ 0.8 | no | FAILED (exit 1) |" in fanout_row
+    summary_row = next(line for line in first.splitlines() if "summary, city" in line)
+    assert "| yes | OK |" in summary_row
 
     # A second run replaces its section and nothing else.
     again = results()
-    again[0].ratios[0].value = 0.25
+    again[0].ratios[0].value = 0.24
     write(render(again, ABOUT), doc)
     second = doc.read_text()
-    assert second.count(START) == 1 and "**0.250**" in second and "**0.200**" not in second
-    assert second.replace("**0.250**", "**0.200**") == first
+    assert second.count(START) == 1 and "**0.240**" in second and "**0.200**" not in second
+    assert second.replace("**0.240**", "**0.200**") == first
 
 
 def test_the_machine_is_described():
