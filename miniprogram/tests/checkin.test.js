@@ -105,6 +105,26 @@ test('a code that is not ours is refused on the phone', async () => {
   expect(server.calls.some(c => c.path === '/api/v1/checkins')).toBe(false)
 })
 
+test('the web console login code is confirmed after asking, never sent as a check-in', async () => {
+  wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.success({ result: 'https://sjt.example.cn/console/m/login?t=AbCdEfGh12345678' })))
+  const server = fakeServer({ 'POST /api/v1/web-login/AbCdEfGh12345678/confirm': () => [200, { confirmed: true }] })
+  const out = await checkin.scanAndCheckIn()
+  expect(wx.showModal).toHaveBeenCalled()
+  expect(out).toMatchObject({ status: 'web_login', message: '已确认，电脑上的管理后台将自动登录' })
+  expect(server.calls.map(c => c.path)).toEqual(['/api/v1/web-login/AbCdEfGh12345678/confirm'])
+  expect(checkin.describe(out).title).toBe('已确认登录')
+})
+
+test('a cancelled or expired web console login says so in Chinese', async () => {
+  wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.success({ result: 'https://sjt.example.cn/console/m/login?t=AbCdEfGh12345678' })))
+  fakeServer({ 'POST /api/v1/web-login/AbCdEfGh12345678/confirm': () => [410, { error: 'scan_login_expired', message: '登录码已过期，请在网页上刷新后重新扫码' }] })
+  const expired = await checkin.scanAndCheckIn()
+  expect(expired).toMatchObject({ status: 'error', message: '登录码已过期，请在网页上刷新后重新扫码' })
+  wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success({ confirm: false, cancel: true })))
+  const cancelled = await checkin.scanAndCheckIn()
+  expect(cancelled.status).toBe('cancelled')
+})
+
 test('closing the camera does nothing', async () => {
   wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.fail({ errMsg: 'scanCode:fail cancel' })))
   const page = await openPage('pages/checkin/index')

@@ -2,7 +2,7 @@
 const api = require('./api')
 const config = require('../config')
 const queue = require('./offline-queue')
-const { sceneFromScan } = require('./scene')
+const { sceneFromScan, webLoginToken } = require('./scene')
 
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -72,9 +72,32 @@ async function scanAndCheckIn() {
   } catch (err) {
     return null // the person closed the camera
   }
+  const token = webLoginToken(res)
+  if (token) return confirmWebLogin(token)
   const scene = sceneFromScan(res)
   if (!scene) return { status: 'refused', reason: 'bad_code', message: '无法识别的签到码，请扫描活动现场的签到码', checkin: null }
   return checkInScene(scene)
+}
+
+/** The web console's login code was scanned: ask, then confirm it for this person. */
+async function confirmWebLogin(token) {
+  let answer
+  try {
+    answer = await promisify(wx.showModal, {
+      title: '登录管理后台',
+      content: '确认在电脑上以您的身份登录送教通管理后台？如非本人操作，请点取消。',
+      confirmText: '确认登录'
+    })
+  } catch (err) {
+    answer = { confirm: false }
+  }
+  if (!answer.confirm) return { status: 'cancelled', reason: null, message: '已取消，电脑上的管理后台不会登录', checkin: null }
+  try {
+    await api.call('confirmWebLogin', { params: { token } })
+    return { status: 'web_login', reason: null, message: '已确认，电脑上的管理后台将自动登录', checkin: null }
+  } catch (err) {
+    return { status: 'error', reason: err.code, message: err.message, checkin: null }
+  }
 }
 
 /** Send the offline queue now. */
@@ -87,6 +110,8 @@ const VIEWS = {
   already_checked_in: { icon: 'info', title: '您已签到' },
   refused: { icon: 'warn', title: '签到未成功' },
   queued: { icon: 'waiting', title: '已离线保存' },
+  web_login: { icon: 'success', title: '已确认登录' },
+  cancelled: { icon: 'info', title: '已取消登录' },
   error: { icon: 'warn', title: '签到未完成' }
 }
 
@@ -102,4 +127,4 @@ function describe(result) {
   return { icon: view.icon, title: view.title, message: result.message || '', reason: result.reason || '', notes }
 }
 
-module.exports = { newNonce, currentLocation, isOnline, submit, checkInScene, scanAndCheckIn, syncQueue, describe }
+module.exports = { newNonce, currentLocation, isOnline, submit, checkInScene, scanAndCheckIn, confirmWebLogin, syncQueue, describe }

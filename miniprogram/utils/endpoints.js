@@ -8,6 +8,7 @@ const CALLS = {
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
   me: { method: 'GET', path: '/api/v1/me', reads: ['id', 'name', 'bound', 'roles'] },
   redeem: { method: 'POST', path: '/api/v1/invitations/redeem', sends: ['code', 'name', 'relation'], reads: ['access_token', 'refresh_token', 'person'] },
+  confirmWebLogin: { method: 'POST', path: '/api/v1/web-login/{token}/confirm', reads: ['confirmed'] },
 
   checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin'] },
   myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled'] },

@@ -35,4 +35,12 @@ function sceneFromScan(res) {
   return SCENE_RE.test(text) ? text : null
 }
 
-module.exports = { sceneFromOptions, sceneFromScan, queryParam }
+/** The one-time code of the web console's scan login (…/console/m/login?t=…), or null. */
+function webLoginToken(res) {
+  const text = ((res && res.result) || '').trim()
+  if (!text.includes('/console/m/login?')) return null
+  const token = queryParam(text, 't')
+  return token && /^[A-Za-z0-9_-]{8,64}$/.test(token) ? token : null
+}
+
+module.exports = { sceneFromOptions, sceneFromScan, queryParam, webLoginToken }
