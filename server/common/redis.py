@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import fakeredis
 import redis.asyncio as redis_asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from server.settings import Settings
 
 #: One in-process fake server per process, so every embedded client sees the same data.
 _EMBEDDED_SERVER = fakeredis.FakeServer()
+
+
+def stale_connection_retry() -> Retry:
+    """One immediate retry on a new connection when a pooled one turns out to be closed.
+
+    After Redis restarts, every connection in a pool is dead; without this each of them
+    fails one command before the pool replaces it (redis-py's asyncio pools retry nothing).
+    A Redis that is really down still fails at once: the retry's connect is refused too.
+    """
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 def make_redis(settings: Settings) -> redis_asyncio.Redis:
@@ -23,5 +36,6 @@ def make_redis(settings: Settings) -> redis_asyncio.Redis:
         timeout=2,
         socket_connect_timeout=2,
         socket_timeout=2,
+        retry=stale_connection_retry(),
     )
     return redis_asyncio.Redis.from_pool(pool)

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
-from taskiq_redis import RedisStreamBroker
 
+from server.common.redis import stale_connection_retry
 from server.jobs.registry import registered_jobs
+from server.jobs.stream import ReconnectingStreamBroker
 from server.settings import Settings
 
 log = logging.getLogger("songjiao.jobs")
@@ -21,11 +22,12 @@ def build_broker(settings: Settings) -> AsyncBroker:
     if settings.embedded_redis:
         broker = InMemoryBroker(await_inplace=False)
     else:
-        broker = RedisStreamBroker(
+        broker = ReconnectingStreamBroker(
             settings.redis_url,
             queue_name=QUEUE,
             consumer_group_name="songjiao-workers",
             idle_timeout=5 * 60 * 1000,
+            retry=stale_connection_retry(),
         )
     for name, (func, cron) in registered_jobs().items():
         labels: dict[str, Any] = {}

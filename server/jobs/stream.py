@@ -1,0 +1,73 @@
+"""The Redis streams broker, made to ride out a Redis restart instead of ending the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from taskiq import AckableMessage
+from taskiq_redis import RedisStreamBroker
+
+log = logging.getLogger("songjiao.jobs")
+
+#: Seconds between attempts to read the stream again while Redis is away (doubling).
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
+#: Tries to acknowledge a finished job (about half a minute of waiting in all).
+ACK_ATTEMPTS = 8
+
+
+class ReconnectingStreamBroker(RedisStreamBroker):
+    """RedisStreamBroker whose listener waits for Redis to come back.
+
+    taskiq-redis's listener raises on a lost connection; the receiver then ends and
+    takes the whole worker process with it, cutting short the jobs it was running
+    (their deliveries wait for the sweeper). Here the listener waits, reconnects and
+    declares the consumer group again (a Redis restarted without its data lost it),
+    while the jobs already taken run on, and their acknowledgements wait for Redis too.
+    """
+
+    def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
+        ack = super()._ack_generator(id=id, queue_name=queue_name)
+
+        async def _ack() -> None:
+            delay = RETRY_FIRST_S
+            for attempt in range(1, ACK_ATTEMPTS + 1):
+                try:
+                    return await ack()
+                except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                    if attempt == ACK_ATTEMPTS:
+                        # Left pending: another worker claims it after the idle timeout
+                        # and runs it again, which every job allows.
+                        log.warning("job %s not acknowledged (%s)", id, type(exc).__name__)
+                        return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_S)
+            return None
+
+        return _ack
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        """Messages from the stream, across any number of Redis outages."""
+        delay = RETRY_FIRST_S
+        while True:
+            try:
+                async for message in super().listen():
+                    delay = RETRY_FIRST_S
+                    yield message
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                log.warning(
+                    "job queue unreachable (%s); reading again in %.1fs", type(exc).__name__, delay
+                )
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                log.warning("job queue lost its consumer group; declaring it again")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+            with contextlib.suppress(RedisError, OSError):
+                await self._declare_consumer_group()
