@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
 
 from server.wechat.errors import WeChatUnavailable
 
 #: Fetches a token from WeChat: called with force_refresh, returns (token, expires_in).
 Fetch = Callable[[bool], Awaitable[tuple[str, int]]]
+
+log = logging.getLogger("server.wechat.client")
 
 # Delete the key only while it still holds the token that WeChat refused.
 _DELETE_IF_EQUAL = """
@@ -43,6 +48,9 @@ class TokenStore:
         self._margin = margin_s
         self._lock_timeout = lock_timeout_s
         self._wait_timeout = wait_timeout_s
+        #: While Redis is unreachable: this process's own token and when it goes stale.
+        self._local: tuple[str, float] | None = None
+        self._local_lock = asyncio.Lock()
 
     async def peek(self) -> str | None:
         """The cached token, or None."""
@@ -52,8 +60,27 @@ class TokenStore:
         """A valid token: cached, or fetched by one caller while the others wait for it.
 
         With `replacing` (a token WeChat refused), a cached token equal to it does not count
-        and the fetch forces a refresh.
+        and the fetch forces a refresh. While Redis is unreachable each process keeps its
+        own token (stable_token answers every process the same token), so WeChat calls go on.
         """
+        try:
+            return await self._get_shared(fetch, replacing=replacing)
+        except (RedisError, OSError) as exc:
+            return await self._get_local(fetch, replacing=replacing, cause=exc)
+
+    async def _get_local(self, fetch: Fetch, *, replacing: str | None, cause: BaseException) -> str:
+        async with self._local_lock:
+            if self._local and self._local[0] != replacing and self._local[1] > time.monotonic():
+                return self._local[0]
+            log.warning(
+                "redis unavailable (%s): access token kept in this process meanwhile",
+                type(cause).__name__,
+            )
+            token, expires_in = await fetch(replacing is not None)
+            self._local = (token, time.monotonic() + self._ttl(expires_in))
+            return token
+
+    async def _get_shared(self, fetch: Fetch, *, replacing: str | None) -> str:
         token = await self.peek()
         if token and token != replacing:
             return token
@@ -81,7 +108,12 @@ class TokenStore:
 
     async def invalidate(self, token: str) -> None:
         """Drop the cached token, but only if it is still `token` (not a newer one)."""
-        await self._redis.eval(_DELETE_IF_EQUAL, 1, self.key, token)
+        if self._local and self._local[0] == token:
+            self._local = None
+        try:
+            await self._redis.eval(_DELETE_IF_EQUAL, 1, self.key, token)
+        except (RedisError, OSError):
+            pass  # get(replacing=token) skips the refused token anyway
 
     def _ttl(self, expires_in: int) -> int:
         if expires_in > 2 * self._margin:

@@ -100,3 +100,25 @@ async def test_replacing_a_refused_token_forces_a_refresh_once(redis):
     results = await asyncio.gather(*(store.get(fetch, replacing="refused") for _ in range(3)))
     assert results == ["replacement"] * 3
     assert calls == [True]
+
+
+async def test_unreachable_redis_leaves_one_token_per_process_until_it_returns():
+    import redis.asyncio as aioredis
+
+    from tests.support.servers import free_port
+
+    # Nothing listens on this port: every Redis command is refused.
+    down = aioredis.Redis(port=free_port(), socket_connect_timeout=1)
+    store = TokenStore(down, APPID)
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        await asyncio.sleep(0.05)
+        return f"local-{len(calls)}", 7200
+
+    assert await asyncio.gather(*(store.get(fetch) for _ in range(5))) == ["local-1"] * 5
+    await store.invalidate("local-1")  # WeChat refused it
+    assert await store.get(fetch, replacing="local-1") == "local-2"
+    assert calls == [False, True]
+    await down.aclose()
