@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,7 +146,17 @@ class PrivateRedis:
         client.close()
 
     def stop(self) -> None:
-        """Kill the server: its data is gone, as after a crash without persistence."""
+        """Shut the server down, saving its data to disk as a persistent Redis would."""
+        if self.proc is not None:
+            import redis
+
+            with contextlib.suppress(redis.ConnectionError):
+                redis.Redis(port=self.port).shutdown(save=True)
+            self.proc.wait(timeout=30)
+            self.proc = None
+
+    def kill(self) -> None:
+        """Kill the server if it runs (cleanup)."""
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
@@ -163,7 +174,8 @@ def _pg_bin(name: str) -> str:
 class PrivatePostgres:
     """A throwaway PostgreSQL cluster in a temporary directory, on its own port."""
 
-    tmp: Path
+    #: Under /tmp itself: the postgres user cannot enter pytest's (root-only) tmp_path.
+    tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="songjiao-pg-")))
     port: int = field(default_factory=free_port)
 
     @property
@@ -173,7 +185,8 @@ class PrivatePostgres:
     def _run(self, *args: str) -> None:
         # PostgreSQL refuses to run as root; in CI containers the tests are root.
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)
+        done = subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}"
 
     def init(self) -> None:
         """initdb (trust, no fsync) and start, then create the database."""
@@ -222,3 +235,9 @@ class PrivatePostgres:
     def stop(self) -> None:
         """Stop the cluster (fast: open connections are cut, as on a restart)."""
         self._run(_pg_bin("pg_ctl"), "-D", str(self.tmp / "data"), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop the cluster if it runs and delete its directory."""
+        if (self.tmp / "data" / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)

@@ -1,0 +1,98 @@
+"""The scale tests' cluster: every process of a deployment, started once for the package."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+
+from server.jobs.broker import build_broker
+from server.settings import load_settings
+from tests.scale.procs import Proc, wait_http
+from tests.support import backends
+from tests.support.processes import process_env
+from tests.support.servers import free_port
+from tests.support.state import clear_redis
+
+
+@dataclass
+class Cluster:
+    """The running processes and how to reach them."""
+
+    apis: list[str]
+    sandbox: str
+    redis_url: str
+    procs: dict[str, Proc]
+    broker: object
+
+
+@pytest.fixture(scope="package")
+async def cluster(settings, api, tmp_path_factory):
+    # Its own Redis database: the test process's own job receiver must not take these jobs.
+    redis_url = backends.redis_url(13)
+    scratch = aioredis.from_url(redis_url)
+    await scratch.flushdb()
+    await scratch.aclose()
+    logs = tmp_path_factory.mktemp("scale-logs")
+    sandbox_port, *api_ports = free_port(), free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = process_env(
+        settings,
+        redis_url=redis_url,
+        SONGJIAO_WECHAT_API_BASE=sandbox_url,
+        SONGJIAO_WECOM_API_BASE=sandbox_url,
+        # Small batches, so one fan-out is shared by both workers.
+        SONGJIAO_DELIVERY_BATCH_SIZE="4",
+        # Two tries a message: injected faults make dead letters as well as sends.
+        SONGJIAO_DELIVERY_MAX_ATTEMPTS="2",
+        SONGJIAO_DELIVERY_RETRY_BASE="0.2",
+    )
+    procs = {
+        "sandbox": Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, logs / "sb"),
+        **{
+            f"api{i}": Proc(
+                f"api{i}",
+                ["serve", "--no-migrate"],
+                {**env, "SONGJIAO_PORT": str(port)},
+                logs / f"api{i}",
+            )
+            for i, port in enumerate(api_ports)
+        },
+        "worker0": Proc("worker0", ["worker"], env, logs / "w0"),
+        "worker1": Proc("worker1", ["worker"], env, logs / "w1"),
+        "scheduler": Proc("scheduler", ["scheduler"], env, logs / "sch"),
+    }
+    broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    try:
+        for proc in procs.values():
+            await proc.start()
+        apis = [f"http://127.0.0.1:{port}" for port in api_ports]
+        for url in (sandbox_url + "/sandbox/stats", *(a + "/healthz" for a in apis)):
+            await wait_http(url)
+        await broker.startup()
+        yield Cluster(
+            apis=apis, sandbox=sandbox_url, redis_url=redis_url, procs=procs, broker=broker
+        )
+    finally:
+        await broker.shutdown()
+        await asyncio.gather(*(proc.stop() for proc in procs.values()))
+
+
+@pytest.fixture
+async def fresh(cluster):
+    """The cluster with an empty sandbox and Redis (the test database is emptied per test)."""
+    async with httpx.AsyncClient(base_url=cluster.sandbox, timeout=30) as http:
+        await http.post("/sandbox/reset")
+    scratch = aioredis.from_url(cluster.redis_url)
+    await clear_redis(scratch)
+    await scratch.aclose()
+    return cluster
+
+
+@pytest.fixture
+async def sandbox_http(fresh):
+    async with httpx.AsyncClient(base_url=fresh.sandbox, timeout=30) as http:
+        yield http
