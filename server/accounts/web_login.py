@@ -39,6 +39,9 @@ SCAN_DONE_KEY = "weblogin:{}:account"
 #: Roles that have something to do in the console.
 CONSOLE_ROLES = ("organizer", "director", "leader", "admin")
 LOGIN_FAILED = "账号或密码错误，请重新输入"
+FAILS_KEY = "weblogin:fails:{}"
+MAX_FAILS = 10
+FAILS_WINDOW = 15 * 60
 
 # scrypt cost: 16 MiB of memory, about 50 ms per check; stored with each hash.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -112,12 +115,41 @@ async def create_admin(*, name: str, login: str, password: str) -> int:
     return account.id
 
 
-async def password_login(*, login: str, password: str, settings: Settings) -> str:
-    """Check a login name and password; answers a new session's cookie value."""
-    row = await WebCredential.get_or_none(login=(login or "").strip()[:64])
+async def _failures(redis, login: str) -> int:
+    try:
+        value = await redis.get(FAILS_KEY.format(login))
+    except (RedisError, OSError):
+        return 0
+    return int(value or 0)
+
+
+async def _count_failure(redis, login: str) -> None:
+    key = FAILS_KEY.format(login)
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            await pipe.incr(key).expire(key, FAILS_WINDOW).execute()
+    except (RedisError, OSError):
+        log.warning("redis unavailable: console login failures not counted")
+
+
+async def password_login(*, login: str, password: str, settings: Settings, redis) -> str:
+    """Check a login name and password; answers a new session's cookie value.
+
+    After MAX_FAILS wrong passwords for one login name within 15 minutes, that name is
+    refused until the window passes (guessing slows to a crawl; others are unaffected).
+    """
+    login = (login or "").strip()[:64]
+    if await _failures(redis, login) >= MAX_FAILS:
+        raise DomainError("too_many_attempts", "密码错误次数过多，请 15 分钟后再试", status=429)
+    row = await WebCredential.get_or_none(login=login)
     ok = verify_password(password or "", row.password_hash if row else _DUMMY_HASH)
     if row is None or not ok:
+        await _count_failure(redis, login)
         raise DomainError("login_failed", LOGIN_FAILED, status=401)
+    try:
+        await redis.delete(FAILS_KEY.format(login))
+    except (RedisError, OSError):
+        pass
     account = await Account.get(id=row.account_id)
     return await _start(account=account, settings=settings)
 

@@ -199,8 +199,11 @@ async def _read_session(request: Request) -> None:
     return None
 
 
-def set_cookie(response: HTTPResponse, name: str, value: str, *, max_age: int) -> None:
-    """An HttpOnly, SameSite=Strict cookie for the console's paths."""
+def set_cookie(
+    request: Request, response: HTTPResponse, name: str, value: str, *, max_age: int
+) -> None:
+    """An HttpOnly, SameSite=Strict cookie for the console's paths (Secure behind https)."""
+    base = request.app.ctx.settings.public_base_url
     response.add_cookie(
         name,
         value,
@@ -208,7 +211,8 @@ def set_cookie(response: HTTPResponse, name: str, value: str, *, max_age: int) -
         max_age=max_age,
         httponly=True,
         samesite="Strict",
-        secure=False,  # nginx terminates TLS; the api itself is reached over loopback
+        # nginx terminates TLS: the public address says whether browsers use https.
+        secure=base.startswith("https://"),
     )
 
 
@@ -219,7 +223,7 @@ async def _finish(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
     new_browser = getattr(request.ctx, "new_browser", None)
     if new_browser:
-        set_cookie(response, BROWSER_COOKIE, new_browser, max_age=web_login.SESSION_TTL)
+        set_cookie(request, response, BROWSER_COOKIE, new_browser, max_age=web_login.SESSION_TTL)
 
 
 def build_console(area_blueprints: Iterable[Blueprint]) -> list[Blueprint]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from server.accounts.web_login import SCAN_KEY, SCAN_TTL
+from server.accounts.web_login import FAILS_KEY, MAX_FAILS, SCAN_KEY, SCAN_TTL
 from tests.support.factories import login_as, make_kindergarten
 from tests.web.console import console_person, csrf_of, page_csrf, password_login
 
@@ -40,6 +40,17 @@ async def test_wrong_password_is_refused_in_chinese(browser):
     unknown = await password_login(browser, "nobody-at-all", "whatever-password")
     assert unknown.status_code == 401 and "账号或密码错误" in unknown.text
     assert (await browser.get("/console/dashboard")).status_code == 303
+
+
+async def test_a_login_name_is_locked_after_ten_wrong_passwords(browser, api):
+    _, login = await console_person("admin")
+    await password_login(browser, login, "wrong-password-1")
+    redis = api.app.ctx.redis
+    assert int(await redis.get(FAILS_KEY.format(login))) == 1
+    await redis.set(FAILS_KEY.format(login), MAX_FAILS, keepttl=True)  # nine more wrong guesses
+    locked = await password_login(browser, login)
+    assert locked.status_code == 429 and "请 15 分钟后再试" in locked.text
+    assert 0 < await redis.ttl(FAILS_KEY.format(login)) <= 900
 
 
 async def test_logout_ends_the_session_and_its_cookie(browser, api):

@@ -25,9 +25,11 @@ def _next(request: Request) -> str:
     return target
 
 
-def _logged_in(response_to: str, cookie: str):
+def _logged_in(request: Request, response_to: str, cookie: str):
     response = redirect(response_to, status=303)
-    console.set_cookie(response, console.SESSION_COOKIE, cookie, max_age=web_login.SESSION_TTL)
+    console.set_cookie(
+        request, response, console.SESSION_COOKIE, cookie, max_age=web_login.SESSION_TTL
+    )
     return response
 
 
@@ -64,7 +66,10 @@ async def password_login(request: Request):
     login_name = (form.get("login") or "").strip()
     try:
         cookie = await web_login.password_login(
-            login=login_name, password=form.get("password") or "", settings=request.app.ctx.settings
+            login=login_name,
+            password=form.get("password") or "",
+            settings=request.app.ctx.settings,
+            redis=request.app.ctx.redis,
         )
     except DomainError as exc:
         return render(
@@ -75,7 +80,7 @@ async def password_login(request: Request):
             error=exc.message,
             login_name=login_name,
         )
-    return _logged_in(_next(request), cookie)
+    return _logged_in(request, _next(request), cookie)
 
 
 @bp.post("/login/scan")
@@ -105,7 +110,9 @@ async def poll_scan(request: Request, token: str):
     cookie = data.pop("cookie", None)
     response = json({**data, "next": _next(request) if cookie else None})
     if cookie:
-        console.set_cookie(response, console.SESSION_COOKIE, cookie, max_age=web_login.SESSION_TTL)
+        console.set_cookie(
+            request, response, console.SESSION_COOKIE, cookie, max_age=web_login.SESSION_TTL
+        )
     return response
 
 
