@@ -145,6 +145,16 @@ async function download(page, selector, name) {
     await Promise.all([page.waitForURL("**/console/login"), page.click("text=退出登录")]);
     await page.goto(cfg.base + "/console/dashboard");
     out.after_logout = new URL(page.url()).pathname;
+
+    // Scan login: the organizer confirms the page's code on her phone (the API call the
+    // mini-program makes); the page notices by polling and opens the dashboard.
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.waitForSelector("#scan-qr:not([hidden])");
+    out.refresh_hidden = !(await page.isVisible("#scan-refresh"));
+    const token = await page.getAttribute("#scan-qr", "data-token");
+    await api("POST", `/api/v1/web-login/${token}/confirm`, cfg.organizer_token);
+    await page.waitForURL("**/console/dashboard");
+    out.scan_login_name = (await page.textContent(".me")).trim();
     out.page_errors = errors;
   } finally {
     await browser.close();

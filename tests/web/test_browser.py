@@ -1,6 +1,7 @@
 """The console in headless Chromium: log in, create an activity, download its poster, watch
 the live board count two teachers checking in through the API, export the sign-in sheet,
-send a notice and see its receipts; screenshots of each main page.
+send a notice and see its receipts, log out, then log in again by scan (confirmed through
+the API the mini-program calls); screenshots of each main page.
 
 Runs in the embedded pass only: the browser adds nothing a second backend would test.
 The screenshots go to tests/artifacts/web-screenshots/ (printed; ignored by git).
@@ -111,5 +112,7 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
     assert "已读" in seen["people"] and "未读" in seen["people"]
     assert seen["tablet_nav_hidden"] is True
     assert seen["after_logout"] == "/console/login"
+    assert seen["refresh_hidden"] is True
+    assert seen["scan_login_name"].startswith("孙雅琴")
     assert seen["page_errors"] == []
     assert len(seen["shots"]) == 11 and _all_written(seen["shots"])
