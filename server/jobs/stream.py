@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -66,8 +67,18 @@ class ReconnectingStreamBroker(RedisStreamBroker):
             except ResponseError as exc:
                 if "NOGROUP" not in str(exc):
                     raise
-                log.warning("job queue lost its consumer group; declaring it again")
+                log.warning("job queue lost its consumer group (Redis lost its data?)")
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
             with contextlib.suppress(RedisError, OSError):
-                await self._declare_consumer_group()
+                await self._declare_group_again()
+
+    async def _declare_group_again(self) -> None:
+        # From the stream's start, not "$": a Redis that lost its data lost the group with
+        # the stream, and whatever the api queued since the restart is for this group.
+        # Where the group still exists Redis answers BUSYGROUP and nothing changes.
+        async with Redis(connection_pool=self.connection_pool) as conn:
+            with contextlib.suppress(ResponseError):
+                await conn.xgroup_create(
+                    self.queue_name, self.consumer_group_name, id="0", mkstream=True
+                )

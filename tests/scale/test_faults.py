@@ -7,6 +7,7 @@ ones are never stopped); everything else is a real `songjiao` process.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ import redis.asyncio as aioredis
 from server.activities.codes import static_scene
 from server.checkin.models import Checkin
 from server.delivery.models import Channel, Delivery, DeliveryStatus
-from server.jobs.broker import build_broker
+from server.jobs.broker import build_broker, enqueue
 from server.settings import load_settings
 from tests.checkin.conftest import nonce, teacher_of
 from tests.delivery.helpers import template_id
@@ -236,3 +237,26 @@ async def test_api_answers_503_in_chinese_while_postgres_restarts_and_recovers(s
         await proc.stop()
         await asyncio.to_thread(pg.remove)
         print(proc.output())
+
+
+async def test_job_listener_comes_back_after_redis_restarts_without_its_data(tmp_path):
+    redis_server = PrivateRedis(tmp_path)
+    redis_server.start()
+    broker = build_broker(load_settings(redis_url=redis_server.url, database_url="x"))
+    await broker.startup()
+    messages = broker.listen()
+    try:
+        reading = asyncio.create_task(anext(messages))
+        await asyncio.sleep(0.5)  # blocked reading the stream
+        # Killed without saving: the stream and its consumer group are gone.
+        await asyncio.to_thread(redis_server.kill)
+        await asyncio.to_thread(redis_server.start)
+        await enqueue(broker, "accounts.purge_sessions")
+        message = await asyncio.wait_for(reading, timeout=30)
+        assert json.loads(message.data)["task_name"] == "accounts.purge_sessions"
+        await message.ack()
+        assert await helpers.pending_jobs(redis_server.url) == 0
+    finally:
+        await messages.aclose()
+        await broker.shutdown()
+        redis_server.kill()
