@@ -107,8 +107,10 @@ async def test_unreachable_redis_leaves_one_token_per_process_until_it_returns()
 
     from tests.support.servers import free_port
 
-    # Nothing listens on this port: every Redis command is refused.
-    down = aioredis.Redis(port=free_port(), socket_connect_timeout=1)
+    from server.common.redis import stale_connection_retry
+
+    # Nothing listens on this port: every Redis command is refused (at once, as in the api).
+    down = aioredis.Redis(port=free_port(), retry=stale_connection_retry())
     store = TokenStore(down, APPID)
     calls = []
 
