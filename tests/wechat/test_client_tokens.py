@@ -105,9 +105,8 @@ async def test_replacing_a_refused_token_forces_a_refresh_once(redis):
 async def test_unreachable_redis_leaves_one_token_per_process_until_it_returns():
     import redis.asyncio as aioredis
 
-    from tests.support.servers import free_port
-
     from server.common.redis import stale_connection_retry
+    from tests.support.servers import free_port
 
     # Nothing listens on this port: every Redis command is refused (at once, as in the api).
     down = aioredis.Redis(port=free_port(), retry=stale_connection_retry())
