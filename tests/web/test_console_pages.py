@@ -91,3 +91,89 @@ async def test_the_notice_composer_offers_only_the_senders_kindergarten(browser)
         data={"csrf_token": token, "kindergarten_id": theirs.id, "title": "越权", "whole": "1"},
     )
     assert forged.status_code == 400 and "只能以本园名义发送通知" in forged.text
+
+
+async def test_the_archive_page_uploads_a_photo_marks_consent_and_confirms_both_sides(browser):
+    from server.archive.models import ArchiveFile
+    from tests.archive.helpers import jpeg_bytes, make_pairing
+    from tests.archive.helpers import make_activity as finished_activity
+
+    supporting, supported = await make_kindergarten(), await make_kindergarten()
+    pairing = await make_pairing(supporting, supported)
+    activity = await finished_activity(host=supported, pairing=pairing)
+    _, login = await console_person("admin")
+    await password_login(browser, login)
+    path = f"/console/activities/{activity.id}/archive"
+    token = await page_csrf(browser, path)
+    up = await browser.post(
+        f"{path}/files",
+        data={"csrf_token": token, "kind": "photo", "caption": "示范课现场"},
+        files={"file": ("现场.jpg", jpeg_bytes(), "image/jpeg")},
+    )
+    assert up.status_code == 303, up.text
+    photo = await ArchiveFile.get(activity_id=activity.id)
+    assert photo.consent is False
+    page = await browser.get(path)
+    assert "示范课现场" in page.text and "未同意公开" in page.text
+    shown = await browser.get(f"/console/archive/files/{photo.id}")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    consent = await browser.post(
+        f"{path}/files/{photo.id}/consent", data={"csrf_token": token, "consent": "1"}
+    )
+    assert consent.status_code == 303
+    await photo.refresh_from_db()
+    assert photo.consent is True
+    confirmed = await browser.post(f"{path}/confirm", data={"csrf_token": token})
+    assert confirmed.status_code == 303
+    card = (await browser.get(path)).text
+    assert card.count(" 已确认") == 2 and "确认本方记录" not in card  # locked
+
+
+async def test_a_scheduled_rsvp_notice_is_composed_for_a_class(browser):
+    from server.notices.models import Notice
+    from tests.support.factories import make_child, make_class
+
+    kg = await make_kindergarten()
+    school_class = await make_class(kg, name="大一班")
+    await make_child(school_class, guardian=await make_person())
+    _, login = await console_person("director", scope_id=kg.id)
+    await password_login(browser, login)
+    compose = await browser.get("/console/notices/new")
+    assert "大一班" in compose.text
+    token = await page_csrf(browser, "/console/notices/new")
+    resp = await browser.post(
+        "/console/notices/new",
+        data={
+            "csrf_token": token,
+            "kindergarten_id": kg.id,
+            "title": "家长开放日",
+            "body": "欢迎家长来园参加开放日活动。",
+            "class_ids": [str(school_class.id)],
+            "ack_mode": "rsvp",
+            "capacity": "30",
+            "deadline": "2099-06-01T12:00",
+            "send": "schedule",
+            "publish_at": "2099-05-20T08:00",
+        },
+    )
+    assert resp.status_code == 303, resp.text
+    assert (
+        "msg=%E5%B7%B2%E5%AE%9A%E6%97%B6%E5%8F%91%E9%80%81" in resp.headers["location"]
+    )  # 已定时发送
+    notice = await Notice.get(title="家长开放日")
+    assert notice.status == "scheduled" and notice.capacity == 30
+    assert notice.audience["class_ids"] == [school_class.id]
+    page = await browser.get(f"/console/notices/{notice.id}")
+    assert page.status_code == 200 and "定时发布" in page.text and "需报名回执" in page.text
+
+
+async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, api):
+    from server.demo import load_demo
+
+    await load_demo(api.app.ctx.settings)
+    await password_login(browser, "demo-leader", "sjt-demo-2026")
+    page = await browser.get("/console/dashboard")
+    assert page.status_code == 200
+    assert '<svg class="bar-chart"' in page.text and "送教课时" in page.text
+    assert "进度预警" in page.text and "联盟排名" in page.text
+    assert 'href="/console/notices"' in page.text

@@ -131,7 +131,7 @@ async def create(request: Request):
     }
     try:
         kindergarten_id = int(form.get("kindergarten_id") or 0)
-        capacity = int(form["capacity"]) if form.get("capacity") else None
+        capacity = int(form.get("capacity")) if form.get("capacity") else None
         created = await notices.create_notice(
             principal=request.ctx.principal,
             kindergarten_id=kindergarten_id,
@@ -153,9 +153,12 @@ async def create(request: Request):
     publish_at = _when(form.get("publish_at"), "定时发送时间") if send == "schedule" else None
     if send == "schedule" and publish_at is None:
         return back(f"{BASE}/{created['id']}", "草稿已保存；定时发送请填写发送时间")
-    await notices.publish_notice(
-        principal=request.ctx.principal, notice_id=created["id"], publish_at=publish_at
-    )
+    try:
+        await notices.publish_notice(
+            principal=request.ctx.principal, notice_id=created["id"], publish_at=publish_at
+        )
+    except DomainError as exc:
+        return back(f"{BASE}/{created['id']}", f"草稿已保存，但未能发送：{exc.message}")
     return back(f"{BASE}/{created['id']}", "已定时发送" if publish_at else "已发送")
 
 
