@@ -93,7 +93,7 @@ async def test_live_boards_on_both_processes_see_every_scan_whichever_it_hit(fre
 
 
 async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_expiry(
-    fresh, sandbox_http, api
+    fresh, sandbox_http, client
 ):
     people, openids = await helpers.seed_parents(sandbox_http, 40, "mp")
     first, second = people[:20], people[20:]
@@ -103,12 +103,29 @@ async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_ex
     await until(lambda: helpers.settled("notice:scale:1", 20), what="the first fan-out")
     assert await helpers.stable_token_calls(sandbox_http) == 1
 
-    # WeChat expires the token: every in-flight send is refused with 42001 at once.
+    # WeChat expires the token. Both workers (the second fan-out) and both api processes
+    # (posters carrying a mini-program code) are refused with 42001 at the same moment.
+    kg = await make_kindergarten()
+    activities = [await make_activity(kg) for _ in range(4)]
+    org = await login_as(client, "organizer", scope_id=kg.id, teacher_of=kg)
     resp = await sandbox_http.post("/sandbox/faults", json={"expire_tokens": True})
     assert resp.status_code == 200
     await helpers.fan_out(fresh.broker, second, "notice:scale:2")
+    async with httpx.AsyncClient(timeout=60) as http:
+        posters = await asyncio.gather(
+            *(
+                http.get(
+                    f"{fresh.apis[i % 2]}/api/v1/activities/{a.id}/poster.png",
+                    headers=org.headers,
+                )
+                for i, a in enumerate(activities)
+            )
+        )
+    assert [r.status_code for r in posters] == [200] * 4
     await until(lambda: helpers.settled("notice:scale:2", 20), what="the second fan-out")
     assert await helpers.stable_token_calls(sandbox_http) == 2
+    codes = (await sandbox_http.get("/sandbox/outbox", params={"kind": "wxacode"})).json()
+    assert sum(e["delivered"] for e in codes["items"]) == 4  # real codes, not fallbacks
 
     rows = await Delivery.filter(key__startswith="notice:scale:")
     assert len(rows) == 40
@@ -151,3 +168,5 @@ async def test_two_schedulers_on_the_same_tick_queue_the_cron_job_once(fresh, se
     finally:
         for scheduler in schedulers:
             await scheduler.shutdown()
+    # The deployment's own processes, the real scheduler among them, are all still up.
+    assert all(p.proc.returncode is None for p in fresh.procs.values())
