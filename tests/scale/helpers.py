@@ -40,10 +40,14 @@ async def seed_parents(sandbox: httpx.AsyncClient, n: int, tag: str) -> tuple[li
     return people, openids
 
 
-async def fan_out(broker, people: list[int], key: str) -> None:
-    """Queue a notice to `people` on `broker` (the queue the worker processes read)."""
+async def fan_out(broker, people: list[int], key: str, *, batch_size: int = 4) -> None:
+    """Queue a notice to `people` on `broker` (the queue the worker processes read).
+
+    Small send jobs (`batch_size` messages each), so several workers share one fan-out.
+    """
     own = current()
-    install(dataclasses.replace(own, broker=broker))
+    settings = own.settings.model_copy(update={"delivery_batch_size": batch_size})
+    install(dataclasses.replace(own, broker=broker, settings=settings))
     try:
         result = await notify(
             person_ids=people,
