@@ -177,3 +177,46 @@ async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, ap
     assert '<svg class="bar-chart"' in page.text and "送教课时" in page.text
     assert "进度预警" in page.text and "联盟排名" in page.text
     assert 'href="/console/notices"' in page.text
+
+
+async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
+    from server.activities.models import Activity
+    from tests.archive.helpers import make_pairing
+
+    supporting, supported, other = [await make_kindergarten() for _ in range(3)]
+    pairing = await make_pairing(supporting, supported)
+    await make_pairing(other, await make_kindergarten())
+    _, login = await console_person("organizer", scope_id=supporting.id)
+    await password_login(browser, login)
+    form = await browser.get("/console/activities/new")
+    assert f"{supporting.name} → {supported.name}" in form.text
+    assert other.name not in form.text
+    token = await page_csrf(browser, "/console/activities/new")
+    resp = await browser.post(
+        "/console/activities/new",
+        data={
+            "csrf_token": token,
+            "title": "送教下乡：科学活动观摩",
+            "kind": "送教下乡",
+            "host_id": supporting.id,
+            "pairing_id": pairing.id,
+            "starts_at": "2099-03-02T09:00",
+            "ends_at": "2099-03-02T11:30",
+            "audience_mode": "kindergartens",
+            "attendee_hours": "2.5",
+        },
+    )
+    assert resp.status_code == 303, resp.text
+    activity = await Activity.get(title="送教下乡：科学活动观摩")
+    assert activity.pairing_id == pairing.id and activity.attendee_hours == 2.5
+    assert activity.status == "draft"
+    bad = await browser.post(
+        "/console/activities/new",
+        data={
+            "csrf_token": token,
+            "title": "缺少时间",
+            "kind": "送教下乡",
+            "host_id": supporting.id,
+        },
+    )
+    assert bad.status_code == 400 and "请填写开始时间" in bad.text and "缺少时间" in bad.text

@@ -65,8 +65,28 @@ async def _host_choices(request: Request) -> list[dict]:
     return [{"id": i, "name": names.get(i, f"幼儿园 {i}")} for i in sorted(mine)]
 
 
+async def _pairing_choices(request: Request) -> list[dict]:
+    """Pairings the caller's kindergartens take part in (admins: all)."""
+    principal = request.ctx.principal
+    data = await orgs.list_pairings(principal=principal, limit=500, offset=0)
+    mine = principal.scope_ids("kindergarten", RUNNERS)
+    return [
+        {"id": p["id"], "name": f"{p['supporting_name']} → {p['supported_name']}"}
+        for p in data["items"]
+        if principal.is_admin or {p["supporting_id"], p["supported_id"]} & mine
+    ]
+
+
+def _pairing_id(form) -> int | None:
+    try:
+        return int(form.get("pairing_id")) if form.get("pairing_id") else None
+    except ValueError as exc:
+        raise DomainError("invalid_input", "请选择结对") from exc
+
+
 def _form_fields(form) -> dict:
     return {
+        "pairing_id": _pairing_id(form),
         "title": (form.get("title") or "").strip(),
         "kind": form.get("kind") or "",
         "starts_at": _when(form.get("starts_at"), "开始时间"),
@@ -76,6 +96,11 @@ def _form_fields(form) -> dict:
         "attendee_hours": _number(form.get("attendee_hours"), "课时"),
         "plan": (form.get("plan") or "").strip(),
     }
+
+
+def _echo(form) -> dict:
+    """The submitted form, one value per field, to show it again with an error."""
+    return {key: form.get(key) for key in form}
 
 
 def _form_context(**extra) -> dict:
@@ -117,7 +142,13 @@ async def new_activity(request: Request):
     return render(
         request,
         "web/activities/form.html",
-        **_form_context(hosts=hosts, activity={}, action=f"{BASE}/new", error=""),
+        **_form_context(
+            hosts=hosts,
+            pairings=await _pairing_choices(request),
+            activity={},
+            action=f"{BASE}/new",
+            error="",
+        ),
     )
 
 
@@ -140,7 +171,11 @@ async def create_activity(request: Request):
             "web/activities/form.html",
             status=400,
             **_form_context(
-                hosts=hosts, activity=dict(form.items()), action=f"{BASE}/new", error=message
+                hosts=hosts,
+                pairings=await _pairing_choices(request),
+                activity=_echo(form),
+                action=f"{BASE}/new",
+                error=message,
             ),
         )
     return back(f"{BASE}/{created['id']}", "活动已创建（草稿），确认无误后请发布")
@@ -177,7 +212,8 @@ async def save_activity(request: Request, activity_id: int):
             status=exc.status,
             **_form_context(
                 hosts=[],
-                activity={"id": activity_id, **dict(request.form.items())},
+                pairings=await _pairing_choices(request),
+                activity={"id": activity_id, **_echo(request.form)},
                 action=f"{BASE}/{activity_id}/edit",
                 error=exc.message,
             ),
