@@ -39,6 +39,7 @@ async function download(page, selector, name) {
   const browser = await chromium.launch({
     executablePath: cfg.chromium,
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    timeout: 60000,
   });
   try {
     const context = await browser.newContext({

@@ -88,7 +88,12 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=150)
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=150)
+    except TimeoutError:
+        proc.kill()  # never leave a browser behind
+        await proc.wait()
+        raise
     print(f"console screenshots: {SHOTS}")
     seen = json.loads(stdout.decode().strip().splitlines()[-1]) if stdout.strip() else {}
     assert proc.returncode == 0, f"{stderr.decode()}\nseen so far: {seen}"
