@@ -180,17 +180,19 @@ async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, ap
 
 
 async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
-    from server.activities.models import Activity
+    from server.activities.models import Activity, Presenter
     from tests.archive.helpers import make_pairing
 
     supporting, supported, other = [await make_kindergarten() for _ in range(3)]
     pairing = await make_pairing(supporting, supported)
     await make_pairing(other, await make_kindergarten())
+    presenter = await make_person("王老师", teacher_of=supporting)
     _, login = await console_person("organizer", scope_id=supporting.id)
     await password_login(browser, login)
     form = await browser.get("/console/activities/new")
     assert f"{supporting.name} → {supported.name}" in form.text
     assert other.name not in form.text
+    assert f"王老师（{supporting.name}）" in form.text
     token = await page_csrf(browser, "/console/activities/new")
     resp = await browser.post(
         "/console/activities/new",
@@ -204,12 +206,36 @@ async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
             "ends_at": "2099-03-02T11:30",
             "audience_mode": "kindergartens",
             "attendee_hours": "2.5",
+            "presenter_1": presenter.id,
+            "presenter_1_hours": "3",
+            "presenter_1_topic": "幼儿科学探究",
         },
     )
     assert resp.status_code == 303, resp.text
     activity = await Activity.get(title="送教下乡：科学活动观摩")
     assert activity.pairing_id == pairing.id and activity.attendee_hours == 2.5
     assert activity.status == "draft"
+    presenters = await Presenter.filter(activity_id=activity.id).values("person_id", "hours")
+    assert presenters == [{"person_id": presenter.id, "hours": 3}]
+
+    edit = await browser.get(f"/console/activities/{activity.id}/edit")
+    assert "幼儿科学探究" in edit.text and f'value="{pairing.id}" selected' in edit.text
+    saved = await browser.post(
+        f"/console/activities/{activity.id}/edit",
+        data={
+            "csrf_token": token,
+            "title": "送教下乡：科学活动观摩（改）",
+            "kind": "送教下乡",
+            "pairing_id": "",
+            "starts_at": "2099-03-02T09:30",
+            "ends_at": "2099-03-02T11:30",
+            "attendee_hours": "2",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    await activity.refresh_from_db()
+    assert activity.title.endswith("（改）") and activity.pairing_id is None
+    assert not await Presenter.exists(activity_id=activity.id)
     bad = await browser.post(
         "/console/activities/new",
         data={

@@ -77,6 +77,51 @@ async def _pairing_choices(request: Request) -> list[dict]:
     ]
 
 
+#: Presenter rows in the activity form; 送教课时 are the presenters' hours.
+PRESENTER_ROWS = 3
+
+
+async def _presenter_choices(request: Request) -> list[dict]:
+    """Staff of the kindergartens the caller runs activities for, to pick presenters from."""
+    out = []
+    for kg in await _host_choices(request):
+        staff = await orgs.list_teachers(
+            principal=request.ctx.principal,
+            kindergarten_id=kg["id"],
+            active=True,
+            limit=200,
+            offset=0,
+        )
+        out += [
+            {"id": t["person_id"], "name": f"{t['name']}（{kg['name']}）"} for t in staff["items"]
+        ]
+    return out
+
+
+def _presenters(form) -> list[dict]:
+    out = []
+    for i in range(1, PRESENTER_ROWS + 1):
+        person = form.get(f"presenter_{i}")
+        if not person:
+            continue
+        try:
+            out.append(
+                {
+                    "person_id": int(person),
+                    "hours": _number(form.get(f"presenter_{i}_hours"), "主讲课时", default=1),
+                    "topic": (form.get(f"presenter_{i}_topic") or "").strip(),
+                }
+            )
+        except ValueError as exc:
+            raise DomainError("invalid_input", "请选择主讲人") from exc
+    return out
+
+
+def _presenter_rows(presenters: list[dict]) -> list[dict]:
+    rows = [dict(p) for p in presenters[:PRESENTER_ROWS]]
+    return rows + [{} for _ in range(PRESENTER_ROWS - len(rows))]
+
+
 def _pairing_id(form) -> int | None:
     try:
         return int(form.get("pairing_id")) if form.get("pairing_id") else None
@@ -95,12 +140,25 @@ def _form_fields(form) -> dict:
         "audience_mode": form.get("audience_mode") or None,
         "attendee_hours": _number(form.get("attendee_hours"), "课时"),
         "plan": (form.get("plan") or "").strip(),
+        "presenters": _presenters(form),
     }
 
 
 def _echo(form) -> dict:
     """The submitted form, one value per field, to show it again with an error."""
     return {key: form.get(key) for key in form}
+
+
+def _echo_presenters(form) -> list[dict]:
+    return [
+        {
+            "person_id": form.get(f"presenter_{i}"),
+            "hours": form.get(f"presenter_{i}_hours"),
+            "topic": form.get(f"presenter_{i}_topic"),
+        }
+        for i in range(1, PRESENTER_ROWS + 1)
+        if form.get(f"presenter_{i}")
+    ]
 
 
 def _form_context(**extra) -> dict:
@@ -145,7 +203,9 @@ async def new_activity(request: Request):
         **_form_context(
             hosts=hosts,
             pairings=await _pairing_choices(request),
+            people=await _presenter_choices(request),
             activity={},
+            presenters=_presenter_rows([]),
             action=f"{BASE}/new",
             error="",
         ),
@@ -173,7 +233,9 @@ async def create_activity(request: Request):
             **_form_context(
                 hosts=hosts,
                 pairings=await _pairing_choices(request),
+                people=await _presenter_choices(request),
                 activity=_echo(form),
+                presenters=_presenter_rows(_echo_presenters(form)),
                 action=f"{BASE}/new",
                 error=message,
             ),
@@ -190,7 +252,15 @@ async def edit_activity(request: Request, activity_id: int):
     return render(
         request,
         "web/activities/form.html",
-        **_form_context(hosts=[], activity=shown, action=f"{BASE}/{activity_id}/edit", error=""),
+        **_form_context(
+            hosts=[],
+            pairings=await _pairing_choices(request),
+            people=await _presenter_choices(request),
+            activity=shown,
+            presenters=_presenter_rows(data["presenters"]),
+            action=f"{BASE}/{activity_id}/edit",
+            error="",
+        ),
     )
 
 
@@ -213,7 +283,9 @@ async def save_activity(request: Request, activity_id: int):
             **_form_context(
                 hosts=[],
                 pairings=await _pairing_choices(request),
+                people=await _presenter_choices(request),
                 activity={"id": activity_id, **_echo(request.form)},
+                presenters=_presenter_rows(_echo_presenters(request.form)),
                 action=f"{BASE}/{activity_id}/edit",
                 error=exc.message,
             ),
