@@ -80,3 +80,80 @@ async def test_migrations_create_every_model_column(api, tmp_path):
         missing = columns - actual[table]
         assert not missing, f"migrations lack columns {missing} of {table}"
     assert "已是最新" in again.stdout
+
+
+def _fill(db: sqlite3.Connection, table: str, **given) -> None:
+    """Insert one row, giving every NOT NULL column a placeholder unless given."""
+    values = {}
+    for _, name, kind, notnull, _default, pk in db.execute(f'PRAGMA table_info("{table}")'):
+        if name in given:
+            values[name] = given[name]
+        elif notnull and not pk:
+            numeric = any(t in kind for t in ("INT", "REAL", "BOOL"))
+            timely = "TIME" in kind or "DATE" in kind
+            values[name] = (
+                1 if numeric else "2026-01-01" if timely else "{}" if kind == "JSON" else "x"
+            )
+    marks = ",".join("?" * len(values))
+    db.execute(
+        f'INSERT INTO "{table}" ({",".join(values)}) VALUES ({marks})', list(values.values())
+    )
+
+
+def test_sqlite_post_rebuild_keeps_posts_and_their_steps(tmp_path):
+    """Migration 6 rebuilds publicity_post on SQLite; existing posts and steps survive it."""
+    if backends.backend() == "services":
+        return  # the PostgreSQL migration alters in place; nothing is rebuilt there
+    before = tmp_path / "migrations" / "models"
+    before.mkdir(parents=True)
+    for path in (ROOT / "server" / "migrations" / "models").glob("[0-5]_*.py"):
+        (before / path.name).write_text(path.read_text())
+    env = {"SONGJIAO_DATA_DIR": str(tmp_path), "SONGJIAO_DATABASE_URL": ""}
+    old = subprocess.run(
+        [sys.executable, "-c", _MIGRATE_FROM.format(location=str(before.parent))],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert old.returncode == 0, old.stderr
+    db = sqlite3.connect(tmp_path / "songjiao.sqlite3")
+    db.execute("PRAGMA foreign_keys=ON")
+    _fill(db, "region", id=1, parent_id=None)
+    _fill(db, "kindergarten", id=1, region_id=1)
+    _fill(db, "activity", id=3, host_id=1, created_by_id=None, pairing_id=None, alliance_id=None)
+    _fill(db, "publicity_post", id=7, kindergarten_id=1, activity_id=3, title="旧推文")
+    _fill(db, "publicity_post_step", post_id=7, actor_id=None, step="drafted")
+    db.commit()
+    db.close()
+    assert _migrate(env).returncode == 0
+    db = sqlite3.connect(tmp_path / "songjiao.sqlite3")
+    assert db.execute("SELECT id, kind, title, activity_id FROM publicity_post").fetchall() == [
+        (7, "activity", "旧推文", 3)
+    ]
+    assert db.execute("SELECT post_id, step FROM publicity_post_step").fetchall() == [
+        (7, "drafted")
+    ]
+    # A recap has no activity: the column now takes NULL.
+    _fill(db, "publicity_post", id=8, kindergarten_id=1, activity_id=None, kind="recap")
+    db.close()
+
+
+#: Apply the migrations of another folder (the schema as it was before migration 6).
+_MIGRATE_FROM = """
+import asyncio
+from aerich import Command
+from server.db import tortoise_config
+from server.settings import load_settings
+from tortoise import Tortoise
+
+async def main():
+    config = tortoise_config(load_settings())
+    cmd = Command(tortoise_config=config, app="models", location={location!r})
+    await cmd.init()
+    await cmd.upgrade(run_in_transaction=True)
+    await Tortoise.close_connections()
+
+asyncio.run(main())
+"""

@@ -155,6 +155,10 @@ class Presenter(Model):
     hours = fields.FloatField(default=1)
     #: e.g. 示范课《小蝌蚪找妈妈》, 说课, 评课.
     topic = fields.CharField(max_length=100, default="")
+    #: The class the lesson was given in, e.g. 大二班 (empty for 说课/评课).
+    class_name = fields.CharField(max_length=32, default="")
+    #: The lesson's 领域 of the 指南: 健康、语言、社会、科学、艺术 (empty when none).
+    subject_area = fields.CharField(max_length=8, default="")
 
     class Meta:
         table = "activity_presenter"

@@ -29,11 +29,39 @@ STATUS_LABELS = {
 }
 
 
+class PostKind(StrEnum):
+    """What a post is about: one finished activity, or a semester of a pairing or alliance."""
+
+    ACTIVITY = "activity"
+    RECAP = "recap"
+
+
+class MassStatus(StrEnum):
+    """The optional 群发 of a published post."""
+
+    NONE = ""
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Post(Model):
-    """A 公众号 article about one finished activity."""
+    """A 公众号 article about one finished activity, or a semester recap."""
 
     id = fields.IntField(primary_key=True)
-    activity = fields.OneToOneField("models.Activity", related_name="post")
+    kind = fields.CharEnumField(PostKind, max_length=16, default=PostKind.ACTIVITY)
+    #: The activity of an activity post; none for a recap.
+    activity = fields.OneToOneField("models.Activity", related_name="post", null=True)
+    #: A recap's pairing or alliance, and its semester (e.g. 2026-autumn).
+    pairing = fields.ForeignKeyField(
+        "models.Pairing", related_name="recap_posts", null=True, on_delete=fields.SET_NULL
+    )
+    alliance = fields.ForeignKeyField(
+        "models.Alliance", related_name="recap_posts", null=True, on_delete=fields.SET_NULL
+    )
+    semester = fields.CharField(max_length=16, default="")
+    #: One recap per (subject, semester): "pairing:3:2026-autumn"; none for activity posts.
+    recap_key = fields.CharField(max_length=48, null=True, unique=True)
     #: The host kindergarten: its organizer writes, its director reviews.
     kindergarten = fields.ForeignKeyField("models.Kindergarten", related_name="posts")
     title = fields.CharField(max_length=32)
@@ -66,12 +94,23 @@ class Post(Model):
     fail_code = fields.CharField(max_length=32, default="")
     fail_message = fields.CharField(max_length=300, default="")
     published_at = fields.DatetimeField(null=True)
+    mass_status = fields.CharEnumField(MassStatus, max_length=16, default=MassStatus.NONE)
+    #: WeChat's msg_id of the 群发, and its failure reason when refused.
+    mass_msg_id = fields.CharField(max_length=64, default="")
+    mass_message = fields.CharField(max_length=300, default="")
+    mass_sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "publicity_post"
-        indexes = (("status",), ("kindergarten_id", "status"))
+        #: Lists and summaries count published posts per pairing, alliance and kindergarten.
+        indexes = (
+            ("status",),
+            ("kindergarten_id", "status"),
+            ("pairing_id", "status"),
+            ("alliance_id", "status"),
+        )
 
 
 class PostStep(Model):
