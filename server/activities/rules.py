@@ -130,6 +130,18 @@ def check_rotation(seconds: int) -> int:
     return seconds
 
 
+#: The five 领域 of the 3-6岁儿童学习与发展指南.
+SUBJECT_AREAS = ("健康", "语言", "社会", "科学", "艺术")
+
+
+def check_subject_area(value: str | None) -> str:
+    """One of the five 领域 (with or without the word 领域), or empty."""
+    area = (value or "").strip().removesuffix("领域")
+    if area and area not in SUBJECT_AREAS:
+        raise DomainError("invalid_subject_area", f"领域须为{'、'.join(SUBJECT_AREAS)}之一，或留空")
+    return area
+
+
 def clean_presenters(presenters: list[dict]) -> list[dict]:
     """Presenters with checked hours and topics; one entry per person."""
     seen: set[int] = set()
@@ -143,6 +155,8 @@ def clean_presenters(presenters: list[dict]) -> list[dict]:
                 "person_id": p["person_id"],
                 "hours": check_hours(p.get("hours", 1), what="主讲课时"),
                 "topic": clean_text(p.get("topic"), what="主讲内容", max_length=100),
+                "class_name": clean_text(p.get("class_name"), what="授课班级", max_length=32),
+                "subject_area": check_subject_area(p.get("subject_area")),
             }
         )
     return cleaned

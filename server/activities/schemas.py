@@ -19,11 +19,13 @@ class Body(BaseModel):
 
 
 class PresenterIn(Body):
-    """Someone who presents, with the 课时 she gives and her topic."""
+    """Someone who presents, with the 课时 she gives, her topic, class and 领域."""
 
     person_id: int = Field(gt=0)
     hours: float = 1
     topic: str = ""
+    class_name: str = ""
+    subject_area: str = ""
 
 
 class ActivityBody(Body):

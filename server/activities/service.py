@@ -141,6 +141,8 @@ async def activity_detail(activity: Activity, *, principal: Principal) -> dict:
                     "name": names.get(p.person_id) if staff else None,
                     "hours": p.hours,
                     "topic": p.topic,
+                    "class_name": p.class_name,
+                    "subject_area": p.subject_area,
                 }
                 for p in presenters
             ],
@@ -570,7 +572,7 @@ async def _members_changed(activity_id: int, out: dict) -> set[str]:
         old = (
             await Presenter.filter(activity_id=activity_id)
             .order_by("id")
-            .values("person_id", "hours", "topic")
+            .values("person_id", "hours", "topic", "class_name", "subject_area")
         )
         if old != out["presenters"]:
             changed.add("presenters")
@@ -840,6 +842,8 @@ async def publicity_facts(*, activity_id: int) -> dict:
         "kind": ActivityKind(activity.kind).value,
         "status": ActivityStatus(activity.status).value,
         "host_id": activity.host_id,
+        "pairing_id": activity.pairing_id,
+        "alliance_id": activity.alliance_id,
         "host_name": kg_names.get(activity.host_id, ""),
         "supporting_name": kg_names.get(sides.get("supporting_id", 0), ""),
         "supported_name": kg_names.get(sides.get("supported_id", 0), ""),
@@ -855,6 +859,8 @@ async def publicity_facts(*, activity_id: int) -> dict:
                 "person_id": p.person_id,
                 "name": names.get(p.person_id, ""),
                 "topic": p.topic,
+                "class_name": p.class_name,
+                "subject_area": p.subject_area,
                 "hours": p.hours,
             }
             for p in presenters

@@ -114,6 +114,14 @@ def body_context(*, facts: dict, record: dict, photos: list[dict], byline: dict[
             {
                 "name": p["name"],
                 "topic": p["topic"],
+                "where": "·".join(
+                    part
+                    for part in (
+                        p.get("class_name", ""),
+                        f"{p['subject_area']}领域" if p.get("subject_area") else "",
+                    )
+                    if part
+                ),
                 "hours": _hours(p["hours"]) if p["hours"] else "",
             }
             for p in facts["presenters"]

@@ -279,6 +279,8 @@ async def create_post(
             post = await Post.create(
                 activity_id=activity_id,
                 kindergarten_id=facts["host_id"],
+                pairing_id=facts["pairing_id"],
+                alliance_id=facts["alliance_id"],
                 title=render.check_title(compose.title_of(facts)),
                 digest=render.check_digest(compose.digest_of(context["lead"])),
                 html=html,

@@ -39,6 +39,8 @@ async def test_organizer_creates_a_draft_with_default_checkin_window(client):
             "name": world.presenter.name,
             "hours": 2.0,
             "topic": "示范课",
+            "class_name": "",
+            "subject_area": "",
         }
     ]
     # Staff of both sides of the pairing are the audience by default.
@@ -47,6 +49,22 @@ async def test_organizer_creates_a_draft_with_default_checkin_window(client):
     stored = await Activity.get(id=made["id"])
     assert stored.created_by_id == world.organizer.person.id and len(stored.code) == 8
     assert stored.secret and stored.version == 1
+
+
+async def test_each_lesson_keeps_its_class_and_subject_area(client):
+    world = await make_world(client)
+    lesson = {"person_id": world.presenter.id, "hours": 1, "topic": "示范课《小蝌蚪找妈妈》"}
+    made = await create(
+        client, world, presenters=[{**lesson, "class_name": "大二班", "subject_area": "语言领域"}]
+    )
+    assert made["presenters"][0]["class_name"] == "大二班"
+    assert made["presenters"][0]["subject_area"] == "语言"  # stored without the word 领域
+    resp = await client.post(
+        "/api/v1/activities",
+        json=payload(world, presenters=[{**lesson, "subject_area": "数学"}]),
+        headers=world.organizer.headers,
+    )
+    assert "健康、语言、社会、科学、艺术" in refused(resp, 400, "invalid_subject_area")["message"]
 
 
 async def test_director_of_the_host_creates_and_partner_organizer_manages(client):

@@ -48,9 +48,20 @@ async def make_world(client, *, reflection: str = "") -> World:
     activity.plan = "通过示范课和现场评课，帮助村园教师掌握绘本教学的基本方法。其余内容略。"
     activity.reflection = reflection
     await activity.save()
-    for name, topic, hours in (("王丽", "示范课《小蝌蚪找妈妈》", 1), ("李娜", "评课与说课", 0.5)):
+    lessons = (
+        ("王丽", "示范课《小蝌蚪找妈妈》", 1, "大二班", "语言"),
+        ("李娜", "评课与说课", 0.5, "", ""),
+    )
+    for name, topic, hours, class_name, area in lessons:
         person = await make_person(name, teacher_of=supporting)
-        await Presenter.create(activity=activity, person=person, hours=hours, topic=topic)
+        await Presenter.create(
+            activity=activity,
+            person=person,
+            hours=hours,
+            topic=topic,
+            class_name=class_name,
+            subject_area=area,
+        )
     for _ in range(3):
         teacher = await make_person(teacher_of=host)
         await Checkin.create(

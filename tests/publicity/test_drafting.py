@@ -22,6 +22,7 @@ async def test_draft_tells_the_activity_with_consented_photos_only(client):
     assert "湘江县实验幼儿园2位骨干教师走进石桥村幼儿园" in html
     assert "2026年10月15日" in html and "3名教师参加了活动" in html
     assert "王丽" in html and "示范课《小蝌蚪找妈妈》" in html and "李娜" in html
+    assert "王丽</strong>（大二班·语言领域）" in html  # each lesson: teacher, class, 领域, title
     assert "1.5" in html and "课时" in html  # 1 + 0.5 课时 given
     assert "帮助村园教师掌握绘本教学的基本方法" in html  # purpose from the plan
     assert "孩子们的眼睛亮了。" in html and "活动反思" in html  # the quote
