@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 from openpyxl import load_workbook
 
 from server.common.errors import DomainError
@@ -34,9 +36,20 @@ from server.orgs.validation import normalise_phone
 MAX_SCANNED_ROWS = 50_000
 #: Columns read per row; the template has six.
 MAX_COLUMNS = 40
+MB = 1024 * 1024
 #: Uncompressed size of all parts of the workbook: anything bigger is not a roster (zip bomb).
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+#: A 5000-row roster is about 4 MB (with 50 000 padded rows); openpyxl parses some 5 MB a
+#: second, so this bounds the time one upload can take.
+MAX_UNZIPPED_BYTES = 32 * MB
 MAX_ZIP_ENTRIES = 1000
+#: openpyxl streams worksheets in read-only mode but reads every other part whole (shared
+#: strings, styles, the workbook, relationships): a few MB of tiny strings cost a minute and
+#: gigabytes. A real roster's shared strings are about 1 MB.
+MAX_WHOLE_PART_BYTES = 4 * MB
+#: Real workbooks expand 5–15 times; a part above 1 MB expanding more is a bomb.
+MAX_RATIO = 100
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 NAME_MAX, TITLE_MAX, RELATION_MAX = 32, 16, 8
 
 
@@ -77,9 +90,34 @@ def _check_container(data: bytes) -> None:
     if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
         raise DomainError(
             "workbook_too_large",
-            f"文件解压后超过 {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB，不像是花名册，"
-            "请使用导入模板重新填写",
+            f"文件解压后超过 {MAX_UNZIPPED_BYTES // MB} MB，不像是花名册，请使用导入模板重新填写",
         )
+    streamed = _worksheet_parts(data, infos)
+    for info in infos:
+        expands = info.file_size > MB and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        whole = info.filename not in streamed and info.file_size > MAX_WHOLE_PART_BYTES
+        if expands or whole:
+            raise DomainError(
+                "workbook_too_large",
+                "文件中有异常庞大的内容（解压后过大），不像是花名册，请使用导入模板重新填写",
+            )
+
+
+def _worksheet_parts(data: bytes, infos: list[zipfile.ZipInfo]) -> set[str]:
+    """Parts [Content_Types].xml declares as worksheets only (openpyxl streams just those)."""
+    manifest = next((i for i in infos if i.filename == "[Content_Types].xml"), None)
+    if manifest is None or manifest.file_size > MAX_WHOLE_PART_BYTES:
+        raise _not_xlsx()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            root = fromstring(zf.read(manifest), forbid_dtd=True)
+    except (zipfile.BadZipFile, DefusedXmlException, ValueError, OSError, SyntaxError) as exc:
+        raise _not_xlsx() from exc
+    kinds: dict[str, set[str]] = {}
+    for override in root.iter(f"{_CONTENT_TYPES_NS}Override"):
+        name = (override.get("PartName") or "").lstrip("/")
+        kinds.setdefault(name, set()).add(override.get("ContentType") or "")
+    return {name for name, types in kinds.items() if types == {WORKSHEET_TYPE}}
 
 
 def read_roster(data: bytes, *, max_bytes: int) -> Roster:
