@@ -15,6 +15,7 @@ from server.archive.files import MB, extension_of
 from server.archive.schemas import ConfirmBody, FilePatch, RecordBody, ReopenBody
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.uploads import read_multipart
 
 bp = Blueprint("archive", url_prefix="/api/v1")
 TAG = "帮扶档案"
@@ -74,6 +75,7 @@ async def _read_upload(request: Request):
             raise too_large
         chunks.append(chunk)
     request.body = b"".join(chunks)
+    read_multipart(request)
     upload = request.files.get("file") if request.files else None
     if upload is None:
         raise DomainError("missing_file", "请以表单字段 file 上传照片或附件")

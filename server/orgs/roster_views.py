@@ -11,6 +11,7 @@ from sanic_ext.extensions.openapi.types import Binary, Object
 
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.uploads import read_multipart
 from server.orgs import roster
 
 bp = Blueprint("orgs_roster", url_prefix="/api/v1")
@@ -43,6 +44,7 @@ async def _read_upload(request: Request) -> bytes:
             raise roster.too_large(max_bytes)
         chunks.append(chunk)
     request.body = b"".join(chunks)
+    read_multipart(request)
     upload = request.files.get("file") if request.files else None
     if upload is None:
         raise DomainError("missing_file", "请以表单字段 file 上传花名册文件（.xlsx）")

@@ -19,6 +19,7 @@ from server.checkin import organizer
 from server.checkin.stream import stream_live
 from server.common.errors import DomainError
 from server.common.time import CHINA, china
+from server.common.uploads import read_multipart
 from server.orgs import service as orgs
 from server.web.console import NavItem, add_nav, back, page, render
 
@@ -469,7 +470,8 @@ async def archive_page(request: Request, activity_id: int):
 @page(*RUNNERS)
 async def upload(request: Request, activity_id: int):
     """Upload a photo or an attachment."""
-    upload = request.files.get("file")
+    read_multipart(request)
+    upload = (request.files or {}).get("file")
     if upload is None or not upload.body:
         raise DomainError("invalid_input", "请选择要上传的文件")
     settings = request.app.ctx.settings
