@@ -228,7 +228,7 @@ describe('notices', () => {
 
 const SUMMARY = {
   id: 4, kind_label: '工作周报', period_label: '2026年11月16日—11月22日', scope: { kind: 'region', id: 1, name: '湘江县' },
-  happened: { activities: 3, checkins: 40, send_hours: 6, attendance_rate: 0.9 },
+  happened: { activities: 3, checkins: 40, send_hours: 6, attendance_rate: 0.9, posts_published: 2 },
   targets: { items: [{ key: 'send_hours', label: '送教课时', unit: '课时', done: 6, target: 100, rate: 0.06, status: 'at_risk', status_label: '进度落后' }] },
   alerts: { count: 1, items: [{ pairing_id: 1, message: '实验幼儿园 → 机关幼儿园：本学期已有 3 个月无人到被帮扶园指导' }] }
 }
@@ -241,6 +241,7 @@ test("leader's summary shows the chart, figures, targets and alerts", async () =
   expect(page.querySelector('.chart')).toBeTruthy()
   expect(page.dom.textContent).toContain('湘江县 工作周报')
   expect(page.dom.textContent).toContain('90%')
+  expect(page.dom.textContent).toContain('2 篇')
   expect(page.dom.textContent).toContain('本学期已有 3 个月无人到被帮扶园指导')
   expect(page.dom.innerHTML).toContain('进度落后')
 })

@@ -10,7 +10,7 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
-from server.publicity import briefs, service
+from server.publicity import briefs, listing, service
 from server.publicity.schemas import CommentBody, CreateBody, PostPatch
 
 bp = Blueprint("publicity", url_prefix="/api/v1")
@@ -134,6 +134,14 @@ async def pairing_brief(request: Request, pairing_id: int):
         data_dir=request.app.ctx.settings.data_dir,
     )
     return _pdf(content, filename, f"brief-pairing-{pairing_id}.pdf")
+
+
+@bp.get("/pairings/<pairing_id:int>/posts")
+@openapi.definition(summary="结对已发布的推文", tag=TAG, secured="token")
+@requires("teacher", *READERS)
+async def pairing_posts(request: Request, pairing_id: int):
+    """The pairing's published posts with their article links, newest first."""
+    return json(await listing.pairing_posts(principal=request.ctx.principal, pairing_id=pairing_id))
 
 
 @bp.post("/posts/<post_id:int>/submit")

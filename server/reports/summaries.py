@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from server.common.errors import DomainError
 from server.common.semester import SemesterCalendar, semester_of
 from server.common.time import china, now
+from server.publicity import listing as publicity
 from server.reports import parents, queries, rankings
 from server.reports.alerts import at_risk
 from server.reports.builders import alliance_reports
@@ -131,12 +132,17 @@ def _attendance(rows: dict, scope: SummaryScope) -> dict:
 
 async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> dict:
     level, ids = scope.level
-    by_kind, hours, seen, families, stars = await asyncio.gather(
+    by_kind, hours, seen, families, stars, posts = await asyncio.gather(
         queries.activities_by_kind(window, level, ids),
         queries.hours_given(window, level, ids),
         queries.attendance(window, level, ids, with_total=scope.kind == "city"),
         queries.family_checkins(window, None if scope.kind == "city" else kg_ids),
         parents.satisfaction(window, kg_ids),
+        publicity.published_count(
+            since=window.since,
+            until=window.asof,
+            kindergarten_ids=None if scope.kind == "city" else kg_ids,
+        ),
     )
     seen = _attendance(seen, scope)
     expected = seen["expected"]
@@ -154,6 +160,7 @@ async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> di
             r["families"] for k, r in families.items() if scope.kind == "city" or k in kg_ids
         ),
         "satisfaction": _stars(stars),
+        "posts_published": posts,
     }
 
 

@@ -165,6 +165,7 @@ def markdown(data: dict, *, limit: int = MARKDOWN_LIMIT) -> str:
         "**本期工作**",
         *(f'> {label}：<font color="info">{value}</font>' for label, value in key_numbers(data)),
         f"> 参训学时：{_number(h['attendee_hours'])}　出勤率：{_percent(h['attendance_rate'])}",
+        f"> 公众号推文：{h.get('posts_published', 0)} 篇",
     ]
     kinds = "、".join(f"{k['kind']} {k['count']}" for k in h["by_kind"][:8])
     if kinds:

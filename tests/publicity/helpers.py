@@ -146,3 +146,17 @@ async def submitted(post_id: int) -> Post:
 
 
 __all__ = ["ActivityKind", "jpeg_bytes"]
+
+
+async def published_post(client, world: World) -> Post:
+    """Draft, review, sign and publish the activity's post (URL found by polling)."""
+    post = await draft(client, world)
+    await to_signing(client, world, post["id"])
+    resp = await client.post(f"/api/v1/posts/{post['id']}/sign", headers=world.leader.headers)
+    assert resp.status_code == 200, resp.text
+    await submitted(post["id"])
+    for _ in range(3):  # the sandbox answers "publishing" first, then the URL
+        await publish.poll_publishes()
+    row = await Post.get(id=post["id"])
+    assert row.status == "published" and row.article_url, row.fail_message
+    return row

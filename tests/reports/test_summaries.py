@@ -138,3 +138,33 @@ async def test_markdown_fits_wecom_even_with_many_alerts(api):
     squeezed = markdown(long)
     assert len(squeezed.encode()) <= MARKDOWN_LIMIT
     assert "> ……" in squeezed and squeezed.endswith("「工作简报」中查看。")
+
+
+async def test_summary_counts_the_posts_its_kindergartens_published_that_week(api):
+    from server.publicity.models import Post, PostKind, PostStatus
+    from tests.reports.summary_world import cn
+
+    county = await make_county()
+
+    async def post(kindergarten, published_at, status=PostStatus.PUBLISHED):
+        await Post.create(
+            kind=PostKind.RECAP,
+            kindergarten=kindergarten,
+            title="学期回顾",
+            html="<p>回顾</p>",
+            status=status,
+            published_at=published_at,
+        )
+
+    await post(county.w.supported, cn(2026, 6, 4, 10))
+    await post(county.w.supporting, cn(2026, 6, 7, 20))
+    await post(county.w.supported, cn(2026, 5, 28, 10))  # the week before
+    await post(county.w.supported, None, status=PostStatus.SIGNING)  # not published
+    await post(county.other.supported, cn(2026, 6, 4, 10))  # another county
+    region = await build_data(
+        kind="weekly", period=WEEK, scope=SummaryScope("region", county.w.region.id)
+    )
+    assert region["happened"]["posts_published"] == 2
+    assert "公众号推文：2 篇" in markdown(region)
+    city = await build_data(kind="weekly", period=WEEK, scope=SummaryScope("city", 0))
+    assert city["happened"]["posts_published"] == 3

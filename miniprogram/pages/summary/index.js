@@ -16,7 +16,8 @@ Component({
           { label: '活动', value: `${h.activities || 0} 次` },
           { label: '签到', value: `${h.checkins || 0} 人次` },
           { label: '送教课时', value: hours(h.send_hours) },
-          { label: '出勤率', value: percent(h.attendance_rate) }
+          { label: '出勤率', value: percent(h.attendance_rate) },
+          { label: '公众号推文', value: `${h.posts_published || 0} 篇` }
         ]
         const chart = await api.download('summaryChart', { params: { summary_id: summary.id } }).catch(() => '')
         const targets = (summary.targets && summary.targets.items) || []
