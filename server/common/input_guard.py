@@ -29,13 +29,38 @@ def has_control_characters(value: Any) -> bool:
     return False
 
 
+def control_characters_refused() -> DomainError:
+    """The refusal of text holding a control character."""
+    return DomainError("invalid_input", "提交的文字含有不可见的控制字符，请删除后重试")
+
+
 async def refuse_malformed_input(request: Request) -> None:
-    """Request middleware: a JSON body with a control character in any string is refused."""
-    if not request.body or "json" not in (request.content_type or ""):
+    """Request middleware: JSON or form text with a control character is refused.
+
+    Forms must also be UTF-8: Sanic would otherwise drop one it cannot decode and hand the
+    handler no form at all. (Streamed uploads have no body yet; they read their form with
+    server.common.uploads.read_multipart, which applies the same rules.)
+    """
+    content_type = request.content_type or ""
+    if not request.body:
         return
-    try:
-        data = request.json
-    except Exception:  # noqa: BLE001 - malformed JSON is the validators' to refuse
+    if "json" in content_type:
+        try:
+            data = request.json
+        except Exception:  # noqa: BLE001 - malformed JSON is the validators' to refuse
+            return
+    elif content_type.startswith("multipart/form-data"):
+        from server.common.uploads import read_multipart
+
+        read_multipart(request)
+        return
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DomainError("form_not_utf8", "提交的表单不是 UTF-8 编码，无法读取") from exc
+        data = dict(request.form or {})
+    else:
         return
     if has_control_characters(data):
-        raise DomainError("invalid_input", "提交的文字含有不可见的控制字符，请删除后重试")
+        raise control_characters_refused()

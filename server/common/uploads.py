@@ -13,6 +13,7 @@ from sanic.headers import parse_content_header
 from sanic.request.form import parse_multipart_form
 
 from server.common.errors import DomainError
+from server.common.input_guard import control_characters_refused, has_control_characters
 
 
 def read_multipart(request: Request) -> None:
@@ -33,4 +34,6 @@ def read_multipart(request: Request) -> None:
         ) from exc
     except Exception as exc:  # noqa: BLE001 - a truncated or malformed multipart body
         raise DomainError("bad_form", "上传的表单格式不正确，请重新选择文件上传") from exc
+    if has_control_characters(dict(form)):
+        raise control_characters_refused()
     request.parsed_form, request.parsed_files = form, files
