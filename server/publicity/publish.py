@@ -52,7 +52,7 @@ ERROR_ADVICE = {
 }
 
 
-def _wechat():
+def wechat_for_posts():
     runtime = current()
     client = getattr(runtime, "official_account", None)
     return client or runtime.wechat
@@ -177,7 +177,7 @@ async def publish_post(*, post_id: int) -> dict:
             return {"post_id": post_id, "skipped": "not_publishing"}
         if post.publish_id:
             return {"post_id": post_id, "publish_id": post.publish_id}
-        wechat = _wechat()
+        wechat = wechat_for_posts()
         try:
             media_id = await _draft(post, wechat, runtime.settings.data_dir)
             publish_id = await wechat.submit_publish(media_id=media_id)
@@ -234,7 +234,7 @@ async def poll_publishes() -> dict:
             continue
         checked += 1
         try:
-            answer = await _wechat().get_publish(publish_id=post.publish_id)
+            answer = await wechat_for_posts().get_publish(publish_id=post.publish_id)
         except WeChatError as exc:
             log.warning("post %s: freepublish/get failed (%s)", post.id, exc.errcode)
             continue

@@ -22,7 +22,7 @@ from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.time import china, now
 from server.orgs import service as orgs
 from server.publicity import compose, images, render
-from server.publicity.models import STATUS_LABELS, Post, PostStatus, PostStep
+from server.publicity.models import STATUS_LABELS, MassStatus, Post, PostStatus, PostStep
 
 WRITERS = ("organizer", "director")
 MAX_PHOTOS = 9
@@ -35,7 +35,10 @@ STEP_LABELS = {
     "sent_back": "退回修改",
     "published": "发布成功",
     "failed": "发布失败",
+    "mass_sent": "群发成功",
+    "mass_failed": "群发未成功",
 }
+MASS_LABELS = {"": "未群发", "sending": "群发中", "sent": "已群发", "failed": "群发未成功"}
 
 
 # ---- who may do what --------------------------------------------------------------------
@@ -91,9 +94,10 @@ async def _transition(post: Post, *, source: tuple[PostStatus, ...], **changes) 
     return await Post.get(id=post.id)
 
 
-async def _step(
+async def record_step(
     post: Post, *, step: str, actor_id: int | None, comment: str = "", detail: dict | None = None
 ) -> None:
+    """Keep a step on the post and in the audit log."""
     await PostStep.create(post_id=post.id, step=step, actor_id=actor_id, comment=comment)
     await record_action(
         actor_id=actor_id,
@@ -178,6 +182,9 @@ def _actions(post: Post, roles: set[str]) -> dict[str, bool]:
         "sign": "sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED),
         "send_back": ("review" in roles and status == PostStatus.REVIEWING)
         or ("sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED)),
+        "mass_send": "sign" in roles
+        and status == PostStatus.PUBLISHED
+        and post.mass_status in (MassStatus.NONE, MassStatus.FAILED),
     }
 
 
@@ -218,6 +225,12 @@ async def _post_view(post: Post, roles: set[str]) -> dict:
             }
             for p in photos
         ],
+        "mass": {
+            "status": post.mass_status or "none",
+            "label": MASS_LABELS[post.mass_status],
+            "message": post.mass_message or None,
+            "sent_at": china(post.mass_sent_at).isoformat() if post.mass_sent_at else None,
+        },
         "steps": await _step_views(post),
         "can": _actions(post, roles),
         "preview_url": f"/api/v1/posts/{post.id}/preview",
@@ -288,7 +301,7 @@ async def create_post(
                 cover_file_id=photos[0]["id"] if photos else None,
                 created_by_id=principal.person_id,
             )
-            await _step(post, step="drafted", actor_id=principal.person_id)
+            await record_step(post, step="drafted", actor_id=principal.person_id)
     except IntegrityError:
         # Two clicks at once: the other request drafted it; answer that post.
         existing = await Post.get(activity_id=activity_id)
@@ -366,7 +379,7 @@ async def submit_post(*, principal: Principal, post_id: int) -> dict:
         post = await _transition(
             post, source=(PostStatus.DRAFTING,), status=PostStatus.REVIEWING, comment=""
         )
-        await _step(post, step="submitted", actor_id=principal.person_id)
+        await record_step(post, step="submitted", actor_id=principal.person_id)
     return await _post_view(post, roles)
 
 
@@ -392,7 +405,7 @@ async def approve_post(*, principal: Principal, post_id: int, comment: str | Non
             reviewed_by_id=principal.person_id,
             html=render.check_body(html),
         )
-        await _step(post, step="approved", actor_id=principal.person_id, comment=comment)
+        await record_step(post, step="approved", actor_id=principal.person_id, comment=comment)
     return await _post_view(post, roles)
 
 
@@ -420,7 +433,7 @@ async def sign_post(*, principal: Principal, post_id: int) -> dict:
             thumb_media_id="",
             publish_id=None,
         )
-        await _step(post, step="signed", actor_id=principal.person_id)
+        await record_step(post, step="signed", actor_id=principal.person_id)
     await publish.publish_soon(post_id=post.id)
     return await _post_view(post, roles)
 
@@ -447,7 +460,7 @@ async def send_back(*, principal: Principal, post_id: int, comment: str) -> dict
                 f"审核：{await _reviewer_name(post)}", f"审核：{compose.REVIEWER_PENDING}", 1
             ),
         )
-        await _step(post, step="sent_back", actor_id=principal.person_id, comment=comment)
+        await record_step(post, step="sent_back", actor_id=principal.person_id, comment=comment)
     return await _post_view(post, roles)
 
 

@@ -10,7 +10,7 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
-from server.publicity import briefs, listing, service
+from server.publicity import briefs, listing, mass_send, service
 from server.publicity.schemas import CommentBody, CreateBody, PostPatch
 
 bp = Blueprint("publicity", url_prefix="/api/v1")
@@ -184,3 +184,11 @@ async def send_back(request: Request, post_id: int):
             principal=request.ctx.principal, post_id=post_id, comment=body.comment or ""
         )
     )
+
+
+@bp.post("/posts/<post_id:int>/mass-send")
+@openapi.definition(summary="群发已发布的推文（签发）", tag=TAG, secured="token")
+@requires("leader", "admin")
+async def mass_send_post(request: Request, post_id: int):
+    """Push a published post to every follower, once, where the 群发 quota allows."""
+    return json(await mass_send.mass_send(principal=request.ctx.principal, post_id=post_id))

@@ -337,6 +337,23 @@ class WeChatClient:
         result = await self._post("/cgi-bin/freepublish/get", payload={"publish_id": publish_id})
         return result
 
+    async def mass_send_all(self, *, media_id: str, clientmsgid: str) -> str:
+        """群发 a draft's articles to every follower; returns WeChat's msg_id.
+
+        `clientmsgid` makes a repeat within 24 hours answer MassAlreadySent, never a second send.
+        """
+        result = await self._post(
+            "/cgi-bin/message/mass/sendall",
+            payload={
+                "filter": {"is_to_all": True},
+                "mpnews": {"media_id": media_id},
+                "msgtype": "mpnews",
+                "send_ignore_reprint": 0,
+                "clientmsgid": clientmsgid,
+            },
+        )
+        return str(result.get("msg_id", ""))
+
     async def get_user_info(self, *, openid: str) -> dict:
         """A follower's subscribe flag and unionid (GET cgi-bin/user/info), nothing naming her."""
         params = {"openid": openid, "lang": "zh_CN"}

@@ -49,6 +49,9 @@ _MESSAGES = {
     45008: "图文篇数超出微信限制（最多 8 篇）",
     45009: "微信接口调用太频繁，请稍后再试",
     45011: "微信接口调用太频繁，请稍后再试",
+    45028: "公众号的群发次数已用完（订阅号每天 1 次，服务号每月 4 次），请改日再群发",
+    45065: "这篇推文已经群发过，不会重复发送",
+    45066: "群发请求过于频繁，请稍后再试",
     45110: "作者名超出微信长度限制（最多 16 个字）",
     47001: "提交给微信的数据格式有误",
     47003: "提交给微信的参数不符合要求",
@@ -160,6 +163,20 @@ class InvalidMedia(WeChatError):
     default_message = "图片或素材不符合微信要求"
 
 
+class MassQuotaUsedUp(WeChatError):
+    """The 公众号's 群发 quota is used up for now (45028)."""
+
+    codes = (45028,)
+    default_message = "公众号的群发次数已用完，请改日再群发"
+
+
+class MassAlreadySent(WeChatError):
+    """WeChat has this clientmsgid already (45065): the 群发 happened before."""
+
+    codes = (45065,)
+    default_message = "这篇推文已经群发过，不会重复发送"
+
+
 class WeChatUnavailable(WeChatError):
     """WeChat could not be reached or did not answer usable JSON (timeout, 5xx)."""
 
@@ -178,6 +195,8 @@ _BY_CODE: dict[int, type[WeChatError]] = {
         SystemBusy,
         Unauthorized,
         InvalidMedia,
+        MassQuotaUsedUp,
+        MassAlreadySent,
     )
     for code in cls.codes
 }

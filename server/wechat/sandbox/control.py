@@ -132,6 +132,14 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         state.publish_outcome = PublishOutcome(status=status, errcode=errcode)
         return wechat_json({"ok": True, "status": status, "errcode": errcode})
 
+    async def mass_quota(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        per_day = body.get("per_day")
+        if not isinstance(per_day, int) or isinstance(per_day, bool) or per_day < 0:
+            return _bad("per_day 须为不小于 0 的整数")
+        state.mass_per_day = per_day
+        return wechat_json({"ok": True, "per_day": per_day})
+
     async def reset(request: Request) -> HTTPResponse:
         state.reset()
         return wechat_json({"ok": True})
@@ -169,6 +177,7 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         (add_fault, "/sandbox/faults", "POST"),
         (clear_faults, "/sandbox/faults", "DELETE"),
         (publish_outcome, "/sandbox/publish_outcome", "POST"),
+        (mass_quota, "/sandbox/mass_quota", "POST"),
         (reset, "/sandbox/reset", "POST"),
         (media, "/sandbox/media/<media_id>", "GET"),
         (article, "/sandbox/articles/<article_id>", "GET"),

@@ -55,6 +55,8 @@ ERRMSG = {
     42001: "access_token expired",
     43101: "user refuse to accept the msg",
     44003: "empty news data",
+    45028: "has no masssend quota",
+    45065: "clientmsgid exist",
     44004: "empty content",
     45002: "content size out of limit",
     45003: "title size out of limit",

@@ -142,6 +142,31 @@ async def freepublish_get(state: SandboxState, call: Call) -> dict:
     return answer
 
 
+async def mass_sendall(state: SandboxState, call: Call) -> dict:
+    """POST /cgi-bin/message/mass/sendall: 群发 a draft to all followers, within the quota.
+
+    WeChat refuses a clientmsgid seen in the last 24 hours with 45065 (and the first msg_id),
+    and answers 45028 when the account's 群发 quota is used up.
+    """
+    body = call.body
+    if body.get("msgtype") != "mpnews":
+        return error(40008)
+    if not isinstance(body.get("filter"), dict) or body["filter"].get("is_to_all") is not True:
+        return error(40097)
+    media_id = (body.get("mpnews") or {}).get("media_id")
+    if not isinstance(media_id, str) or media_id not in state.drafts:
+        return error(40007)
+    clientmsgid = body.get("clientmsgid")
+    if isinstance(clientmsgid, str) and clientmsgid in state.mass_sent:
+        return {**error(45065), "msg_id": state.mass_sent[clientmsgid]}
+    if not state.take_mass_quota():
+        return error(45028)
+    msg_id = state.next_msgid()
+    if isinstance(clientmsgid, str):
+        state.mass_sent[clientmsgid] = msg_id
+    return ok(msg_id=msg_id, msg_data_id=msg_id + 1_000_000_000)
+
+
 def register(bp: Blueprint, state: SandboxState) -> None:
     """Add the material, draft and publish endpoints to `bp`."""
     add = partial(add_endpoint, app="oa")  # the 公众号's token only
@@ -170,3 +195,10 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         handler=freepublish_submit,
     )
     add(bp, state, kind="freepublish_get", path="/cgi-bin/freepublish/get", handler=freepublish_get)
+    add(
+        bp,
+        state,
+        kind="mass_sendall",
+        path="/cgi-bin/message/mass/sendall",
+        handler=mass_sendall,
+    )

@@ -99,6 +99,11 @@ class SandboxState:
         self.publishes: dict[str, Publish] = {}
         self.articles: dict[str, str] = {}  #: article_id -> draft media_id
         self.publish_outcome = PublishOutcome()
+        #: 群发: successful sends allowed per (sandbox) day, as for a verified 订阅号; the
+        #: sends so far per day, and clientmsgid -> msg_id for WeChat's 24-hour dedupe.
+        self.mass_per_day = 1
+        self.mass_days: Counter[str] = Counter()
+        self.mass_sent: dict[str, int] = {}
         self.webhook_hits: dict[str, deque[float]] = {}
         self.menu: list[dict] | None = None
 
@@ -172,6 +177,14 @@ class SandboxState:
     def new_media_id() -> str:
         """A new media_id shaped like WeChat's."""
         return secrets.token_urlsafe(48)
+
+    def take_mass_quota(self) -> bool:
+        """Count one 群发 against today's quota; False when the day's sends are used up."""
+        day = datetime.fromtimestamp(self.now(), UTC).date().isoformat()
+        if self.mass_days[day] >= self.mass_per_day:
+            return False
+        self.mass_days[day] += 1
+        return True
 
     def take_subscription(self, openid: str, template_id: str) -> bool:
         """Consume one granted one-time subscription; False when none is left."""
