@@ -21,6 +21,14 @@ from tests.support.servers import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _die_with_parent() -> None:
+    # A test run killed before its teardown must not leave servers running (Linux only).
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @dataclass
 class Proc:
     """A `songjiao` command running in its own process group, its output in a log file."""
@@ -45,6 +53,7 @@ class Proc:
             stderr=subprocess.STDOUT,
             # `songjiao worker` and `serve` run children; a signal must reach them all.
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         out.close()
         return self
@@ -131,6 +140,7 @@ class PrivateRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         import redis
 
