@@ -170,6 +170,8 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/pairings/{pairing_id}/brief.pdf"): RUNNERS | LEADERS,
     ("GET", "/api/v1/pairings/{pairing_id}/posts"): STAFF_AND_LEADERS,
     ("POST", "/api/v1/posts/{post_id}/mass-send"): LEADERS,
+    ("POST", "/api/v1/pairings/{pairing_id}/recap-post"): RUNNERS,
+    ("POST", "/api/v1/alliances/{alliance_id}/recap-post"): RUNNERS,
     ("POST", "/api/v1/posts/{post_id}/submit"): RUNNERS,
     ("POST", "/api/v1/posts/{post_id}/approve"): DIRECTORS,
     ("POST", "/api/v1/posts/{post_id}/sign"): LEADERS,

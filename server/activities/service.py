@@ -818,6 +818,22 @@ async def activity_ids_of_pairing(
     )
 
 
+async def activity_ids_of_alliance(
+    *, alliance_id: int, pairing_ids: Sequence[int], since: datetime, until: datetime
+) -> list[int]:
+    """Ids of an alliance's activities (its own, and its pairings') in [since, until), by start."""
+    return list(
+        await Activity.filter(
+            Q(alliance_id=alliance_id) | Q(pairing_id__in=list(pairing_ids) or [0]),
+            starts_at__gte=since,
+            starts_at__lt=until,
+        )
+        .exclude(status=ActivityStatus.CANCELLED)
+        .order_by("starts_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
 async def publicity_facts(*, activity_id: int) -> dict:
     """What a post tells of an activity: kind, times, places, sides, presenters (no scope check)."""
     activity = await Activity.get_or_none(id=activity_id)

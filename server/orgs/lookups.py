@@ -27,6 +27,17 @@ async def alliance_lead_id(*, alliance_id: int) -> int | None:
     return row[0] if row else None
 
 
+async def alliance_name(*, alliance_id: int) -> str | None:
+    """An alliance's name; None when there is no such alliance."""
+    row = await Alliance.filter(id=alliance_id).values_list("name", flat=True)
+    return row[0] if row else None
+
+
+async def pairing_ids_of_alliance(*, alliance_id: int) -> set[int]:
+    """Pairings that belong to an alliance."""
+    return set(await Pairing.filter(alliance_id=alliance_id).values_list("id", flat=True))
+
+
 async def alliance_member_ids(*, alliance_id: int) -> set[int]:
     """Kindergartens of an alliance."""
     return set(await Kindergarten.filter(alliance_id=alliance_id).values_list("id", flat=True))

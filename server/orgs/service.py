@@ -9,6 +9,7 @@ from server.orgs.kindergartens import get_kindergarten, list_kindergartens
 from server.orgs.lookups import (
     alliance_lead_id,
     alliance_member_ids,
+    alliance_name,
     child_kindergarten_ids_of_guardian,
     classes_of_kindergarten,
     existing_person_ids,
@@ -17,6 +18,7 @@ from server.orgs.lookups import (
     guardian_person_ids,
     kindergarten_names,
     kindergartens_of_children,
+    pairing_ids_of_alliance,
     pairing_ids_of_kindergartens,
     pairing_sides,
     person_names,
@@ -44,6 +46,7 @@ from server.orgs.validation import mask_phone, normalise_phone
 __all__ = [
     "alliance_lead_id",
     "alliance_member_ids",
+    "alliance_name",
     "child_kindergarten_ids_of_guardian",
     "classes_of_kindergarten",
     "grade_names",
@@ -52,6 +55,7 @@ __all__ = [
     "existing_person_ids",
     "guardian_person_ids",
     "kindergartens_of_children",
+    "pairing_ids_of_alliance",
     "pairing_ids_of_kindergartens",
     "pairing_sides",
     "person_names",

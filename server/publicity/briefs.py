@@ -9,19 +9,17 @@ semester in short (lead paragraph and first photo).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from server.activities import service as activities
-from server.archive import service as archive
 from server.common.auth import Principal
 from server.common.errors import DomainError
-from server.common.semester import configured_calendar, semester_of, semester_range
-from server.common.time import CHINA, now
+from server.common.semester import configured_calendar, semester_of
+from server.common.time import now
 from server.orgs import service as orgs
-from server.publicity import compose, render
+from server.publicity import compose, render, sources
 from server.publicity.brief_pdf import Block, Brief, read_post_html, render_brief
-from server.publicity.models import STATUS_LABELS, Post, PostStatus
+from server.publicity.models import STATUS_LABELS, Post, PostKind, PostStatus
 from server.publicity.service import visible_post
 from server.reports import service as reports
 
@@ -39,9 +37,7 @@ async def _photo(post: Post, src: str, data_dir: Path) -> Block | None:
     if file_id is None:
         return None
     try:
-        meta, data = await archive.publicity_photo(
-            file_id=file_id, activity_id=post.activity_id, data_dir=data_dir
-        )
+        meta, data = await sources.photo_bytes(post, file_id, data_dir)
     except DomainError:
         return None  # removed since: the 简报 goes without it
     if not meta["consent"]:
@@ -67,9 +63,13 @@ async def _post_blocks(post: Post, data_dir: Path, *, short: bool = False) -> li
 
 
 async def _subtitle(post: Post) -> str:
-    facts = await activities.publicity_facts(activity_id=post.activity_id)
     names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
-    parts = [names.get(post.kindergarten_id, ""), compose.date_text(facts["starts_at"])]
+    if post.kind == PostKind.RECAP:
+        when = f"{post.semester}学期"
+    else:
+        facts = await activities.publicity_facts(activity_id=post.activity_id)
+        when = compose.date_text(facts["starts_at"])
+    parts = [names.get(post.kindergarten_id, ""), when]
     return " · ".join(p for p in parts if p)
 
 
@@ -87,15 +87,6 @@ async def post_brief(*, principal: Principal, post_id: int, data_dir: Path) -> t
     return pdf, f"简报_{post.title}.pdf"
 
 
-def _semester_window(semester: str) -> tuple[datetime, datetime]:
-    try:
-        first, last = semester_range(semester, configured_calendar())
-    except ValueError as exc:
-        raise DomainError("invalid_semester", str(exc)) from exc
-    since = datetime.combine(first, time(0), CHINA)
-    return since, datetime.combine(last + timedelta(days=1), time(0), CHINA)
-
-
 def _figures(report: dict) -> list[tuple[str, str]]:
     rows = []
     for m in report["targets"].values():
@@ -110,7 +101,7 @@ async def pairing_brief(
 ) -> tuple[bytes, str]:
     """A pairing's semester 简报 PDF: targets, then its published posts in short."""
     semester = (semester or "").strip() or semester_of(now(), configured_calendar())
-    since, until = _semester_window(semester)
+    since, until = sources.semester_window(semester)
     # The reports service checks that the caller may see the pairing, and gives its figures.
     report = await reports.pairing(
         principal=principal,

@@ -7,7 +7,7 @@ from datetime import datetime
 from server.common.auth import Principal
 from server.common.time import china
 from server.orgs import service as orgs
-from server.publicity.models import Post, PostKind, PostStatus
+from server.publicity.models import Post, PostStatus
 from server.publicity.service import post_summary
 
 
@@ -15,8 +15,6 @@ def published_view(post: Post) -> dict:
     """A published post as lists show it: what it is about, when, and its article URL."""
     return {
         **post_summary(post),
-        "kind": PostKind(post.kind).value,
-        "semester": post.semester or None,
         "published_at": china(post.published_at).isoformat() if post.published_at else None,
     }
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from server.archive import service as archive
 from server.common.errors import DomainError
 from server.common.runtime import current
 from server.common.time import now
-from server.publicity import images, render
+from server.publicity import images, render, sources
 from server.publicity.models import Post, PostStatus, PostStep
 from server.wechat.errors import (
     InvalidCredential,
@@ -127,9 +126,7 @@ async def _upload_body_images(post: Post, wechat, data_dir) -> str:
             continue
         file_id = match[1]
         if file_id not in urls:
-            _, data = await archive.publicity_photo(
-                file_id=int(file_id), activity_id=post.activity_id, data_dir=data_dir
-            )
+            _, data = await sources.photo_bytes(post, int(file_id), data_dir)
             content, filename = await asyncio.to_thread(images.body_image, data)
             urls[file_id] = await wechat.upload_image(filename=filename, content=content)
             await Post.filter(id=post.id).update(image_urls=urls)

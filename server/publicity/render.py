@@ -120,6 +120,11 @@ def render_body(context: dict) -> str:
     return _env.get_template("post.html.j2").render(**context)
 
 
+def render_recap(context: dict) -> str:
+    """A semester recap's body from its template."""
+    return _env.get_template("recap.html.j2").render(**context)
+
+
 def render_preview(context: dict) -> str:
     """A page that shows the post as a phone would."""
     return _env.get_template("preview.html.j2").render(**context)

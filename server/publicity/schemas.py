@@ -20,6 +20,12 @@ class CreateBody(Body):
     photo_ids: list[int] | None = None
 
 
+class RecapBody(Body):
+    """The semester to look back on, e.g. 2026秋 (default: the current one)."""
+
+    semester: str | None = None
+
+
 class PostPatch(Body):
     """What the author may change; each is checked again on save."""
 

@@ -21,8 +21,8 @@ from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.time import china, now
 from server.orgs import service as orgs
-from server.publicity import compose, images, render
-from server.publicity.models import STATUS_LABELS, MassStatus, Post, PostStatus, PostStep
+from server.publicity import compose, images, render, sources
+from server.publicity.models import STATUS_LABELS, MassStatus, Post, PostKind, PostStatus, PostStep
 
 WRITERS = ("organizer", "director")
 MAX_PHOTOS = 9
@@ -44,7 +44,8 @@ MASS_LABELS = {"": "未群发", "sending": "群发中", "sent": "已群发", "fa
 # ---- who may do what --------------------------------------------------------------------
 
 
-def _writes_for(principal: Principal, kindergarten_id: int) -> bool:
+def writes_for(principal: Principal, kindergarten_id: int) -> bool:
+    """Whether the caller writes (撰稿) for this kindergarten: its organizer or director."""
     return principal.is_admin or kindergarten_id in principal.scope_ids("kindergarten", WRITERS)
 
 
@@ -60,7 +61,7 @@ async def _signs_for(principal: Principal, kindergarten_id: int) -> bool:
 
 async def _roles_on(principal: Principal, post: Post) -> set[str]:
     roles = set()
-    if _writes_for(principal, post.kindergarten_id):
+    if writes_for(principal, post.kindergarten_id):
         roles.add("write")
     if _reviews_for(principal, post.kindergarten_id):
         roles.add("review")
@@ -117,14 +118,9 @@ def _refusal(photo: dict) -> str:
     return f"照片 {photo['id']} 未标记“同意公开”，不能用于推文；请先确认照片中的人员同意公开"
 
 
-async def _photos(activity_id: int) -> dict[int, dict]:
-    record = await archive.publicity_record(activity_id=activity_id)
-    return {p["id"]: p for p in record["photos"]}
-
-
 async def _check_images(post: Post, html: str) -> None:
-    """Every body image is a consented photo of the post's activity."""
-    photos = await _photos(post.activity_id)
+    """Every body image is a consented photo of the post's activity (or recap's activities)."""
+    photos = await sources.photos_of(post)
     for src in render.image_sources(html):
         match = render.LOCAL_IMAGE.match(src)
         photo = photos.get(int(match[1])) if match else None
@@ -136,10 +132,10 @@ async def _check_images(post: Post, html: str) -> None:
             raise DomainError("photo_not_consented", _refusal(photo), status=422)
 
 
-async def _check_cover(activity_id: int, cover_file_id: int | None) -> None:
+async def _check_cover(post: Post, cover_file_id: int | None) -> None:
     if cover_file_id is None:
         return
-    photo = (await _photos(activity_id)).get(cover_file_id)
+    photo = (await sources.photos_of(post)).get(cover_file_id)
     if photo is None:
         raise DomainError("invalid_cover", "封面只能选用本活动档案中的照片", status=422)
     if not photo["consent"]:
@@ -152,7 +148,7 @@ async def check_post(*, post: Post) -> None:
     render.check_digest(post.digest)
     render.check_body(post.html)
     await _check_images(post, post.html)
-    await _check_cover(post.activity_id, post.cover_file_id)
+    await _check_cover(post, post.cover_file_id)
 
 
 # ---- views ------------------------------------------------------------------------------
@@ -193,7 +189,11 @@ def post_summary(post: Post) -> dict:
     status = _status(post)
     return {
         "id": post.id,
+        "kind": PostKind(post.kind).value,
         "activity_id": post.activity_id,
+        "pairing_id": post.pairing_id,
+        "alliance_id": post.alliance_id,
+        "semester": post.semester or None,
         "kindergarten_id": post.kindergarten_id,
         "title": post.title,
         "digest": post.digest,
@@ -205,7 +205,7 @@ def post_summary(post: Post) -> dict:
 
 
 async def _post_view(post: Post, roles: set[str]) -> dict:
-    photos = (await _photos(post.activity_id)).values()
+    photos = (await sources.photos_of(post)).values()
     return {
         **post_summary(post),
         "html": post.html,
@@ -266,7 +266,7 @@ async def create_post(
     Returns the post and whether it was created now.
     """
     facts = await activities.publicity_facts(activity_id=activity_id)
-    if not _writes_for(principal, facts["host_id"]):
+    if not writes_for(principal, facts["host_id"]):
         raise NotFound("活动")
     existing = await Post.get_or_none(activity_id=activity_id)
     if existing is not None:
@@ -348,7 +348,7 @@ async def update_post(*, principal: Principal, post_id: int, changes: dict) -> d
         clean["html"] = render.check_body(changes["html"])
         await _check_images(post, clean["html"])
     if "cover_file_id" in changes:
-        await _check_cover(post.activity_id, changes["cover_file_id"])
+        await _check_cover(post, changes["cover_file_id"])
         clean["cover_file_id"] = changes["cover_file_id"]
     if clean:
         post = await _transition(post, source=(PostStatus.DRAFTING,), **clean)
@@ -484,9 +484,7 @@ async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) ->
         if not match:
             continue
         try:
-            _, data = await archive.publicity_photo(
-                file_id=int(match[1]), activity_id=post.activity_id, data_dir=data_dir
-            )
+            _, data = await sources.photo_bytes(post, int(match[1]), data_dir)
         except DomainError:
             continue
         uri = await asyncio.to_thread(images.preview_data_uri, data)
@@ -512,9 +510,7 @@ async def cover_bytes(*, post: Post, data_dir: Path) -> bytes:
     """The cover thumb: the chosen photo cropped, else a title card (≤ 64 KB JPG)."""
     if post.cover_file_id is not None:
         try:
-            _, data = await archive.publicity_photo(
-                file_id=post.cover_file_id, activity_id=post.activity_id, data_dir=data_dir
-            )
+            _, data = await sources.photo_bytes(post, post.cover_file_id, data_dir)
             return await asyncio.to_thread(images.cover_from_photo, data)
         except DomainError:
             pass

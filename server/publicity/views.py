@@ -10,8 +10,8 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
-from server.publicity import briefs, listing, mass_send, service
-from server.publicity.schemas import CommentBody, CreateBody, PostPatch
+from server.publicity import briefs, listing, mass_send, recap, service
+from server.publicity.schemas import CommentBody, CreateBody, PostPatch, RecapBody
 
 bp = Blueprint("publicity", url_prefix="/api/v1")
 TAG = "宣传推文"
@@ -48,6 +48,34 @@ async def create_post(request: Request, activity_id: int):
         principal=request.ctx.principal, activity_id=activity_id, photo_ids=body.photo_ids
     )
     return json(data, status=201 if created else 200)
+
+
+async def _recap(request: Request, kind: str, unit_id: int):
+    body = _body(RecapBody, request)
+    data, created = await recap.create_recap(
+        principal=request.ctx.principal, kind=kind, unit_id=unit_id, semester=body.semester
+    )
+    return json(data, status=201 if created else 200)
+
+
+@bp.post("/pairings/<pairing_id:int>/recap-post")
+@openapi.definition(
+    body=RecapBody, summary="生成结对的学期回顾推文（帮扶园撰稿）", tag=TAG, secured="token"
+)
+@requires(*WRITERS)
+async def create_pairing_recap(request: Request, pairing_id: int):
+    """Draft the pairing's semester recap; asked again, the same post."""
+    return await _recap(request, "pairing", pairing_id)
+
+
+@bp.post("/alliances/<alliance_id:int>/recap-post")
+@openapi.definition(
+    body=RecapBody, summary="生成联盟的学期回顾推文（牵头园撰稿）", tag=TAG, secured="token"
+)
+@requires(*WRITERS)
+async def create_alliance_recap(request: Request, alliance_id: int):
+    """Draft the alliance's semester recap; asked again, the same post."""
+    return await _recap(request, "alliance", alliance_id)
 
 
 @bp.get("/posts")
