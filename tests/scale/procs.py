@@ -123,7 +123,11 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        """Start the server (again, on the same port) and wait until it answers PING."""
+        """Start the server (again, on the same port) and wait until it answers PING.
+
+        Call it from the event loop's thread, not a worker thread: the server is told to
+        die with the thread that started it.
+        """
         self.proc = subprocess.Popen(
             [
                 shutil.which("redis-server") or "redis-server",

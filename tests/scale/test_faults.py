@@ -135,9 +135,9 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
 
             numbered = list(enumerate(teachers))
             await burst(numbered[:8])
-            await asyncio.to_thread(redis_server.stop)  # in the middle of the burst
+            redis_server.stop()  # in the middle of the burst
             await burst(numbered[8:16])
-            await asyncio.to_thread(redis_server.start)
+            redis_server.start()
             await burst(numbered[16:])
             # Whoever was refused scans again with the same nonce, as the app retries.
             for i, t in numbered:
@@ -249,8 +249,8 @@ async def test_job_listener_comes_back_after_redis_restarts_without_its_data(tmp
         reading = asyncio.create_task(anext(messages))
         await asyncio.sleep(0.5)  # blocked reading the stream
         # Killed without saving: the stream and its consumer group are gone.
-        await asyncio.to_thread(redis_server.kill)
-        await asyncio.to_thread(redis_server.start)
+        redis_server.kill()
+        redis_server.start()
         await enqueue(broker, "accounts.purge_sessions")
         message = await asyncio.wait_for(reading, timeout=30)
         assert json.loads(message.data)["task_name"] == "accounts.purge_sessions"
