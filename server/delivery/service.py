@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from taskiq.exceptions import SendTaskError
 from tortoise import connections
 from tortoise.functions import Count
 
@@ -15,6 +17,8 @@ from server.delivery import inbox, template_results
 from server.delivery.groups import queue_group_message
 from server.delivery.models import Delivery, DeliveryStatus
 from server.delivery.sending import enqueue_deliveries
+
+log = logging.getLogger("songjiao.delivery")
 
 MESSAGE_KINDS = (
     "notice",
@@ -82,8 +86,26 @@ async def notify(
         created_ids.extend(mine)
         # Queued chunk by chunk: the workers start on the first while the rest is written.
         if mine:
-            await enqueue_deliveries(mine, stamped=True)
+            await _queue_or_leave_to_sweeper(mine)
     return NotifyResult(created=len(created_ids), skipped=skipped, delivery_ids=created_ids)
+
+
+async def _queue_or_leave_to_sweeper(ids: list[int]) -> None:
+    """Queue the new rows' send jobs; with the queue (Redis) away, leave them to the sweeper.
+
+    The rows are saved, so the caller's request succeeds. Without `enqueued_at` they are
+    the first the next sweep (every few minutes) queues; jobs that did reach the queue
+    may run as well, and the claim makes sure each message is sent once.
+    """
+    try:
+        await enqueue_deliveries(ids, stamped=True)
+    except SendTaskError as exc:
+        await Delivery.filter(id__in=ids, status=DeliveryStatus.QUEUED).update(enqueued_at=None)
+        log.warning(
+            "%d deliveries not queued (%s); the sweeper queues them",
+            len(ids),
+            type(exc.__cause__ or exc).__name__,
+        )
 
 
 _INSERT_SQL = (

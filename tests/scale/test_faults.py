@@ -104,6 +104,7 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         activity = await make_activity(kg)
         teachers = [await teacher_of(client, kg) for _ in range(24)]
         people, openids = await helpers.seed_parents(sandbox_client, 12, "rd")
+        quiet, quiet_openids = await helpers.seed_parents(sandbox_client, 2, "rq")
         # Slow WeChat: the fan-out is still being sent when Redis goes away.
         await sandbox_client.post("/sandbox/faults", json={"kind": "subscribe_send", "delay": 1.0})
         await broker.startup()
@@ -137,6 +138,8 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
             await burst(numbered[:8])
             redis_server.stop()  # in the middle of the burst
             await burst(numbered[8:16])
+            # A notice sent meanwhile is saved, though its jobs cannot be queued.
+            await helpers.fan_out(broker, quiet, "notice:redis-during")
             redis_server.start()
             await burst(numbered[16:])
             # Whoever was refused scans again with the same nonce, as the app retries.
@@ -167,10 +170,14 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         await helpers.fan_out(broker, more, "notice:redis-after")
         await until(lambda: helpers.settled("notice:redis", 12), within=60, what="the fan-out")
         await until(lambda: helpers.settled("notice:redis-after", 2), within=60, what="new jobs")
+        # The sweeper (cron, every five minutes) queues what could not be queued.
+        await enqueue(broker, "delivery.recover_stuck")
+        await until(lambda: helpers.settled("notice:redis-during", 2), within=60, what="sweeper")
         rows = await Delivery.filter(key__startswith="notice:redis")
+        assert len(rows) == 16
         assert {r.status for r in rows} == {DeliveryStatus.SENT}
         counts = await helpers.delivered_counts(sandbox_client)
-        assert sorted(counts) == sorted(openids + more_openids)
+        assert sorted(counts) == sorted(openids + more_openids + quiet_openids)
         assert set(counts.values()) == {1}
 
         async def all_acknowledged() -> bool:
