@@ -18,6 +18,8 @@ AREAS = (
     "dashboard",
     "activities",
     "notices",
+    "posts",
+    "delivery",
 )
 
 

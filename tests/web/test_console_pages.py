@@ -209,17 +209,27 @@ async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
             "presenter_1": presenter.id,
             "presenter_1_hours": "3",
             "presenter_1_topic": "幼儿科学探究",
+            "presenter_1_class_name": "大一班",
+            "presenter_1_subject_area": "科学",
         },
     )
     assert resp.status_code == 303, resp.text
     activity = await Activity.get(title="送教下乡：科学活动观摩")
     assert activity.pairing_id == pairing.id and activity.attendee_hours == 2.5
     assert activity.status == "draft"
-    presenters = await Presenter.filter(activity_id=activity.id).values("person_id", "hours")
-    assert presenters == [{"person_id": presenter.id, "hours": 3}]
+    presenters = await Presenter.filter(activity_id=activity.id).values(
+        "person_id", "hours", "class_name", "subject_area"
+    )
+    assert presenters == [
+        {"person_id": presenter.id, "hours": 3, "class_name": "大一班", "subject_area": "科学"}
+    ]
 
     edit = await browser.get(f"/console/activities/{activity.id}/edit")
-    assert "幼儿科学探究" in edit.text and f'value="{pairing.id}" selected' in edit.text
+    assert (
+        "幼儿科学探究" in edit.text
+        and 'value="科学" selected' in edit.text
+        and f'value="{pairing.id}" selected' in edit.text
+    )
     saved = await browser.post(
         f"/console/activities/{activity.id}/edit",
         data={

@@ -111,6 +111,8 @@ def _presenters(form) -> list[dict]:
                     "person_id": int(person),
                     "hours": _number(form.get(f"presenter_{i}_hours"), "主讲课时", default=1),
                     "topic": (form.get(f"presenter_{i}_topic") or "").strip(),
+                    "class_name": (form.get(f"presenter_{i}_class_name") or "").strip(),
+                    "subject_area": form.get(f"presenter_{i}_subject_area") or "",
                 }
             )
         except ValueError as exc:
@@ -156,6 +158,8 @@ def _echo_presenters(form) -> list[dict]:
             "person_id": form.get(f"presenter_{i}"),
             "hours": form.get(f"presenter_{i}_hours"),
             "topic": form.get(f"presenter_{i}_topic"),
+            "class_name": form.get(f"presenter_{i}_class_name"),
+            "subject_area": form.get(f"presenter_{i}_subject_area"),
         }
         for i in range(1, PRESENTER_ROWS + 1)
         if form.get(f"presenter_{i}")
