@@ -16,7 +16,9 @@ from tortoise.transactions import in_transaction
 from server import demo_data as d
 from server.accounts.models import Account, RoleGrant, WebCredential
 from server.accounts.web_login import set_password
+from server.activities.models import Activity
 from server.db import tortoise_config
+from server.demo_history import load_history
 from server.orgs.models import (
     DEFAULT_PAIRING_TARGETS,
     Alliance,
@@ -115,6 +117,7 @@ async def _load() -> Region:
     guardians = await _classes(kgs)
     await _leading_groups(alliances, staff)
     await _demo_logins(region, alliances, staff, guardians)
+    await load_history(kgs, staff)
     return region
 
 
@@ -228,6 +231,7 @@ async def _counts(region: Region) -> dict[str, int]:
         "guardians": await Guardian.filter(
             child__school_class__kindergarten__region=region
         ).count(),
+        "activities": await Activity.filter(host__region=region).count(),
     }
 
 
@@ -259,7 +263,7 @@ def summary_text(counts: dict[str, int]) -> str:
         f"{counts['alliances']} 个联盟，{counts['kindergartens']} 所幼儿园，"
         f"{counts['pairings']} 个结对，{counts['teachers']} 名教职工，"
         f"{counts['classes']} 个班级，{counts['children']} 名幼儿，"
-        f"{counts['guardians']} 位家长。\n"
+        f"{counts['guardians']} 位家长，本学期 {counts.get('activities', 0)} 场帮扶活动。\n"
         '演示登录码（小程序登录时的 code，或 POST /api/v1/auth/login {"code": "…"}）：\n'
         + demo_logins_markdown()
         + "\n"

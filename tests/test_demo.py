@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.accounts.models import Account, RoleGrant
+from server.activities.models import Activity, Presenter
+from server.checkin.models import Checkin
+from server.publicity.models import Post
 from server.demo import demo_console_text, demo_logins_markdown, load_demo
 from server.orgs.models import (
     Alliance,
@@ -36,6 +39,10 @@ MODELS = (
     LeadingGroupMember,
     RoleGrant,
     Account,
+    Activity,
+    Presenter,
+    Checkin,
+    Post,
 )
 
 
@@ -126,3 +133,29 @@ def test_docs_table_matches_the_demo_codes():
     text = (ROOT / "docs" / "demo-logins.md").read_text(encoding="utf-8")
     assert demo_logins_markdown() in text
     assert demo_console_text() in text
+
+
+async def _login(client, code: str) -> dict:
+    resp = await client.post("/api/v1/auth/login", json={"code": code})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+async def test_demo_semester_gives_every_role_something_to_see_and_do(client, api):
+    summary = await load_demo(api.app.ctx.settings)
+    assert "本学期 7 场帮扶活动" in summary
+    leader = await _login(client, "demo-leader")
+    pairings = (await client.get("/api/v1/reports/pairings", headers=leader)).json()["items"]
+    done = {p["name"]: p["figures"]["activities"] for p in pairings if p["figures"]["activities"]}
+    assert len(done) >= 3  # finished activities count in the leaders' reports
+    to_sign = await client.get("/api/v1/posts?status=signing", headers=leader)
+    assert [p["title"] for p in to_sign.json()["items"]] == ["送教下乡：科学活动《沉与浮》"]
+    director = await _login(client, "demo-director")
+    to_review = await client.get("/api/v1/posts?status=reviewing", headers=director)
+    item = to_review.json()["items"][0]
+    approve = await client.post(f"/api/v1/posts/{item['id']}/approve", json={}, headers=director)
+    assert approve.status_code == 200 and approve.json()["status"] == "signing"
+    teacher = await _login(client, "demo-teacher")
+    listed = (await client.get("/api/v1/activities", headers=teacher)).json()["items"]
+    ongoing = [a for a in listed if a["status"] == "ongoing"]
+    assert ongoing and ongoing[0]["title"] == "送教下乡：音乐活动《小雨沙沙》"
