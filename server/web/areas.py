@@ -18,6 +18,8 @@ AREAS = (
     "dashboard",
     "activities",
     "notices",
+    "orgs",
+    "reports",
     "posts",
     "delivery",
 )

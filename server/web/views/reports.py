@@ -1,0 +1,121 @@
+"""Console pages: reports – pairings, kindergartens, alliances and regions against their
+targets (coloured by status), rankings, alerts, a semester/year picker and the .xlsx table.
+
+Directors see their kindergarten and its pairings; leaders their region or alliance (and
+the alliance, region and ranking tables); admins everything – as server/reports/views.py.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from sanic import Blueprint, Request, raw
+
+from server.common.semester import semester_of
+from server.common.time import now
+from server.reports import service as reports
+from server.web.console import NavItem, add_nav, page, render
+
+bp = Blueprint("console_reports")
+DIRECTORS_UP = ("director", "leader")  # admins always pass
+LEADERS = ("leader",)
+add_nav(NavItem("统计报表", "/console/reports", DIRECTORS_UP, order=50))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Status of a target → the CSS class of its badge, and of its table cell.
+BADGES = {"met": "ok", "on_track": "", "at_risk": "warn", "missed": "bad"}
+CELLS = {"met": "ok", "on_track": "", "at_risk": "warn", "missed": "error"}
+
+
+def _choices(current: str) -> dict:
+    """Semesters and years to pick from: this one and the two years before."""
+    year = int(current[:4])
+    semesters = [f"{y}{s}" for y in range(year, year - 3, -1) for s in ("秋", "春")]
+    if current.endswith("春"):
+        semesters.remove(f"{year}秋")  # not begun yet
+    return {"semesters": semesters, "years": [str(y) for y in range(year, year - 3, -1)]}
+
+
+def _period(request: Request) -> dict:
+    semester = (request.args.get("semester") or "").strip() or None
+    year = (request.args.get("year") or "").strip() or None
+    return {
+        "principal": request.ctx.principal,
+        "semester": None if year else semester,
+        "year": year,
+        "calendar": request.app.ctx.settings.semester_calendar,
+    }
+
+
+def _columns(items: list[dict]) -> list[tuple[str, str]]:
+    """The targets of a table, in the order they first appear."""
+    seen: dict[str, str] = {}
+    for item in items:
+        for key, target in item["targets"].items():
+            seen.setdefault(key, target["label"])
+    return list(seen.items())
+
+
+def _table(items: list[dict], name_of=lambda i: i["name"]) -> dict:
+    return {
+        "columns": _columns(items),
+        "rows": [{"name": name_of(i), "item": i} for i in items],
+    }
+
+
+@bp.get("/reports")
+@page(*DIRECTORS_UP)
+async def report_page(request: Request):
+    """Every table within the caller's scope for the chosen semester or year."""
+    principal = request.ctx.principal
+    period = _period(request)
+    current = semester_of(now(), period["calendar"])
+    leads = principal.has(*LEADERS)
+    pairings = await reports.pairings(**period)
+    kindergartens = await reports.kindergartens(**period)
+    # Alerts judge a semester's pace: for a year, the current semester's.
+    alerts = await reports.alerts(
+        principal=principal, semester=period["semester"], calendar=period["calendar"]
+    )
+    alliances = regions = ranking = None
+    if leads:
+        alliances = await reports.alliances(**period)
+        regions = await reports.regions(**period)
+        by = "pairing" if request.args.get("by") == "pairing" else "alliance"
+        ranking = await reports.ranking(by=by, **period)
+        ranking["by_label"] = "结对" if by == "pairing" else "联盟"
+        ranking["by"] = by
+    region_items = []
+    if regions:
+        region_items = regions["items"] + ([regions["total"]] if regions.get("total") else [])
+    return render(
+        request,
+        "web/reports/index.html",
+        period_label=pairings["period"],
+        chosen_semester=period["semester"] or "",
+        chosen_year=period["year"] or "",
+        export_query=urlencode(
+            {k: v for k, v in (("semester", period["semester"]), ("year", period["year"])) if v}
+        ),
+        choices=_choices(current),
+        pairings=_table(pairings["items"]),
+        kindergartens=_table(kindergartens["items"]),
+        alliances=_table(alliances["items"]) if alliances else None,
+        regions=_table(region_items) if regions else None,
+        ranking=ranking,
+        alerts=alerts,
+        badges=BADGES,
+        cells=CELLS,
+        may_export=leads,
+    )
+
+
+@bp.get("/reports/export.xlsx")
+@page(*LEADERS)
+async def export(request: Request):
+    """The whole targets table (.xlsx), one sheet per level."""
+    content, filename = await reports.export_workbook(**_period(request))
+    return raw(
+        content,
+        content_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
