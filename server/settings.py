@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
@@ -18,6 +19,8 @@ from server.common.semester import SemesterCalendar
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TOML = ROOT / "config" / "default.toml"
 SANDBOX_PREFIX = "/_sandbox"
+#: The host of the real WeChat API.
+WECHAT_API_HOST = "api.weixin.qq.com"
 
 #: Values that ship in config/default.toml and must never protect a real deployment.
 DEV_SECRETS = {
@@ -157,6 +160,17 @@ class Settings(BaseSettings):
     def uses_embedded_sandbox(self) -> bool:
         """True when WeChat calls go to the sandbox mounted in the api itself."""
         return not self.wechat_api_base
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when WeChat is a sandbox (embedded, or `songjiao sandbox`), not api.weixin.qq.com.
+
+        Any base other than WeChat's own host counts as a sandbox outside production.
+        """
+        if self.uses_embedded_sandbox:
+            return True
+        host = urlsplit(self.wechat_api_base).hostname or ""
+        return self.env != "production" and host != WECHAT_API_HOST
 
     @property
     def db_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.accounts.models import Account
+from server.accounts.models import Account, RoleGrant
 
 _CHUNK = 1000
 
@@ -23,3 +23,28 @@ async def openids_of(person_ids: Iterable[int]) -> dict[int, str]:
             if person_id not in best or rank > best[person_id][0]:
                 best[person_id] = (rank, openid)
     return {person_id: openid for person_id, (_, openid) in best.items()}
+
+
+async def people_of_openids(openids: Iterable[str]) -> dict[str, int]:
+    """Mini-program openid -> person id, for the accounts bound to a person."""
+    ids = list(set(openids))
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = await Account.filter(
+            openid__in=ids[start : start + _CHUNK], person_id__isnull=False
+        ).values_list("openid", "person_id")
+        found.update(dict(rows))
+    return found
+
+
+async def roles_of(person_ids: Iterable[int]) -> dict[int, set[str]]:
+    """The roles each person holds (in any scope)."""
+    ids = list(set(person_ids))
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = await RoleGrant.filter(person_id__in=ids[start : start + _CHUNK]).values_list(
+            "person_id", "role"
+        )
+        for person_id, role in rows:
+            found.setdefault(person_id, set()).add(str(getattr(role, "value", role)))
+    return found

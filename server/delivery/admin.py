@@ -7,10 +7,25 @@ from tortoise.functions import Count
 from server.common.errors import DomainError, NotFound
 from server.common.time import now
 from server.delivery.groups import requeue_group_message
-from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
+from server.delivery.models import Channel, Delivery, DeliveryStatus, GroupMessage
 from server.delivery.sending import enqueue_deliveries
 from server.delivery.service import delivery_counts
 from server.delivery.templates import KIND_NAMES
+
+#: Chinese names of where a message stands and how it went, for the console.
+STATUS_LABELS = {
+    DeliveryStatus.QUEUED: "排队中",
+    DeliveryStatus.SENDING: "发送中",
+    DeliveryStatus.SENT: "已发送",
+    DeliveryStatus.FAILED: "发送失败",
+    DeliveryStatus.READ: "已读",
+}
+CHANNEL_LABELS = {
+    Channel.SUBSCRIBE: "订阅消息",
+    Channel.TEMPLATE: "模板消息",
+    Channel.INBOX: "仅站内消息",
+    Channel.WECOM: "群机器人",
+}
 
 
 def _dead_letter(d: Delivery) -> dict:
@@ -96,3 +111,61 @@ async def outbox(*, key: str) -> dict:
         "counts": counts,
         "channels": {str(channel or "none"): n for channel, n in rows},
     }
+
+
+def _outbox_row(d: Delivery) -> dict:
+    # As the dead letters: no title, body or personal data.
+    status = DeliveryStatus(d.status)
+    channel = Channel(d.channel) if d.channel else None
+    return {
+        "id": d.id,
+        "key": d.key,
+        "kind": d.kind,
+        "kind_name": KIND_NAMES.get(d.kind, d.kind),
+        "person_id": d.person_id,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status],
+        "channel": channel.value if channel else None,
+        "channel_label": CHANNEL_LABELS[channel] if channel else "",
+        "attempts": d.attempts,
+        "reason": d.last_error,
+        "created_at": d.created_at.isoformat(),
+        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+    }
+
+
+async def outbox_messages(
+    *, limit: int, offset: int, status: str | None = None, channel: str | None = None
+) -> dict:
+    """Every message to a person, newest first, by status and channel (no contents)."""
+    query = Delivery.all()
+    if status:
+        try:
+            query = query.filter(status=DeliveryStatus(status))
+        except ValueError as exc:
+            raise DomainError("invalid_status", "状态取值不正确") from exc
+    if channel:
+        try:
+            query = query.filter(channel=Channel(channel))
+        except ValueError as exc:
+            raise DomainError("invalid_channel", "渠道取值不正确") from exc
+    rows = await query.order_by("-id").offset(offset).limit(limit)
+    return {
+        "items": [_outbox_row(d) for d in rows],
+        "total": await query.count(),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+async def retry_dead_letters(*, delivery_ids: list[int]) -> dict:
+    """Queue several failed deliveries again; those no longer failed are left alone."""
+    queued, skipped = [], 0
+    for delivery_id in delivery_ids:
+        try:
+            await retry_dead_letter(delivery_id=delivery_id)
+        except DomainError:
+            skipped += 1
+        else:
+            queued.append(delivery_id)
+    return {"queued": queued, "skipped": skipped}

@@ -9,6 +9,7 @@ from sanic import Blueprint, Request
 from server.activities import service as activities
 from server.common.errors import DomainError
 from server.common.time import china, now
+from server.publicity import service as publicity
 from server.reports import service as reports
 from server.web.console import NavItem, add_nav, page, render
 
@@ -16,6 +17,8 @@ bp = Blueprint("console_dashboard")
 add_nav(NavItem("首页", "/console/dashboard", ("organizer", "director", "leader"), order=0))
 #: Rows drawn in the progress chart; the table below it lists every pairing.
 CHART_ROWS = 12
+#: Newest posts listed on the dashboard.
+RECENT_POSTS = 5
 BAR_WIDTH = 360
 
 
@@ -58,6 +61,21 @@ async def _reports(principal) -> dict:
     }
 
 
+async def _recent_posts(principal) -> list[dict]:
+    """The newest posts the caller may see (none when she sees none)."""
+    try:
+        data = await publicity.list_posts(principal=principal)
+    except DomainError:
+        return []
+    posts = data["items"][:RECENT_POSTS]
+    for post in posts:
+        updated = post.get("updated_at")
+        post["when"] = (
+            china(datetime.fromisoformat(updated)).strftime("%m-%d %H:%M") if updated else ""
+        )
+    return posts
+
+
 @bp.get("/dashboard")
 @page()
 async def dashboard(request: Request):
@@ -76,5 +94,6 @@ async def dashboard(request: Request):
         "web/dashboard/index.html",
         week=week["items"],
         monday=monday,
+        posts=await _recent_posts(principal),
         **data,
     )
