@@ -181,7 +181,8 @@ async def sandbox_inbox(
                 "result": "已送达"
                 if entry.get("delivered")
                 else (
-                    error_for(int(errcode), entry.get("errmsg") or "").message
+                    f"{error_for(int(errcode), entry.get('errmsg') or '').message}"
+                    f"（错误码 {errcode}）"
                     if errcode
                     else "未送达"
                 ),

@@ -11,7 +11,7 @@ from server.delivery.models import Channel, DeliveryStatus
 from server.delivery.sandbox_inbox import sandbox_inbox
 from server.delivery.service import notify
 from server.publicity.models import Post
-from server.wechat.sandbox import openid_for
+from server.wechat.sandbox import SandboxState, oa_openid_for, openid_for
 from tests.delivery.helpers import Parent, fault, settle, subscribe
 from tests.support.factories import login, make_kindergarten, make_person, unique
 from tests.web.console import console_person, page_csrf, password_login
@@ -162,3 +162,34 @@ async def test_the_dashboard_lists_the_newest_posts_the_person_may_see(browser):
     assert page.status_code == 200 and "最新推文" in page.text
     assert f'href="/console/posts/{post.id}"' in page.text and "送教活动纪实" in page.text
     assert "别园的推文" not in page.text
+
+
+async def test_the_embedded_sandbox_is_read_in_process_and_its_oa_openids_found(client, settings):
+    # As `songjiao serve --demo` runs: the sandbox's state object, 公众号 openids by login name.
+    embedded = settings.model_copy(update={"wechat_api_base": ""})
+    state = SandboxState(appid="wx_probe", secret="probe-secret")
+    leader = await make_person("钱局长", grants=(("leader", "region", 1),))
+    await login(client, "probe-leader", person=leader)
+    oa_openid = oa_openid_for("probe-leader")
+    state.oa_names[oa_openid] = "probe-leader"
+    tpl = embedded.templates["activity_published"]
+    entry = state.record(
+        "template_send",
+        {
+            "touser": oa_openid,
+            "template_id": tpl.oa_id,
+            "data": {tpl.oa_fields["title"]: {"value": "送教下乡：绘本示范课"}},
+        },
+    )
+    state.complete(entry, errcode=43004, errmsg="require subscribe", delivered=False)
+    admin = Principal(
+        account_id=1, person_id=None, session_id="s", grants=(Grant("admin", "global", 0),)
+    )
+    data = await sandbox_inbox(principal=admin, settings=embedded, state=state)
+    [item] = data["items"]
+    assert item["recipient"]["name"] == "钱局长" and item["recipient"]["roles"] == "领导"
+    assert item["channel"] == "模板消息" and item["kind_name"] == "活动通知"
+    assert item["fields"] == [("标题", "送教下乡：绘本示范课")]
+    assert (
+        not item["delivered"] and item["result"] == "微信接口调用失败，请稍后重试（错误码 43004）"
+    )
