@@ -156,6 +156,15 @@ async function download(page, selector, name) {
     await api("POST", `/api/v1/web-login/${token}/confirm`, cfg.organizer_token);
     await page.waitForURL("**/console/dashboard");
     out.scan_login_name = (await page.textContent(".me")).trim();
+
+    // A leader's reports: every level against its targets, coloured by status.
+    await Promise.all([page.waitForURL("**/console/login"), page.click("text=退出登录")]);
+    await page.fill('input[name="login"]', cfg.leader_login);
+    await page.fill('input[name="password"]', cfg.password);
+    await Promise.all([page.waitForURL("**/console/dashboard"), page.click('form.stack button[type="submit"]')]);
+    await page.click('nav.nav a[href="/console/reports"]');
+    out.report_tables = await page.$$eval("table.report", (tables) => tables.map((t) => t.closest("section").id));
+    await shot(page, "12-reports");
     out.page_errors = errors;
   } finally {
     await browser.close();

@@ -73,6 +73,7 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
         "chromium": chromium,
         "shots": str(SHOTS),
         "login": "demo-organizer",
+        "leader_login": "demo-leader",
         "password": CONSOLE_PASSWORD,
         "organizer_token": organizer.tokens["access_token"],
         "teachers": teachers,
@@ -120,4 +121,5 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
     assert seen["refresh_hidden"] is True
     assert seen["scan_login_name"].startswith("孙雅琴")
     assert seen["page_errors"] == []
-    assert len(seen["shots"]) == 11 and _all_written(seen["shots"])
+    assert seen["report_tables"] == ["regions", "alliances", "pairings", "kindergartens"]
+    assert len(seen["shots"]) == 12 and _all_written(seen["shots"])
