@@ -123,7 +123,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     for bp in console_blueprints():
         app.blueprint(bp)
     if settings.uses_embedded_sandbox:
-        from server.wechat.sandbox import create_sandbox_blueprint
+        from server.wechat.sandbox import create_sandbox_blueprint, embedded_event_push
 
         # The sandbox stands in for WeChat; its routes stay out of our API document.
         app.blueprint(
@@ -133,5 +133,6 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
                 oa_appid=settings.official_account_appid,
                 oa_secret=settings.official_account_secret,
                 url_prefix=SANDBOX_PREFIX,
+                event_push=embedded_event_push(settings),
             )
         )

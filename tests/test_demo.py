@@ -7,7 +7,6 @@ from pathlib import Path
 from server.accounts.models import Account, RoleGrant
 from server.activities.models import Activity, Presenter
 from server.checkin.models import Checkin
-from server.publicity.models import Post
 from server.demo import demo_console_text, demo_logins_markdown, load_demo
 from server.orgs.models import (
     Alliance,
@@ -23,6 +22,7 @@ from server.orgs.models import (
     SchoolClass,
     Teacher,
 )
+from server.publicity.models import Post
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = (

@@ -213,3 +213,26 @@ async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
     assert len(await _outbox(sandbox_client, "uploadimg")) == 1
     assert len(await _outbox(sandbox_client, "add_material")) == 1
     assert [d["errcode"] for d in await _outbox(sandbox_client, "draft_add")] == [-1, 0]
+
+
+async def test_sandbox_pushes_publishjobfinish_to_the_callback_as_wechat_does(
+    api, client, sandbox_client
+):
+    from tests.bots.callback import PATH, TOKEN
+
+    world = await make_world(client)
+    post = await draft(client, world)
+    await to_signing(client, world, post["id"])
+    await sandbox_client.post("/sandbox/event_push", json={"url": api.url + PATH, "token": TOKEN})
+    try:
+        await _signed(client, world, post["id"])
+
+        async def published():  # no polling here: only the pushed event can publish it
+            row = await Post.get(id=post["id"])
+            return row if row.status == "published" else None
+
+        row = await wait_for(published)
+    finally:
+        await sandbox_client.delete("/sandbox/event_push")
+    assert row.article_url.startswith("http") and "/sandbox/articles/" in row.article_url
+    assert await _outbox(sandbox_client, "freepublish_get") == []

@@ -10,12 +10,13 @@ from sanic import Blueprint, Sanic
 
 from server.wechat.sandbox import control, routes_mp, routes_oa, routes_publish, routes_wecom
 from server.wechat.sandbox.identity import oa_openid_for, openid_for, unionid_for
-from server.wechat.sandbox.state import SandboxState
+from server.wechat.sandbox.state import EventPush, SandboxState
 
 __all__ = [
     "SandboxState",
     "create_sandbox_app",
     "create_sandbox_blueprint",
+    "embedded_event_push",
     "oa_openid_for",
     "openid_for",
     "sandbox_state",
@@ -24,21 +25,41 @@ __all__ = [
 
 
 def create_sandbox_blueprint(
-    *, appid: str, secret: str, oa_appid: str = "", oa_secret: str = "", url_prefix: str = ""
+    *,
+    appid: str,
+    secret: str,
+    oa_appid: str = "",
+    oa_secret: str = "",
+    url_prefix: str = "",
+    event_push: EventPush | None = None,
 ) -> Blueprint:
     """A blueprint serving the sandbox under `url_prefix`; its own state is `bp.ctx.sandbox`.
 
-    `appid` is the mini-program's app, `oa_appid` the 公众号's (empty: the same app).
+    `appid` is the mini-program's app, `oa_appid` the 公众号's (empty: the same app);
+    `event_push` the 公众号 callback that hears PUBLISHJOBFINISH, as from WeChat.
     """
     prefix = url_prefix.rstrip("/")
     bp = Blueprint("wechat_sandbox", url_prefix=prefix or None)
     state = SandboxState(
-        appid=appid, secret=secret, oa_appid=oa_appid, oa_secret=oa_secret, url_prefix=prefix
+        appid=appid,
+        secret=secret,
+        oa_appid=oa_appid,
+        oa_secret=oa_secret,
+        url_prefix=prefix,
+        configured_push=event_push,
     )
     bp.ctx.sandbox = state
     for module in (routes_mp, routes_oa, routes_publish, routes_wecom, control):
         module.register(bp, state)
     return bp
+
+
+def embedded_event_push(settings) -> EventPush:
+    """The api's own 公众号 callback, for a sandbox mounted inside it."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    return EventPush(
+        url=f"http://{host}:{settings.port}/wechat/callback", token=settings.wechat_token
+    )
 
 
 def create_sandbox_app(

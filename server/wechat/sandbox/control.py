@@ -11,7 +11,7 @@ from sanic_ext import openapi
 
 from server.wechat.sandbox.endpoint import wechat_json
 from server.wechat.sandbox.faults import Fault
-from server.wechat.sandbox.state import PublishOutcome, SandboxState
+from server.wechat.sandbox.state import EventPush, PublishOutcome, SandboxState
 
 #: Article pages render posted HTML; the CSP sandbox keeps it from running on our origin.
 _ARTICLE_CSP = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
@@ -140,6 +140,18 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         state.mass_per_day = per_day
         return wechat_json({"ok": True, "per_day": per_day})
 
+    async def set_event_push(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        url, token = body.get("url"), body.get("token")
+        if not (isinstance(url, str) and url.startswith("http") and isinstance(token, str)):
+            return _bad("需要回调地址 url（http/https）与令牌 token")
+        state.event_push = EventPush(url=url, token=token)
+        return wechat_json({"ok": True, "event_push": True})
+
+    async def clear_event_push(request: Request) -> HTTPResponse:
+        state.event_push = None
+        return wechat_json({"ok": True, "event_push": False})
+
     async def reset(request: Request) -> HTTPResponse:
         state.reset()
         return wechat_json({"ok": True})
@@ -178,6 +190,8 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         (clear_faults, "/sandbox/faults", "DELETE"),
         (publish_outcome, "/sandbox/publish_outcome", "POST"),
         (mass_quota, "/sandbox/mass_quota", "POST"),
+        (set_event_push, "/sandbox/event_push", "POST"),
+        (clear_event_push, "/sandbox/event_push", "DELETE"),
         (reset, "/sandbox/reset", "POST"),
         (media, "/sandbox/media/<media_id>", "GET"),
         (article, "/sandbox/articles/<article_id>", "GET"),

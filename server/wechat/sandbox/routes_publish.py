@@ -13,6 +13,7 @@ from functools import partial
 from sanic import Blueprint, Request
 
 from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
+from server.wechat.sandbox.events import publish_finished_xml, push_later
 from server.wechat.sandbox.media import CONTENT_TYPES, sniff_image_type
 from server.wechat.sandbox.state import Media, Publish, SandboxState
 
@@ -116,8 +117,14 @@ async def freepublish_submit(state: SandboxState, call: Call) -> dict:
         return error(40007)
     publish_id = str(2_247_000_000 + len(state.publishes) + 1)
     article_id = secrets.token_urlsafe(24)
-    state.publishes[publish_id] = Publish(publish_id, draft_id, article_id, outcome.status)
+    publish = Publish(publish_id, draft_id, article_id, outcome.status)
+    state.publishes[publish_id] = publish
     state.articles[article_id] = draft_id
+    if state.event_push is not None:
+        url = state.public_url(_base(call.request), f"/sandbox/articles/{article_id}")
+        xml = publish_finished_xml(publish, articles=len(state.drafts[draft_id]), article_url=url)
+        publish.gets = 1  # as after the push: a later freepublish/get answers the outcome
+        push_later(state.event_push, xml)
     return ok(publish_id=publish_id, msg_data_id=int(publish_id) + 1_000_000_000)
 
 

@@ -27,6 +27,14 @@ class Media:
 
 
 @dataclass
+class EventPush:
+    """Where the sandbox pushes WeChat's events (the 公众号 callback), and the signing token."""
+
+    url: str
+    token: str
+
+
+@dataclass
 class Publish:
     """One freepublish job and how it will turn out."""
 
@@ -55,6 +63,8 @@ class SandboxState:
     oa_secret: str = ""
     url_prefix: str = ""  #: where the blueprint is mounted, for URLs of stored media
     clock: Callable[[], float] = time.time
+    #: Where PUBLISHJOBFINISH goes when configured (kept by reset(): part of the setup).
+    configured_push: EventPush | None = None
     tokens: TokenRegistry = field(init=False)
     faults: FaultTable = field(init=False)
 
@@ -99,6 +109,7 @@ class SandboxState:
         self.publishes: dict[str, Publish] = {}
         self.articles: dict[str, str] = {}  #: article_id -> draft media_id
         self.publish_outcome = PublishOutcome()
+        self.event_push: EventPush | None = self.configured_push
         #: 群发: successful sends allowed per (sandbox) day, as for a verified 订阅号; the
         #: sends so far per day, and clientmsgid -> msg_id for WeChat's 24-hour dedupe.
         self.mass_per_day = 1
