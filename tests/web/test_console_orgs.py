@@ -54,6 +54,13 @@ async def test_a_leader_founds_an_alliance_adds_a_kindergarten_and_pairs_with_ta
     assert added.status_code == 303, added.text
     supported = await Kindergarten.get(name="石门村幼儿园")
     assert supported.alliance_id == alliance.id
+    led = await browser.post(
+        f"/console/orgs/alliances/{alliance.id}",
+        data={"csrf_token": token, "name": "城南学前教育联盟", "lead_id": supported.id},
+    )
+    assert led.status_code == 303, led.text
+    shown = await browser.get(f"/console/orgs/alliances/{alliance.id}")
+    assert "<b>牵头园</b>：石门村幼儿园" in shown.text
     form = await browser.get("/console/orgs/pairings/new")
     assert "每学期送教课时" in form.text and "石门村幼儿园" in form.text
     paired = await browser.post(
