@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from tortoise.expressions import Q
+
 from server.activities import service as activities
 from server.common.auth import Principal
 from server.common.errors import DomainError
@@ -110,8 +112,10 @@ async def pairing_brief(
         calendar=configured_calendar(),
     )
     ids = await activities.activity_ids_of_pairing(pairing_id=pairing_id, since=since, until=until)
+    # The semester's activity posts, and its recap when one was published.
+    told = Q(activity_id__in=ids) | Q(pairing_id=pairing_id, kind=PostKind.RECAP, semester=semester)
     posts = (
-        await Post.filter(activity_id__in=ids, status=PostStatus.PUBLISHED)
+        await Post.filter(told, status=PostStatus.PUBLISHED)
         .order_by("-published_at", "-id")
         .limit(SEMESTER_POSTS)
     )

@@ -3,6 +3,10 @@ signed and published like any post, from the semester's figures and consented ph
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
+
 from server.orgs.models import Alliance
 from server.publicity import publish
 from server.publicity.models import Post
@@ -95,6 +99,14 @@ async def test_recap_is_reviewed_signed_and_published_then_listed(client, sandbo
         f"/api/v1/pairings/{world.activity.pairing_id}/posts", headers=writer.headers
     )
     assert [(i["id"], i["kind"]) for i in listed.json()["items"]] == [(row.id, "recap")]
+    brief = await client.get(
+        f"/api/v1/pairings/{world.activity.pairing_id}/brief.pdf",
+        params={"semester": SEMESTER},
+        headers=world.leader.headers,
+    )
+    assert brief.status_code == 200, brief.text
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(brief.content)).pages)
+    assert "学期工作回顾" in text.replace("\x00", "").replace(" ", "")  # the recap is in the 简报
 
 
 async def test_alliance_recap_needs_a_lead_kindergarten_which_writes_it(client):
