@@ -23,7 +23,7 @@ async def browser(api):
 
 async def test_a_director_sees_her_pairings_progress_but_no_leader_tables(browser):
     kg, other = await make_kindergarten(), await make_kindergarten()
-    await make_pairing(kg, other)
+    pairing = await make_pairing(kg, other)
     _, login = await console_person("director", scope_id=kg.id)
     await password_login(browser, login)
     page = await browser.get("/console/reports?semester=2026秋")
@@ -31,6 +31,7 @@ async def test_a_director_sees_her_pairings_progress_but_no_leader_tables(browse
     assert 'href="/console/reports"' in page.text and "统计报表" in page.text
     assert f"{kg.name} → {other.name}" in page.text
     assert "0/10课时" in page.text  # 送教课时 against the default target of 10
+    assert f'href="/console/orgs/pairings/{pairing.id}"' in page.text
     assert 'id="pairings"' in page.text and 'id="alliances"' not in page.text
     assert 'id="ranking"' not in page.text and "导出 Excel" not in page.text
     refused = await browser.get("/console/reports/export.xlsx")

@@ -55,10 +55,14 @@ def _columns(items: list[dict]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _table(items: list[dict], name_of=lambda i: i["name"]) -> dict:
+def _table(items: list[dict], link: str = "", id_key: str = "") -> dict:
+    """A targets table; `link` + the item's `id_key` opens the unit in the organisation pages."""
     return {
         "columns": _columns(items),
-        "rows": [{"name": name_of(i), "item": i} for i in items],
+        "rows": [
+            {"name": i["name"], "href": f"{link}/{i[id_key]}" if link else "", "item": i}
+            for i in items
+        ],
     }
 
 
@@ -97,9 +101,13 @@ async def report_page(request: Request):
             {k: v for k, v in (("semester", period["semester"]), ("year", period["year"])) if v}
         ),
         choices=_choices(current),
-        pairings=_table(pairings["items"]),
-        kindergartens=_table(kindergartens["items"]),
-        alliances=_table(alliances["items"]) if alliances else None,
+        pairings=_table(pairings["items"], "/console/orgs/pairings", "pairing_id"),
+        kindergartens=_table(
+            kindergartens["items"], "/console/orgs/kindergartens", "kindergarten_id"
+        ),
+        alliances=_table(alliances["items"], "/console/orgs/alliances", "alliance_id")
+        if alliances
+        else None,
         regions=_table(region_items) if regions else None,
         ranking=ranking,
         alerts=alerts,
