@@ -37,6 +37,7 @@ __all__ = [
     "pairing_reports",
     "pairings",
     "ranking",
+    "semester_report",
     "region_reports",
     "regions",
     "resolve_period",
@@ -167,3 +168,19 @@ async def export_workbook(
     """The whole targets table (.xlsx bytes, Chinese file name) within the caller's scope."""
     period, scope = await _setup(principal, semester, year, calendar, at)
     return await export.targets_workbook(period=period, scope=scope, calendar=calendar)
+
+
+async def semester_report(
+    *, kind: str, unit_id: int, semester: str, calendar: SemesterCalendar | None = None
+) -> dict | None:
+    """One pairing's or alliance's report for a semester, without a scope check.
+
+    For domains that checked the caller themselves (a recap post's writer); None when the
+    unit has nothing in that semester (or does not exist).
+    """
+    period = resolve_period(semester=semester, calendar=calendar)
+    if kind == "pairing":
+        items = await pairing_reports(period=period, scope=CITY, pairing_id=unit_id)
+        return items[0] if items else None
+    items = await alliance_reports(period=period, scope=CITY, calendar=calendar)
+    return next((i for i in items if i["alliance_id"] == unit_id), None)
