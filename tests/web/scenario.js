@@ -165,6 +165,11 @@ async function download(page, selector, name) {
     await page.click('nav.nav a[href="/console/reports"]');
     out.report_tables = await page.$$eval("table.report", (tables) => tables.map((t) => t.closest("section").id));
     await shot(page, "12-reports");
+    await page.click('nav.nav a[href="/console/posts"]');
+    out.posts_heading = (await page.textContent("h1")).trim();
+    await shot(page, "13-posts");
+    await page.click('nav.nav a[href="/console/orgs"]');
+    await shot(page, "14-orgs");
     out.page_errors = errors;
   } finally {
     await browser.close();

@@ -99,7 +99,7 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
     seen = json.loads(stdout.decode().strip().splitlines()[-1]) if stdout.strip() else {}
     assert proc.returncode == 0, f"{stderr.decode()}\nseen so far: {seen}"
 
-    assert seen["nav"] == ["首页", "活动", "通知"]
+    assert seen["nav"] == ["首页", "活动", "通知", "宣传推文"]
     assert seen["status_after_publish"] == "进行中"
     assert seen["poster_magic"] == "89504e470d0a1a0a"  # a PNG
     assert seen["live_before"] == "0" and seen["live_after"] == "2"
@@ -122,4 +122,5 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
     assert seen["scan_login_name"].startswith("孙雅琴")
     assert seen["page_errors"] == []
     assert seen["report_tables"] == ["regions", "alliances", "pairings", "kindergartens"]
-    assert len(seen["shots"]) == 12 and _all_written(seen["shots"])
+    assert seen["posts_heading"] == "宣传推文"
+    assert len(seen["shots"]) == 14 and _all_written(seen["shots"])
