@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
+
 from tests.support import backends
 
 
@@ -13,3 +16,10 @@ def pytest_collection_modifyitems(config, items):
     if here:
         config.hook.pytest_deselected(items=here)
         items[:] = [i for i in items if i not in here]
+
+
+@pytest.fixture
+async def browser(api):
+    """A cookie-keeping client, as a browser is."""
+    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
+        yield http

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from server.accounts.web_login import FAILS_KEY, MAX_FAILS, SCAN_KEY, SCAN_TTL
 from tests.support.factories import login_as, make_kindergarten
 from tests.web.console import console_person, csrf_of, page_csrf, password_login
-
-
-@pytest.fixture
-async def browser(api):
-    """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
-        yield http
 
 
 async def test_password_login_opens_the_dashboard_with_safe_cookies(browser):

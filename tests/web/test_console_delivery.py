@@ -3,9 +3,6 @@ and the dashboard's newest posts – against the real sandbox over HTTP."""
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 from server.common.auth import Grant, Principal
 from server.delivery.models import Channel, DeliveryStatus
 from server.delivery.sandbox_inbox import sandbox_inbox
@@ -17,13 +14,6 @@ from tests.support.factories import login, make_kindergarten, make_person, uniqu
 from tests.web.console import console_person, page_csrf, password_login
 
 START = "2026-11-25T14:30:00+08:00"
-
-
-@pytest.fixture
-async def browser(api):
-    """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
-        yield http
 
 
 async def _subscribed(client, sandbox_client, *, name: str, role: str, kg) -> Parent:

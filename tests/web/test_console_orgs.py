@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-import pytest
 from openpyxl import load_workbook
 
 from server.accounts.models import Invitation
@@ -18,13 +16,6 @@ from tests.support.factories import make_kindergarten, make_person, make_region
 from tests.web.console import console_person, page_csrf, password_login
 
 EXPIRED = "页面已过期或请求来源不明"
-
-
-@pytest.fixture
-async def browser(api):
-    """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
-        yield http
 
 
 async def test_a_leader_founds_an_alliance_adds_a_kindergarten_and_pairs_with_targets(browser):

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
-import pytest
-
 from server.checkin.models import Checkin
 from tests.support.factories import make_activity, make_kindergarten, make_person
 from tests.web.console import console_person, page_csrf, password_login
-
-
-@pytest.fixture
-async def browser(api):
-    """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
-        yield http
 
 
 async def test_leaders_may_read_activities_but_not_create_them(browser):

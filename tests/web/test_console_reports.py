@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import io
 
-import httpx
-import pytest
 from openpyxl import load_workbook
 
 from tests.archive.helpers import make_pairing
 from tests.support.factories import make_kindergarten, make_region
 from tests.web.console import console_person, password_login
-
-
-@pytest.fixture
-async def browser(api):
-    """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
-        yield http
 
 
 async def test_a_director_sees_her_pairings_progress_but_no_leader_tables(browser):
