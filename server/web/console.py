@@ -9,6 +9,8 @@ check on every unsafe method, and the security headers on every answer.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -122,16 +124,33 @@ def render(request: Request, template: str, *, status: int = 200, **context) -> 
             nav=nav_for(principal),
             path=request.path,
             csrf_token=csrf_for(request),
-            flash=request.args.get("msg", ""),
+            flash=_flash(request),
             **context,
         )
     )
     return html(body, status=status)
 
 
+def _flash_signature(request: Request, message: str) -> str:
+    secret = request.app.ctx.settings.jwt_secret.encode()
+    return hmac.new(secret, f"flash:{message}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def _flash(request: Request) -> str:
+    """The message of the last form, only if the console wrote it (a link cannot make one up)."""
+    message = request.args.get("msg", "")
+    signature = request.args.get("s", "")
+    if message and hmac.compare_digest(signature, _flash_signature(request, message)):
+        return message
+    return ""
+
+
 def back(path: str, message: str = "") -> HTTPResponse:
     """Redirect after a form (POST → GET), with a short Chinese message to show."""
-    return redirect(f"{path}?msg={quote(message)}" if message else path, status=303)
+    if not message:
+        return redirect(path, status=303)
+    signature = _flash_signature(Request.get_current(), message)
+    return redirect(f"{path}?msg={quote(message)}&s={signature}", status=303)
 
 
 def wants_json(request: Request) -> bool:

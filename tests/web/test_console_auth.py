@@ -158,3 +158,13 @@ async def test_teachers_cannot_confirm_a_console_login(browser, client):
 
 def test_csrf_token_is_in_every_page_meta():
     assert csrf_of('<meta name="csrf-token" content="abc">') == "abc"
+
+
+async def test_a_link_cannot_put_its_own_message_on_a_console_page(browser):
+    kg = await make_kindergarten()
+    _, login = await console_person("organizer", scope_id=kg.id)
+    await password_login(browser, login)
+    forged = await browser.get(
+        "/console/dashboard", params={"msg": "账号异常，请拨打 400-000-0000"}
+    )
+    assert forged.status_code == 200 and "400-000-0000" not in forged.text

@@ -54,6 +54,8 @@ async def test_an_organizer_checks_in_by_hand_and_annuls_from_the_activity_page(
         data={"csrf_token": token, "person_id": teacher.id, "reason": "手机没电"},
     )
     assert done.status_code == 303 and "msg=" in done.headers["location"]
+    shown = await browser.get(done.headers["location"])
+    assert 'class="flash"' in shown.text  # the console's own (signed) message is shown
     checkin = await Checkin.get(activity_id=activity.id, person_id=teacher.id)
     assert checkin.manual_reason == "手机没电"
     annul = await browser.post(
