@@ -248,3 +248,34 @@ async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
         },
     )
     assert bad.status_code == 400 and "请填写开始时间" in bad.text and "缺少时间" in bad.text
+
+
+async def test_an_invited_only_activity_takes_its_list_from_the_form(browser):
+    from server.activities.models import Activity, ActivityInvitee
+
+    kg = await make_kindergarten()
+    chosen, left_out = await make_person("赵老师", teacher_of=kg), await make_person(teacher_of=kg)
+    _, login = await console_person("organizer", scope_id=kg.id)
+    await password_login(browser, login)
+    form = await browser.get("/console/activities/new")
+    assert 'id="invitees"' in form.text and f'value="{chosen.id}"' in form.text
+    token = await page_csrf(browser, "/console/activities/new")
+    base = {
+        "csrf_token": token,
+        "title": "骨干教师座谈",
+        "kind": "业务培训",
+        "host_id": kg.id,
+        "starts_at": "2099-04-01T14:00",
+        "ends_at": "2099-04-01T16:00",
+        "audience_mode": "invited",
+    }
+    empty = await browser.post("/console/activities/new", data=base)
+    assert empty.status_code == 400 and "至少勾选一人" in empty.text
+    assert "骨干教师座谈" in empty.text  # the form keeps what was typed
+    made = await browser.post("/console/activities/new", data={**base, "invitee_ids": chosen.id})
+    assert made.status_code == 303, made.text
+    activity = await Activity.get(title="骨干教师座谈")
+    invited = await ActivityInvitee.filter(activity_id=activity.id).values_list(
+        "person_id", flat=True
+    )
+    assert list(invited) == [chosen.id] and left_out.id not in invited
