@@ -61,7 +61,7 @@ async def load_demo(settings: Settings) -> str:
         raise SystemExit("拒绝在生产环境（SONGJIAO_ENV=production）载入演示数据。")
     async with _database(settings):
         async with in_transaction():
-            region = await _load()
+            region = await _load(settings)
         counts = await _counts(region)
     return summary_text(counts)
 
@@ -82,7 +82,7 @@ async def _grant(person: Person, role: str, scope_kind: str, scope_id: int) -> N
     )
 
 
-async def _load() -> Region:
+async def _load(settings: Settings) -> Region:
     region, _ = await Region.update_or_create(
         name=d.REGION["name"], defaults={"bureau_name": d.REGION["bureau_name"]}
     )
@@ -117,7 +117,7 @@ async def _load() -> Region:
     guardians = await _classes(kgs)
     await _leading_groups(alliances, staff)
     await _demo_logins(region, alliances, staff, guardians)
-    await load_history(kgs, staff)
+    await load_history(kgs, staff, settings)
     return region
 
 

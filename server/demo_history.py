@@ -1,6 +1,7 @@
 """A semester of demo work in 湘江县, dated around today, so a new user sees every screen work.
 
-Finished 送教 and 讲座 with presenters (class and 领域), check-ins and their records; this
+Finished 送教 and 讲座 with presenters (class and 领域), check-ins, records and drawn
+demo photos (two consented, one not); this
 week's activities (one open for check-in right now); and 公众号 posts at each 三审 step: one
 waiting for the demo director's review, one for the demo leader's 签发. Idempotent: an
 activity is found by its host and title before it is made, so a second load adds nothing.
@@ -20,10 +21,12 @@ from server.activities.models import (
     AudienceMode,
     Presenter,
 )
+from server.archive import service as archive
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.auth import Grant, Principal
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
+from server.demo_photos import demo_photo
 from server.orgs.models import Kindergarten, Pairing, Person
 from server.publicity import service as publicity
 from server.publicity.models import Post
@@ -209,6 +212,32 @@ def _principal(person: Person, role: str, kindergarten_id: int) -> Principal:
     )
 
 
+async def _photos(activity: Activity, held: Held, kgs: dict, staff: dict, settings) -> None:
+    """Two consented demo photos, and one without consent to show what is refused."""
+    if held.days >= 0 or settings is None:
+        return
+    host = host_key(held)
+    organizer = _principal(staff[(host, 1)], "organizer", kgs[host].id)
+    subject = held.title.split("：")[-1]
+    shots = (
+        (f"{subject}活动现场", True),
+        ("教师现场评课研讨", True),
+        ("幼儿近景（未同意公开）", False),
+    )
+    for n, (caption, consent) in enumerate(shots):
+        await archive.upload_file(
+            principal=organizer,
+            activity_id=activity.id,
+            kind="photo",
+            data=demo_photo(caption, seed=activity.id * 10 + n),
+            filename=f"demo-{n + 1}.jpg",
+            caption=caption,
+            consent=consent,
+            data_dir=settings.data_dir,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+        )
+
+
 async def _post(activity: Activity, held: Held, kgs: dict, staff: dict) -> None:
     if not held.post or await Post.exists(activity_id=activity.id):
         return
@@ -223,13 +252,16 @@ async def _post(activity: Activity, held: Held, kgs: dict, staff: dict) -> None:
         )
 
 
-async def load_history(kgs: dict[str, Kindergarten], staff: dict[tuple[str, int], Person]) -> int:
-    """Add the demo semester's activities, check-ins and posts; answers how many were new."""
+async def load_history(
+    kgs: dict[str, Kindergarten], staff: dict[tuple[str, int], Person], settings=None
+) -> int:
+    """Add the demo semester's activities, check-ins, photos and posts; answers how many new."""
     made = 0
     for held in HISTORY:
         activity, new = await _activity(held, kgs, staff)
         if new:
             made += 1
             await _check_ins(activity, held, staff)
+            await _photos(activity, held, kgs, staff, settings)
         await _post(activity, held, kgs, staff)
     return made

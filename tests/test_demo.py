@@ -6,6 +6,7 @@ from pathlib import Path
 
 from server.accounts.models import Account, RoleGrant
 from server.activities.models import Activity, Presenter
+from server.archive.models import ArchiveFile
 from server.checkin.models import Checkin
 from server.demo import demo_console_text, demo_logins_markdown, load_demo
 from server.orgs.models import (
@@ -43,6 +44,7 @@ MODELS = (
     Presenter,
     Checkin,
     Post,
+    ArchiveFile,
 )
 
 
@@ -153,6 +155,10 @@ async def test_demo_semester_gives_every_role_something_to_see_and_do(client, ap
     director = await _login(client, "demo-director")
     to_review = await client.get("/api/v1/posts?status=reviewing", headers=director)
     item = to_review.json()["items"][0]
+    post = (await client.get(f"/api/v1/posts/{item['id']}", headers=director)).json()
+    # Drawn demo photos: the consented ones are in the post, the other is refused.
+    assert sorted(p["usable"] for p in post["photos"]) == [False, True, True]
+    assert post["cover_file_id"] and post["html"].count("<img") == 2
     approve = await client.post(f"/api/v1/posts/{item['id']}/approve", json={}, headers=director)
     assert approve.status_code == 200 and approve.json()["status"] == "signing"
     teacher = await _login(client, "demo-teacher")
