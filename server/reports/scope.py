@@ -65,11 +65,13 @@ async def build_scope(
 
 
 async def scope_of(principal: Principal) -> ReportScope:
-    """The caller's scope: leaders' regions and alliances, directors' kindergartens."""
+    """The caller's scope: leaders' regions and alliances, directors' and organizers'
+    kindergartens (the report routes themselves are for directors and up; organizers see
+    their own kindergartens' figures on the console dashboard and in a pairing's 简报)."""
     if principal.is_admin:
         return CITY
     return await build_scope(
         region_ids=principal.scope_ids("region", ["leader"]),
         alliance_ids=principal.scope_ids("alliance", ["leader"]),
-        kindergarten_ids=principal.scope_ids("kindergarten", ["director"]),
+        kindergarten_ids=principal.scope_ids("kindergarten", ["director", "organizer"]),
     )

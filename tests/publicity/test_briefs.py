@@ -74,3 +74,6 @@ async def test_a_semester_brief_without_posts_says_so_and_a_bad_semester_is_refu
     assert "暂无已发布的活动报道" in _read(resp.content)[0]
     bad = await client.get(base + "?semester=2026夏", headers=world.leader.headers)
     assert bad.status_code == 400 and "学期" in bad.json()["message"]
+    # The host's organizer (who writes its posts) may print the pairing's 简报 too.
+    mine = await client.get(base, headers=world.organizer.headers)
+    assert mine.status_code == 200 and mine.content.startswith(b"%PDF")

@@ -279,3 +279,14 @@ async def test_an_invited_only_activity_takes_its_list_from_the_form(browser):
         "person_id", flat=True
     )
     assert list(invited) == [chosen.id] and left_out.id not in invited
+
+
+async def test_an_organizers_dashboard_shows_her_kindergartens_pairings(browser):
+    from tests.archive.helpers import make_pairing
+
+    supporting, supported = await make_kindergarten(), await make_kindergarten()
+    await make_pairing(supporting, supported)
+    _, login = await console_person("organizer", scope_id=supported.id)
+    await password_login(browser, login)
+    page = await browser.get("/console/dashboard")
+    assert page.status_code == 200 and f"{supporting.name} → {supported.name}" in page.text
