@@ -31,6 +31,16 @@ async def _until(check, within: float = 60.0) -> None:
         await asyncio.sleep(0.2)
 
 
+async def _listening(proc: asyncio.subprocess.Process, within: float = 90.0) -> str:
+    """The worker's output up to the receiver's "Listening started."."""
+    seen: list[str] = []
+    while not seen or "Listening started" not in seen[-1]:
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout=within)
+        assert line, "worker ended before listening:\n" + "".join(seen)
+        seen.append(line.decode())
+    return "".join(seen)
+
+
 async def test_two_workers_running_the_job_twice_push_each_summary_once(
     api, settings, client, sandbox_client
 ):
@@ -56,9 +66,13 @@ async def test_two_workers_running_the_job_twice_push_each_summary_once(
     ]
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
     key = f"summary:weekly:{WEEK}:region:{county.w.region.id}"
+    started: list[str] = []
     try:
         await broker.startup()
-        await asyncio.sleep(3)  # let both workers join the consumer group
+        # Both workers must be waiting on the stream before the jobs go in; on a busy
+        # machine starting one can take a while, so wait for each to say it listens.
+        started = [await _listening(proc) for proc in workers]
+        await asyncio.sleep(0.5)  # from "listening" to blocked in XREADGROUP
         # Redis hands stream entries to blocked readers first come, first served: the
         # second job goes to the other worker while the first may still be running.
         await enqueue(broker, "reports.weekly_summaries", at=MONDAY_RUN.isoformat())
@@ -84,6 +98,9 @@ async def test_two_workers_running_the_job_twice_push_each_summary_once(
         for proc in workers:
             proc.terminate()
         logs = [(await asyncio.wait_for(p.communicate(), timeout=20))[0].decode() for p in workers]
+        logs = [first + rest for first, rest in zip(started, logs, strict=False)] + logs[
+            len(started) :
+        ]
     assert all("Traceback" not in log for log in logs), logs
     ran = "Executing task reports.weekly_summaries"
     assert all(ran in log for log in logs), "each worker should have run the job once"
