@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from server.accounts.models import Account
 from server.common.runtime import current
-from server.delivery.models import Delivery, DeliveryStatus
+from server.delivery.models import Delivery, DeliveryStatus, SubscriptionQuota
 from server.delivery.templates import template_for
+from server.orgs.models import Person
 from server.wechat.sandbox import openid_for
 from tests.support.factories import LoggedIn, login, make_person, unique
 
@@ -104,3 +106,26 @@ async def fault(sandbox_client, **body) -> None:
     """Inject a sandbox fault."""
     resp = await sandbox_client.post("/sandbox/faults", json=body)
     assert resp.status_code == 200, resp.text
+
+
+async def seed_parents(sandbox: httpx.AsyncClient, n: int, tag: str) -> tuple[list[int], list]:
+    """`n` parents who each accepted one subscription, here and in the sandbox."""
+    await Person.bulk_create([Person(name=f"家长{tag}{i}") for i in range(n)])
+    people = list(
+        await Person.filter(name__startswith=f"家长{tag}")
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    openids = [f"o{tag}{pid:07d}" for pid in people]
+    await Account.bulk_create(
+        [Account(openid=o, person_id=p) for p, o in zip(people, openids, strict=True)]
+    )
+    tid = template_id("notice")
+    await SubscriptionQuota.bulk_create(
+        [SubscriptionQuota(person_id=p, template_id=tid, remaining=1) for p in people]
+    )
+    resp = await sandbox.post(
+        "/sandbox/subscriptions/bulk", json={"openids": openids, "template_id": tid, "count": 1}
+    )
+    assert resp.status_code == 200, resp.text
+    return people, openids

@@ -11,18 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from server.accounts.models import Account
 from server.common.runtime import current, install
-from server.delivery.models import Channel, Delivery, DeliveryStatus, SubscriptionQuota
+from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.service import notify
 from server.jobs.broker import build_broker, enqueue
-from server.orgs.models import Person
 from server.settings import load_settings
-from tests.delivery.helpers import template_id
+from tests.delivery.helpers import seed_parents
 from tests.support import backends
 from tests.support.processes import process_env
 
@@ -62,25 +59,6 @@ def _signal_all(proc: asyncio.subprocess.Process, sig: int) -> None:
         os.killpg(proc.pid, sig)
 
 
-async def _seed_parents(sandbox_client: httpx.AsyncClient) -> tuple[list[int], list[str]]:
-    """Parents who each accepted one subscription, here and in the sandbox."""
-    await Person.bulk_create([Person(name=f"家长{i}") for i in range(PARENTS)])
-    people = await Person.all().order_by("id").values_list("id", flat=True)
-    openids = [f"okill{pid:06d}" for pid in people]
-    await Account.bulk_create(
-        [Account(openid=o, person_id=p) for p, o in zip(people, openids, strict=True)]
-    )
-    tid = template_id("notice")
-    await SubscriptionQuota.bulk_create(
-        [SubscriptionQuota(person_id=p, template_id=tid, remaining=1) for p in people]
-    )
-    resp = await sandbox_client.post(
-        "/sandbox/subscriptions/bulk", json={"openids": openids, "template_id": tid, "count": 1}
-    )
-    assert resp.status_code == 200, resp.text
-    return list(people), openids
-
-
 async def _count(status: DeliveryStatus) -> int:
     return await Delivery.filter(key="notice:kill", status=status).count()
 
@@ -98,7 +76,7 @@ async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
     scratch = aioredis.from_url(_redis_url())
     await scratch.flushdb()
     await scratch.aclose()
-    people, openids = await _seed_parents(sandbox_client)
+    people, openids = await seed_parents(sandbox_client, PARENTS, "kill")
     # Half the answers are slow: the fan-out is still running when the worker dies, and
     # some messages have reached WeChat while others of their batch are still waiting.
     await sandbox_client.post(

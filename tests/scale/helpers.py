@@ -8,36 +8,10 @@ import json
 import httpx
 import redis.asyncio as aioredis
 
-from server.accounts.models import Account
 from server.common.runtime import current, install
-from server.delivery.models import Delivery, DeliveryStatus, SubscriptionQuota
+from server.delivery.models import Delivery, DeliveryStatus
 from server.delivery.service import notify
 from server.jobs.broker import QUEUE
-from server.orgs.models import Person
-from tests.delivery.helpers import template_id
-
-
-async def seed_parents(sandbox: httpx.AsyncClient, n: int, tag: str) -> tuple[list[int], list]:
-    """`n` parents who each accepted one subscription, here and in the sandbox."""
-    await Person.bulk_create([Person(name=f"家长{tag}{i}") for i in range(n)])
-    people = list(
-        await Person.filter(name__startswith=f"家长{tag}")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    openids = [f"o{tag}{pid:07d}" for pid in people]
-    await Account.bulk_create(
-        [Account(openid=o, person_id=p) for p, o in zip(people, openids, strict=True)]
-    )
-    tid = template_id("notice")
-    await SubscriptionQuota.bulk_create(
-        [SubscriptionQuota(person_id=p, template_id=tid, remaining=1) for p in people]
-    )
-    resp = await sandbox.post(
-        "/sandbox/subscriptions/bulk", json={"openids": openids, "template_id": tid, "count": 1}
-    )
-    assert resp.status_code == 200, resp.text
-    return people, openids
 
 
 async def fan_out(broker, people: list[int], key: str, *, batch_size: int = 4) -> None:

@@ -19,7 +19,7 @@ from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.jobs.broker import build_broker, enqueue
 from server.settings import load_settings
 from tests.checkin.conftest import nonce, teacher_of
-from tests.delivery.helpers import template_id
+from tests.delivery.helpers import seed_parents, template_id
 from tests.scale import helpers
 from tests.scale.procs import PrivatePostgres, PrivateRedis, Proc, until, wait_http
 from tests.support import backends
@@ -37,7 +37,7 @@ def _chinese(text: str) -> bool:
 async def test_wechat_failing_at_a_rate_ends_every_delivery_sent_or_dead_once(
     fresh, sandbox_http, api
 ):
-    people, openids = await helpers.seed_parents(sandbox_http, 40, "ft")
+    people, openids = await seed_parents(sandbox_http, 40, "ft")
     # WeChat would take more than one message each: a second send would show.
     resp = await sandbox_http.post(
         "/sandbox/subscriptions/bulk",
@@ -103,8 +103,8 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         kg = await make_kindergarten()
         activity = await make_activity(kg)
         teachers = [await teacher_of(client, kg) for _ in range(24)]
-        people, openids = await helpers.seed_parents(sandbox_client, 12, "rd")
-        quiet, quiet_openids = await helpers.seed_parents(sandbox_client, 2, "rq")
+        people, openids = await seed_parents(sandbox_client, 12, "rd")
+        quiet, quiet_openids = await seed_parents(sandbox_client, 2, "rq")
         # Slow WeChat: the fan-out is still being sent when Redis goes away.
         await sandbox_client.post("/sandbox/faults", json={"kind": "subscribe_send", "delay": 1.0})
         await broker.startup()
@@ -166,7 +166,7 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         assert sorted(by_person) == sorted(t.person.id for t in teachers)
 
         # The fan-out under way went on, and the worker takes new jobs from Redis again.
-        more, more_openids = await helpers.seed_parents(sandbox_client, 2, "ra")
+        more, more_openids = await seed_parents(sandbox_client, 2, "ra")
         await helpers.fan_out(broker, more, "notice:redis-after")
         await until(lambda: helpers.settled("notice:redis", 12), within=60, what="the fan-out")
         await until(lambda: helpers.settled("notice:redis-after", 2), within=60, what="new jobs")

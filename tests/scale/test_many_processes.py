@@ -20,6 +20,7 @@ from server.jobs.scheduler import OncePerTickScheduler
 from server.settings import load_settings
 from tests.checkin.conftest import nonce, teacher_of
 from tests.checkin.test_live import last_counts, read_events
+from tests.delivery.helpers import seed_parents
 from tests.scale import helpers
 from tests.scale.procs import until
 from tests.support.factories import login_as, make_activity, make_kindergarten
@@ -95,7 +96,7 @@ async def test_live_boards_on_both_processes_see_every_scan_whichever_it_hit(fre
 async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_expiry(
     fresh, sandbox_http, client
 ):
-    people, openids = await helpers.seed_parents(sandbox_http, 40, "mp")
+    people, openids = await seed_parents(sandbox_http, 40, "mp")
     first, second = people[:20], people[20:]
 
     # A cold token cache: both workers' many concurrent sends want a token at once.
