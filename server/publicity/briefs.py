@@ -30,7 +30,7 @@ FOOTER = "送教通 · 结对帮扶工作简报"
 SEMESTER_POSTS = 30
 
 
-async def _photo(post: Post, src: str, data_dir: Path) -> Block | None:
+async def _photo(post: Post, src: str, data_dir: Path, photos: dict[int, dict]) -> Block | None:
     match = render.LOCAL_IMAGE.match(src)
     file_id = int(match[1]) if match else None
     if file_id is None:  # after publishing: a WeChat URL standing for one of our files
@@ -39,7 +39,7 @@ async def _photo(post: Post, src: str, data_dir: Path) -> Block | None:
     if file_id is None:
         return None
     try:
-        meta, data = await sources.photo_bytes(post, file_id, data_dir)
+        meta, data = await sources.photo_bytes(post, file_id, data_dir, photos=photos)
     except DomainError:
         return None  # removed since: the 简报 goes without it
     if not meta["consent"]:
@@ -49,15 +49,16 @@ async def _photo(post: Post, src: str, data_dir: Path) -> Block | None:
 
 async def _post_blocks(post: Post, data_dir: Path, *, short: bool = False) -> list[Block]:
     blocks: list[Block] = []
-    texts = photos = 0
+    texts = shown = 0
+    photos = await sources.photos_of(post)
     for kind, value in read_post_html(post.html):
         if kind == "img":
-            if short and photos:
+            if short and shown:
                 continue
-            block = await _photo(post, value, data_dir)
+            block = await _photo(post, value, data_dir, photos)
             if block is not None:
                 blocks.append(block)
-                photos += 1
+                shown += 1
         elif not short or (kind == "text" and texts == 0):
             blocks.append(Block(kind, value))
             texts += kind == "text"

@@ -120,13 +120,14 @@ async def _succeed(post: Post, *, url: str) -> None:
 async def _upload_body_images(post: Post, wechat, data_dir) -> str:
     """The body with every archive photo replaced by its uploadimg URL (kept per file)."""
     html, urls = post.html, dict(post.image_urls or {})
+    photos = await sources.photos_of(post)
     for src in dict.fromkeys(render.image_sources(html)):
         match = render.LOCAL_IMAGE.match(src)
         if not match:
             continue
         file_id = match[1]
         if file_id not in urls:
-            _, data = await sources.photo_bytes(post, int(file_id), data_dir)
+            _, data = await sources.photo_bytes(post, int(file_id), data_dir, photos=photos)
             content, filename = await asyncio.to_thread(images.body_image, data)
             urls[file_id] = await wechat.upload_image(filename=filename, content=content)
             await Post.filter(id=post.id).update(image_urls=urls)

@@ -118,9 +118,9 @@ def _refusal(photo: dict) -> str:
     return f"照片 {photo['id']} 未标记“同意公开”，不能用于推文；请先确认照片中的人员同意公开"
 
 
-async def _check_images(post: Post, html: str) -> None:
+async def _check_images(post: Post, html: str, photos: dict[int, dict] | None = None) -> None:
     """Every body image is a consented photo of the post's activity (or recap's activities)."""
-    photos = await sources.photos_of(post)
+    photos = photos if photos is not None else await sources.photos_of(post)
     for src in render.image_sources(html):
         match = render.LOCAL_IMAGE.match(src)
         photo = photos.get(int(match[1])) if match else None
@@ -132,10 +132,13 @@ async def _check_images(post: Post, html: str) -> None:
             raise DomainError("photo_not_consented", _refusal(photo), status=422)
 
 
-async def _check_cover(post: Post, cover_file_id: int | None) -> None:
+async def _check_cover(
+    post: Post, cover_file_id: int | None, photos: dict[int, dict] | None = None
+) -> None:
     if cover_file_id is None:
         return
-    photo = (await sources.photos_of(post)).get(cover_file_id)
+    photos = photos if photos is not None else await sources.photos_of(post)
+    photo = photos.get(cover_file_id)
     if photo is None:
         raise DomainError("invalid_cover", "封面只能选用本活动档案中的照片", status=422)
     if not photo["consent"]:
@@ -147,8 +150,9 @@ async def check_post(*, post: Post) -> None:
     render.check_title(post.title)
     render.check_digest(post.digest)
     render.check_body(post.html)
-    await _check_images(post, post.html)
-    await _check_cover(post, post.cover_file_id)
+    photos = await sources.photos_of(post)
+    await _check_images(post, post.html, photos)
+    await _check_cover(post, post.cover_file_id, photos)
 
 
 # ---- views ------------------------------------------------------------------------------
@@ -479,17 +483,18 @@ async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) ->
     """An HTML page showing the post as on a phone (images inlined, no login needed for them)."""
     post, _ = await visible_post(principal, post_id)
     body = post.html
+    photos = await sources.photos_of(post)
     for src in dict.fromkeys(render.image_sources(body)):
         match = render.LOCAL_IMAGE.match(src)
         if not match:
             continue
         try:
-            _, data = await sources.photo_bytes(post, int(match[1]), data_dir)
+            _, data = await sources.photo_bytes(post, int(match[1]), data_dir, photos=photos)
         except DomainError:
             continue
         uri = await asyncio.to_thread(images.preview_data_uri, data)
         body = body.replace(f'src="{src}"', f'src="{uri}"')
-    cover = await cover_bytes(post=post, data_dir=data_dir)
+    cover = await cover_bytes(post=post, data_dir=data_dir, photos=photos)
     names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
     status = _status(post)
     return render.render_preview(
@@ -506,11 +511,13 @@ async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) ->
     )
 
 
-async def cover_bytes(*, post: Post, data_dir: Path) -> bytes:
+async def cover_bytes(
+    *, post: Post, data_dir: Path, photos: dict[int, dict] | None = None
+) -> bytes:
     """The cover thumb: the chosen photo cropped, else a title card (≤ 64 KB JPG)."""
     if post.cover_file_id is not None:
         try:
-            _, data = await sources.photo_bytes(post, post.cover_file_id, data_dir)
+            _, data = await sources.photo_bytes(post, post.cover_file_id, data_dir, photos=photos)
             return await asyncio.to_thread(images.cover_from_photo, data)
         except DomainError:
             pass

@@ -63,9 +63,14 @@ async def photos_of(post: Post) -> dict[int, dict]:
     return await photos_of_activities(await activity_ids_of(post))
 
 
-async def photo_bytes(post: Post, file_id: int, data_dir: Path) -> tuple[dict, bytes]:
-    """One of the post's photos and its bytes; DomainError when it is not one of them."""
-    photo = (await photos_of(post)).get(file_id)
+async def photo_bytes(
+    post: Post, file_id: int, data_dir: Path, *, photos: dict[int, dict] | None = None
+) -> tuple[dict, bytes]:
+    """One of the post's photos and its bytes; DomainError when it is not one of them.
+
+    `photos`: the post's photos_of() when the caller reads several (asked once, not per photo).
+    """
+    photo = (photos if photos is not None else await photos_of(post)).get(file_id)
     if photo is None:
         raise DomainError("invalid_photo", "照片不属于本推文所用的活动档案", status=422)
     return await archive.publicity_photo(
