@@ -123,9 +123,8 @@ async def _quote(newest_first: list[int]) -> tuple[str, str]:
     return "", ""
 
 
-async def _context(subject: Subject, semester: str, author: str, held_ids: list[int]) -> dict:
-    briefs = await activities.activity_briefs(activity_ids=held_ids)
-    held = [briefs[i] for i in held_ids if i in briefs]
+async def _context(subject: Subject, semester: str, author: str, held: list[dict]) -> dict:
+    """What the recap template draws; `held`: the semester's finished activities, by start."""
     newest_first = [a["id"] for a in reversed(held)]
     report = await reports.semester_report(
         kind=subject.kind, unit_id=subject.id, semester=semester, calendar=configured_calendar()
@@ -190,12 +189,12 @@ async def create_recap(
         pairing_id=subject.pairing_id, alliance_id=subject.alliance_id, semester=semester
     )
     found = await activities.activity_briefs(activity_ids=in_semester)
-    held_ids = [i for i in in_semester if i in found and found[i]["status"] == "finished"]
+    held = [found[i] for i in in_semester if i in found and found[i]["status"] == "finished"]
     writer = await orgs.kindergarten_names(kindergarten_ids={subject.writer_id})
     author_name = writer.get(subject.writer_id, "")
     me = await orgs.person_names(person_ids=[principal.person_id] if principal.person_id else [])
     context = await _context(
-        subject, semester, me.get(principal.person_id, "") or author_name, held_ids
+        subject, semester, me.get(principal.person_id, "") or author_name, held
     )
     html = render.check_body(render.render_recap(context))
     try:
