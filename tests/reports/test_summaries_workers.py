@@ -103,7 +103,9 @@ async def test_two_workers_running_the_job_twice_push_each_summary_once(
         ]
     assert all("Traceback" not in log for log in logs), logs
     ran = "Executing task reports.weekly_summaries"
-    assert all(ran in log for log in logs), "each worker should have run the job once"
+    # Both runs happened (Redis usually hands one to each worker, but under load one worker
+    # may take both; they still run at once, and the lock and the keys must hold either way).
+    assert sum(log.count(ran) for log in logs) == 2, "the job should have run twice"
     assert await Summary.filter(period=WEEK, scope_kind="region").count() == 1
     assert await Delivery.filter(key=key).count() == 1
     assert await Delivery.filter(person_id=leader.id).count() == 1
