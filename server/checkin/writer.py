@@ -63,10 +63,11 @@ class CheckinWriter:
 
     @staticmethod
     async def _flush(batch) -> list[Written]:
+        # Rows go in key order: two api processes writing overlapping batches then wait on
+        # each other's keys in the same order, never in a cycle (PostgreSQL deadlock).
+        ordered = sorted((c for c, _, _ in batch), key=lambda c: (c.activity_id, c.person_id))
         async with in_transaction() as conn:
-            await Checkin.bulk_create(
-                [c for c, _, _ in batch], ignore_conflicts=True, using_db=conn
-            )
+            await Checkin.bulk_create(ordered, ignore_conflicts=True, using_db=conn)
             activities = {c.activity_id for c, _, _ in batch}
             people = {c.person_id for c, _, _ in batch}
             rows = await Checkin.filter(activity_id__in=activities, person_id__in=people).using_db(
@@ -85,6 +86,7 @@ class CheckinWriter:
                 seen.add(key)
                 results.append(Written(checkin=row, created=created))
             if hours:
+                hours.sort(key=lambda h: (h.activity_id, h.person_id, h.role))
                 await HoursEntry.bulk_create(hours, ignore_conflicts=True, using_db=conn)
         return results
 
