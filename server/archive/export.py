@@ -27,6 +27,7 @@ from server.checkin.models import Checkin
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.sheets import append_row
 from server.common.time import CHINA, china, now
 from server.orgs import service as orgs
 
@@ -232,7 +233,7 @@ def _index_xlsx(pairing_title: str, semester: str, entries: list[ActivityEntry])
     wb = Workbook()
     ws = wb.active
     ws.title = "帮扶档案索引"
-    ws.append([h for h, _ in INDEX_HEADERS])
+    append_row(ws, [h for h, _ in INDEX_HEADERS])
     bold = Font(bold=True)
     for index, (_, width) in enumerate(INDEX_HEADERS, start=1):
         cell = ws.cell(row=1, column=index)
@@ -241,7 +242,8 @@ def _index_xlsx(pairing_title: str, semester: str, entries: list[ActivityEntry])
         ws.column_dimensions[cell.column_letter].width = width
     ws.freeze_panes = "A2"
     for e in entries:
-        ws.append(
+        append_row(
+            ws,
             [
                 e.date,
                 e.title,
@@ -253,10 +255,10 @@ def _index_xlsx(pairing_title: str, semester: str, entries: list[ActivityEntry])
                 e.photos,
                 e.attachments,
                 e.card_label,
-            ]
+            ],
         )
     if not entries:
-        ws.append(["无活动", f"{pairing_title} {semester}学期没有帮扶活动"])
+        append_row(ws, ["无活动", f"{pairing_title} {semester}学期没有帮扶活动"])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font
 from server.activities import access
 from server.checkin.organizer import attendance
 from server.common.auth import Principal
+from server.common.sheets import append_row
 from server.common.time import china
 
 METHODS = {"static": "海报码", "dynamic": "投影码", "manual": "补签"}
@@ -39,24 +40,26 @@ async def signin_sheet(*, principal: Principal, activity_id: int) -> tuple[bytes
     ws = wb.active
     ws.title = "签到表"
     start = china(activity.starts_at).strftime("%Y年%m月%d日 %H:%M")
-    ws.append([f"{activity.title} 签到表"])
+    append_row(ws, [f"{activity.title} 签到表"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"时间：{start}　地点：{activity.address or '—'}"])
+    append_row(ws, [f"时间：{start}　地点：{activity.address or '—'}"])
     counts = data["counts"]
-    ws.append(
+    append_row(
+        ws,
         [
             f"应到 {counts['expected']} 人，实到 {counts['checked_in']} 人，"
             f"迟到 {counts['late']} 人，未到 {counts['absent']} 人"
-        ]
+        ],
     )
-    ws.append([])
-    ws.append(HEADERS)
+    append_row(ws)
+    append_row(ws, HEADERS)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     present = [r for r in data["checkins"] if not r["annulled"]]
     for n, row in enumerate(present, start=1):
         note = f"补签：{row['manual_reason']}" if row["method"] == "manual" else ""
-        ws.append(
+        append_row(
+            ws,
             [
                 n,
                 row["name"],
@@ -67,20 +70,21 @@ async def signin_sheet(*, principal: Principal, activity_id: int) -> tuple[bytes
                 _flag(row),
                 _time(row["checkout_at"]),
                 note,
-            ]
+            ],
         )
-    ws.append([])
-    ws.append([f"未签到（{len(data['absent'])} 人）"])
+    append_row(ws)
+    append_row(ws, [f"未签到（{len(data['absent'])} 人）"])
     ws[ws.max_row][0].font = Font(bold=True)
     for n, person in enumerate(data["absent"], start=1):
-        ws.append([n, person["name"]])
+        append_row(ws, [n, person["name"]])
     annulled = [r for r in data["checkins"] if r["annulled"]]
     if annulled:
-        ws.append([])
-        ws.append([f"已作废（{len(annulled)} 条）"])
+        append_row(ws)
+        append_row(ws, [f"已作废（{len(annulled)} 条）"])
         ws[ws.max_row][0].font = Font(bold=True)
         for n, row in enumerate(annulled, start=1):
-            ws.append(
+            append_row(
+                ws,
                 [
                     n,
                     row["name"],
@@ -91,7 +95,7 @@ async def signin_sheet(*, principal: Principal, activity_id: int) -> tuple[bytes
                     "",
                     "",
                     f"作废原因：{row['annul_reason']}",
-                ]
+                ],
             )
     for i, width in enumerate(WIDTHS):
         ws.column_dimensions[chr(ord("A") + i)].width = width

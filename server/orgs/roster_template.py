@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from server.common.auth import Principal
+from server.common.sheets import append_row
 from server.orgs.models import Grade, Kindergarten
 from server.orgs.roster_sheets import CHILD_SHEET, EXAMPLES, MAX_ROWS, SHEETS, TEACHER_SHEET
 from server.orgs.scope import ensure_directs_kindergarten
@@ -25,8 +26,8 @@ def build_template() -> bytes:
     example_font = Font(italic=True, color="808080")
     for sheet, columns in SHEETS.items():
         ws = wb.create_sheet(sheet)
-        ws.append([c.header for c in columns])
-        ws.append(list(EXAMPLES[sheet]))
+        append_row(ws, [c.header for c in columns])
+        append_row(ws, list(EXAMPLES[sheet]))
         for index, column in enumerate(columns, start=1):
             letter = ws.cell(row=1, column=index).column_letter
             head = ws.cell(row=1, column=index)

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from server.common.semester import SemesterCalendar
+from server.common.sheets import append_row
 from server.reports.builders import (
     alliance_reports,
     kindergarten_reports,
@@ -114,12 +115,12 @@ REGION_COLUMNS: list[Column] = [
 
 def _sheet(wb: Workbook, title: str, columns: list[Column], items: list[dict]) -> None:
     ws = wb.create_sheet(title)
-    ws.append([c[0] for c in columns])
+    append_row(ws, [c[0] for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for item in items:
-        ws.append([c[2](item) for c in columns])
+        append_row(ws, [c[2](item) for c in columns])
         for cell, column in zip(ws[ws.max_row], columns, strict=True):
             if column[3] and cell.value is not None:
                 cell.number_format = column[3]
