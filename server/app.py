@@ -12,6 +12,7 @@ from server.common.auth import read_access_token
 from server.common.errors import DomainError, handle_error
 from server.common.input_guard import refuse_malformed_input
 from server.common.logging import configure_logging
+from server.common.rate_limit import RateLimiter
 from server.jobs.broker import build_broker
 from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from server.lifecycle import close_runtime, open_runtime
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     app.config.API_VERSION = "1.0"
     app.config.API_DESCRIPTION = "结对帮扶与送教下乡：小程序与管理后台的接口"
     app.config.CORS = False
+    # A client's address (rate limits) comes from X-Forwarded-For only as written by the
+    # trusted proxies in front (nginx appends the peer it saw); never REAL_IP_HEADER, which
+    # a client reaching the api directly could set.
+    app.config.PROXIES_COUNT = settings.proxies_count
     app.ctx.settings = settings
     Extend(app)
     openapi.install(app)
@@ -48,6 +53,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         broker = build_broker(settings)
         app.ctx.runtime = await open_runtime(settings, broker=broker)
         app.ctx.redis = app.ctx.runtime.redis
+        app.ctx.limiter = RateLimiter(rules=settings.rate_limits, redis=app.ctx.redis)
         app.ctx.wechat = app.ctx.runtime.wechat
         app.ctx.official_account = app.ctx.runtime.official_account
         app.ctx.broker = broker

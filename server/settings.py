@@ -41,6 +41,35 @@ class MessageTemplate(BaseModel):
     oa_fields: dict[str, str] = {}
 
 
+class RateLimits(BaseModel):
+    """Requests allowed per window, in `limits` notation ("300/minute;3000/hour").
+
+    Per address limits are generous: a whole kindergarten checks in from behind one rural
+    router (one NAT address). Per account (or per login name) limits are the tight ones.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    login_per_address: str = "300/minute;3000/hour"  #: wx.login code logins
+    redeem_per_address: str = "300/minute"  #: invitation codes tried
+    redeem_per_account: str = "5/minute;20/day"
+    checkin_per_address: str = "3000/minute"  #: scans, offline queues synced included
+    checkin_per_account: str = "30/minute"
+    console_login_per_address: str = "60/minute"  #: console password attempts
+    console_failures_per_address: str = "30/15minutes"  #: wrong passwords, any login name
+    #: Wrong passwords for one login name from one address: that address is refused for
+    #: the name, its owner elsewhere is not.
+    console_failures_per_login: str = "10/15minutes"
+
+    @model_validator(mode="after")
+    def _check_notation(self) -> RateLimits:
+        from limits import parse_many
+
+        for value in self.model_dump().values():
+            parse_many(value)  # ValueError names the bad limit
+        return self
+
+
 class InsecureSettings(RuntimeError):
     """Raised when a non-development deployment still uses a default secret."""
 
@@ -97,6 +126,10 @@ class Settings(BaseSettings):
     templates: dict[str, MessageTemplate] = {}
     #: Bearer token Prometheus sends to /metrics; empty: only direct loopback callers.
     metrics_token: str = ""
+    #: Proxies (nginx) in front whose X-Forwarded-For entry is trusted as the client's
+    #: address; 0: the socket's peer, whatever a client sends.
+    proxies_count: int = Field(0, ge=0, le=5)
+    rate_limits: RateLimits = RateLimits()
 
     @classmethod
     def settings_customise_sources(

@@ -16,6 +16,7 @@ from server.accounts.schemas import (
 )
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.params import int_arg
+from server.common.rate_limit import client_address
 
 bp = Blueprint("accounts", url_prefix="/api/v1")
 
@@ -26,6 +27,8 @@ bp = Blueprint("accounts", url_prefix="/api/v1")
 @validate(json=LoginBody)
 async def login(request: Request, body: LoginBody):
     """Log in with a wx.login code."""
+    # Per address only: the account is known once WeChat has answered for the code.
+    await request.app.ctx.limiter.hit("login_per_address", client_address(request))
     settings = request.app.ctx.settings
     return json(
         await service.login(code=body.code, wechat=request.app.ctx.wechat, settings=settings)
@@ -105,6 +108,10 @@ async def revoke_invitation(request: Request, invitation_id: int):
 async def redeem_invitation(request: Request, body: RedeemBody):
     """Bind the caller to a person; answers fresh tokens carrying the new roles."""
     principal = request.ctx.principal
+    await request.app.ctx.limiter.hit_all(
+        ("redeem_per_address", (client_address(request),)),
+        ("redeem_per_account", (principal.account_id,)),
+    )
     await invitations.redeem_invitation(
         principal=principal, code=body.code, name=body.name, relation=body.relation
     )

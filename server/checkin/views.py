@@ -15,6 +15,7 @@ from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
+from server.common.rate_limit import client_address
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
 from server.metrics import counters
@@ -30,6 +31,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @validate(json=CheckinBody)
 async def check_in(request: Request, body: CheckinBody):
     """Check in with a scanned scene; retries with the same nonce get the same answer."""
+    # Offline queues sync through here too. A whole kindergarten behind one router shares
+    # an address: that limit is generous, the per-account one tight.
+    await request.app.ctx.limiter.hit_all(
+        ("checkin_per_address", (client_address(request),)),
+        ("checkin_per_account", (request.ctx.principal.account_id,)),
+    )
     scanned_at = body.scanned_at
     if scanned_at is not None and scanned_at.tzinfo is None:
         scanned_at = scanned_at.replace(tzinfo=CHINA)

@@ -32,13 +32,21 @@ class DomainError(Exception):
     """A refusal with a stable code and a Chinese message for the user."""
 
     def __init__(
-        self, code: str, message: str, *, status: int | None = None, details: object = None
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        details: object = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status or STATUS_BY_CODE.get(code, 400)
         self.details = details
+        #: Extra response headers, e.g. Retry-After on a 429.
+        self.headers = headers or {}
 
     def to_dict(self) -> dict:
         """The JSON body every client reads."""
@@ -81,7 +89,7 @@ async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
         from server.metrics import counters
 
         counters.domain_error(exc.code)
-        return json(exc.to_dict(), status=exc.status)
+        return json(exc.to_dict(), status=exc.status, headers=exc.headers)
     if isinstance(exc, SanicException):
         status = getattr(exc, "status_code", 500) or 500
         code, message = _SANIC_CODES.get(status, ("error", "请求无法处理"))

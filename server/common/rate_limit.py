@@ -1,0 +1,147 @@
+"""Rate limits per client address and per account, counted in Redis by the `limits` library.
+
+Every api process counts in the same Redis (the embedded default: the in-process fakeredis,
+one process), through the project's own connection pool, with the sliding window counter:
+two counters per key whatever the limit, so a generous per-address limit costs no memory.
+When Redis cannot be reached the limits let requests through (check-in must go on while
+Redis restarts) and a warning is logged, at most once a minute per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ipaddress
+import logging
+import math
+import time
+from typing import TYPE_CHECKING
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+from redis.exceptions import RedisError
+
+from server.common.errors import DomainError
+
+if TYPE_CHECKING:
+    from server.settings import RateLimits
+
+log = logging.getLogger("songjiao.rate_limit")
+
+TOO_FAST = "操作太频繁，请稍后再试"
+#: Redis keys: songjiao:rl/<rule>/<identifier>/… (the library adds the window).
+KEY_PREFIX = "songjiao:rl"
+#: At most one "Redis unavailable" warning per this many seconds and process.
+WARN_EVERY = 60.0
+
+
+class RateLimited(DomainError):
+    """Too many requests: 429, a Chinese message, and when to try again (Retry-After)."""
+
+    def __init__(self, *, retry_after: int, message: str = TOO_FAST, code: str = "rate_limited"):
+        super().__init__(
+            code,
+            message,
+            status=429,
+            details={"retry_after": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.retry_after = retry_after
+
+
+def address_key(address: str) -> str:
+    """The counted form of a client address: IPv6 by its /64 (one household or phone)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "unknown"
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+
+
+def client_address(request) -> str:
+    """The caller's counted address: a trusted proxy's X-Forwarded-For entry, else the peer.
+
+    Sanic fills `remote_addr` only from the proxies app.config.PROXIES_COUNT trusts.
+    """
+    return address_key(request.remote_addr or request.ip)
+
+
+def name_key(name: str) -> str:
+    """A login name as counted: hashed, so Redis keys never hold what a person typed."""
+    return hashlib.sha256(name.encode()).hexdigest()[:24]
+
+
+class RateLimiter:
+    """The process's rate limits, one rule per name of `RateLimits`."""
+
+    def __init__(self, *, rules: RateLimits, redis) -> None:
+        """Count in `redis` (the runtime's client) the limits `rules` names."""
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            # The runtime's own pool: its timeouts and reconnects, no second pool per process.
+            connection_pool=redis.connection_pool,
+            wrap_exceptions=True,
+            key_prefix=KEY_PREFIX,
+        )
+        self._strategy = SlidingWindowCounterRateLimiter(storage)
+        self._rules: dict[str, list[RateLimitItem]] = {
+            name: parse_many(text) for name, text in rules.model_dump().items()
+        }
+        self._warned_at = -math.inf
+
+    async def hit(self, rule: str, *identifiers: str | int) -> None:
+        """Count one request against `rule`; raises RateLimited when it is over."""
+        await self.hit_all((rule, identifiers))
+
+    async def hit_all(self, *checks: tuple[str, tuple[str | int, ...]]) -> None:
+        """Count one request against several rules at once: one Redis round trip in time."""
+        counted = [
+            (item, rule, tuple(map(str, identifiers)))
+            for rule, identifiers in checks
+            for item in self._rules[rule]
+        ]
+        answers = await asyncio.gather(
+            *(self._guarded(self._strategy.hit(item, rule, *ids)) for item, rule, ids in counted)
+        )
+        over = [c for c, allowed in zip(counted, answers, strict=True) if allowed is False]
+        if over:
+            waits = [await self._retry_after(item, rule, ids) for item, rule, ids in over]
+            raise RateLimited(retry_after=max(waits))
+
+    async def retry_after(self, rule: str, *identifiers: str | int) -> int | None:
+        """Seconds until `rule` lets one more request through, or None when it does now."""
+        for item in self._rules[rule]:
+            ok = await self._guarded(self._strategy.test(item, rule, *map(str, identifiers)))
+            if ok is False:
+                return await self._retry_after(item, rule, identifiers)
+        return None
+
+    async def clear(self, rule: str, *identifiers: str | int) -> None:
+        """Forget what `rule` counted for `identifiers` (a successful login clears its failures)."""
+        for item in self._rules[rule]:
+            await self._guarded(self._strategy.clear(item, rule, *map(str, identifiers)))
+
+    async def _retry_after(self, item: RateLimitItem, rule: str, identifiers) -> int:
+        stats = await self._guarded(
+            self._strategy.get_window_stats(item, rule, *map(str, identifiers))
+        )
+        if stats is None:
+            return item.get_expiry()
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def _guarded(self, call):
+        """Run a storage call; None when Redis is unavailable (the limit then lets it pass)."""
+        try:
+            return await call
+        except (StorageError, RedisError, OSError) as exc:
+            if time.monotonic() - self._warned_at >= WARN_EVERY:
+                self._warned_at = time.monotonic()
+                log.warning("redis unavailable: rate limits not applied (%s)", type(exc).__name__)
+            return None
