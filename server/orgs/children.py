@@ -13,7 +13,7 @@ from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.orgs.classes import get_class_row
 from server.orgs.grant_links import drop_scope_grants, take_grants
-from server.orgs.models import Child, Guardian
+from server.orgs.models import Child, Guardian, SchoolClass
 from server.orgs.people import find_or_create_person, sees_full_phones, shown_phone
 from server.orgs.scope import ensure_can_see_children, ensure_directs_kindergarten
 from server.orgs.validation import clean_name, normalise_phone, paginate
@@ -99,8 +99,9 @@ async def update_child(*, principal: Principal, child_id: int, changes: dict) ->
     if "name" in changes:
         child.name = clean_name(changes["name"], what="幼儿姓名", max_length=32)
     if changes.get("class_id") is not None:
-        target = await get_class_row(changes["class_id"])
-        if target.kindergarten_id != kid:
+        target = await SchoolClass.get_or_none(id=changes["class_id"])
+        # Another kindergarten's class and an unknown id get the same answer.
+        if target is None or target.kindergarten_id != kid:
             raise DomainError("class_other_kindergarten", "只能转到本园的其他班级")
         child.school_class_id = target.id
     await child.save()
@@ -153,7 +154,7 @@ async def add_guardian(
     relation = clean_name(relation, what="与幼儿关系", max_length=8)
     duplicate = DomainError("duplicate", "此人已是该幼儿的家长")
     async with in_transaction():
-        person = await find_or_create_person(name=name, phone=phone)
+        person = await find_or_create_person(principal=principal, name=name, phone=phone)
         if await Guardian.exists(person_id=person.id, child_id=child.id):
             raise duplicate
         try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from server.audit.service import record_action
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 from server.orgs.grant_links import give_grant, take_grants
 from server.orgs.models import Person, Teacher
+from server.orgs.person_scope import ensure_may_change_person, footprints
 from server.orgs.scope import ensure_can_see_staff, ensure_directs_kindergarten
 from server.orgs.validation import clean_name, mask_phone, normalise_phone, paginate
 
@@ -27,13 +29,41 @@ def shown_phone(phone: str | None, *, full: bool) -> str | None:
     return phone if full else mask_phone(phone)
 
 
-async def find_or_create_person(*, name: str, phone: str | None) -> Person:
-    """The person with this exact name and phone, or a new one (same human, one row)."""
-    if phone:
-        existing = await Person.filter(name=name, phone=phone).order_by("id").first()
-        if existing is not None:
-            return existing
-    return await Person.create(name=name, phone=phone)
+#: Adding staff who is on record elsewhere: she joins by her own invitation, or an admin adds her.
+NEEDS_CONFIRMATION = (
+    "此人已在其他幼儿园登记。为保护她的个人信息，需由她本人确认后才能加入本园："
+    "请在本园“邀请码”中生成教师邀请码交给她，她在小程序中输入后即加入本园"
+    "（课时记录仍为同一份）；也可请管理员添加"
+)
+
+
+async def matching_people(
+    *, principal: Principal, name: str, phone: str | None
+) -> tuple[Person | None, bool]:
+    """(the same-named, same-phoned person the caller may link, whether one exists elsewhere).
+
+    A person is linkable when all her kindergartens are ones the caller directs (admins:
+    any); a match outside them is never linked silently (docs/decisions.md).
+    """
+    if not phone:
+        return None, False
+    found = await Person.filter(name=name, phone=phone).order_by("id")
+    if not found:
+        return None, False
+    if principal.is_admin:
+        return found[0], False
+    mine = principal.scope_ids("kindergarten", ["director"])
+    prints = await footprints(p.id for p in found)
+    for person in found:
+        if prints[person.id].within(mine):
+            return person, False
+    return None, True
+
+
+async def find_or_create_person(*, principal: Principal, name: str, phone: str | None) -> Person:
+    """The same person inside the caller's kindergartens, or a new record (never one elsewhere)."""
+    existing, _ = await matching_people(principal=principal, name=name, phone=phone)
+    return existing or await Person.create(name=name, phone=phone)
 
 
 def teacher_view(t: Teacher, *, full_phone: bool) -> dict:
@@ -104,7 +134,20 @@ async def create_teacher(
     phone = normalise_phone(phone)
     title = clean_name(title, what="职务", max_length=16)
     async with in_transaction():
-        person = await find_or_create_person(name=name, phone=phone)
+        person, elsewhere = await matching_people(principal=principal, name=name, phone=phone)
+        if elsewhere:
+            raise DomainError("needs_confirmation", NEEDS_CONFIRMATION, status=409)
+        if person is None:
+            person = await Person.create(name=name, phone=phone)
+        elif not (await footprints([person.id]))[person.id].within({kindergarten_id}):
+            # An admin, or a director of all her kindergartens, links her: on record.
+            await record_action(
+                actor_id=principal.person_id,
+                action="staff.link",
+                target_type="person",
+                target_id=person.id,
+                detail={"kindergarten_id": kindergarten_id},
+            )
         teacher = await Teacher.get_or_none(person_id=person.id, kindergarten_id=kindergarten_id)
         if teacher is not None and teacher.active:
             raise DomainError("duplicate", "该教师已在本园教职工名单中")
@@ -130,16 +173,29 @@ async def update_teacher(*, principal: Principal, teacher_id: int, changes: dict
     t = await _teacher(teacher_id)
     await ensure_directs_kindergarten(principal=principal, kindergarten_id=t.kindergarten_id)
     person = t.person
+    before = {"name": person.name, "phone": person.phone}
     if "name" in changes:
         person.name = clean_name(changes["name"], what="姓名", max_length=32)
     if "phone" in changes:
         person.phone = normalise_phone(changes["phone"])
+    # Name and phone are the person's, shared by every kindergarten she belongs to.
+    edited = [k for k, v in before.items() if getattr(person, k) != v]
+    if edited:
+        await ensure_may_change_person(principal=principal, person_id=person.id)
     if "title" in changes:
         t.title = clean_name(changes["title"], what="职务", max_length=16)
     if changes.get("is_key_teacher") is not None:
         t.is_key_teacher = changes["is_key_teacher"]
     async with in_transaction():
-        await person.save()
+        if edited:
+            await person.save(update_fields=edited)
+            await record_action(
+                actor_id=principal.person_id,
+                action="person.edit",
+                target_type="person",
+                target_id=person.id,
+                detail={"fields": edited, "teacher_id": t.id},
+            )
         if changes.get("active") is False:
             await _deactivate(t)
         elif changes.get("active") is True and not t.active:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from tortoise import connections
@@ -16,9 +17,32 @@ from tortoise.transactions import in_transaction
 
 from server.orgs.grant_links import give_grant
 from server.orgs.models import Child, Guardian, Kindergarten, Person, SchoolClass, Teacher
-from server.orgs.roster_sheets import ChildRow, Roster, TeacherRow
+from server.orgs.person_scope import footprints
+from server.orgs.roster_sheets import (
+    CHILD_SHEET,
+    TEACHER_SHEET,
+    ChildRow,
+    Issue,
+    Roster,
+    TeacherRow,
+)
 
 PROGRESS_EVERY = 50
+#: Rows that would touch a person who also belongs to another kindergarten (or holds a
+#: wider role): the import never links her nor changes her name or phone.
+SHARED_TEACHER = (
+    "该教师同时在其他幼儿园任职或另有身份，本园不能通过花名册修改她的姓名和手机号；"
+    "请按系统中现有的信息填写，如需更正请联系管理员"
+)
+TEACHER_ELSEWHERE = (
+    "此人已在其他幼儿园登记，不能通过花名册加入本园：请删除此行，在本园“邀请码”中"
+    "生成教师邀请码交给她，她在小程序中输入后即加入本园（课时记录仍为同一份）；"
+    "也可请管理员添加"
+)
+SHARED_PARENT = (
+    "该家长同时是其他幼儿园的家长或另有身份，本园不能通过花名册修改她的姓名；"
+    "请按系统中现有的姓名填写，如需更正请联系管理员"
+)
 
 
 def _empty_counts() -> dict[str, dict[str, int]]:
@@ -42,6 +66,14 @@ def describe_counts(counts: dict[str, dict[str, int]]) -> str:
 async def plan_roster(*, kindergarten_id: int, roster: Roster) -> dict[str, dict[str, int]]:
     """What importing the good rows would create, update or leave (no writes)."""
     return await _sync(await _State.load(kindergarten_id), roster, write=False)
+
+
+async def check_shared_people(*, kindergarten_id: int, roster: Roster) -> None:
+    """Mark rows that would link, rename or re-phone a person of another kindergarten."""
+    state = await _State.load(kindergarten_id)
+    state.issues = []
+    await _sync(state, roster, write=False)
+    roster.issues.extend(state.issues)
 
 
 def _key(obj: Any) -> Any:
@@ -73,6 +105,12 @@ class _State:
     child_phones: dict[Any, set[str]]
     parents: dict[str, Person]
     links: dict[tuple[Any, Any], Guardian | _Draft]
+    #: Persons of this kindergarten who also belong elsewhere: their name and phone stay.
+    shared: set[int]
+    #: (name, phone) of people on record only elsewhere, for the rows naming them.
+    elsewhere: set[tuple[str, str]] = dataclass_field(default_factory=set)
+    #: Collected in a check (None while planning or writing).
+    issues: list[Issue] | None = None
 
     @classmethod
     async def load(cls, kindergarten_id: int) -> _State:
@@ -106,6 +144,8 @@ class _State:
             if g.person.phone:
                 child_phones[g.child_id].add(g.person.phone)
                 parents.setdefault(g.person.phone, g.person)
+        people = {t.person_id for t in teachers} | {g.person_id for g in guardians}
+        prints = await footprints(people)
         return cls(
             kindergarten_id=kindergarten_id,
             teachers_by_phone=by_phone,
@@ -117,7 +157,26 @@ class _State:
             child_phones=child_phones,
             parents=parents,
             links=links,
+            shared={pid for pid, fp in prints.items() if not fp.within({kindergarten_id})},
         )
+
+    async def note_people_elsewhere(self, rows: list[TeacherRow]) -> None:
+        """Remember which new rows name a person on record only outside this kindergarten."""
+        known = set(self.teachers_by_phone)
+        phones = sorted({r.phone for r in rows if r.phone and r.phone not in known})
+        if not phones:
+            return
+        found = await Person.filter(phone__in=phones).values_list("id", "name", "phone")
+        prints = await footprints(pid for pid, _, _ in found)
+        for pid, name, phone in found:
+            if not prints[pid].within({self.kindergarten_id}):
+                self.elsewhere.add((name, phone))
+
+    def refuse(self, row: TeacherRow | ChildRow, sheet: str, column: str | None, why: str) -> None:
+        """Record a refused row when checking (writing, the caller just leaves the person be)."""
+        if self.issues is not None:
+            row.ok = False
+            self.issues.append(Issue(sheet, row.row, column, why))
 
 
 def _by_name(children: list[Child]) -> dict[str, list[Child | _Draft]]:
@@ -145,6 +204,7 @@ async def _sync(
         if progress and (done // PROGRESS_EVERY > before // PROGRESS_EVERY or done == total):
             await progress(done, total)
 
+    await state.note_people_elsewhere(teachers)
     for row in teachers:
         await _sync_teacher(state, row, counts["teachers"], write=write)
         await tick()
@@ -183,6 +243,10 @@ async def _sync_teacher(state: _State, row: TeacherRow, count: dict, *, write: b
         if len(same_name) == 1:
             teacher = same_name.pop()
     if teacher is None:
+        if (row.name, row.phone) in state.elsewhere:
+            # Never a silent link, never a second record of her: she confirms by invitation.
+            state.refuse(row, TEACHER_SHEET, None, TEACHER_ELSEWHERE)
+            return
         count["created"] += 1
         if write:
             person = await Person.create(name=row.name, phone=row.phone)
@@ -198,6 +262,10 @@ async def _sync_teacher(state: _State, row: TeacherRow, count: dict, *, write: b
     person_changes = {
         k: v for k, v in (("name", row.name), ("phone", row.phone)) if getattr(person, k) != v
     }
+    if person_changes and person.id in state.shared:
+        column = "姓名" if "name" in person_changes else "手机号"
+        state.refuse(row, TEACHER_SHEET, column, SHARED_TEACHER)
+        person_changes = {}
     teacher_changes = {
         k: v
         for k, v in (("title", row.title), ("is_key_teacher", row.is_key), ("active", True))
@@ -285,6 +353,9 @@ async def _sync_guardian(
 ) -> None:
     person = state.parents.get(row.phone)
     renamed = person is not None and person.name != row.parent_name
+    if renamed and person.id in state.shared:
+        state.refuse(row, CHILD_SHEET, "家长姓名", SHARED_PARENT)
+        renamed = False
     if person is None:
         person = Person(name=row.parent_name, phone=row.phone)
         if write:

@@ -13,7 +13,7 @@ from pathlib import Path
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.orgs.models import SchoolClass
-from server.orgs.roster_apply import describe_counts, plan_roster
+from server.orgs.roster_apply import check_shared_people, describe_counts, plan_roster
 from server.orgs.roster_reading import read_roster
 from server.orgs.roster_sheets import CHILD_SHEET, Issue, Roster
 from server.orgs.scope import ensure_directs_kindergarten
@@ -49,9 +49,10 @@ async def _check_classes(*, kindergarten_id: int, roster: Roster) -> None:
 
 
 async def inspect_roster(*, kindergarten_id: int, data: bytes, max_bytes: int) -> Roster:
-    """Read a file and check it against the kindergarten's classes (no writes)."""
+    """Read a file and check it against the kindergarten's classes and people (no writes)."""
     roster = await asyncio.to_thread(read_roster, data, max_bytes=max_bytes)
     await _check_classes(kindergarten_id=kindergarten_id, roster=roster)
+    await check_shared_people(kindergarten_id=kindergarten_id, roster=roster)
     return roster
 
 
