@@ -47,7 +47,7 @@ class Subject:
         return self.id if self.kind == "alliance" else None
 
 
-async def _subject(kind: str, unit_id: int) -> Subject:
+async def _subject(principal: Principal, kind: str, unit_id: int) -> Subject:
     if kind == "pairing":
         sides = await orgs.pairing_sides(pairing_id=unit_id)
         if not sides:
@@ -60,6 +60,11 @@ async def _subject(kind: str, unit_id: int) -> Subject:
         raise NotFound("联盟")
     lead = await orgs.alliance_lead_id(alliance_id=unit_id)
     if lead is None:
+        # Only the alliance's own writers learn that it lacks a lead; anyone else is
+        # answered as for an alliance that does not exist (scope before any other answer).
+        members = await orgs.alliance_member_ids(alliance_id=unit_id)
+        if not any(writes_for(principal, kindergarten_id) for kindergarten_id in members):
+            raise NotFound("联盟")
         raise DomainError(
             "no_lead_kindergarten", "该联盟尚未设置牵头园，设置后由牵头园撰写学期回顾", status=409
         )
@@ -176,7 +181,7 @@ async def create_recap(
     """Draft the semester recap of a pairing or alliance; returns (post, created now)."""
     if kind not in KINDS:
         raise NotFound("学期回顾")
-    subject = await _subject(kind, unit_id)
+    subject = await _subject(principal, kind, unit_id)
     if not writes_for(principal, subject.writer_id):
         raise NotFound("结对" if kind == "pairing" else "联盟")
     semester = (semester or "").strip() or semester_of(now(), configured_calendar())

@@ -11,7 +11,7 @@ from server.orgs.models import Alliance
 from server.publicity import publish
 from server.publicity.models import Post
 from tests.publicity.helpers import add_photo, make_world, submitted, wait_for
-from tests.support.factories import login_as
+from tests.support.factories import login_as, make_kindergarten
 
 SEMESTER = "2026秋"
 
@@ -114,6 +114,8 @@ async def test_alliance_recap_needs_a_lead_kindergarten_which_writes_it(client):
     alliance = await Alliance.create(region_id=world.host.region_id, name="湘江县学前教育联盟")
     world.activity.alliance_id = alliance.id
     await world.activity.save()
+    world.supporting.alliance = alliance
+    await world.supporting.save()
     writer = await login_as(client, "organizer", scope_id=world.supporting.id)
     url = f"/api/v1/alliances/{alliance.id}/recap-post"
 
@@ -128,3 +130,20 @@ async def test_alliance_recap_needs_a_lead_kindergarten_which_writes_it(client):
     assert post["alliance_id"] == alliance.id and post["title"].startswith("湘江县学前教育联盟")
     assert "2026秋学期，湘江县学前教育联盟共开展1场活动" in post["html"]
     assert "绘本教学示范课" in post["html"]
+
+
+async def test_a_foreign_alliance_without_a_lead_is_answered_like_an_unknown_one(client):
+    world = await make_world(client)
+    alliance = await Alliance.create(region_id=world.host.region_id, name="湘江县学前教育联盟")
+    world.supporting.alliance = alliance
+    await world.supporting.save()
+    outsider = await login_as(client, "organizer", scope_id=(await make_kindergarten()).id)
+
+    foreign = await client.post(
+        f"/api/v1/alliances/{alliance.id}/recap-post", json={}, headers=outsider.headers
+    )
+    unknown = await client.post(
+        "/api/v1/alliances/999999999/recap-post", json={}, headers=outsider.headers
+    )
+    assert foreign.status_code == unknown.status_code == 404, foreign.text
+    assert foreign.json() == unknown.json()
