@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     oa_menu: list[dict[str, Any]] = []  #: the 公众号 menu, pushed by `songjiao push-menu`
     max_upload_mb: int = 20
     notice_reminder_hours: list[int] = [24]  #: hours before a notice deadline to remind
+    #: 公众号 消息加解密方式, as chosen on WeChat's platform: "safe" (安全模式, ciphertext only),
+    #: "compatible" (兼容模式, plaintext also accepted), "plain" (明文模式). Empty: "safe" when
+    #: wechat_aes_key is set, "plain" otherwise. See bots/official_account/crypto.py.
+    oa_encrypt_mode: Literal["", "plain", "compatible", "safe"] = ""
     embedded_cron: bool = True
     semester_spring: str = "2-7"  #: spring semester: first-last month (reports)
     semester_autumn: str = "8-1"  #: autumn semester: first-last month, may end next year
@@ -170,6 +174,23 @@ class Settings(BaseSettings):
         return self.oa_secret if self.oa_appid else self.wechat_secret
 
     @property
+    @model_validator(mode="after")
+    def _check_oa_encrypt_mode(self) -> Settings:
+        if self.oa_encrypt_mode in ("safe", "compatible") and len(self.wechat_aes_key) != 43:
+            raise ValueError(
+                f"公众号消息加解密方式为 {self.oa_encrypt_mode} 时须设置 43 位的 EncodingAESKey，"
+                "请设置 SONGJIAO_WECHAT_AES_KEY。/ oa_encrypt_mode "
+                f"{self.oa_encrypt_mode} needs the 43-character SONGJIAO_WECHAT_AES_KEY."
+            )
+        return self
+
+    @property
+    def oa_callback_mode(self) -> str:
+        """The 公众号 callback's encryption mode in effect: "safe", "compatible" or "plain"."""
+        if self.oa_encrypt_mode:
+            return self.oa_encrypt_mode
+        return "safe" if self.wechat_aes_key else "plain"
+
     def two_wechat_apps(self) -> bool:
         """True when the 公众号 is an app of its own, apart from the mini-program."""
         return self.official_account_appid != self.wechat_appid

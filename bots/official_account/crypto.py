@@ -9,6 +9,7 @@ are refused rather than resolved.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import time
@@ -31,13 +32,29 @@ log = logging.getLogger("songjiao.bots.oa")
 #: WeChat's messages are a few kilobytes; anything larger is refused unread.
 MAX_BODY = 64 * 1024
 #: In plaintext mode the signature covers token, timestamp and nonce but not the body, so a
-#: captured signature could carry any body; refusing old timestamps bounds that window.
+#: captured signature could carry any body; refusing old timestamps bounds that window, and
+#: bots/official_account/replay.py remembers each timestamp and nonce for all of it.
 MAX_SKEW_S = 600
 _TIMESTAMP = re.compile(r"[0-9]{1,16}")
 _NONCE = re.compile(r"[0-9A-Za-z]{1,64}")
 _SIGNATURE = re.compile(r"[0-9a-f]{40}")
 _ECHOSTR = re.compile(r"[0-9A-Za-z_\-+/=.]{1,256}")
 _OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+#: What each 消息加解密方式 lets in, by encrypt_type. WeChat's documentation (消息加解密说明,
+#: developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption):
+#:   "明文模式：维持现有模式，没有适配加解密新特性，消息体明文收发"
+#:   "兼容模式：公众平台发送消息内容将同时包括明文和密文"
+#:   "安全模式（推荐）：公众平台发送消息体的内容只含有密文，公众号回复的消息体也为密文"
+#: and its FAQ: "url上无encrypt_type参数或者其值为raw,表示消息体仅含有明文 …
+#: encrypt_type为aes则表示消息体含有密文". So in safe mode a request without encrypt_type=aes
+#: is not from WeChat. The compatible mode also takes plaintext (while the admin switches).
+ACCEPTED = {
+    "plain": frozenset({"raw"}),
+    "compatible": frozenset({"raw", "aes"}),
+    "safe": frozenset({"aes"}),
+}
 
 
 class Refused(Exception):
@@ -55,6 +72,12 @@ class Envelope:
     timestamp: str
     nonce: str
     crypto: WeChatCrypto | None = None
+
+    @property
+    def replay_key(self) -> str:
+        """The Redis key remembering this request's timestamp and nonce (no two are alike)."""
+        digest = hashlib.sha256(f"{self.timestamp}|{self.nonce}".encode()).hexdigest()
+        return "oa:nonce:" + digest[:32]
 
     def seal(self, xml: str) -> str:
         """The reply as WeChat expects it: encrypted in safe mode, plain otherwise."""
@@ -133,10 +156,17 @@ def open_body(*, settings: Settings, args: Mapping, body: bytes) -> tuple[str, E
         raise Malformed("encoding") from exc
     ensure_safe_xml(text)
     mode = args.get("encrypt_type") or "raw"
-    if mode == "raw":
-        return text, envelope
-    if mode != "aes":
+    if mode not in ("raw", "aes"):
         raise Malformed("encrypt_type")
+    accepted = ACCEPTED[settings.oa_callback_mode]
+    if mode == "raw":
+        if "raw" not in accepted:
+            # Safe mode: WeChat sends ciphertext only, so a plaintext body here was not
+            # written by WeChat (the query signature does not cover the body).
+            raise Refused("plaintext in safe mode")
+        return text, envelope
+    if "aes" not in accepted:
+        raise Malformed("encrypt_type not configured")
     msg_signature = _arg(args, "msg_signature", _SIGNATURE)
     crypto = safe_crypto(settings)
     try:

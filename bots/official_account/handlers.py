@@ -294,27 +294,14 @@ async def on_template_finished(message: BaseMessage, ctx: BotContext) -> None:
 
 
 async def on_publish_finished(message: BaseMessage, ctx: BotContext) -> None:
-    """PUBLISHJOBFINISH: hand the publish outcome over for the publicity service."""
+    """PUBLISHJOBFINISH: have the publicity service confirm the job with freepublish/get.
+
+    Only the publish_id is read: the event's status and article_url are not trusted.
+    """
     info = raw(message, "PublishEventInfo")
-    if not isinstance(info, dict) or not _text(info.get("publish_id")):
-        return None
-    items = (info.get("article_detail") or {}).get("item") if info.get("article_detail") else []
-    items = items if isinstance(items, list) else [items] if items else []
-    urls = [_text(i.get("article_url")) for i in items if isinstance(i, dict)]
-    try:
-        status = int(info.get("publish_status"))
-    except (TypeError, ValueError):
-        status = -1
-    await events.record_publish_finished(
-        redis=ctx.redis,
-        publish_id=_text(info.get("publish_id")),
-        status=status,
-        article_id=_text(info.get("article_id")),
-        article_urls=[u for u in urls if u],
-    )
-    await publicity.on_publish_finished(
-        publish_id=_text(info.get("publish_id")), status=status, article_urls=[u for u in urls if u]
-    )
+    publish_id = _text(info.get("publish_id")) if isinstance(info, dict) else ""
+    if publish_id:
+        await publicity.on_publish_finished(publish_id=publish_id)
     return None
 
 

@@ -9,7 +9,7 @@ from sanic.response import HTTPResponse, text
 from sanic_ext import openapi
 from wechatpy.replies import create_reply
 
-from bots.official_account import router
+from bots.official_account import replay, router
 from bots.official_account.crypto import (
     MAX_BODY,
     Envelope,
@@ -86,6 +86,10 @@ async def receive(request: Request) -> HTTPResponse:
     except Malformed as exc:
         log.warning("公众号 callback malformed: %s", exc)
         return _malformed()
+    if not await replay.first_use(ctx.redis, envelope):
+        # Not processed again; "success" as for WeChat's own retries of a handled message.
+        log.warning("公众号 callback replayed: timestamp and nonce already used")
+        return text("success")
     bot = BotContext(settings=ctx.settings, redis=ctx.redis, wechat=ctx.official_account)
     reply = await router.answer(message, bot)
     return _respond(reply, message, envelope)

@@ -1,20 +1,17 @@
-"""Receive the 公众号's job-finished events until the publicity and delivery services take them.
+"""Receive the 公众号's template job-finished events until the delivery engine takes them.
 
-WeChat reports a template message's fate (TEMPLATESENDJOBFINISH) and a publish job's
-outcome (PUBLISHJOBFINISH) through the callback. Both are kept in Redis, keyed by WeChat's
-ids, for the delivery engine and the publicity service to read.
+WeChat reports a template message's fate (TEMPLATESENDJOBFINISH) through the callback; it
+is kept in Redis, keyed by WeChat's msgid, for the delivery engine to read. A publish job's
+PUBLISHJOBFINISH is not kept: the publicity service confirms it with freepublish/get.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 
-#: Template results are read soon after sending; publish results when the post is archived.
+#: Template results are read soon after sending.
 TEMPLATE_TTL_S = 7 * 86400
-PUBLISH_TTL_S = 30 * 86400
 _TEMPLATE_KEY = "oa:template_result:{}"
-_PUBLISH_KEY = "oa:publish_result:{}"
 
 
 def template_outcome(status: str) -> str:
@@ -41,27 +38,3 @@ async def template_send_result(*, redis, msgid: int) -> dict | None:
     raw = await redis.get(_TEMPLATE_KEY.format(msgid))
     return json.loads(raw) if raw else None
 
-
-async def record_publish_finished(
-    *,
-    redis,
-    publish_id: str,
-    status: int,
-    article_id: str = "",
-    article_urls: Sequence[str] = (),
-) -> dict:
-    """Keep the outcome of publish job `publish_id` (PUBLISHJOBFINISH; status 0 is success)."""
-    result = {
-        "publish_id": publish_id,
-        "publish_status": status,
-        "article_id": article_id,
-        "article_urls": list(article_urls),
-    }
-    await redis.set(_PUBLISH_KEY.format(publish_id), json.dumps(result), ex=PUBLISH_TTL_S)
-    return result
-
-
-async def publish_result(*, redis, publish_id: str) -> dict | None:
-    """The recorded outcome of publish job `publish_id`, None before WeChat reported it."""
-    raw = await redis.get(_PUBLISH_KEY.format(publish_id))
-    return json.loads(raw) if raw else None

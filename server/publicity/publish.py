@@ -2,8 +2,8 @@
 
 The job may run twice (or in two workers at once): a Redis lock lets one run, and every
 step's result is stored on the post before the next, so a rerun continues where the last
-one stopped. The outcome comes by the PUBLISHJOBFINISH callback or, as a fallback, by the
-cron polling freepublish/get.
+one stopped. The outcome is always read from freepublish/get: asked when the
+PUBLISHJOBFINISH callback names the job and, as a fallback, by the cron.
 """
 
 from __future__ import annotations
@@ -221,6 +221,34 @@ async def record_outcome(
     return True
 
 
+async def _settle_from_wechat(post: Post) -> bool | None:
+    """Ask freepublish/get about the post's job and apply its answer; None when it failed."""
+    try:
+        answer = await wechat_for_posts().get_publish(publish_id=post.publish_id)
+    except WeChatError as exc:
+        log.warning("post %s: freepublish/get failed (%s)", post.id, exc.errcode)
+        return None
+    items = (answer.get("article_detail") or {}).get("item") or []
+    urls = [str(i.get("article_url") or "") for i in items if isinstance(i, dict)]
+    status = int(answer.get("publish_status", 1))
+    return await record_outcome(publish_id=post.publish_id, status=status, article_urls=urls)
+
+
+async def confirm_outcome(*, publish_id: str) -> bool:
+    """PUBLISHJOBFINISH named a job: settle its post by what freepublish/get says.
+
+    The event is only a hint that a job ended. Its status and article_url are never stored:
+    anyone who knows the callback token (plaintext or compatible mode) could write them.
+    WeChat's documentation offers the poll as the way to learn the outcome (发布状态轮询接口,
+    freepublish/get: "开发者可以尝试通过下面的发布状态轮询接口获知发布情况"; article_url: "当发布
+    状态为0时(即成功)时,返回图文的永久链接"), and it is asked with our own access_token.
+    """
+    post = await Post.get_or_none(publish_id=publish_id, status=PostStatus.PUBLISHING)
+    if post is None:
+        return False
+    return bool(await _settle_from_wechat(post))
+
+
 async def poll_publishes() -> dict:
     """Fallback for lost callbacks: ask freepublish/get; restart posts stuck before submit."""
     posts = await Post.filter(status=PostStatus.PUBLISHING).order_by("id").limit(100)
@@ -231,14 +259,6 @@ async def poll_publishes() -> dict:
             restarted += 1
             continue
         checked += 1
-        try:
-            answer = await wechat_for_posts().get_publish(publish_id=post.publish_id)
-        except WeChatError as exc:
-            log.warning("post %s: freepublish/get failed (%s)", post.id, exc.errcode)
-            continue
-        items = (answer.get("article_detail") or {}).get("item") or []
-        urls = [str(i.get("article_url") or "") for i in items if isinstance(i, dict)]
-        status = int(answer.get("publish_status", 1))
-        if await record_outcome(publish_id=post.publish_id, status=status, article_urls=urls):
+        if await _settle_from_wechat(post):
             settled += 1
     return {"checked": checked, "settled": settled, "restarted": restarted}

@@ -530,12 +530,8 @@ async def cover_bytes(
 # ---- publishing outcome (the 公众号 callback) ---------------------------------------------
 
 
-async def on_publish_finished(
-    *, publish_id: str, status: int, article_urls: list[str] | tuple[str, ...] = ()
-) -> bool:
-    """PUBLISHJOBFINISH: settle the post waiting for this publish job (False when none)."""
+async def on_publish_finished(*, publish_id: str) -> bool:
+    """PUBLISHJOBFINISH: settle the post waiting for this job by freepublish/get (False: none)."""
     from server.publicity import publish
 
-    return await publish.record_outcome(
-        publish_id=publish_id, status=status, article_urls=article_urls
-    )
+    return await publish.confirm_outcome(publish_id=publish_id)

@@ -48,6 +48,15 @@ async def safe_api(api, settings):
 
 
 @pytest.fixture(scope="session")
+async def compatible_api(api, settings):
+    """A bot app in compatible mode (兼容模式): an EncodingAESKey, plaintext also accepted."""
+    mode = {"wechat_aes_key": AES_KEY, "oa_encrypt_mode": "compatible"}
+    server = await _start_bot_app(api, settings, "songjiao_oa_compatible", **mode)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
 async def slow_api(api, settings):
     """A bot app whose reply budget is short enough to outlast in a test."""
     server = await _start_bot_app(api, settings, "songjiao_oa_slow", oa_reply_budget=SHORT_BUDGET)

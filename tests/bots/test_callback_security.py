@@ -209,15 +209,3 @@ async def test_safe_mode_with_garbage_ciphertext_is_400(safe_wechat_server):
 async def test_billion_laughs_inside_the_envelope_is_400(safe_wechat_server):
     reply = await safe_wechat_server.post(BILLION_LAUGHS)
     assert reply.status == 400
-
-
-async def test_plaintext_to_a_safe_mode_app_still_works_when_signed(safe_api, client):
-    # Compatibility mode: WeChat may still send plaintext while the admin switches modes.
-    import httpx
-
-    from tests.bots.callback import WeChatServer
-
-    async with httpx.AsyncClient(base_url=safe_api.url) as http:
-        reply = await WeChatServer(http).say(follower_openid("compat"), "帮助")
-    assert reply.status == 200
-    assert "本周活动" in reply.content

@@ -106,32 +106,6 @@ async def test_template_send_job_finished_is_recorded_for_delivery(wechat_server
     assert result["outcome"] == "delivered"
 
 
-async def test_publish_job_finished_is_recorded_for_publicity(wechat_server, api):
-    info = (
-        "<publish_id>2247503051</publish_id><publish_status>0</publish_status>"
-        "<article_id><![CDATA[b5O2OUs25HBxRceL7hfReg]]></article_id>"
-        "<article_detail><count>1</count><item><idx>1</idx>"
-        "<article_url><![CDATA[https://mp.weixin.qq.com/s/abc]]></article_url></item>"
-        "</article_detail>"
-    )
-    reply = await wechat_server.event(stranger(), "PUBLISHJOBFINISH", PublishEventInfo=info)
-    assert reply.text == "success"
-    result = await events.publish_result(redis=api.app.ctx.redis, publish_id="2247503051")
-    assert result == {
-        "publish_id": "2247503051",
-        "publish_status": 0,
-        "article_id": "b5O2OUs25HBxRceL7hfReg",
-        "article_urls": ["https://mp.weixin.qq.com/s/abc"],
-    }
-
-
-async def test_failed_publish_is_recorded_with_its_status(wechat_server, api):
-    info = "<publish_id>99</publish_id><publish_status>2</publish_status><fail_idx>1</fail_idx>"
-    await wechat_server.event(stranger(), "PUBLISHJOBFINISH", PublishEventInfo=info)
-    result = await events.publish_result(redis=api.app.ctx.redis, publish_id="99")
-    assert result["publish_status"] == 2 and result["article_urls"] == []
-
-
 async def test_view_and_location_events_need_no_answer(wechat_server):
     view = await wechat_server.event(stranger(), "VIEW", EventKey="https://example.invalid/")
     assert view.text == "success"

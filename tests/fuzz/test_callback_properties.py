@@ -29,8 +29,14 @@ from server.settings import load_settings
 from tests.bots.callback import AES_KEY, APPID, TOKEN, sign, text_xml
 from tests.fuzz.support import fuzz
 
+#: Compatible mode (兼容模式): both the plaintext and the AES parser are exercised.
 SETTINGS = load_settings(
-    env="test", wechat_token=TOKEN, wechat_aes_key=AES_KEY, oa_appid=APPID, oa_secret="x"
+    env="test",
+    wechat_token=TOKEN,
+    wechat_aes_key=AES_KEY,
+    oa_encrypt_mode="compatible",
+    oa_appid=APPID,
+    oa_secret="x",
 )
 OTHER_KEY = "b" * 43
 #: Text XML can carry (no control characters, no lone surrogates) and CDATA cannot end early.
