@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     oa_secret: str = ""
     wechat_token: str = DEV_SECRETS["wechat_token"]
     wechat_aes_key: str = ""
+    #: 公众号 消息加解密方式, as chosen on WeChat's platform: "safe" (安全模式, ciphertext only),
+    #: "compatible" (兼容模式, plaintext also accepted), "plain" (明文模式). Empty: "safe" when
+    #: wechat_aes_key is set, "plain" otherwise. See bots/official_account/crypto.py.
+    oa_encrypt_mode: Literal["", "plain", "compatible", "safe"] = ""
     wechat_api_base: str = ""
     wecom_api_base: str = ""
     wechat_timeout: float = 5.0
@@ -110,10 +114,6 @@ class Settings(BaseSettings):
     oa_menu: list[dict[str, Any]] = []  #: the 公众号 menu, pushed by `songjiao push-menu`
     max_upload_mb: int = 20
     notice_reminder_hours: list[int] = [24]  #: hours before a notice deadline to remind
-    #: 公众号 消息加解密方式, as chosen on WeChat's platform: "safe" (安全模式, ciphertext only),
-    #: "compatible" (兼容模式, plaintext also accepted), "plain" (明文模式). Empty: "safe" when
-    #: wechat_aes_key is set, "plain" otherwise. See bots/official_account/crypto.py.
-    oa_encrypt_mode: Literal["", "plain", "compatible", "safe"] = ""
     embedded_cron: bool = True
     semester_spring: str = "2-7"  #: spring semester: first-last month (reports)
     semester_autumn: str = "8-1"  #: autumn semester: first-last month, may end next year
@@ -163,17 +163,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
-    def official_account_appid(self) -> str:
-        """The 公众号's appid: oa_appid, or the mini-program's when unset."""
-        return self.oa_appid or self.wechat_appid
-
-    @property
-    def official_account_secret(self) -> str:
-        """The 公众号's secret: oa_secret, or the mini-program's when oa_appid is unset."""
-        return self.oa_secret if self.oa_appid else self.wechat_secret
-
-    @property
     @model_validator(mode="after")
     def _check_oa_encrypt_mode(self) -> Settings:
         if self.oa_encrypt_mode in ("safe", "compatible") and len(self.wechat_aes_key) != 43:
@@ -191,6 +180,17 @@ class Settings(BaseSettings):
             return self.oa_encrypt_mode
         return "safe" if self.wechat_aes_key else "plain"
 
+    @property
+    def official_account_appid(self) -> str:
+        """The 公众号's appid: oa_appid, or the mini-program's when unset."""
+        return self.oa_appid or self.wechat_appid
+
+    @property
+    def official_account_secret(self) -> str:
+        """The 公众号's secret: oa_secret, or the mini-program's when oa_appid is unset."""
+        return self.oa_secret if self.oa_appid else self.wechat_secret
+
+    @property
     def two_wechat_apps(self) -> bool:
         """True when the 公众号 is an app of its own, apart from the mini-program."""
         return self.official_account_appid != self.wechat_appid
