@@ -10,7 +10,7 @@ from server.common.errors import DomainError, NotFound
 from server.orgs.grant_links import give_grant, take_grants
 from server.orgs.models import Person, Teacher
 from server.orgs.person_scope import ensure_may_change_person, footprints
-from server.orgs.scope import ensure_can_see_staff, ensure_directs_kindergarten
+from server.orgs.scope import ensure_can_see_staff_names, ensure_directs_kindergarten
 from server.orgs.validation import clean_name, mask_phone, normalise_phone, paginate
 
 #: Grants a deactivated teacher loses; a director's own grant is a leader's to take.
@@ -97,7 +97,7 @@ async def list_teachers(
     offset: int,
 ) -> dict:
     """Staff of a kindergarten, optionally only key teachers or only active ones."""
-    await ensure_can_see_staff(principal=principal, kindergarten_id=kindergarten_id)
+    await ensure_can_see_staff_names(principal=principal, kindergarten_id=kindergarten_id)
     query = Teacher.filter(kindergarten_id=kindergarten_id).order_by("id")
     if key_teacher is not None:
         query = query.filter(is_key_teacher=key_teacher)
@@ -115,7 +115,7 @@ async def list_teachers(
 async def get_teacher(*, principal: Principal, teacher_id: int) -> dict:
     """One staff member."""
     t = await _teacher(teacher_id)
-    await ensure_can_see_staff(principal=principal, kindergarten_id=t.kindergarten_id)
+    await ensure_can_see_staff_names(principal=principal, kindergarten_id=t.kindergarten_id)
     return teacher_view(t, full_phone=sees_full_phones(principal, t.kindergarten_id))
 
 

@@ -132,6 +132,37 @@ async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) ->
     raise Forbidden("您只能查看本园或您负责范围内幼儿园的信息")
 
 
+async def partner_kindergarten_ids(principal: Principal) -> set[int]:
+    """Kindergartens paired (结对, either side) with one where the caller works."""
+    own = staff_kindergarten_ids(principal)
+    if not own:
+        return set()
+    ids: set[int] = set()
+    for column in ("supporting_id__in", "supported_id__in"):
+        for pair in await Pairing.filter(**{column: own}).values_list(
+            "supporting_id", "supported_id"
+        ):
+            ids.update(pair)
+    return ids - own
+
+
+async def ensure_can_see_staff_names(*, principal: Principal, kindergarten_id: int) -> None:
+    """Staff names (phones masked): as for staff lists, and the staff of pairing partners.
+
+    Partners plan 送教 with each other's teachers (docs/privacy.md); classes stay with
+    ensure_can_see_staff.
+    """
+    if not await Kindergarten.exists(id=kindergarten_id):
+        raise NotFound("幼儿园")
+    if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
+        return
+    if kindergarten_id in await partner_kindergarten_ids(principal):
+        return
+    if kindergarten_id in await kindergarten_ids_led(principal):
+        return
+    raise Forbidden("您只能查看本园、结对园或您负责范围内幼儿园的教职工")
+
+
 async def ensure_can_see_children(*, principal: Principal, kindergarten_id: int) -> None:
     """Children's names: the kindergarten's own staff and admins only (never leaders)."""
     if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
