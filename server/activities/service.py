@@ -166,20 +166,31 @@ async def activity_detail(activity: Activity, *, principal: Principal) -> dict:
 # ---- checks that need the database --------------------------------------------------------
 
 
+#: One answer for an id that does not exist and one outside the caller's sight: ids are
+#: sequential, so any difference would let an organizer map other regions.
+UNKNOWN_PAIRING = ("invalid_pairing", "所选结对不存在，或主办园不是该结对中的一方")
+UNKNOWN_ALLIANCE = ("invalid_alliance", "所选联盟不存在，或主办园不是该联盟的成员园")
+UNKNOWN_PEOPLE = (
+    "unknown_people",
+    "所选人员不存在，或不是主办园、结对园或所属联盟成员园的教职工",
+)
+
+
 async def _check_links(
     principal: Principal, *, host_id: int, pairing_id: int | None, alliance_id: int | None
 ) -> None:
     """The pairing has the host as one side, the alliance holds it, the caller manages it."""
+    visible = await orgs.visible_kindergarten_ids(principal)
     if pairing_id is not None:
-        sides = await orgs.pairing_sides(pairing_id=pairing_id)
-        if not sides:
-            raise DomainError("invalid_pairing", "所选结对不存在")
-        if host_id not in sides:
-            raise DomainError("invalid_pairing", "主办园须是所选结对中的一方")
-    if alliance_id is not None and host_id not in await orgs.alliance_member_ids(
-        alliance_id=alliance_id
-    ):
-        raise DomainError("invalid_alliance", "主办园须是所选联盟的成员园")
+        sides = set(await orgs.pairing_sides(pairing_id=pairing_id))
+        # A pairing the caller cannot see is answered as one that does not exist.
+        if host_id not in sides or (visible is not None and not sides & visible):
+            raise DomainError(*UNKNOWN_PAIRING)
+    if alliance_id is not None:
+        members = await orgs.alliance_member_ids(alliance_id=alliance_id)
+        alliances = await orgs.visible_alliance_ids(principal)
+        if host_id not in members or (alliances is not None and alliance_id not in alliances):
+            raise DomainError(*UNKNOWN_ALLIANCE)
     probe = Activity(host_id=host_id, pairing_id=pairing_id, alliance_id=alliance_id)
     if not await access.can_manage(principal, probe):
         raise Forbidden("您只能为本园、结对园或所牵头联盟的幼儿园组织活动")
@@ -187,17 +198,28 @@ async def _check_links(
         await orgs.ensure_can_view_kindergarten(principal=principal, kindergarten_id=host_id)
 
 
-async def _check_people(person_ids: list[int]) -> None:
-    wanted = set(person_ids)
+async def _reach(*, host_id: int, pairing_id: int | None, alliance_id: int | None) -> set[int]:
+    """Kindergartens whose staff may present at or be invited to the activity."""
+    ids = {host_id}
+    if pairing_id is not None:
+        ids |= set(await orgs.pairing_sides(pairing_id=pairing_id))
+    if alliance_id is not None:
+        ids |= await orgs.alliance_member_ids(alliance_id=alliance_id)
+    return ids
+
+
+async def _check_people(
+    person_ids: Sequence[int], *, reach: set[int], already: set[int] | frozenset[int] = frozenset()
+) -> None:
+    """Presenters and invitees are staff of the activity's kindergartens (or already on it).
+
+    Anyone else, existing or not, gets one answer naming no id: ids are sequential.
+    """
+    wanted = set(person_ids) - set(already)
     if not wanted:
         return
-    missing = sorted(wanted - await orgs.existing_person_ids(person_ids=list(wanted)))
-    if missing:
-        raise DomainError(
-            "unknown_people",
-            f"以下人员不存在：{'、'.join(str(i) for i in missing)}",
-            details={"person_ids": missing},
-        )
+    if wanted - await orgs.staff_among(person_ids=wanted, kindergarten_ids=reach):
+        raise DomainError(*UNKNOWN_PEOPLE)
 
 
 async def _audience_ids(
@@ -325,7 +347,10 @@ async def create_activity(
     rules.check_rotation(rotate_seconds)
     plan = rules.clean_text(plan, what="活动计划", max_length=5000)
     measures = rules.clean_text(measures, what="活动措施", max_length=5000)
-    await _check_people([*invitee_ids, *(p["person_id"] for p in cleaned_presenters)])
+    await _check_people(
+        [*invitee_ids, *(p["person_id"] for p in cleaned_presenters)],
+        reach=await _reach(host_id=host_id, pairing_id=pairing_id, alliance_id=alliance_id),
+    )
     audience = await _audience_ids(
         principal,
         mode=mode,
@@ -531,9 +556,19 @@ async def _validated_changes(principal: Principal, activity: Activity, changes: 
         out["presenters"] = rules.clean_presenters(changes["presenters"])
     if "invitee_ids" in changes:
         out["invitees"] = list(dict.fromkeys(changes["invitee_ids"]))
-    await _check_people(
-        [*out.get("invitees", []), *(p["person_id"] for p in out.get("presenters", []))]
-    )
+    reach = await _reach(host_id=activity.host_id, pairing_id=pairing_id, alliance_id=alliance_id)
+    if "invitees" in out:
+        current = await ActivityInvitee.filter(activity_id=activity.id).values_list(
+            "person_id", flat=True
+        )
+        await _check_people(out["invitees"], reach=reach, already=set(current))
+    if "presenters" in out:
+        current = await Presenter.filter(activity_id=activity.id).values_list(
+            "person_id", flat=True
+        )
+        await _check_people(
+            [p["person_id"] for p in out["presenters"]], reach=reach, already=set(current)
+        )
     audience_keys = {"audience_mode", "audience_kindergarten_ids", "pairing_id", "alliance_id"}
     if audience_keys & changes.keys():
         mode = rules.parse_audience_mode(changes.get("audience_mode", activity.audience_mode), kind)

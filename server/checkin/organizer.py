@@ -6,7 +6,7 @@ from server.activities import access
 from server.activities.models import FAMILY_KINDS, Activity
 from server.audit.service import record_action
 from server.checkin import hours
-from server.checkin.audience import expected_person_ids
+from server.checkin.audience import expected_person_ids, may_attend
 from server.checkin.fastpath import forget, remember
 from server.checkin.live import attendance_counts, publish_change
 from server.checkin.models import Checkin, CheckinMethod
@@ -64,7 +64,9 @@ async def manual_check_in(
     """补签: the organizer records someone present, with a reason, in the audit log."""
     activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
     reason = _reason(reason)
-    if not await orgs.existing_person_ids(person_ids=[person_id]):
+    if not await may_attend(activity=activity, person_id=person_id):
+        # Only the audience may be recorded present (and earn hours); anyone else is
+        # answered as an unknown id, so sequential ids reveal nothing.
         raise NotFound("人员")
     if activity.status.value in ("draft", "cancelled"):
         raise DomainError("activity_not_open", "草稿或已取消的活动不能补签")

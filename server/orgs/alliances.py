@@ -91,10 +91,11 @@ async def _ensure_unique(region_id: int, name: str, exclude_id: int | None = Non
 
 async def create_alliance(*, principal: Principal, name: str, region_id: int) -> dict:
     """Found an alliance (admins, or leaders of that region)."""
-    if not await Region.exists(id=region_id):
-        raise NotFound("教育局")
+    # Scope first: another region's id and an unknown one get the same refusal.
     if not principal.is_admin and region_id not in led_region_ids(principal):
         raise Forbidden("您只能在自己负责的区域内新建联盟")
+    if not await Region.exists(id=region_id):
+        raise NotFound("教育局")
     name = clean_name(name, what="联盟名称")
     await _ensure_unique(region_id, name)
     try:

@@ -7,6 +7,7 @@ from tortoise.exceptions import IntegrityError
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.orgs.alliances import can_manage_alliance
+from server.orgs.lookups import alliance_member_ids, pairing_sides, staff_among
 from server.orgs.models import Alliance, LeadingGroup, LeadingGroupMember, Pairing, Person
 from server.orgs.scope import (
     leads_all_kindergartens,
@@ -151,6 +152,20 @@ def _check_position(position: str) -> str:
     return position
 
 
+async def _group_kindergarten_ids(group: LeadingGroup) -> set[int]:
+    if group.pairing_id is not None:
+        return set(await pairing_sides(pairing_id=group.pairing_id))
+    return await alliance_member_ids(alliance_id=group.alliance_id)
+
+
+async def _may_take_a_seat(principal: Principal, group: LeadingGroup, person_id: int) -> bool:
+    """Staff of the group's kindergartens, or the manager seating herself."""
+    if person_id == principal.person_id:
+        return await Person.exists(id=person_id)
+    kindergartens = await _group_kindergarten_ids(group)
+    return bool(await staff_among(person_ids=[person_id], kindergarten_ids=kindergartens))
+
+
 async def add_member(
     *, principal: Principal, group_id: int, person_id: int, position: str = "成员", duty: str = ""
 ) -> dict:
@@ -158,7 +173,8 @@ async def add_member(
     group = await _group(principal, group_id, manage=True)
     position = _check_position(position)
     duty = clean_text(duty, what="分工", max_length=64)
-    if not await Person.exists(id=person_id):
+    if not await _may_take_a_seat(principal, group, person_id):
+        # Ids are sequential: anyone outside the group's kindergartens is answered as nobody.
         raise NotFound("人员")
     duplicate = DomainError("duplicate", "此人已在该领导小组中")
     if await LeadingGroupMember.exists(group_id=group.id, person_id=person_id):

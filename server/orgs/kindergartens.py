@@ -21,6 +21,7 @@ from server.orgs.scope import (
     ensure_can_manage_kindergarten,
     kindergarten_ids_led,
     led_region_ids,
+    visible_alliance_ids,
     visible_kindergarten_ids,
 )
 from server.orgs.validation import check_coordinates, clean_name, clean_text, paginate
@@ -99,11 +100,13 @@ async def _ensure_unique(region_id: int, name: str, exclude_id: int | None = Non
         raise DomainError("duplicate", f"本区域已有名为“{name}”的幼儿园")
 
 
-async def _check_alliance(alliance_id: int | None, region_id: int) -> None:
+async def _check_alliance(principal: Principal, alliance_id: int | None, region_id: int) -> None:
     if alliance_id is None:
         return
     alliance = await Alliance.get_or_none(id=alliance_id)
-    if alliance is None:
+    visible = await visible_alliance_ids(principal)
+    # An alliance the caller cannot see is answered as one that does not exist.
+    if alliance is None or (visible is not None and alliance.id not in visible):
         raise NotFound("联盟")
     if alliance.region_id != region_id:
         raise DomainError("alliance_region_mismatch", "幼儿园只能加入本区域的联盟")
@@ -121,15 +124,16 @@ async def create_kindergarten(
     lng: float | None = None,
 ) -> dict:
     """Add a kindergarten (admins, or leaders of that region)."""
-    if not await Region.exists(id=region_id):
-        raise NotFound("教育局")
+    # Scope first: another region's id and an unknown one get the same refusal.
     if not principal.is_admin and region_id not in led_region_ids(principal):
         raise Forbidden("您只能在自己负责的区域内新增幼儿园")
+    if not await Region.exists(id=region_id):
+        raise NotFound("教育局")
     name = clean_name(name, what="幼儿园名称")
     parsed_level = parse_level(level)
     address = clean_text(address, what="地址", max_length=200)
     check_coordinates(lat, lng)
-    await _check_alliance(alliance_id, region_id)
+    await _check_alliance(principal, alliance_id, region_id)
     await _ensure_unique(region_id, name)
     try:
         k = await Kindergarten.create(
@@ -185,16 +189,17 @@ async def _apply_membership(principal: Principal, k: Kindergarten, changes: dict
     region_id = changes.get("region_id", k.region_id)
     if region_id is None:
         raise DomainError("invalid_input", "幼儿园必须属于一个教育局")
-    if region_id != k.region_id and not await Region.exists(id=region_id):
-        raise NotFound("教育局")
+    # Scope first: another region's id and an unknown one get the same refusal.
     if not principal.is_admin:
         mine = led_region_ids(principal)
         if k.region_id not in mine or region_id not in mine:
             raise Forbidden("只有本区域的领导或管理员可以调整幼儿园的区域和联盟")
+    if region_id != k.region_id and not await Region.exists(id=region_id):
+        raise NotFound("教育局")
     alliance_id = changes.get("alliance_id", k.alliance_id)
     if region_id != k.region_id and "alliance_id" not in changes:
         alliance_id = None  # an alliance never spans regions
-    await _check_alliance(alliance_id, region_id)
+    await _check_alliance(principal, alliance_id, region_id)
     k.region_id = region_id
     k.alliance_id = alliance_id
 

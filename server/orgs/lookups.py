@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from server.orgs.models import (
     Alliance,
     Child,
@@ -97,6 +99,18 @@ async def staff_person_ids(*, kindergarten_ids: set[int]) -> set[int]:
         await Teacher.filter(kindergarten_id__in=list(kindergarten_ids), active=True).values_list(
             "person_id", flat=True
         )
+    )
+
+
+async def staff_among(*, person_ids: Iterable[int], kindergarten_ids: Iterable[int]) -> set[int]:
+    """Which of the given people are active staff of any of the given kindergartens."""
+    people, kindergartens = list(set(person_ids)), list(set(kindergarten_ids))
+    if not people or not kindergartens:
+        return set()
+    return set(
+        await Teacher.filter(
+            person_id__in=people, kindergarten_id__in=kindergartens, active=True
+        ).values_list("person_id", flat=True)
     )
 
 

@@ -103,11 +103,13 @@ async def _check_alliance(principal: Principal, alliance_id: int | None) -> None
     if alliance_id is None:
         return
     alliance = await Alliance.get_or_none(id=alliance_id)
-    if alliance is None:
-        raise NotFound("联盟")
-    if not (
-        principal.is_admin
-        or alliance.region_id in led_region_ids(principal)
+    if principal.is_admin:
+        if alliance is None:
+            raise NotFound("联盟")
+        return
+    # Scope first: another region's alliance and an unknown id get the same refusal.
+    if alliance is None or not (
+        alliance.region_id in led_region_ids(principal)
         or alliance.id in led_alliance_ids(principal)
     ):
         raise Forbidden("您只能把结对归入自己负责的联盟")
@@ -170,10 +172,11 @@ async def create_pairing(
     """Pair two kindergartens (admins, or a leader responsible for both)."""
     if supporting_id == supported_id:
         raise DomainError("same_kindergarten", "帮扶园和被帮扶园不能是同一所幼儿园")
+    # Scope first: another region's kindergarten and an unknown id get the same refusal.
+    await _ensure_manager(principal, supporting_id, supported_id)
     found = await Kindergarten.filter(id__in=[supporting_id, supported_id]).count()
     if found != 2:
         raise NotFound("幼儿园")
-    await _ensure_manager(principal, supporting_id, supported_id)
     _check_dates(cycle_start, cycle_end, agreement_date)
     merged = merge_targets(targets)
     note = clean_text(note, what="备注", max_length=2000)

@@ -22,6 +22,7 @@ from server.orgs.lookups import (
     pairing_ids_of_kindergartens,
     pairing_sides,
     person_names,
+    staff_among,
     staff_kindergarten_ids_of,
     staff_person_ids,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "pairing_ids_of_kindergartens",
     "pairing_sides",
     "person_names",
+    "staff_among",
     "staff_kindergarten_ids_of",
     "staff_person_ids",
     "ensure_can_manage_kindergarten",

@@ -70,9 +70,16 @@ async def test_each_lesson_keeps_its_class_and_subject_area(client):
 async def test_director_of_the_host_creates_and_partner_organizer_manages(client):
     world = await make_world(client)
     director = await login_as(client, "director", scope_id=world.supported.id)
+    # Without a pairing the presenter is one of the host's own staff.
+    own = await make_person(teacher_of=world.supported)
     resp = await client.post(
         "/api/v1/activities",
-        json=payload(world, pairing_id=None, title="园内教研"),
+        json=payload(
+            world,
+            pairing_id=None,
+            title="园内教研",
+            presenters=[{"person_id": own.id, "hours": 2, "topic": "示范课"}],
+        ),
         headers=director.headers,
     )
     assert resp.status_code == 201, resp.text
@@ -236,9 +243,17 @@ async def test_organizer_of_another_kindergarten_cannot_create_or_touch(client):
     stranger_kg = await make_kindergarten()
     stranger = await login_as(client, "organizer", scope_id=stranger_kg.id)
     refused(
-        await client.post("/api/v1/activities", json=payload(world), headers=stranger.headers),
+        await client.post(
+            "/api/v1/activities", json=payload(world, pairing_id=None), headers=stranger.headers
+        ),
         403,
         "forbidden",
+    )
+    # A pairing out of her sight is answered as one that does not exist.
+    refused(
+        await client.post("/api/v1/activities", json=payload(world), headers=stranger.headers),
+        400,
+        "invalid_pairing",
     )
     for method, path, body in (
         ("GET", f"/api/v1/activities/{made['id']}", None),

@@ -41,16 +41,22 @@ async def recipients(activity_id: int, kind: str) -> dict[int, Delivery]:
 
 
 async def _people(world):
-    """A teacher of the supported side (audience) and a guest teacher invited by name."""
+    """A teacher of the supported side (audience) and a guest teacher invited by name.
+
+    The guest works at the supporting side (invitees are staff of the activity's
+    kindergartens), which the activities below leave out of the audience.
+    """
     teacher = await make_person(teacher_of=world.supported)
-    guest = await make_person(teacher_of=await make_kindergarten())
+    guest = await make_person(teacher_of=world.supporting)
     return teacher, guest
 
 
 async def test_publishing_tells_invitees_presenters_and_audience(client):
     world = await make_world(client)
     teacher, guest = await _people(world)
-    made = await create(client, world, invitee_ids=[guest.id])
+    made = await create(
+        client, world, audience_kindergarten_ids=[world.supported.id], invitee_ids=[guest.id]
+    )
     assert not await Delivery.exists()  # a draft tells nobody
     await publish(client, world, made["id"])
     await processed(made["id"], "published")
@@ -71,7 +77,13 @@ async def test_publishing_tells_invitees_presenters_and_audience(client):
 async def test_cancelling_tells_everyone_at_once_with_the_reason(client):
     world = await make_world(client)
     teacher, guest = await _people(world)
-    made = await create(client, world, invitee_ids=[guest.id], start_in=24)
+    made = await create(
+        client,
+        world,
+        audience_kindergarten_ids=[world.supported.id],
+        invitee_ids=[guest.id],
+        start_in=24,
+    )
     await publish(client, world, made["id"])
     await processed(made["id"], "published")
     resp = await client.post(
@@ -96,7 +108,9 @@ async def test_cancelling_tells_everyone_at_once_with_the_reason(client):
 async def test_moving_tells_everyone_before_and_after(client):
     world = await make_world(client)
     teacher, guest = await _people(world)
-    made = await create(client, world, invitee_ids=[guest.id])
+    made = await create(
+        client, world, audience_kindergarten_ids=[world.supported.id], invitee_ids=[guest.id]
+    )
     await publish(client, world, made["id"])
     await processed(made["id"], "published")
     new_start = parse_time(made["starts_at"]) + timedelta(days=1)
@@ -127,7 +141,7 @@ async def test_moving_tells_everyone_before_and_after(client):
 async def test_a_new_invitee_hears_of_a_published_activity_and_others_hear_nothing_new(client):
     world = await make_world(client)
     teacher, guest = await _people(world)
-    made = await create(client, world)
+    made = await create(client, world, audience_kindergarten_ids=[world.supported.id])
     await publish(client, world, made["id"])
     await processed(made["id"], "published")
     resp = await client.patch(

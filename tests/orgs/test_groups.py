@@ -23,7 +23,7 @@ async def _pairing():
 
 
 async def test_director_of_supported_side_sets_up_group_with_members(client):
-    _, _, b, pairing = await _pairing()
+    _, a, b, pairing = await _pairing()
     director = await login_as(client, "director", scope_id=b.id)
     group = ok(
         await client.post(
@@ -33,7 +33,9 @@ async def test_director_of_supported_side_sets_up_group_with_members(client):
         ),
         201,
     )
-    head, member = await make_person("王园长"), await make_person("李老师", phone="13800138000")
+    # Members are staff of the pairing's kindergartens.
+    head = await make_person("王园长", teacher_of=b)
+    member = await make_person("李老师", phone="13800138000", teacher_of=a)
     ok(
         await client.post(
             f"/api/v1/leading-groups/{group['id']}/members",
@@ -65,7 +67,7 @@ async def test_director_of_supported_side_sets_up_group_with_members(client):
 async def test_member_position_and_duty_are_checked(client):
     _, a, _, pairing = await _pairing()
     group = await LeadingGroup.create(name="小组", pairing=pairing)
-    person = await make_person()
+    person = await make_person(teacher_of=a)
     director = await login_as(client, "director", scope_id=a.id)
     url = f"/api/v1/leading-groups/{group.id}/members"
     refused(
@@ -230,7 +232,7 @@ async def test_region_leader_manages_pairing_group(client):
         ),
         201,
     )
-    person = await make_person()
+    person = await make_person(teacher_of=await pairing.supported)
     ok(
         await client.post(
             f"/api/v1/leading-groups/{group['id']}/members",
