@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     """The api application for `settings` (loaded from config and environment if None)."""
     settings = settings or load_settings()
     settings.check_secrets()
+    settings.check_wechat_bases()
     configure_logging()
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -79,10 +80,11 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         if scheme.lower() != "bearer" or not token:
             raise DomainError("token_invalid", "登录凭证格式不正确")
         principal = read_access_token(token.strip(), secret=settings.jwt_secret)
-        from server.accounts.service import ensure_session_active
+        from server.accounts.service import current_principal
 
-        await ensure_session_active(redis=request.app.ctx.redis, session_id=principal.session_id)
-        request.ctx.principal = principal
+        request.ctx.principal = await current_principal(
+            redis=request.app.ctx.redis, principal=principal
+        )
 
     app.on_request(refuse_malformed_input)
 
@@ -126,9 +128,10 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(notices_bp)
     app.blueprint(publicity_bp)
     app.blueprint(official_account_bp)
-    for bp in console_blueprints():
+    for bp in console_blueprints(settings):
         app.blueprint(bp)
-    if settings.uses_embedded_sandbox:
+    # check_wechat_bases() refused any other environment already; this says it again here.
+    if settings.uses_embedded_sandbox and settings.env == "development":
         from server.wechat.sandbox import create_sandbox_blueprint, embedded_event_push
 
         # The sandbox stands in for WeChat; its routes stay out of our API document.

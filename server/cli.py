@@ -107,14 +107,25 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the WeChat sandbox on its own port."""
-    from server.wechat.sandbox import create_sandbox_app
+    """Serve the WeChat sandbox on its own port (never in production)."""
+    from server.wechat.sandbox import EventPush, create_sandbox_app
 
+    if settings.env == "production":
+        print(
+            "拒绝启动：微信沙箱只用于开发与测试，生产环境（SONGJIAO_ENV=production）不能运行。",
+            file=sys.stderr,
+        )
+        return 3
+    push = None
+    if args.callback_url:
+        # Fixed here, at start: no request may tell the sandbox where to post.
+        push = EventPush(url=args.callback_url, token=settings.wechat_token)
     app = create_sandbox_app(
         appid=settings.wechat_appid,
         secret=settings.wechat_secret,
         oa_appid=settings.official_account_appid,
         oa_secret=settings.official_account_secret,
+        event_push=push,
     )
     print(f"微信沙箱已启动：http://{args.host}:{args.port}")
     app.run(host=args.host, port=args.port, single_process=True, access_log=False)
@@ -171,14 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="不在启动时应用迁移（多台主机时由一处执行 songjiao migrate）",
     )
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=cmd_serve, reaches_wechat=True)
     worker = sub.add_parser("worker", help="运行后台任务进程")
     worker.add_argument("--processes", type=int, default=1)
-    worker.set_defaults(func=cmd_worker)
-    sub.add_parser("scheduler", help="运行定时任务调度").set_defaults(func=cmd_scheduler)
+    worker.set_defaults(func=cmd_worker, reaches_wechat=True)
+    scheduler = sub.add_parser("scheduler", help="运行定时任务调度")
+    scheduler.set_defaults(func=cmd_scheduler, reaches_wechat=True)
     sandbox = sub.add_parser("sandbox", help="单独运行微信沙箱")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8001)
+    sandbox.add_argument(
+        "--callback-url",
+        default="",
+        help="api 的公众号回调地址（如 http://127.0.0.1:8000/wechat/callback）：发布结束事件"
+        "只推送到这里，用 SONGJIAO_WECHAT_TOKEN 签名；留空则不推送",
+    )
     sandbox.set_defaults(func=cmd_sandbox)
     sub.add_parser("migrate", help="应用数据库迁移").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="载入演示数据").set_defaults(func=cmd_demo)
@@ -189,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster.set_defaults(func=cmd_import_roster)
     push_menu = sub.add_parser("push-menu", help="检查并推送公众号菜单（config 中的 oa_menu）")
     push_menu.add_argument("--dry-run", action="store_true", help="只检查，不推送")
-    push_menu.set_defaults(func=cmd_push_menu)
+    push_menu.set_defaults(func=cmd_push_menu, reaches_wechat=True)
     admin = sub.add_parser("create-admin", help="创建管理员（管理后台密码登录）")
     admin.add_argument("--name", required=True, help="姓名")
     admin.add_argument("--login", required=True, help="登录名")
@@ -203,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         settings.check_secrets()
+        if getattr(args, "reaches_wechat", False):
+            settings.check_wechat_bases()
     except InsecureSettings as exc:
         print(exc, file=sys.stderr)
         return 3

@@ -74,6 +74,17 @@ class InsecureSettings(RuntimeError):
     """Raised when a non-development deployment still uses a default secret."""
 
 
+class SandboxOutsideDevelopment(InsecureSettings):
+    """Raised when a non-development deployment would run on the WeChat sandbox."""
+
+
+#: The WeChat base URLs every deployment outside development must set (setting -> what).
+WECHAT_BASES = {
+    "wechat_api_base": "小程序与公众号接口 / mini-program and 公众号 API (https://api.weixin.qq.com)",
+    "wecom_api_base": "企业微信接口 / WeCom API (https://qyapi.weixin.qq.com)",
+}
+
+
 class Settings(BaseSettings):
     """Typed settings: config/default.toml, then SONGJIAO_* environment variables."""
 
@@ -219,12 +230,15 @@ class Settings(BaseSettings):
     def uses_sandbox(self) -> bool:
         """True when WeChat is a sandbox (embedded, or `songjiao sandbox`), not api.weixin.qq.com.
 
-        Any base other than WeChat's own host counts as a sandbox outside production.
+        Never in production (it refuses to start without real base URLs, and a base other
+        than WeChat's host is taken for a proxy there); elsewhere any other base is a sandbox.
         """
+        if self.env == "production":
+            return False
         if self.uses_embedded_sandbox:
             return True
         host = urlsplit(self.wechat_api_base).hostname or ""
-        return self.env != "production" and host != WECHAT_API_HOST
+        return host != WECHAT_API_HOST
 
     @property
     def db_url(self) -> str:
@@ -263,6 +277,21 @@ class Settings(BaseSettings):
                 f"拒绝启动：{self.env} 环境仍在使用默认密钥或弱密钥，请通过环境变量设置 {names}。\n"
                 f"Refusing to start: the {self.env} environment still uses a default or weak "
                 f"secret; set {names} in the environment."
+            )
+
+    def check_wechat_bases(self) -> None:
+        """Refuse to run outside development without real WeChat base URLs (no sandbox)."""
+        if self.env == "development":
+            return
+        missing = [key for key in WECHAT_BASES if not getattr(self, key).strip()]
+        if missing:
+            names = ", ".join(f"SONGJIAO_{key.upper()}" for key in missing)
+            what = "；".join(WECHAT_BASES[key] for key in missing)
+            raise SandboxOutsideDevelopment(
+                f"拒绝启动：{self.env} 环境未设置微信接口地址 {names}（{what}），"
+                f"不能使用内置的微信沙箱；请通过环境变量设置 {names}。\n"
+                f"Refusing to start: the {self.env} environment does not set {names}; the "
+                f"embedded WeChat sandbox runs in development only."
             )
 
 

@@ -13,6 +13,8 @@ JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 #: Two WeChat apps, as in production: the mini-program and the 公众号, each with its own token.
 MP_APPID, MP_SECRET = "wx_test_appid", "test-wechat-secret"
 OA_APPID, OA_SECRET = "wx_test_oa_appid", "test-oa-secret"
+#: The 公众号 callback token; the sandbox signs the events it pushes with it.
+CALLBACK_TOKEN = "test-callback-token"
 
 
 def pytest_report_header(config):
@@ -55,9 +57,21 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(scope="session")
-async def sandbox():
-    """The WeChat sandbox on its own loopback port."""
-    from server.wechat.sandbox import create_sandbox_app
+def api_port():
+    """The api's loopback port, chosen first: the sandbox is started knowing its callback."""
+    from tests.support.servers import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+async def sandbox(api_port):
+    """The WeChat sandbox on its own loopback port.
+
+    Its event callback is the api's, fixed at start as in any deployment (no request may
+    choose where the sandbox posts); pushing is off until a test turns it on.
+    """
+    from server.wechat.sandbox import EventPush, create_sandbox_app
     from tests.support.servers import start_server
 
     app = create_sandbox_app(
@@ -66,6 +80,10 @@ async def sandbox():
         oa_appid=OA_APPID,
         oa_secret=OA_SECRET,
         name="test_wechat_sandbox",
+        event_push=EventPush(
+            url=f"http://127.0.0.1:{api_port}/wechat/callback", token=CALLBACK_TOKEN
+        ),
+        push_events=False,
     )
     server = await start_server(app)
     yield server
@@ -84,7 +102,7 @@ async def settings(sandbox, tmp_path_factory):
         wechat_secret=MP_SECRET,
         oa_appid=OA_APPID,
         oa_secret=OA_SECRET,
-        wechat_token="test-callback-token",
+        wechat_token=CALLBACK_TOKEN,
         wechat_api_base=sandbox.url,
         wecom_api_base=sandbox.url,
         data_dir=tmp_path_factory.mktemp("data"),
@@ -98,7 +116,7 @@ async def settings(sandbox, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-async def api(settings):
+async def api(settings, api_port):
     """The api on a real loopback port, schema generated (tests only)."""
     from tortoise import Tortoise
 
@@ -107,7 +125,7 @@ async def api(settings):
     from tests.support.worker import start_job_worker
 
     app = create_app(settings, name="songjiao_test")
-    server = await start_server(app)
+    server = await start_server(app, port=api_port)
     await Tortoise.generate_schemas()
     worker = await start_job_worker(app.ctx.broker) if not settings.embedded_redis else None
     yield server

@@ -8,9 +8,13 @@ from datetime import timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from server.accounts.grant_store import give_grant, note_grants_changed
 from server.accounts.models import Account, Invitation, InvitationKind, Role, RoleGrant, ScopeKind
+from server.accounts.service import end_account_sessions
+from server.audit import service as audit
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.runtime import current
 from server.common.time import now
 from server.orgs import service as orgs
 from server.orgs.models import Child, Guardian, Person, Teacher
@@ -58,8 +62,16 @@ async def create_invitation(
             raise Forbidden("只有管理员可以邀请园长")
     else:
         raise DomainError("invalid_input", "邀请类型只能是 teacher 或 parent")
-    if person_id is not None and not await Person.exists(id=person_id):
-        raise NotFound("人员")
+    if person_id is not None:
+        await _ensure_may_invite_person(
+            principal=principal,
+            person_id=person_id,
+            kind=kind,
+            kindergarten_id=kindergarten_id,
+            child_id=child_id,
+        )
+        # An invitation that names a person binds one WeChat account, once.
+        max_uses = 1
     for _ in range(5):
         code = _new_code()
         if not await Invitation.exists(code=code):
@@ -75,7 +87,78 @@ async def create_invitation(
         expires_at=now() + timedelta(days=expires_in_days),
         max_uses=max_uses,
     )
+    if person_id is not None and await Account.exists(person_id=person_id):
+        await audit.record_action(
+            actor_id=principal.person_id,
+            action="invitation.rebind",
+            target_type="person",
+            target_id=person_id,
+            reason="管理员为已绑定微信的人员生成换绑邀请码",
+            detail={"invitation_id": invitation.id},
+        )
     return invitation_view(invitation)
+
+
+async def _ensure_may_invite_person(
+    *, principal: Principal, person_id: int, kind: str, kindergarten_id: int, child_id: int | None
+) -> None:
+    """An invitation may name only a person the inviter could have made herself.
+
+    The person must belong to the invitation's kindergarten (staff) or child (guardian);
+    an outsider is answered exactly like an unknown id, so ids cannot be probed. The
+    inviter must be able to grant every role the person holds, and a person whose
+    WeChat is bound may be re-bound by an admin only (audited).
+    """
+    if not await Person.exists(id=person_id):
+        raise NotFound("人员")
+    if kind == InvitationKind.PARENT:
+        inside = await Guardian.exists(person_id=person_id, child_id=child_id)
+    else:
+        inside = await Teacher.exists(person_id=person_id, kindergarten_id=kindergarten_id)
+    if not inside and not principal.is_admin:
+        raise NotFound("人员")
+    if principal.is_admin:
+        return
+    held = await RoleGrant.filter(person_id=person_id)
+    for grant in held:
+        if not await _could_grant(principal=principal, grant=grant):
+            raise Forbidden("该人员拥有您无权授予的角色，只有管理员可以为其生成邀请码")
+    if await Account.exists(person_id=person_id):
+        raise DomainError("already_bound", "该人员已绑定微信；如需换绑，请联系管理员", status=409)
+
+
+async def _could_grant(*, principal: Principal, grant: RoleGrant) -> bool:
+    """Whether the caller could have given this grant herself (non-admins)."""
+    role, kind = grant.role.value, grant.scope_kind.value
+    if kind == ScopeKind.CHILD and role == Role.PARENT:
+        kindergarten_id = await _kindergarten_of_child(grant.scope_id)
+    elif kind == ScopeKind.KINDERGARTEN and role in STAFF_ROLES:
+        kindergarten_id = grant.scope_id
+        if role == Role.DIRECTOR and not principal.has(Role.LEADER):
+            return False
+    else:
+        return False
+    manageable = await orgs.manageable_kindergarten_ids(principal)
+    return kindergarten_id is not None and (manageable is None or kindergarten_id in manageable)
+
+
+async def _kindergarten_of_child(child_id: int) -> int | None:
+    found = await orgs.kindergartens_of_children(child_ids={child_id})
+    return next(iter(found), None)
+
+
+def _within_invitation(
+    *, inv: Invitation, grant: RoleGrant, child_kindergarten: int | None
+) -> bool:
+    """Whether a grant the person already holds lies inside the invitation's own scope."""
+    role, kind = grant.role.value, grant.scope_kind.value
+    if kind == ScopeKind.KINDERGARTEN and grant.scope_id == inv.kindergarten_id:
+        if role == Role.DIRECTOR:
+            return inv.role == Role.DIRECTOR
+        return role in STAFF_ROLES
+    if kind == ScopeKind.CHILD and role == Role.PARENT:
+        return child_kindergarten == inv.kindergarten_id
+    return False
 
 
 def invitation_view(inv: Invitation) -> dict:
@@ -131,6 +214,12 @@ async def redeem_invitation(
     target_id = inv.person_id or account.person_id
     if inv.person_id and account.person_id and account.person_id != inv.person_id:
         raise DomainError("already_bound", "您的微信已绑定其他人员，不能使用此邀请码")
+    displaced: list[int] = []
+    if inv.person_id:
+        await _ensure_redeemable_for_person(inv)
+        displaced = await _other_accounts_of(person_id=inv.person_id, account_id=account.id)
+        if displaced and not await _made_by_admin(inv):
+            raise DomainError("already_bound", "该人员已绑定微信；如需换绑，请联系管理员")
     name = (name or "").strip()
     if target_id is None and not 1 <= len(name) <= 32:
         raise DomainError("invalid_input", "请填写您的真实姓名（1 至 32 个字）")
@@ -140,11 +229,62 @@ async def redeem_invitation(
             raise DomainError("invitation_used_up", "该邀请码的使用次数已满，请联系园长")
         if target_id is None:
             target_id = (await Person.create(name=name)).id
+        if displaced:
+            # Re-binding (an admin's invitation): the old WeChat account lets go of the person.
+            await Account.filter(id__in=displaced).update(person_id=None)
         if account.person_id != target_id:
             account.person_id = target_id
             await account.save(update_fields=["person_id"])
         await _grant_invited_role(inv=inv, person_id=target_id, relation=relation)
+    if displaced:
+        await end_account_sessions(account_ids=displaced, settings=current().settings)
+        await note_grants_changed([target_id])
+        await audit.record_action(
+            actor_id=inv.created_by_id,
+            action="person.rebind",
+            target_type="person",
+            target_id=target_id,
+            reason="通过管理员的换绑邀请码更换绑定的微信",
+            detail={"invitation_id": inv.id, "accounts_released": len(displaced)},
+        )
     return target_id
+
+
+async def _ensure_redeemable_for_person(inv: Invitation) -> None:
+    """Redeeming never gives more than the invitation's own kind and scope.
+
+    The person's roles are looked at again now: a role added since the invitation was
+    made (say, a leader's) must not come with it.
+    """
+    held = await RoleGrant.filter(person_id=inv.person_id)
+    for grant in held:
+        of_child = grant.scope_kind.value == ScopeKind.CHILD
+        inside = _within_invitation(
+            inv=inv,
+            grant=grant,
+            child_kindergarten=await _kindergarten_of_child(grant.scope_id) if of_child else None,
+        )
+        if not inside:
+            raise DomainError(
+                "invitation_not_applicable", "该邀请码不能用于绑定此人员，请联系管理员"
+            )
+
+
+async def _other_accounts_of(*, person_id: int, account_id: int) -> list[int]:
+    rows = (
+        await Account.filter(person_id=person_id)
+        .exclude(id=account_id)
+        .values_list("id", flat=True)
+    )
+    return list(rows)
+
+
+async def _made_by_admin(inv: Invitation) -> bool:
+    if inv.created_by_id is None:
+        return False
+    return await RoleGrant.exists(
+        person_id=inv.created_by_id, role=Role.ADMIN, scope_kind=ScopeKind.GLOBAL
+    )
 
 
 async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str | None) -> None:
@@ -154,7 +294,7 @@ async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str 
             child_id=inv.child_id,
             defaults={"relation": (relation or "家长")[:8]},
         )
-        await RoleGrant.get_or_create(
+        await give_grant(
             person_id=person_id,
             role=Role.PARENT,
             scope_kind=ScopeKind.CHILD,
@@ -164,7 +304,7 @@ async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str 
     await Teacher.get_or_create(person_id=person_id, kindergarten_id=inv.kindergarten_id)
     roles = {Role.TEACHER, inv.role}
     for role in roles:
-        await RoleGrant.get_or_create(
+        await give_grant(
             person_id=person_id,
             role=role,
             scope_kind=ScopeKind.KINDERGARTEN,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from server.accounts.grant_store import delete_grant, give_grant
 from server.accounts.models import RoleGrant
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.orgs import service as orgs
-from server.orgs.models import Alliance, Kindergarten, Person, Region
+from server.orgs.models import Alliance, Kindergarten, Region
 
 #: What a non-admin may hand out, by her own role.
 GRANTABLE = {"director": {"teacher", "organizer"}, "leader": {"teacher", "organizer", "director"}}
@@ -61,12 +62,30 @@ async def add_grant(
     await _ensure_may_grant(
         principal=principal, role=role, scope_kind=scope_kind, scope_id=scope_id
     )
-    if not await Person.exists(id=person_id):
-        raise NotFound("人员")
-    grant, _ = await RoleGrant.get_or_create(
+    await _ensure_grantee_in_scope(
+        principal=principal, person_id=person_id, kindergarten_id=scope_id
+    )
+    await give_grant(person_id=person_id, role=role, scope_kind=scope_kind, scope_id=scope_id)
+    grant = await RoleGrant.get(
         person_id=person_id, role=role, scope_kind=scope_kind, scope_id=scope_id
     )
     return grant_view(grant)
+
+
+async def _ensure_grantee_in_scope(
+    *, principal: Principal, person_id: int, kindergarten_id: int
+) -> None:
+    """A kindergarten's roles go to its own staff only; others are answered as unknown.
+
+    (Admins may give any role to anyone who exists.)
+    """
+    if principal.is_admin:
+        if not await orgs.existing_person_ids(person_ids=[person_id]):
+            raise NotFound("人员")
+        return
+    staff = await orgs.staff_kindergarten_ids_of(person_id=person_id)
+    if kindergarten_id not in staff:
+        raise NotFound("人员")
 
 
 async def list_grants(*, principal: Principal, person_id: int) -> list[dict]:
@@ -87,6 +106,11 @@ async def remove_grant(*, principal: Principal, grant_id: int) -> None:
     grant = await RoleGrant.get_or_none(id=grant_id)
     if grant is None:
         raise NotFound("角色")
+    if not principal.is_admin:
+        # A grant outside what the caller manages is answered as an unknown one.
+        manageable = await orgs.manageable_kindergarten_ids(principal) or set()
+        if grant.scope_kind.value != "kindergarten" or grant.scope_id not in manageable:
+            raise NotFound("角色")
     await _ensure_may_grant(
         principal=principal,
         role=grant.role.value,
@@ -95,4 +119,4 @@ async def remove_grant(*, principal: Principal, grant_id: int) -> None:
     )
     if grant.person_id == principal.person_id and grant.role.value == "admin":
         raise DomainError("invalid_input", "不能收回自己的管理员角色")
-    await grant.delete()
+    await delete_grant(grant)

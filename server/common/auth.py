@@ -47,6 +47,8 @@ class Principal:
     person_id: int | None
     session_id: str
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    #: When the access token was signed (seconds since the epoch); 0 when not from a token.
+    issued_at: float = 0.0
 
     @property
     def roles(self) -> set[str]:
@@ -111,6 +113,7 @@ def read_access_token(token: str, *, secret: str) -> Principal:
             person_id=claims.get("pid"),
             session_id=str(claims["sid"]),
             grants=grants,
+            issued_at=float(claims.get("iat", 0)),
         )
     except (ValueError, TypeError) as exc:
         raise DomainError("token_invalid", "登录凭证无效，请重新登录") from exc

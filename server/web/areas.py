@@ -11,6 +11,7 @@ import importlib
 
 from sanic import Blueprint
 
+from server.settings import Settings
 from server.web.console import build_console
 
 AREAS = (
@@ -23,9 +24,12 @@ AREAS = (
     "posts",
     "delivery",
 )
+#: Areas that exist only on a sandbox setup (Settings.uses_sandbox): never in production.
+SANDBOX_AREAS = ("sandbox_inbox",)
 
 
-def console_blueprints() -> list[Blueprint]:
-    """Every console blueprint, ready for app.blueprint()."""
-    modules = [importlib.import_module(f"server.web.views.{name}") for name in AREAS]
+def console_blueprints(settings: Settings) -> list[Blueprint]:
+    """Every console blueprint for these settings, ready for app.blueprint()."""
+    names = AREAS + (SANDBOX_AREAS if settings.uses_sandbox else ())
+    modules = [importlib.import_module(f"server.web.views.{name}") for name in names]
     return build_console(m.bp for m in modules)

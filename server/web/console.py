@@ -70,15 +70,24 @@ _NAV: list[NavItem] = []
 
 def add_nav(*items: NavItem) -> None:
     """Put items into the navigation (page-area modules call this at import)."""
+    #: Shown only where the app mounts this blueprint (the sandbox inbox); empty: always.
+    blueprint: str = ""
     for item in items:
         if item not in _NAV:
             _NAV.append(item)
 
 
-def nav_for(principal) -> list[NavItem]:
-    """The navigation a caller may use."""
+def nav_for(principal, mounted: Iterable[str] = ()) -> list[NavItem]:
+    """The navigation a caller may use, among the pages of the `mounted` blueprints."""
+    mounted = set(mounted)
     return sorted(
-        (i for i in _NAV if principal is not None and principal.has(*i.roles)),
+        (
+            i
+            for i in _NAV
+            if principal is not None
+            and principal.has(*i.roles)
+            and (not i.blueprint or i.blueprint in mounted)
+        ),
         key=lambda i: (i.order, i.path),
     )
 
@@ -121,7 +130,7 @@ def render(request: Request, template: str, *, status: int = 200, **context) -> 
         .render(
             principal=principal,
             me=getattr(request.ctx, "console_me", None),
-            nav=nav_for(principal),
+            nav=nav_for(principal, request.app.blueprints),
             path=request.path,
             csrf_token=csrf_for(request),
             flash=_flash(request),

@@ -34,9 +34,9 @@ class RunningServer:
         self._task.cancel()
 
 
-async def start_server(app: Sanic) -> RunningServer:
-    """Serve `app` on a free loopback port and return once it accepts connections."""
-    port = free_port()
+async def start_server(app: Sanic, *, port: int | None = None) -> RunningServer:
+    """Serve `app` on a loopback port (free, or the one chosen) once it accepts connections."""
+    port = port or free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )

@@ -1,5 +1,5 @@
-"""Console pages: message delivery – the outbox, dead letters and their retry, and (on a
-sandbox setup) the sandbox inbox: what each person received. Admins only, as the API."""
+"""Console pages: message delivery – the outbox, dead letters and their retry. Admins only,
+as the API. The sandbox inbox (a sandbox setup only) is its own area: sandbox_inbox.py."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from sanic import Blueprint, Request
 
 from server.common.errors import DomainError
 from server.common.time import china
-from server.delivery import admin, sandbox_inbox
+from server.delivery import admin
 from server.web.console import NavItem, add_nav, back, page, render
+from server.web.views.sandbox_inbox import BLUEPRINT as INBOX_BLUEPRINT
 
 bp = Blueprint("console_delivery")
 BASE = "/console/delivery"
-INBOX = "/console/sandbox-inbox"
 PER_PAGE = 50
-add_nav(
-    NavItem("消息投递", BASE, ("admin",), order=60),
-    NavItem("沙箱收件箱", INBOX, ("admin",), order=70),
-)
+add_nav(NavItem("消息投递", BASE, ("admin",), order=60))
+
+
+def _inbox_mounted(request: Request) -> bool:
+    """Whether the sandbox inbox exists here (its tab is shown only then)."""
+    return INBOX_BLUEPRINT in request.app.blueprints
 
 
 def _shown(iso: str | None) -> str:
@@ -30,10 +32,6 @@ def _shown(iso: str | None) -> str:
 def _page_number(request: Request) -> int:
     value = request.args.get("page") or "1"
     return max(int(value), 1) if value.isdigit() else 1
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @bp.get("/delivery")
@@ -68,6 +66,7 @@ async def outbox(request: Request):
         pages=pages,
         prev_link=link(number - 1) if number > 1 else "",
         next_link=link(number + 1) if number < pages else "",
+        inbox_mounted=_inbox_mounted(request),
     )
 
 
@@ -94,6 +93,7 @@ async def dead_letters(request: Request):
         key=request.args.get("key") or "",
         number=number,
         pages=pages,
+        inbox_mounted=_inbox_mounted(request),
     )
 
 
@@ -125,24 +125,3 @@ async def retry_group(request: Request, message_id: int):
     """Send one failed WeCom group message again."""
     await admin.retry_group_dead_letter(message_id=message_id)
     return back(f"{BASE}/dead-letters", "群消息已重新排队发送")
-
-
-def _embedded_state(request: Request):
-    """The embedded sandbox's state when the app mounts it, else None (read over HTTP)."""
-    mounted = request.app.blueprints.get("wechat_sandbox")
-    return getattr(mounted.ctx, "sandbox", None) if mounted is not None else None
-
-
-@bp.get("/sandbox-inbox")
-@page("admin")
-async def sandbox_inbox_page(request: Request):
-    """What each teacher, parent and leader received from the WeChat sandbox."""
-    settings = request.app.ctx.settings
-    person_id = _int_or_none(request.args.get("person"))
-    data = await sandbox_inbox.sandbox_inbox(
-        principal=request.ctx.principal,
-        settings=settings,
-        state=_embedded_state(request) if settings.uses_embedded_sandbox else None,
-        person_id=person_id,
-    )
-    return render(request, "web/delivery/sandbox_inbox.html", chosen=person_id, **data)

@@ -13,6 +13,7 @@ from server.wechat.sandbox.identity import oa_openid_for, openid_for, unionid_fo
 from server.wechat.sandbox.state import EventPush, SandboxState
 
 __all__ = [
+    "EventPush",
     "SandboxState",
     "create_sandbox_app",
     "create_sandbox_blueprint",
@@ -32,11 +33,13 @@ def create_sandbox_blueprint(
     oa_secret: str = "",
     url_prefix: str = "",
     event_push: EventPush | None = None,
+    push_events: bool = True,
 ) -> Blueprint:
     """A blueprint serving the sandbox under `url_prefix`; its own state is `bp.ctx.sandbox`.
 
     `appid` is the mini-program's app, `oa_appid` the 公众号's (empty: the same app);
-    `event_push` the 公众号 callback that hears PUBLISHJOBFINISH, as from WeChat.
+    `event_push` the 公众号 callback that hears PUBLISHJOBFINISH, as from WeChat: the only
+    address the sandbox ever posts to; `push_events` whether it does so from the start.
     """
     prefix = url_prefix.rstrip("/")
     bp = Blueprint("wechat_sandbox", url_prefix=prefix or None)
@@ -47,6 +50,7 @@ def create_sandbox_blueprint(
         oa_secret=oa_secret,
         url_prefix=prefix,
         configured_push=event_push,
+        push_events=push_events,
     )
     bp.ctx.sandbox = state
     for module in (routes_mp, routes_oa, routes_publish, routes_wecom, control):
@@ -69,11 +73,18 @@ def create_sandbox_app(
     oa_appid: str = "",
     oa_secret: str = "",
     name: str = "wechat_sandbox",
+    event_push: EventPush | None = None,
+    push_events: bool = True,
 ) -> Sanic:
     """A standalone Sanic app with the sandbox at the root; its state is `app.ctx.sandbox`."""
     app = Sanic(name)
     bp = create_sandbox_blueprint(
-        appid=appid, secret=secret, oa_appid=oa_appid, oa_secret=oa_secret
+        appid=appid,
+        secret=secret,
+        oa_appid=oa_appid,
+        oa_secret=oa_secret,
+        event_push=event_push,
+        push_events=push_events,
     )
     app.blueprint(bp)
     app.ctx.sandbox = bp.ctx.sandbox

@@ -11,7 +11,7 @@ from sanic_ext import openapi
 
 from server.wechat.sandbox.endpoint import wechat_json
 from server.wechat.sandbox.faults import Fault
-from server.wechat.sandbox.state import EventPush, PublishOutcome, SandboxState
+from server.wechat.sandbox.state import PublishOutcome, SandboxState
 
 #: Article pages render posted HTML; the CSP sandbox keeps it from running on our origin.
 _ARTICLE_CSP = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
@@ -142,10 +142,13 @@ def register(bp: Blueprint, state: SandboxState) -> None:
 
     async def set_event_push(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
-        url, token = body.get("url"), body.get("token")
-        if not (isinstance(url, str) and url.startswith("http") and isinstance(token, str)):
-            return _bad("需要回调地址 url（http/https）与令牌 token")
-        state.event_push = EventPush(url=url, token=token)
+        if "url" in body or "token" in body:
+            # The address is configuration: a caller who reaches the sandbox must not be
+            # able to make it POST wherever they like.
+            return _bad("回调地址与令牌只能在沙箱启动时配置，不能由请求指定")
+        if state.configured_push is None:
+            return _bad("沙箱启动时未配置回调地址，无法推送事件", status=409)
+        state.event_push = state.configured_push
         return wechat_json({"ok": True, "event_push": True})
 
     async def clear_event_push(request: Request) -> HTTPResponse:

@@ -1,9 +1,11 @@
 """Events the sandbox pushes to the 公众号 callback, as WeChat does: PUBLISHJOBFINISH.
 
 WeChat tells the account's server when a freepublish job ends; the sandbox does the same
-when it knows where the callback is (the embedded sandbox: the api itself; a standalone
-one: set with POST /sandbox/event_push). The request is signed with the callback token
-(plain mode), so it goes through the same checks as WeChat's.
+when it knows where the callback is: fixed when the sandbox starts (the embedded sandbox:
+the api itself; a standalone one: `songjiao sandbox --callback-url`). POST and DELETE
+/sandbox/event_push only turn pushing on and off; no request chooses the address. The
+request is signed with the callback token (plain mode), so it goes through the same
+checks as WeChat's.
 """
 
 from __future__ import annotations

@@ -63,8 +63,11 @@ class SandboxState:
     oa_secret: str = ""
     url_prefix: str = ""  #: where the blueprint is mounted, for URLs of stored media
     clock: Callable[[], float] = time.time
-    #: Where PUBLISHJOBFINISH goes when configured (kept by reset(): part of the setup).
+    #: Where PUBLISHJOBFINISH goes, fixed when the sandbox starts (no request can change
+    #: it: a sandbox must never POST to an address a caller chose).
     configured_push: EventPush | None = None
+    #: Whether events go out after start and after reset(); /sandbox/event_push toggles.
+    push_events: bool = True
     tokens: TokenRegistry = field(init=False)
     faults: FaultTable = field(init=False)
 
@@ -109,7 +112,7 @@ class SandboxState:
         self.publishes: dict[str, Publish] = {}
         self.articles: dict[str, str] = {}  #: article_id -> draft media_id
         self.publish_outcome = PublishOutcome()
-        self.event_push: EventPush | None = self.configured_push
+        self.event_push: EventPush | None = self.configured_push if self.push_events else None
         #: 群发: successful sends allowed per (sandbox) day, as for a verified 订阅号; the
         #: sends so far per day, and clientmsgid -> msg_id for WeChat's 24-hour dedupe.
         self.mass_per_day = 1
