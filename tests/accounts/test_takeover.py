@@ -135,7 +135,9 @@ async def test_redeeming_never_brings_a_role_added_after_the_invitation(client):
         client, director, kind="teacher", kindergarten_id=kg.id, person_id=teacher.id
     )
     assert resp.status_code == 201, resp.text
-    await RoleGrant.create(person=teacher, role="leader", scope_kind="region", scope_id=kg.region_id)
+    await RoleGrant.create(
+        person=teacher, role="leader", scope_kind="region", scope_id=kg.region_id
+    )
     redeemer = await login(client, unique("grab"))
     resp = await _redeem(client, redeemer, resp.json()["code"])
     assert resp.status_code == 400
