@@ -63,6 +63,8 @@ class NavItem:
     path: str
     roles: tuple[str, ...]
     order: int = 50
+    #: Shown only where the app mounts this blueprint (the sandbox inbox); empty: always.
+    blueprint: str = ""
 
 
 _NAV: list[NavItem] = []
@@ -70,8 +72,6 @@ _NAV: list[NavItem] = []
 
 def add_nav(*items: NavItem) -> None:
     """Put items into the navigation (page-area modules call this at import)."""
-    #: Shown only where the app mounts this blueprint (the sandbox inbox); empty: always.
-    blueprint: str = ""
     for item in items:
         if item not in _NAV:
             _NAV.append(item)
