@@ -21,10 +21,14 @@ async def _login(client, code: str) -> dict:
     }
 
 
-async def _open_activity_for(client, person_id: int) -> str:
-    """An organizer's published activity, open for check-in now, inviting one person."""
-    organizer = await _login(client, "demo-organizer")
-    host = next(r["scope_id"] for r in organizer["person"]["roles"] if r["role"] == "organizer")
+async def _open_activity_for(client, person: dict) -> str:
+    """A published activity at the person's kindergarten, open for check-in now, inviting her.
+
+    Invitees are staff of the activity's kindergartens, so it is held where she works.
+    """
+    organizer = await _login(client, "demo-admin")
+    host = next(r["scope_id"] for r in person["roles"] if r["role"] == "teacher")
+    person_id = person["id"]
     start = now() - timedelta(minutes=5)
     resp = await client.post(
         "/api/v1/activities",
@@ -76,7 +80,7 @@ async def _notice_for(client, person: dict) -> int:
 async def test_api_client_logs_in_checks_in_offline_and_reads_a_notice(client, api):
     await load_demo(api.app.ctx.settings)
     teacher = (await _login(client, "demo-teacher"))["person"]
-    scene = await _open_activity_for(client, teacher["id"])
+    scene = await _open_activity_for(client, teacher)
     notice_id = await _notice_for(client, teacher)
 
     proc = await asyncio.create_subprocess_exec(
