@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 import nh3
@@ -108,6 +109,17 @@ def check_body(html: str) -> str:
 def image_sources(html: str) -> list[str]:
     """The src of every <img> in a sanitised body, in order."""
     return _IMG_SRC.findall(html)
+
+
+_LOCAL_IMG_TAG = re.compile(r'<img\b[^>]*?\bsrc="/api/v1/files/(\d+)/content"[^>]*>', re.I)
+
+
+def replace_images(html: str, file_ids: set[int], note: str) -> str:
+    """`html` with every <img> of these archive photos replaced by a short note."""
+    if not file_ids:
+        return html
+    text = f'<span style="color:#999999">{escape(note)}</span>'
+    return _LOCAL_IMG_TAG.sub(lambda m: text if int(m[1]) in file_ids else m[0], html)
 
 
 def local_src(file_id: int) -> str:

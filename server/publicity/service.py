@@ -39,6 +39,8 @@ STEP_LABELS = {
     "mass_failed": "群发未成功",
 }
 MASS_LABELS = {"": "未群发", "sending": "群发中", "sent": "已群发", "failed": "群发未成功"}
+#: Shown in the staff preview where a photo stood whose consent was withdrawn.
+WITHDRAWN_NOTE = "（此处照片已撤回公开同意，不再显示；发布前请删除或更换）"
 
 
 # ---- who may do what --------------------------------------------------------------------
@@ -484,6 +486,9 @@ async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) ->
     post, _ = await visible_post(principal, post_id)
     body = post.html
     photos = await sources.photos_of(post)
+    # Consent is judged now, not when the draft was made: a withdrawn photo is not shown.
+    withdrawn = {i for i, p in photos.items() if not p["consent"]}
+    body = render.replace_images(body, withdrawn, WITHDRAWN_NOTE)
     for src in dict.fromkeys(render.image_sources(body)):
         match = render.LOCAL_IMAGE.match(src)
         if not match:
@@ -494,7 +499,8 @@ async def preview_page(*, principal: Principal, post_id: int, data_dir: Path) ->
             continue
         uri = await asyncio.to_thread(images.preview_data_uri, data)
         body = body.replace(f'src="{src}"', f'src="{uri}"')
-    cover = await cover_bytes(post=post, data_dir=data_dir, photos=photos)
+    consented = {i: p for i, p in photos.items() if i not in withdrawn}
+    cover = await cover_bytes(post=post, data_dir=data_dir, photos=consented)
     names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
     status = _status(post)
     return render.render_preview(
