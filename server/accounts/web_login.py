@@ -23,6 +23,7 @@ from server.accounts.models import Account, Session, WebCredential
 from server.accounts.service import REVOKED_KEY, person_view
 from server.common.auth import ALGORITHM, Principal
 from server.common.errors import DomainError, Forbidden
+from server.common.rate_limit import RateLimited, RateLimiter, name_key
 from server.common.time import now
 from server.orgs.models import Person
 from server.settings import Settings
@@ -39,9 +40,6 @@ SCAN_DONE_KEY = "weblogin:{}:account"
 #: Roles that have something to do in the console.
 CONSOLE_ROLES = ("organizer", "director", "leader", "admin")
 LOGIN_FAILED = "账号或密码错误，请重新输入"
-FAILS_KEY = "weblogin:fails:{}"
-MAX_FAILS = 10
-FAILS_WINDOW = 15 * 60
 
 # scrypt cost: 16 MiB of memory, about 50 ms per check; stored with each hash.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -115,41 +113,40 @@ async def create_admin(*, name: str, login: str, password: str) -> int:
     return account.id
 
 
-async def _failures(redis, login: str) -> int:
-    try:
-        value = await redis.get(FAILS_KEY.format(login))
-    except (RedisError, OSError):
-        return 0
-    return int(value or 0)
+async def password_login(
+    *, login: str, password: str, settings: Settings, limiter: RateLimiter, address: str
+) -> str:
+    """Check a login name and password from client `address`; answers a new session's cookie.
 
-
-async def _count_failure(redis, login: str) -> None:
-    key = FAILS_KEY.format(login)
-    try:
-        async with redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(key).expire(key, FAILS_WINDOW).execute()
-    except (RedisError, OSError):
-        log.warning("redis unavailable: console login failures not counted")
-
-
-async def password_login(*, login: str, password: str, settings: Settings, redis) -> str:
-    """Check a login name and password; answers a new session's cookie value.
-
-    After MAX_FAILS wrong passwords for one login name within 15 minutes, that name is
-    refused until the window passes (guessing slows to a crawl; others are unaffected).
+    Wrong passwords are counted per login name *and address*: after ten within 15 minutes
+    that address is refused for that name while its owner logs in from anywhere else.
+    Wrong passwords for any name from one address (spraying) are limited per address.
     """
     login = (login or "").strip()[:64]
-    if await _failures(redis, login) >= MAX_FAILS:
-        raise DomainError("too_many_attempts", "密码错误次数过多，请 15 分钟后再试", status=429)
+    name = name_key(login)
+    await limiter.hit("console_login_per_address", address)
+    wait = await limiter.retry_after(
+        "console_failures_per_login", address, name
+    ) or await limiter.retry_after("console_failures_per_address", address)
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        raise RateLimited(
+            code="too_many_attempts",
+            message=f"密码错误次数过多，请 {minutes} 分钟后再试",
+            retry_after=wait,
+        )
     row = await WebCredential.get_or_none(login=login)
     ok = verify_password(password or "", row.password_hash if row else _DUMMY_HASH)
     if row is None or not ok:
-        await _count_failure(redis, login)
+        try:
+            await limiter.hit_all(
+                ("console_failures_per_login", (address, name)),
+                ("console_failures_per_address", (address,)),
+            )
+        except RateLimited:
+            pass  # counted; this attempt's answer is the wrong password, the next one waits
         raise DomainError("login_failed", LOGIN_FAILED, status=401)
-    try:
-        await redis.delete(FAILS_KEY.format(login))
-    except (RedisError, OSError):
-        pass
+    await limiter.clear("console_failures_per_login", address, name)
     account = await Account.get(id=row.account_id)
     return await _start(account=account, settings=settings)
 

@@ -8,6 +8,8 @@ check on every unsafe method, and the security headers on every answer.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import hashlib
 import hmac
@@ -32,6 +34,11 @@ SESSION_COOKIE = "sjt_console"
 BROWSER_COOKIE = "sjt_browser"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+#: The message of the last form, for the page the form leads to: a signed, short-lived
+#: cookie, never the query string (URLs land in access logs, history and Referer headers,
+#: and a message may carry an invitation code).
+FLASH_COOKIE = "sjt_flash"
+FLASH_TTL = 60
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -137,29 +144,39 @@ def render(request: Request, template: str, *, status: int = 200, **context) -> 
             **context,
         )
     )
-    return html(body, status=status)
+    response = html(body, status=status)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path=PREFIX)  # shown once
+    return response
 
 
-def _flash_signature(request: Request, message: str) -> str:
+def _flash_signature(request: Request, text: str) -> str:
+    # Bound to this browser's session (or pre-login cookie): no other browser's flash fits.
     secret = request.app.ctx.settings.jwt_secret.encode()
-    return hmac.new(secret, f"flash:{message}".encode(), hashlib.sha256).hexdigest()[:20]
+    signed = f"flash:{_csrf_key(request)}:{text}".encode()
+    return hmac.new(secret, signed, hashlib.sha256).hexdigest()[:32]
 
 
 def _flash(request: Request) -> str:
-    """The message of the last form, only if the console wrote it (a link cannot make one up)."""
-    message = request.args.get("msg", "")
-    signature = request.args.get("s", "")
-    if message and hmac.compare_digest(signature, _flash_signature(request, message)):
-        return message
-    return ""
+    """The message of the last form, only if the console wrote it for this browser."""
+    text, _, signature = request.cookies.get(FLASH_COOKIE, "").rpartition(".")
+    if not text or not hmac.compare_digest(signature, _flash_signature(request, text)):
+        return ""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def back(path: str, message: str = "") -> HTTPResponse:
-    """Redirect after a form (POST → GET), with a short Chinese message to show."""
-    if not message:
-        return redirect(path, status=303)
-    signature = _flash_signature(Request.get_current(), message)
-    return redirect(f"{path}?msg={quote(message)}&s={signature}", status=303)
+    """Redirect after a form (POST → GET); a short Chinese message goes along in a cookie."""
+    response = redirect(path, status=303)
+    if message:
+        request = Request.get_current()
+        text = base64.urlsafe_b64encode(message.encode()).decode().rstrip("=")
+        value = f"{text}.{_flash_signature(request, text)}"
+        set_cookie(request, response, FLASH_COOKIE, value, max_age=FLASH_TTL)
+    return response
 
 
 def wants_json(request: Request) -> bool:
@@ -170,8 +187,10 @@ def wants_json(request: Request) -> bool:
 def error_page(request: Request, exc: DomainError) -> HTTPResponse:
     """A refusal as the console shows it: a page, or JSON for fetch calls."""
     if wants_json(request):
-        return json(exc.to_dict(), status=exc.status)
-    return render(request, "web/error.html", status=exc.status, message=exc.message)
+        return json(exc.to_dict(), status=exc.status, headers=exc.headers)
+    response = render(request, "web/error.html", status=exc.status, message=exc.message)
+    response.headers.update(exc.headers)
+    return response
 
 
 def page(*roles: str, login: bool = True) -> Callable:

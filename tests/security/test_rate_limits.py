@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import pytest
@@ -14,31 +13,8 @@ from server.common.rate_limit import RateLimiter
 from server.settings import RateLimits
 from tests.checkin.conftest import nonce, scan, teacher_of
 from tests.support.factories import login_as, make_activity, make_kindergarten
+from tests.support.rate_limits import behind_proxy, limits
 from tests.support.servers import free_port
-
-
-@contextlib.contextmanager
-def limits(api, **rules: str):
-    """The api's limiter with `rules` overriding the settings' limits, for one test."""
-    app = api.app
-    before = app.ctx.limiter
-    small = app.ctx.settings.rate_limits.model_copy(update=rules)
-    app.ctx.limiter = RateLimiter(rules=RateLimits(**small.model_dump()), redis=app.ctx.redis)
-    try:
-        yield
-    finally:
-        app.ctx.limiter = before
-
-
-@contextlib.contextmanager
-def behind_proxy(api, count: int = 1):
-    """The api as deployed behind nginx: trusts `count` X-Forwarded-For entries."""
-    before = api.app.config.PROXIES_COUNT
-    api.app.config.PROXIES_COUNT = count
-    try:
-        yield
-    finally:
-        api.app.config.PROXIES_COUNT = before
 
 
 def assert_rate_limited(resp) -> None:

@@ -74,9 +74,12 @@ async function download(page, selector, name) {
     await page.selectOption('select[name="audience_mode"]', "kindergartens");
     await page.fill('input[name="attendee_hours"]', "2");
     await shot(page, "03-activity-form");
-    await Promise.all([page.waitForURL(/\/console\/activities\/\d+\?msg=/), page.click('#activity-form button[type="submit"]')]);
+    // A form's message comes in a cookie, never in the URL (it may carry an invitation code).
+    await Promise.all([page.waitForURL(/\/console\/activities\/\d+$/), page.click('#activity-form button[type="submit"]')]);
     out.activity_id = Number(page.url().match(/activities\/(\d+)/)[1]);
-    await Promise.all([page.waitForURL(/msg=/), page.click("#publish")]);
+    out.flashes = [{ url: page.url(), text: (await page.textContent(".flash")).trim() }];
+    await Promise.all([page.waitForEvent("load"), page.click("#publish")]);
+    out.flashes.push({ url: page.url(), text: (await page.textContent(".flash")).trim() });
     out.status_after_publish = (await page.textContent("#activity-status")).trim();
     await shot(page, "04-activity");
 
@@ -124,7 +127,8 @@ async function download(page, selector, name) {
       await page.check(`#teacher-choices label:has-text("${teacher.name}") input`);
     }
     await shot(page, "08-notice-compose");
-    await Promise.all([page.waitForURL(/\/console\/notices\/\d+\?msg=/), page.click('#notice-form button[type="submit"]')]);
+    await Promise.all([page.waitForURL(/\/console\/notices\/\d+$/), page.click('#notice-form button[type="submit"]')]);
+    out.flashes.push({ url: page.url(), text: (await page.textContent(".flash")).trim() });
     out.notice_id = Number(page.url().match(/notices\/(\d+)/)[1]);
     out.notice_status = (await page.textContent("#notice-status")).trim();
     out.read_before = (await page.textContent("#read-count")).trim();

@@ -101,6 +101,10 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
 
     assert seen["nav"] == ["首页", "活动", "通知", "宣传推文"]
     assert seen["status_after_publish"] == "进行中"
+    # Each form's message was shown on the page it led to, and no URL carried it.
+    texts = [f["text"] for f in seen["flashes"]]
+    assert texts == ["活动已创建（草稿），确认无误后请发布", "已发布，受邀教师将收到通知", "已发送"]
+    assert all("?" not in f["url"] for f in seen["flashes"]), seen["flashes"]
     assert seen["poster_magic"] == "89504e470d0a1a0a"  # a PNG
     assert seen["live_before"] == "0" and seen["live_after"] == "2"
     assert seen["live_seen"] == ["checked_in", "checked_in"]

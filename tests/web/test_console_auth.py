@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from server.accounts.web_login import FAILS_KEY, MAX_FAILS, SCAN_KEY, SCAN_TTL
+from server.accounts.web_login import SCAN_KEY, SCAN_TTL
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.rate_limits import behind_proxy, limits
 from tests.web.console import console_person, csrf_of, page_csrf, password_login
 
 
@@ -34,15 +35,48 @@ async def test_wrong_password_is_refused_in_chinese(browser):
     assert (await browser.get("/console/dashboard")).status_code == 303
 
 
-async def test_a_login_name_is_locked_after_ten_wrong_passwords(browser, api):
+def browser_at(api, address: str) -> httpx.AsyncClient:
+    """A browser whose requests nginx forwards from client `address`."""
+    return httpx.AsyncClient(base_url=api.url, timeout=15, headers={"X-Forwarded-For": address})
+
+
+async def test_ten_wrong_passwords_lock_the_attacker_out_not_the_owner(api):
     _, login = await console_person("admin")
-    await password_login(browser, login, "wrong-password-1")
-    redis = api.app.ctx.redis
-    assert int(await redis.get(FAILS_KEY.format(login))) == 1
-    await redis.set(FAILS_KEY.format(login), MAX_FAILS, keepttl=True)  # nine more wrong guesses
-    locked = await password_login(browser, login)
-    assert locked.status_code == 429 and "请 15 分钟后再试" in locked.text
-    assert 0 < await redis.ttl(FAILS_KEY.format(login)) <= 900
+    with behind_proxy(api):
+        async with browser_at(api, "203.0.113.66") as attacker:
+            for i in range(10):
+                wrong = await password_login(attacker, login, f"wrong-password-{i}")
+                assert wrong.status_code == 401, wrong.text
+            locked = await password_login(attacker, login)  # even the right one, from here
+            assert locked.status_code == 429 and "密码错误次数过多" in locked.text
+            assert "分钟后再试" in locked.text
+            assert 60 < int(locked.headers["retry-after"]) <= 900
+        async with browser_at(api, "198.51.100.8") as owner:
+            resp = await password_login(owner, login)
+            assert resp.status_code == 303 and resp.headers["location"] == "/console/dashboard"
+
+
+async def test_spraying_many_login_names_from_one_address_is_limited(api):
+    names = [(await console_person("director"))[1] for _ in range(4)]
+    with behind_proxy(api), limits(api, console_failures_per_address="3/15minutes"):
+        async with browser_at(api, "203.0.113.77") as sprayer:
+            for name in names[:3]:
+                assert (await password_login(sprayer, name, "Spring2026!")).status_code == 401
+            refused = await password_login(sprayer, names[3], "Spring2026!")
+            assert refused.status_code == 429 and "密码错误次数过多" in refused.text
+            assert int(refused.headers["retry-after"]) > 0
+        async with browser_at(api, "198.51.100.9") as elsewhere:
+            assert (await password_login(elsewhere, names[3])).status_code == 303
+
+
+async def test_console_login_attempts_are_limited_per_address(api, browser):
+    _, login = await console_person("admin")
+    with limits(api, console_login_per_address="2/minute"):
+        for _ in range(2):
+            assert (await password_login(browser, login, "not-the-password")).status_code == 401
+        refused = await password_login(browser, login)
+        assert refused.status_code == 429 and "操作太频繁，请稍后再试" in refused.text
+        assert int(refused.headers["retry-after"]) > 0
 
 
 async def test_logout_ends_the_session_and_its_cookie(browser, api):

@@ -10,6 +10,7 @@ from sanic import Blueprint, Request, json, redirect
 
 from server.accounts import web_login
 from server.common.errors import DomainError
+from server.common.rate_limit import client_address
 from server.web import console
 from server.web.console import PREFIX, page, render
 
@@ -69,10 +70,11 @@ async def password_login(request: Request):
             login=login_name,
             password=form.get("password") or "",
             settings=request.app.ctx.settings,
-            redis=request.app.ctx.redis,
+            limiter=request.app.ctx.limiter,
+            address=client_address(request),
         )
     except DomainError as exc:
-        return render(
+        response = render(
             request,
             "web/auth/login.html",
             status=exc.status,
@@ -80,6 +82,8 @@ async def password_login(request: Request):
             error=exc.message,
             login_name=login_name,
         )
+        response.headers.update(exc.headers)
+        return response
     return _logged_in(request, _next(request), cookie)
 
 
