@@ -37,4 +37,3 @@ async def template_send_result(*, redis, msgid: int) -> dict | None:
     """The recorded outcome of template message `msgid`, None before WeChat reported it."""
     raw = await redis.get(_TEMPLATE_KEY.format(msgid))
     return json.loads(raw) if raw else None
-
