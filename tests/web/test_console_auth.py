@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
+
 import httpx
 
+from server.accounts.models import WebCredential
 from server.accounts.web_login import SCAN_KEY, SCAN_TTL
 from tests.support.factories import login_as, make_kindergarten
 from tests.support.rate_limits import behind_proxy, limits
-from tests.web.console import console_person, csrf_of, page_csrf, password_login
+from tests.web.console import PASSWORD, console_person, csrf_of, page_csrf, password_login
 
 
 async def test_password_login_opens_the_dashboard_with_safe_cookies(browser):
@@ -202,3 +207,33 @@ async def test_a_link_cannot_put_its_own_message_on_a_console_page(browser):
         "/console/dashboard", params={"msg": "账号异常，请拨打 400-000-0000"}
     )
     assert forged.status_code == 200 and "400-000-0000" not in forged.text
+
+
+def scrypt_hash(password: str) -> str:
+    """A password hash as the console wrote them before argon2 (scrypt, N=2**14, r=8, p=1)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt$16384$8$1${b64(salt).decode()}${b64(digest).decode()}"
+
+
+async def test_a_new_console_password_is_stored_as_an_argon2id_hash(browser):
+    _, login = await console_person("admin")
+    row = await WebCredential.get(login=login)
+    assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+    assert (await password_login(browser, login)).status_code == 303
+
+
+async def test_a_legacy_scrypt_password_still_logs_in_and_is_rehashed_with_argon2(browser):
+    _, login = await console_person("director")
+    row = await WebCredential.get(login=login)
+    row.password_hash = scrypt_hash(PASSWORD)
+    await row.save(update_fields=["password_hash"])
+    assert (await password_login(browser, login, "wrong-password")).status_code == 401
+    await row.refresh_from_db()
+    assert row.password_hash.startswith("scrypt$")  # a wrong password changes nothing
+    assert (await password_login(browser, login)).status_code == 303
+    await row.refresh_from_db()
+    assert row.password_hash.startswith("$argon2id$")
+    browser.cookies.clear()
+    assert (await password_login(browser, login)).status_code == 303
