@@ -142,7 +142,9 @@ class Spec:
                 name = schema["$ref"].rsplit("/", 1)[-1]
                 schema = self.document["components"]["schemas"][name]
             elif "anyOf" in schema or "oneOf" in schema:
-                options = [o for o in schema.get("anyOf") or schema["oneOf"] if o.get("type") != "null"]
+                options = [
+                    o for o in schema.get("anyOf") or schema["oneOf"] if o.get("type") != "null"
+                ]
                 schema = options[0]
             else:
                 return schema

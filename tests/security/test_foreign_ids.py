@@ -113,18 +113,32 @@ async def _send(client: httpx.AsyncClient, op: Operation, request: dict, headers
 
 
 def _differs(op, foreign, unknown, values) -> str | None:
-    """Why the foreign answer is not the unknown answer, or None."""
+    """Why the foreign answer is not the unknown answer, or None.
+
+    Refusals must agree in status, error code and details (which once listed the ids that
+    exist); a success must be the very same answer (an empty list, say).
+    """
     f_status, f_kind, f_text = foreign
     u_status, u_kind, u_text = unknown
     if f_status == "timeout" or (isinstance(f_status, int) and f_status >= 500):
         return f"foreign id answered {f_status}"
-    if f_status != u_status:
+    if f_status != u_status or _error(f_text) != _error(u_text):
         return f"foreign {f_status} {_error(f_text)} ≠ unknown {u_status} {_error(u_text)}"
-    if op.method != "GET" and 200 <= f_status < 300 and f_text != u_text:
-        return f"a write with the foreign id succeeded ({f_status}): {f_text[:160]}"
-    if normalised(f_text, values) != normalised(u_text, values):
-        return f"same status {f_status}, different answer: {f_text[:200]} ≠ {u_text[:200]}"
+    if 200 <= f_status < 300:
+        if normalised(f_text, values) != normalised(u_text, values):
+            acted = "a write with the foreign id succeeded" if op.method != "GET" else "answers"
+            return f"{acted} ({f_status}): {f_text[:200]} ≠ {u_text[:200]}"
+        return None
+    if normalised(_details(f_text), values) != normalised(_details(u_text), values):
+        return f"details differ: {_details(f_text)[:200]} ≠ {_details(u_text)[:200]}"
     return None
+
+
+def _details(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text).get("details"), ensure_ascii=False)
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _error(text: str) -> str:
@@ -168,8 +182,10 @@ async def test_foreign_ids_are_answered_like_unknown_ones_and_change_nothing(cli
     failures = [line for found in await asyncio.gather(*walks) for line in found]
     changed = _changes(world.watched, await watched_rows(world))
     calls = sum(len(op.slots) for op in operations) * len(ROLES) * 2
-    print(f"foreign-id matrix: {len(operations)} operations, ~{calls} calls, "
-          f"{time.monotonic() - started:.1f} s")
+    print(
+        f"foreign-id matrix: {len(operations)} operations, ~{calls} calls, "
+        f"{time.monotonic() - started:.1f} s"
+    )
     assert not failures and not changed, "\n".join(
         [f"{len(failures)} answers differ from an unknown id's:", *failures]
         + [f"rows about foreign objects changed: {changed}"] * bool(changed)

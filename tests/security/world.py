@@ -101,12 +101,8 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         cycle_start=date(2026, 3, 1),
         cycle_end=date(2028, 3, 1),
     )
-    staff = await make_person(
-        unique(f"{mark}教师"), phone=_phone(), teacher_of=supporting
-    )
-    partner_staff = await make_person(
-        unique(f"{mark}村教师"), phone=_phone(), teacher_of=supported
-    )
+    staff = await make_person(unique(f"{mark}教师"), phone=_phone(), teacher_of=supporting)
+    partner_staff = await make_person(unique(f"{mark}村教师"), phone=_phone(), teacher_of=supported)
     teacher_row = await Teacher.get(person=staff, kindergarten=supporting)
     grant = await RoleGrant.create(
         person=staff, role="organizer", scope_kind="kindergarten", scope_id=supporting.id
@@ -216,6 +212,7 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         "group_message": message.id,
         "job": str(job.id),
         "summary_scope": f"region:{region.id}",
+        "recap_subject": f"pairing:{pairing.id}",
     }
     side.people = [staff.id, partner_staff.id, parent.id]
     return side
@@ -282,7 +279,9 @@ async def build_world(client) -> World:
             teacher_of=await Kindergarten.get(id=kg),
         )
         callers[role] = await login(client, unique(f"matrix-{role}-"), person=person)
-    leader = await make_person(unique("本区局长"), grants=(("leader", "region", own.ids["region"]),))
+    leader = await make_person(
+        unique("本区局长"), grants=(("leader", "region", own.ids["region"]),)
+    )
     callers["leader"] = await login(client, unique("matrix-leader-"), person=leader)
     # The region-1 parent caller is the guardian of region 1's first child.
     parent = await Person.get(id=own.ids["parent_person"])
