@@ -108,7 +108,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the WeChat sandbox on its own port (never in production)."""
-    from server.wechat.sandbox import EventPush, create_sandbox_app
+    from server.wechat.sandbox import callback_push, create_sandbox_app
 
     if settings.env == "production":
         print(
@@ -119,7 +119,7 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     push = None
     if args.callback_url:
         # Fixed here, at start: no request may tell the sandbox where to post.
-        push = EventPush(url=args.callback_url, token=settings.wechat_token)
+        push = callback_push(settings, args.callback_url)
     app = create_sandbox_app(
         appid=settings.wechat_appid,
         secret=settings.wechat_secret,

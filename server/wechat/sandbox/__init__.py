@@ -15,6 +15,7 @@ from server.wechat.sandbox.state import EventPush, SandboxState
 __all__ = [
     "EventPush",
     "SandboxState",
+    "callback_push",
     "create_sandbox_app",
     "create_sandbox_blueprint",
     "embedded_event_push",
@@ -58,12 +59,21 @@ def create_sandbox_blueprint(
     return bp
 
 
+def callback_push(settings, url: str) -> EventPush:
+    """Pushing to the api's 公众号 callback at `url`, signed and sealed as its mode expects."""
+    sealed = settings.oa_callback_mode != "plain"
+    return EventPush(
+        url=url,
+        token=settings.wechat_token,
+        aes_key=settings.wechat_aes_key if sealed else "",
+        appid=settings.official_account_appid if sealed else "",
+    )
+
+
 def embedded_event_push(settings) -> EventPush:
     """The api's own 公众号 callback, for a sandbox mounted inside it."""
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-    return EventPush(
-        url=f"http://{host}:{settings.port}/wechat/callback", token=settings.wechat_token
-    )
+    return callback_push(settings, f"http://{host}:{settings.port}/wechat/callback")
 
 
 def create_sandbox_app(

@@ -4,8 +4,9 @@ WeChat tells the account's server when a freepublish job ends; the sandbox does 
 when it knows where the callback is: fixed when the sandbox starts (the embedded sandbox:
 the api itself; a standalone one: `songjiao sandbox --callback-url`). POST and DELETE
 /sandbox/event_push only turn pushing on and off; no request chooses the address. The
-request is signed with the callback token (plain mode), so it goes through the same
-checks as WeChat's.
+request is signed with the callback token and, when the callback runs in safe or
+compatible mode, encrypted with its EncodingAESKey, so it goes through the same checks as
+WeChat's.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import hashlib
 import logging
 import secrets
 import time
+from urllib.parse import urlencode
 
 import aiohttp
+from defusedxml.ElementTree import fromstring
+from wechatpy.crypto import WeChatCrypto
 
 from server.wechat.sandbox.identity import oa_openid_for
 from server.wechat.sandbox.state import EventPush, Publish
@@ -29,12 +33,33 @@ SENDER = oa_openid_for("wechat-platform")
 DELAY_S = 0.5
 
 
-def _signed_url(push: EventPush) -> str:
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    joined = "".join(sorted([push.token, timestamp, nonce])).encode()
+def _sign(*parts: str) -> str:
     # WeChat's callback signature is SHA-1 by its protocol, not our choice.
-    signature = hashlib.sha1(joined, usedforsecurity=False).hexdigest()
-    return f"{push.url}?signature={signature}&timestamp={timestamp}&nonce={nonce}"
+    return hashlib.sha1("".join(sorted(parts)).encode(), usedforsecurity=False).hexdigest()
+
+
+def signed_request(push: EventPush, xml: str) -> tuple[str, bytes]:
+    """The URL and body of an event POST, signed (and sealed) as WeChat sends it.
+
+    WeChat's documentation (消息加解密说明): "启用加解密功能（即选择兼容模式或安全模式）后，
+    公众平台服务器…推送消息时，URL将新增加两个参数（加密类型和消息体签名）", and in 安全模式
+    "公众平台发送消息体的内容只含有密文": encrypt_type=aes and msg_signature on the URL, the
+    Encrypt alone in the body.
+    """
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+    query = {"signature": _sign(push.token, timestamp, nonce), "timestamp": timestamp}
+    query["nonce"] = nonce
+    body = xml
+    if push.aes_key:
+        crypto = WeChatCrypto(push.token, push.aes_key, push.appid)
+        sealed = fromstring(crypto.encrypt_message(xml, nonce, timestamp))
+        encrypt = sealed.findtext("Encrypt") or ""
+        query.update(encrypt_type="aes", msg_signature=_sign(push.token, timestamp, nonce, encrypt))
+        body = (
+            f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
+        )
+    return f"{push.url}?{urlencode(query)}", body.encode()
 
 
 def publish_finished_xml(publish: Publish, *, articles: int, article_url: str) -> str:
@@ -68,7 +93,8 @@ async def _push(push: EventPush, xml: str) -> None:
     await asyncio.sleep(DELAY_S)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-            async with http.post(_signed_url(push), data=xml.encode()) as answer:
+            url, body = signed_request(push, xml)
+            async with http.post(url, data=body) as answer:
                 if answer.status != 200:
                     log.warning("sandbox event push answered HTTP %s", answer.status)
     except (aiohttp.ClientError, TimeoutError) as exc:

@@ -32,6 +32,10 @@ class EventPush:
 
     url: str
     token: str
+    #: The EncodingAESKey and the 公众号's appid when the callback runs in safe or compatible
+    #: mode: events then go out encrypted, as WeChat sends them. Empty: plaintext (明文模式).
+    aes_key: str = ""
+    appid: str = ""
 
 
 @dataclass
