@@ -63,6 +63,8 @@ def env(port: int, workers: int) -> dict:
         "SONGJIAO_PORT": str(port),
         "SONGJIAO_WORKERS": str(workers),
         "SONGJIAO_WECHAT_API_BASE": "http://127.0.0.1:9",
+        # Outside development both WeChat bases are required; nothing here reaches WeCom.
+        "SONGJIAO_WECOM_API_BASE": "http://127.0.0.1:9",
         "SONGJIAO_DATA_DIR": "/tmp/sj-bench",
     }
 

@@ -207,7 +207,9 @@ async def test_api_answers_503_in_chinese_while_postgres_restarts_and_recovers(s
         redis_url=redis_url,
         SONGJIAO_DATABASE_URL=pg.dsn,
         SONGJIAO_PORT=str(port),
-        # The api's own sandbox: this database knows nobody the shared sandbox knows.
+        # The api's own sandbox: this database knows nobody the shared sandbox knows. The
+        # embedded sandbox runs in development only (outside it the api refuses to start).
+        SONGJIAO_ENV="development",
         SONGJIAO_WECHAT_API_BASE="",
         SONGJIAO_WECOM_API_BASE="",
     )
