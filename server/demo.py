@@ -256,6 +256,16 @@ def demo_logins_markdown() -> str:
     return "\n".join(lines)
 
 
+def demo_logins_banner() -> str:
+    """The demo login codes and roles as printed at start-up: no person's name.
+
+    What a process prints ends up in its logs; names stay in docs/demo-logins.md.
+    """
+    lines = ["| 登录码 | 身份 |", "|---|---|"]
+    lines += [f"| `{code}` | {label} |" for code, label, _ in d.DEMO_LOGINS]
+    return "\n".join(lines)
+
+
 def summary_text(counts: dict[str, int]) -> str:
     """The Chinese summary printed by `songjiao demo`."""
     return (
@@ -265,8 +275,8 @@ def summary_text(counts: dict[str, int]) -> str:
         f"{counts['classes']} 个班级，{counts['children']} 名幼儿，"
         f"{counts['guardians']} 位家长，本学期 {counts.get('activities', 0)} 场帮扶活动。\n"
         '演示登录码（小程序登录时的 code，或 POST /api/v1/auth/login {"code": "…"}）：\n'
-        + demo_logins_markdown()
-        + "\n"
+        + demo_logins_banner()
+        + "\n姓名见 docs/demo-logins.md。\n"
         + demo_console_text()
     )
 

@@ -79,6 +79,7 @@ async def test_serve_with_demo_runs_the_embedded_default_end_to_end(tmp_path):
     finally:
         out = await _stop(proc)
     assert "送教通已启动" in out
+    assert "demo-director" in out and "陈婷" not in out  # the banner names nobody
 
 
 async def test_sandbox_command_serves_wechat_endpoints_alone(tmp_path):

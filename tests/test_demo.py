@@ -165,3 +165,12 @@ async def test_demo_semester_gives_every_role_something_to_see_and_do(client, ap
     listed = (await client.get("/api/v1/activities", headers=teacher)).json()["items"]
     ongoing = [a for a in listed if a["status"] == "ongoing"]
     assert ongoing and ongoing[0]["title"] == "送教下乡：音乐活动《小雨沙沙》"
+
+
+async def test_the_demo_banner_names_nobody(api):
+    # `songjiao serve --demo` prints it to the console and so into process logs.
+    text = await load_demo(api.app.ctx.settings)
+    assert "demo-director" in text and "demo-parent" in text and "园长" in text
+    names = set(await Person.all().values_list("name", flat=True))
+    assert len(names) > 100
+    assert sorted(name for name in names if name in text) == []
