@@ -117,10 +117,6 @@ class Settings(BaseSettings):
     wechat_api_base: str = ""
     wecom_api_base: str = ""
     wechat_timeout: float = 5.0
-    miniprogram_checkin_page: str = "pages/checkin/index"
-    miniprogram_bind_page: str = "pages/bind/index"  #: where an invitation code is redeemed
-    miniprogram_summary_page: str = "pages/summary/index"  #: a leaders' summary (?id=)
-    miniprogram_pairing_page: str = "pages/pairing/index"  #: a pairing's targets (?id=)
     oa_reply_budget: float = Field(4.0, gt=0, lt=5)  #: seconds before the bot defers its answer
     oa_menu: list[dict[str, Any]] = []  #: the 公众号 menu, pushed by `songjiao push-menu`
     max_upload_mb: int = 20

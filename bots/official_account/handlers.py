@@ -22,6 +22,7 @@ from server.activities.service import list_activities
 from server.checkin.hours import hours_of
 from server.checkin.organizer import my_checkins
 from server.common.auth import Principal
+from server.common.miniprogram_pages import SUMMARY
 from server.common.semester import semester_of
 from server.common.time import china, now
 from server.delivery import service as delivery
@@ -164,7 +165,7 @@ async def leader_summary(message: BaseMessage, ctx: BotContext) -> str:
     latest = await summaries.latest(principal=principal, calendar=ctx.settings.semester_calendar)
     link = texts.miniprogram_link(
         ctx.settings,
-        path=texts.page_with(ctx.settings.miniprogram_summary_page, id=str(latest["id"])),
+        path=SUMMARY.link(id=latest["id"]),
         label="打开小程序查看完整简报",
     )
     return texts.fit(

@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
+from server.common.miniprogram_pages import BIND, CHECKIN
 from server.settings import Settings
 
 #: WeChat cuts passive text replies longer than 2048 bytes; stay clear of it.
@@ -45,15 +46,13 @@ def page_with(page: str, **query: str) -> str:
 
 def bind_link(settings: Settings) -> str:
     """The link to the mini-program page where an invitation code is redeemed."""
-    page = settings.miniprogram_bind_page
+    page = BIND.path
     return miniprogram_link(settings, path=page, label="打开小程序绑定身份")
 
 
 def help_text(settings: Settings) -> str:
     """The help: every keyword, and how to bind."""
-    bind = miniprogram_link(
-        settings, path=settings.miniprogram_bind_page, label="打开小程序绑定身份"
-    )
+    bind = miniprogram_link(settings, path=BIND.path, label="打开小程序绑定身份")
     return (
         f"您好，这里是送教通。回复以下关键词即可查询：\n{KEYWORD_LINES}\n\n"
         f"查询个人信息前，请先在「送教通」小程序中使用邀请码绑定身份：{bind}"
@@ -62,9 +61,7 @@ def help_text(settings: Settings) -> str:
 
 def welcome_text(settings: Settings) -> str:
     """The greeting on a new follow."""
-    bind = miniprogram_link(
-        settings, path=settings.miniprogram_bind_page, label="打开小程序绑定身份"
-    )
+    bind = miniprogram_link(settings, path=BIND.path, label="打开小程序绑定身份")
     return (
         "感谢关注送教通！这里发布结对帮扶、送教下乡和家长开放日的消息。\n\n"
         "第一次使用请绑定身份：使用小程序中的邀请码绑定身份（邀请码由园所发放），"
@@ -75,9 +72,7 @@ def welcome_text(settings: Settings) -> str:
 
 def unbound_text(settings: Settings) -> str:
     """Told to a follower we cannot match to a person yet."""
-    bind = miniprogram_link(
-        settings, path=settings.miniprogram_bind_page, label="打开小程序绑定身份"
-    )
+    bind = miniprogram_link(settings, path=BIND.path, label="打开小程序绑定身份")
     return (
         "您还没有绑定身份，暂时无法查询个人信息。\n"
         "请使用小程序中的邀请码绑定身份（邀请码由园所发放），"
@@ -89,7 +84,7 @@ def bind_text(settings: Settings, *, code: str) -> str:
     """The answer to a binding QR code: finish binding with its invitation code."""
     link = miniprogram_link(
         settings,
-        path=page_with(settings.miniprogram_bind_page, code=code),
+        path=page_with(BIND.path, code=code),
         label="打开小程序完成绑定",
     )
     return (
@@ -103,7 +98,7 @@ def checkin_text(settings: Settings, *, scene: str) -> str:
     """The answer to an activity check-in QR code: open the mini-program to check in."""
     link = miniprogram_link(
         settings,
-        path=page_with(settings.miniprogram_checkin_page, scene=scene),
+        path=page_with(CHECKIN.path, scene=scene),
         label="点此打开小程序签到",
     )
     return f"欢迎参加活动！{link}\n签到需要在小程序中完成，请允许获取位置以便组织者核对。"

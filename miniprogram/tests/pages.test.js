@@ -246,6 +246,42 @@ test("leader's summary shows the chart, figures, targets and alerts", async () =
   expect(page.dom.innerHTML).toContain('进度落后')
 })
 
+test('a pushed summary opens that summary, not the latest', async () => {
+  loggedInAs(LEADER)
+  const server = fakeServer({
+    'GET /api/v1/reports/summaries/9': () => [200, { ...SUMMARY, id: 9, kind_label: '学期总结' }],
+    'GET /api/v1/reports/summaries/latest': () => [200, SUMMARY]
+  })
+  const page = await openPage('pages/summary/index', { id: '9' })
+  expect(page.dom.textContent).toContain('湘江县 学期总结')
+  expect(server.calls.map(c => c.path)).not.toContain('/api/v1/reports/summaries/latest')
+  expect(wx.downloadFile.mock.calls[0][0].url).toBe('http://127.0.0.1:8000/api/v1/reports/summaries/9/chart.png')
+})
+
+test('a pairing alert opens the pairing with the targets behind', async () => {
+  loggedInAs(DIRECTOR)
+  const server = fakeServer({
+    'GET /api/v1/reports/pairings/3': () => [200, {
+      pairing_id: 3, name: '实验幼儿园 → 石桥村幼儿园', supporting: { id: 2, name: '实验幼儿园' }, supported: { id: 5, name: '石桥村幼儿园' },
+      period: '2026秋', behind: ['visit_months'], figures: { activities: 4, teachers_reached: 11, attendance_rate: 0.8 },
+      targets: { visit_months: { key: 'visit_months', label: '每月到园指导', unit: '个月', done: 1, target: 4, rate: 0.25, status: 'at_risk', status_label: '进度落后' } }
+    }]
+  })
+  const page = await openPage('pages/pairing/index', { id: '3', semester: encodeURIComponent('2026秋') })
+  expect(server.calls.find(c => c.path === '/api/v1/reports/pairings/3').query).toEqual({ semester: '2026秋' })
+  expect(page.dom.textContent).toContain('实验幼儿园 帮扶 石桥村幼儿园')
+  expect(page.dom.textContent).toContain('进度落后：每月到园指导')
+  expect(page.dom.textContent).toContain('80%')
+  expect(page.dom.innerHTML).toContain('每月到园指导')
+})
+
+test('a pairing link without an id says so', async () => {
+  loggedInAs(DIRECTOR)
+  fakeServer({})
+  const page = await openPage('pages/pairing/index', {})
+  expect(text(page, '.error')).toContain('缺少结对编号')
+})
+
 test("director's view shows her kindergarten's targets", async () => {
   loggedInAs(DIRECTOR)
   fakeServer({

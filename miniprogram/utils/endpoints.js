@@ -33,9 +33,11 @@ const CALLS = {
   reportSubscriptions: { method: 'POST', path: '/api/v1/subscriptions', sends: ['results'], reads: ['items'] },
 
   latestSummary: { method: 'GET', path: '/api/v1/reports/summaries/latest', query: ['scope'], reads: ['id', 'kind_label', 'period_label', 'scope', 'happened', 'targets', 'alerts'] },
+  summary: { method: 'GET', path: '/api/v1/reports/summaries/{summary_id}', reads: ['id', 'kind_label', 'period_label', 'scope', 'happened', 'targets', 'alerts'] },
   summaryChart: { method: 'GET', path: '/api/v1/reports/summaries/{summary_id}/chart.png', download: true },
   kindergartenReports: { method: 'GET', path: '/api/v1/reports/kindergartens', query: ['semester'], reads: ['period', 'items'] },
-  alerts: { method: 'GET', path: '/api/v1/reports/alerts', reads: ['items'] }
+  alerts: { method: 'GET', path: '/api/v1/reports/alerts', reads: ['items'] },
+  pairingReport: { method: 'GET', path: '/api/v1/reports/pairings/{pairing_id}', query: ['semester'], reads: ['pairing_id', 'name', 'supporting', 'supported', 'period', 'targets', 'figures', 'behind'] }
 }
 
 /** The path of a call with its {placeholders} filled from params. */

@@ -23,6 +23,7 @@ from server.activities.models import (
 )
 from server.checkin.audience import expected_person_ids
 from server.checkin.models import Checkin
+from server.common.miniprogram_pages import ACTIVITY
 from server.common.time import china, now
 from server.delivery import service as delivery
 
@@ -83,7 +84,7 @@ def _parse(text: str | None) -> datetime | None:
 
 
 def _page(activity_id: int) -> str:
-    return f"pages/activity/detail?id={activity_id}"
+    return ACTIVITY.link(id=activity_id)
 
 
 def _fields(title: str, starts: datetime, place: str, note: str, status: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from server.activities.codes import static_scene
 from server.activities.models import Activity, ActivityKind, ActivityStatus
 from server.common.auth import Principal
 from server.common.fonts import cjk_font
+from server.common.miniprogram_pages import CHECKIN
 from server.common.time import china
 from server.settings import Settings
 from server.wechat.client import WeChatClient
@@ -154,9 +155,7 @@ async def code_image(
     """(PNG, "wxa") of the mini-program code, or (PNG, "qr") of the fallback QR code."""
     if settings.wechat_appid:
         try:
-            png = await wechat.get_unlimited_wxacode(
-                scene=scene, page=settings.miniprogram_checkin_page, width=width
-            )
+            png = await wechat.get_unlimited_wxacode(scene=scene, page=CHECKIN.path, width=width)
             return png, "wxa"
         except (WeChatError, RedisError, OSError) as exc:
             log.warning(

@@ -17,6 +17,7 @@ from server.activities.models import Activity
 from server.activities.schemas import ActivityBody, ActivityPatch, CancelBody
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
+from server.common.miniprogram_pages import CHECKIN
 from server.common.params import int_arg, page_args
 
 TAG = "活动"
@@ -171,7 +172,7 @@ async def get_code(request: Request, activity_id: int):
         await service.activity_code(
             principal=request.ctx.principal,
             activity_id=activity_id,
-            page=request.app.ctx.settings.miniprogram_checkin_page,
+            page=CHECKIN.path,
         )
     )
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from server.common.miniprogram_pages import NOTICE
 from server.common.time import china
 from server.notices.models import AckMode, Notice
 
-NOTICE_PAGE = "pages/notices/detail"
 SNIPPET = 60
 
 KIND_PUBLISHED = "notice"
@@ -23,7 +23,7 @@ KIND_FEEDBACK = "feedback_request"
 
 def page_of(notice_id: int) -> str:
     """The mini-program page that opens the notice."""
-    return f"{NOTICE_PAGE}?id={notice_id}"
+    return NOTICE.link(id=notice_id)
 
 
 def published_key(notice_id: int) -> str:

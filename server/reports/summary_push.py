@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from server.accounts.grants import holders
 from server.common.errors import DomainError
+from server.common.miniprogram_pages import PAIRING, SUMMARY
 from server.common.runtime import current
 from server.common.semester import SemesterCalendar
 from server.common.time import china
@@ -34,7 +35,7 @@ def summary_key(summary: Summary, group: str | None = None) -> str:
 
 def summary_page(summary: Summary) -> str:
     """The mini-program page that shows a summary."""
-    return f"{current().settings.miniprogram_summary_page}?id={summary.id}"
+    return SUMMARY.link(id=summary.id)
 
 
 async def _leaders() -> dict[SummaryScope, list[int]]:
@@ -103,7 +104,6 @@ async def alert_directors(
         role="director", scope_kinds=("kindergarten",), scope_ids=every_side
     ):
         directors[grant.scope_id].add(person_id)
-    page = current().settings.miniprogram_pairing_page
     created = 0
     for pid, alerts in sorted(by_pairing.items()):
         people = set().union(*(directors[k] for k in sides[pid]))
@@ -118,7 +118,7 @@ async def alert_directors(
             title=f"帮扶进度预警：{alerts[0]['name']}",
             body="\n".join(a["message"] for a in alerts),
             fields={"title": "帮扶进度预警", "note": note},
-            page=f"{page}?id={pid}&semester={semester.label}",
+            page=PAIRING.link(id=pid, semester=semester.label),
         )
         created += result.created
     return created

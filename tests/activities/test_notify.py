@@ -66,7 +66,7 @@ async def test_publishing_tells_invitees_presenters_and_audience(client):
     row = got[guest.id]
     assert row.title == f"「{made['title']}」已发布"
     assert made["address"] in row.body
-    assert row.page == f"pages/activity/detail?id={made['id']}"
+    assert row.page == f"pages/activity/index?id={made['id']}"
     assert parse_time(row.field_values["time"]) == parse_time(made["starts_at"])
     # The guest reads it in her inbox.
     me = await login(client, unique("guest-"), person=guest)

@@ -80,7 +80,7 @@ async def test_published_event_goes_to_invitees_presenters_and_audience(client, 
     assert call["key"] == f"activity:{activity.id}:announce"
     assert call["title"] == "「送教下乡示范课」已发布"
     assert activity.address in call["body"]
-    assert call["page"] == f"pages/activity/detail?id={activity.id}"
+    assert call["page"] == f"pages/activity/index?id={activity.id}"
     assert call["fields"]["place"] == activity.address
     assert call["fields"]["status"] == "已发布"
     await event.refresh_from_db()

@@ -11,6 +11,7 @@ from server.activities.codes import parse_scene, static_scene
 from server.activities.models import Activity
 from server.activities.poster import POSTER_SIZE, TITLE_AREA, checkin_url
 from server.common.fonts import cjk_font
+from server.common.miniprogram_pages import CHECKIN
 from tests.activities.support import create, make_world
 
 
@@ -35,7 +36,7 @@ async def test_code_endpoint_returns_the_static_scene(client, api):
     code = (await Activity.get(id=made["id"])).code
     assert data["scene"] == static_scene(code) and len(data["scene"]) <= 32
     assert parse_scene(data["scene"]).code == code and not parse_scene(data["scene"]).dynamic
-    assert data["page"] == api.app.ctx.settings.miniprogram_checkin_page
+    assert data["page"] == CHECKIN.path
 
 
 async def test_poster_carries_the_mini_program_code(client, sandbox_client):

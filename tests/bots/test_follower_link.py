@@ -56,7 +56,7 @@ async def test_subscribe_links_the_follower_so_notices_go_as_template_messages(
         title="送教下乡示范课取消",
         body="因天气原因活动取消。",
         fields={"time": START, "place": "青山镇中心幼儿园"},
-        page="pages/activities/detail?id=9",
+        page="pages/activity/index?id=9",
     )
     [delivery] = await settle(key="activity:9:cancelled")
     assert delivery.channel == Channel.TEMPLATE

@@ -26,7 +26,7 @@ async def three_messages(parent) -> None:
             title=f"第{n}号通知",
             body=f"第{n}号通知的正文",
             fields={"note": "请按时参加"},
-            page=f"pages/notices/detail?id={n}",
+            page=f"pages/notice/index?id={n}",
         )
         await settle(key=f"notice:{n}")
 
@@ -42,7 +42,7 @@ async def test_inbox_lists_her_messages_newest_first_and_marks_read(client):
     first = page["items"][0]
     assert first["kind_name"] == "通知公告" and first["read"] is False
     assert first["fields"] == {"note": "请按时参加"}
-    assert first["page"] == "pages/notices/detail?id=3"
+    assert first["page"] == "pages/notice/index?id=3"
 
     resp = await client.post(f"/api/v1/inbox/{first['id']}/read", headers=parent.headers)
     assert resp.status_code == 200 and resp.json()["read"] is True

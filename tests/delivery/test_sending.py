@@ -36,7 +36,7 @@ async def send_notice(*people, key: str = "notice:1", title: str = "家长开放
         title=title,
         body="本周五上午九点，欢迎家长来园参加开放日活动。",
         fields={"time": START, **kw.pop("fields", {})},
-        page="pages/notices/detail?id=1",
+        page="pages/notice/index?id=1",
         **kw,
     )
 
@@ -89,7 +89,7 @@ async def test_subscribed_parent_gets_a_subscribe_message_with_mapped_fields(
     [sent] = await outbox(sandbox_client, touser=parent.openid)
     request = sent["request"]
     assert request["template_id"] == template_id()
-    assert request["page"] == "pages/notices/detail?id=1"
+    assert request["page"] == "pages/notice/index?id=1"
     assert request["data"] == {
         "thing1": {"value": "家长开放日通知"},
         "time2": {"value": "2026年11月25日 14:30"},
@@ -249,13 +249,13 @@ async def test_template_message_when_she_follows_the_official_account(client, sa
         title="送教下乡示范课取消",
         body="因天气原因活动取消。",
         fields={"time": START, "place": "青山镇中心幼儿园"},
-        page="pages/activities/detail?id=7",
+        page="pages/activity/index?id=7",
     )
     [row] = await settle(key="activity:7:cancelled")
     assert row.channel == Channel.TEMPLATE
     [sent] = await outbox(sandbox_client, "template_send")
     assert sent["request"]["client_msg_id"] == sending.client_msg_id(row.key, parent.person_id)
-    assert sent["request"]["miniprogram"]["pagepath"] == "pages/activities/detail?id=7"
+    assert sent["request"]["miniprogram"]["pagepath"] == "pages/activity/index?id=7"
     assert sent["request"]["data"]["thing3"]["value"] == "青山镇中心幼儿园"
     assert sent["request"]["touser"] == "oa_" + parent.openid[:20]
 

@@ -27,7 +27,7 @@ async def test_subscribe_message_with_mini_program_token_template_with_official_
         title="送教下乡示范课取消",
         body="因天气原因活动取消。",
         fields={"time": START, "place": "青山镇中心幼儿园"},
-        page="pages/activities/detail?id=11",
+        page="pages/activity/index?id=11",
     )
     rows = await settle(key="activity:11:cancelled")
     assert {r.person_id: r.channel for r in rows} == {

@@ -26,7 +26,7 @@ async def test_published_notice_reaches_each_parent_inbox_once(client, school):
     key = f"notice:{notice['id']}:published"
     assert await Delivery.filter(key=key).count() == 4
     [item] = await inbox(client, school.a2)
-    assert item["kind"] == "notice" and item["page"] == f"pages/notices/detail?id={notice['id']}"
+    assert item["kind"] == "notice" and item["page"] == f"pages/notice/index?id={notice['id']}"
     assert item["title"] == "家长开放日邀请"
     assert await inbox(client, school.teacher) == []
 

@@ -26,7 +26,7 @@ async def test_whole_kindergarten_reaches_every_family_once(client, school, outb
     [message] = outbox.of("notice")
     assert set(message.person_ids) == parents
     assert message.key == f"notice:{notice['id']}:published"
-    assert message.page == f"pages/notices/detail?id={notice['id']}"
+    assert message.page == f"pages/notice/index?id={notice['id']}"
     assert message.fields["title"] == "家长开放日邀请"
     assert notice["counts"]["recipients"] == 4 and notice["counts"]["families"] == 3
 

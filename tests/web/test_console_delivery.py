@@ -34,7 +34,7 @@ async def _notice(*people: Parent, key: str, title: str = "送教下乡活动安
         title=title,
         body="本周五上午九点在中心园开展送教活动。",
         fields={"time": START, "note": "请提前十分钟到场"},
-        page="pages/notices/detail?id=1",
+        page="pages/notice/index?id=1",
     )
     return await settle(key=key)
 

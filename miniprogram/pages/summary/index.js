@@ -7,10 +7,14 @@ const subscribe = require('../../utils/subscribe')
 Component({
   data: { loading: true, error: '', summary: null, chart: '', figures: [], targets: [], alerts: [] },
   methods: {
-    onLoad() {
+    onLoad(options) {
       subscribe.prepare().catch(() => null)
+      // A pushed summary links here with its id; the 工作简报 tile opens the latest one.
+      const id = options && Number(options.id)
       return load(this, async () => {
-        const summary = await api.call('latestSummary')
+        const summary = id > 0
+          ? await api.call('summary', { params: { summary_id: id } })
+          : await api.call('latestSummary')
         const h = summary.happened || {}
         const figures = [
           { label: '活动', value: `${h.activities || 0} 次` },
