@@ -107,14 +107,39 @@ async def manual_check_in(
     return checkin_view(checkin)
 
 
-async def annul_check_in(*, principal: Principal, checkin_id: int, reason: str, redis) -> dict:
-    """Annul a check-in (e.g. signed in for someone else), with a reason, audit-logged."""
+async def _checkin_to_run(
+    principal: Principal, checkin_id: int, activity_id: int | None
+) -> tuple[Checkin, Activity]:
+    """A check-in of an activity the caller manages (of `activity_id` when given).
+
+    A check-in the caller cannot see is answered as one that does not exist.
+    """
     checkin = await Checkin.get_or_none(id=checkin_id)
+    if activity_id is not None:
+        activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
+        if checkin is None or checkin.activity_id != activity.id:
+            raise NotFound("签到记录")
+        return checkin, activity
     if checkin is None:
         raise NotFound("签到记录")
-    activity = await access.get_managed_activity(
-        principal=principal, activity_id=checkin.activity_id
-    )
+    activity = await Activity.get(id=checkin.activity_id)
+    if await access.can_manage(principal, activity):
+        return checkin, activity
+    if await access.can_view(principal, activity):
+        raise Forbidden("只有活动的组织者或园长可以进行此操作")
+    raise NotFound("签到记录")
+
+
+async def annul_check_in(
+    *,
+    principal: Principal,
+    checkin_id: int,
+    reason: str,
+    redis,
+    activity_id: int | None = None,
+) -> dict:
+    """Annul a check-in (e.g. signed in for someone else), with a reason, audit-logged."""
+    checkin, activity = await _checkin_to_run(principal, checkin_id, activity_id)
     reason = _reason(reason)
     if checkin.annulled_at is not None:
         raise DomainError("already_annulled", "该签到已作废", status=409)
@@ -144,7 +169,10 @@ async def check_out(*, principal: Principal, checkin_id: int, redis) -> dict:
     if checkin.person_id != principal.person_id:
         activity = await Activity.get(id=checkin.activity_id)
         if not await access.can_manage(principal, activity):
-            raise Forbidden("只能为自己签退")
+            if await access.can_view(principal, activity):
+                raise Forbidden("只能为自己签退")
+            # Someone else's check-in at an activity out of sight: as if there were none.
+            raise NotFound("签到记录")
     if checkin.annulled_at is not None:
         raise DomainError("already_annulled", "该签到已作废", status=409)
     if checkin.checkout_at is None:

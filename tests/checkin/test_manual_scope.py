@@ -82,3 +82,40 @@ async def test_audience_staff_and_audience_families_are_checked_in_by_hand(clien
     refused = await _manual(client, org, open_day, other_parent.id)
     assert refused.status_code == 404
     assert not await Checkin.exists(activity_id=open_day.id, person_id=other_parent.id)
+
+
+async def _checkin_of_scene(client, scene) -> int:
+    org = await _organizer(client, scene.kg)
+    teacher = await make_person(teacher_of=scene.kg)
+    done = await _manual(client, org, scene.activity, teacher.id)
+    assert done.status_code == 201, done.text
+    return done.json()["id"]
+
+
+async def _missing_checkin_id() -> int:
+    last = await Checkin.all().order_by("-id").first()
+    return (last.id if last else 0) + 10_000
+
+
+async def test_another_regions_checkin_id_is_answered_as_an_unknown_one(client, scene):
+    checkin_id = await _checkin_of_scene(client, scene)
+    missing = await _missing_checkin_id()
+    elsewhere = await make_kindergarten(await make_region())
+    annul = ("annul", {"reason": "代人签到"})
+    # Teachers may not annul at all (refused by role whatever the id); they may check out.
+    for role, paths in (
+        ("organizer", (("checkout", None), annul)),
+        ("teacher", (("checkout", None),)),
+    ):
+        stranger = await login_as(client, role, scope_id=elsewhere.id, teacher_of=elsewhere)
+        for path, body in paths:
+            foreign = await client.post(
+                f"/api/v1/checkins/{checkin_id}/{path}", json=body, headers=stranger.headers
+            )
+            unknown = await client.post(
+                f"/api/v1/checkins/{missing}/{path}", json=body, headers=stranger.headers
+            )
+            assert foreign.status_code == 404, (role, path, foreign.text)
+            assert (unknown.status_code, unknown.json()) == (404, foreign.json()), (role, path)
+    checkin = await Checkin.get(id=checkin_id)
+    assert checkin.annulled_at is None and checkin.checkout_at is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.activities.models import Activity
 from server.checkin.models import Checkin, HoursEntry
+from server.common.time import now
 from server.orgs.models import Person
 from tests.support.factories import make_activity, make_kindergarten, make_person, make_region
 from tests.web.console import console_person, page_csrf, password_login
@@ -66,3 +67,37 @@ async def test_manual_check_in_from_the_console_refuses_an_outsider_as_nobody(br
     assert foreign.text == unknown.text
     assert not await Checkin.exists(person_id=outsider.id)
     assert not await HoursEntry.exists(person_id=outsider.id)
+
+
+async def test_annulling_from_the_console_holds_the_checkin_to_the_pages_activity(browser):
+    kg, elsewhere = await make_kindergarten(), await make_kindergarten(await make_region())
+    mine, theirs = await make_activity(kg), await make_activity(elsewhere)
+    my_checkin = await Checkin.create(
+        activity=mine, person=await make_person(teacher_of=kg), method="manual", scanned_at=now()
+    )
+    their_checkin = await Checkin.create(
+        activity=theirs,
+        person=await make_person(teacher_of=elsewhere),
+        method="manual",
+        scanned_at=now(),
+    )
+    _, login = await console_person("organizer", scope_id=kg.id)
+    await password_login(browser, login)
+    token = await page_csrf(browser, f"/console/activities/{mine.id}")
+    data = {"csrf_token": token, "reason": "代人签到"}
+    missing_checkin = their_checkin.id + 10_000
+    missing_activity = theirs.id + 10_000
+    pairs = (
+        # Another region's check-in under my activity, and a check-in that does not exist.
+        (f"{mine.id}/checkins/{their_checkin.id}", f"{mine.id}/checkins/{missing_checkin}"),
+        # My check-in under another region's activity, and under one that does not exist.
+        (f"{theirs.id}/checkins/{my_checkin.id}", f"{missing_activity}/checkins/{my_checkin.id}"),
+    )
+    for foreign_path, unknown_path in pairs:
+        foreign = await browser.post(f"/console/activities/{foreign_path}/annul", data=data)
+        unknown = await browser.post(f"/console/activities/{unknown_path}/annul", data=data)
+        assert foreign.status_code == unknown.status_code == 404, foreign.text
+        assert foreign.text == unknown.text
+    for checkin in (my_checkin, their_checkin):
+        await checkin.refresh_from_db()
+        assert checkin.annulled_at is None

@@ -449,6 +449,8 @@ async def annul_checkin(request: Request, activity_id: int, checkin_id: int):
         checkin_id=checkin_id,
         reason=request.form.get("reason", ""),
         redis=request.app.ctx.redis,
+        # The page's activity: a check-in of another activity is not on this page.
+        activity_id=activity_id,
     )
     return back(f"{BASE}/{activity_id}", "签到已作废")
 
