@@ -37,10 +37,15 @@ class PostKind(StrEnum):
 
 
 class MassStatus(StrEnum):
-    """The optional 群发 of a published post."""
+    """The optional 群发 of a published post.
+
+    sendall only accepts a job (SUBMITTED, with WeChat's msg_id); whether it went out is
+    known when WeChat pushes MASSSENDJOBFINISH (SENT or FAILED).
+    """
 
     NONE = ""
-    SENDING = "sending"
+    SENDING = "sending"  #: we are calling sendall right now
+    SUBMITTED = "submitted"  #: WeChat took the job; its outcome has not arrived yet
     SENT = "sent"
     FAILED = "failed"
 
@@ -94,11 +99,33 @@ class Post(Model):
     fail_code = fields.CharField(max_length=32, default="")
     fail_message = fields.CharField(max_length=300, default="")
     published_at = fields.DatetimeField(null=True)
-    mass_status = fields.CharEnumField(MassStatus, max_length=16, default=MassStatus.NONE)
+    # The column comment stays the one the first migration wrote: SQLite cannot alter a
+    # comment, and tortoise would otherwise derive a new one from MassStatus's members.
+    mass_status = fields.CharEnumField(
+        MassStatus,
+        max_length=16,
+        default=MassStatus.NONE,
+        description="NONE: \nSENDING: sending\nSENT: sent\nFAILED: failed",
+    )
     #: WeChat's msg_id of the 群发, and its failure reason when refused.
     mass_msg_id = fields.CharField(max_length=64, default="")
+    # mass_message: the failure reason in Chinese (refused by sendall or reported by
+    # MASSSENDJOBFINISH); mass_sent_at: when MASSSENDJOBFINISH reported the job sent.
     mass_message = fields.CharField(max_length=300, default="")
     mass_sent_at = fields.DatetimeField(null=True)
+    #: The draft made for the 群发 (the published one left the 草稿箱 when it was published).
+    mass_media_id = fields.CharField(max_length=128, default="")
+    #: Jobs started after failed ones; part of the clientmsgid, so a retry is a new job.
+    mass_attempt = fields.IntField(default=0)
+    mass_submitted_at = fields.DatetimeField(null=True)
+    #: WeChat's word on the job: the event's Status (err(10001) …) or sendall's errcode.
+    mass_status_code = fields.CharField(max_length=32, default="")
+    #: MASSSENDJOBFINISH's TotalCount, SentCount and ErrorCount.
+    mass_total_count = fields.IntField(null=True)
+    mass_sent_count = fields.IntField(null=True)
+    mass_error_count = fields.IntField(null=True)
+    #: The 群发 article's URL (ArticleUrlResult), another article than the published one.
+    mass_article_url = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -110,6 +137,7 @@ class Post(Model):
             ("kindergarten_id", "status"),
             ("pairing_id", "status"),
             ("alliance_id", "status"),
+            ("mass_msg_id",),  # MASSSENDJOBFINISH names the job by it
         )
 
 
