@@ -190,9 +190,12 @@ async def revoke_invitation(*, principal: Principal, invitation_id: int) -> dict
     inv = await Invitation.get_or_none(id=invitation_id)
     if inv is None:
         raise NotFound("邀请码")
-    await orgs.ensure_can_manage_kindergarten(
-        principal=principal, kindergarten_id=inv.kindergarten_id
-    )
+    try:
+        await orgs.ensure_can_manage_kindergarten(
+            principal=principal, kindergarten_id=inv.kindergarten_id
+        )
+    except NotFound as exc:  # out of sight: the same answer as an unknown code
+        raise NotFound("邀请码") from exc
     inv.revoked = True
     await inv.save(update_fields=["revoked"])
     return invitation_view(inv)

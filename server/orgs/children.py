@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from server.common.auth import Principal
-from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.errors import DomainError, NotFound
 from server.orgs.classes import get_class_row
 from server.orgs.grant_links import drop_scope_grants, take_grants
 from server.orgs.models import Child, Guardian, SchoolClass
@@ -57,7 +57,8 @@ async def _ensure_can_read_child(principal: Principal, child: Child) -> None:
             principal=principal, kindergarten_id=child.school_class.kindergarten_id
         )
         return
-    raise Forbidden("您只能查看自己孩子的信息")
+    # Another family's child is answered as one that does not exist (no probing of ids).
+    raise NotFound("幼儿")
 
 
 async def list_children(*, principal: Principal, class_id: int, limit: int, offset: int) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from server.common.auth import Principal
 from server.common.errors import Forbidden, NotFound
 from server.orgs.models import Alliance, Child, Kindergarten, Pairing, Region
@@ -65,7 +67,16 @@ async def ensure_can_manage_kindergarten(*, principal: Principal, kindergarten_i
         raise NotFound("幼儿园")
     allowed = await manageable_kindergarten_ids(principal)
     if allowed is not None and kindergarten_id not in allowed:
-        raise Forbidden("您只能管理本园或您负责范围内的幼儿园")
+        await refuse(principal, kindergarten_id, "您只能管理本园或您负责范围内的幼儿园")
+
+
+async def refuse(principal: Principal, kindergarten_id: int, message: str) -> NoReturn:
+    """Refuse an act on a kindergarten: out of the caller's sight it is answered exactly as
+    one that does not exist (ids cannot be probed); in sight, forbidden with `message`."""
+    visible = await visible_kindergarten_ids(principal)
+    if visible is not None and kindergarten_id not in visible:
+        raise NotFound("幼儿园")
+    raise Forbidden(message)
 
 
 async def ensure_can_view_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
@@ -118,7 +129,7 @@ async def ensure_directs_kindergarten(*, principal: Principal, kindergarten_id: 
         raise NotFound("幼儿园")
     if principal.is_admin or kindergarten_id in principal.scope_ids("kindergarten", ["director"]):
         return
-    raise Forbidden("只有本园园长或管理员可以进行此操作")
+    await refuse(principal, kindergarten_id, "只有本园园长或管理员可以进行此操作")
 
 
 async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) -> None:
@@ -129,7 +140,7 @@ async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) ->
         return
     if kindergarten_id in await kindergarten_ids_led(principal):
         return
-    raise Forbidden("您只能查看本园或您负责范围内幼儿园的信息")
+    await refuse(principal, kindergarten_id, "您只能查看本园或您负责范围内幼儿园的信息")
 
 
 async def partner_kindergarten_ids(principal: Principal) -> set[int]:
@@ -160,14 +171,14 @@ async def ensure_can_see_staff_names(*, principal: Principal, kindergarten_id: i
         return
     if kindergarten_id in await kindergarten_ids_led(principal):
         return
-    raise Forbidden("您只能查看本园、结对园或您负责范围内幼儿园的教职工")
+    await refuse(principal, kindergarten_id, "您只能查看本园、结对园或您负责范围内幼儿园的教职工")
 
 
 async def ensure_can_see_children(*, principal: Principal, kindergarten_id: int) -> None:
     """Children's names: the kindergarten's own staff and admins only (never leaders)."""
     if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
         return
-    raise Forbidden("幼儿信息仅本园教职工可以查看")
+    await refuse(principal, kindergarten_id, "幼儿信息仅本园教职工可以查看")
 
 
 async def visible_alliance_ids(principal: Principal) -> set[int] | None:

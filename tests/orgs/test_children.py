@@ -131,12 +131,12 @@ async def test_parent_reads_own_child_only(client):
     assert record["guardians"][0]["phone"] == "139****9000"
     ok(await client.get(f"/api/v1/children/{mine.id}/guardians", headers=parent.headers))
     resp = await client.get(f"/api/v1/children/{other.id}", headers=parent.headers)
-    refused(resp, 403, "forbidden")
+    refused(resp, 404, "not_found")
     assert other.name not in resp.text
     refused(
         await client.get(f"/api/v1/children/{other.id}/guardians", headers=parent.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.get(f"/api/v1/classes/{school_class.id}/children", headers=parent.headers),
@@ -152,24 +152,24 @@ async def test_staff_of_another_kindergarten_cannot_see_children(client):
     teacher = await login_as(client, "teacher", scope_id=other.id)
     refused(
         await client.get(f"/api/v1/classes/{school_class.id}/children", headers=teacher.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
-        await client.get(f"/api/v1/children/{child.id}", headers=teacher.headers), 403, "forbidden"
+        await client.get(f"/api/v1/children/{child.id}", headers=teacher.headers), 404, "not_found"
     )
     director = await login_as(client, "director", scope_id=other.id)
     refused(
         await client.patch(
             f"/api/v1/children/{child.id}", json={"name": "x"}, headers=director.headers
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.delete(f"/api/v1/children/{child.id}", headers=director.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
 
 

@@ -122,25 +122,25 @@ async def test_director_of_a_cannot_manage_classes_of_b(client):
             json={"name": "小一班", "grade": "小班"},
             headers=director.headers,
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.patch(
             f"/api/v1/classes/{b_class.id}", json={"name": "x"}, headers=director.headers
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.delete(f"/api/v1/classes/{b_class.id}", headers=director.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.get(f"/api/v1/kindergartens/{b.id}/classes", headers=director.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.post(
@@ -187,8 +187,8 @@ async def test_staff_and_leaders_list_classes_with_sizes(client):
     )
     refused(
         await client.get(f"/api/v1/kindergartens/{kg.id}/classes", headers=other_leader.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(await client.get("/api/v1/classes/9999", headers=teacher.headers), 404)
 

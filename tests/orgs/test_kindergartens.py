@@ -219,8 +219,8 @@ async def test_director_of_a_cannot_edit_b(client):
         await client.patch(
             f"/api/v1/kindergartens/{b.id}", json={"address": "x"}, headers=director.headers
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.patch(

@@ -188,12 +188,12 @@ async def test_director_of_another_kindergarten_is_refused(client, action):
     kg, other = await make_kindergarten(), await make_kindergarten()
     who = await director_of(client, other)
     resp = await upload(client, kg.id, workbook(GOOD_TEACHERS), who, action)
-    assert resp.status_code == 403
-    assert resp.json()["error"] == "forbidden"
+    assert resp.status_code == 404
+    assert resp.json()["error"] == "not_found"
     template = await client.get(
         f"/api/v1/kindergartens/{kg.id}/roster/template.xlsx", headers=who.headers
     )
-    assert template.status_code == 403
+    assert template.status_code == 404
 
 
 async def test_leader_of_the_region_is_refused_children_data(client):

@@ -119,8 +119,8 @@ async def test_only_the_director_or_admin_adds_teachers(client):
             json={"name": "某老师"},
             headers=director.headers,
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     teacher = await login_as(client, "teacher", scope_id=a.id)
     refused(
@@ -186,7 +186,7 @@ async def test_other_directors_and_parents_cannot_list_teachers(client):
     kg, other = await make_kindergarten(region), await make_kindergarten(region)
     url = f"/api/v1/kindergartens/{kg.id}/teachers"
     director = await login_as(client, "director", scope_id=other.id)
-    refused(await client.get(url, headers=director.headers), 403, "forbidden")
+    refused(await client.get(url, headers=director.headers), 404, "not_found")
     parent = await login_as(client, "parent", scope_kind="child", scope_id=1)
     refused(await client.get(url, headers=parent.headers), 403, "forbidden")
     refused(await client.get("/api/v1/kindergartens/9999/teachers", headers=director.headers), 404)
@@ -234,15 +234,15 @@ async def test_director_of_a_cannot_edit_teacher_of_b(client):
         await client.patch(
             f"/api/v1/teachers/{teacher.id}", json={"title": "x"}, headers=director.headers
         ),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
     refused(
         await client.delete(f"/api/v1/teachers/{teacher.id}", headers=director.headers),
-        403,
-        "forbidden",
+        404,
+        "not_found",
     )
-    refused(await client.get(f"/api/v1/teachers/{teacher.id}", headers=director.headers), 403)
+    refused(await client.get(f"/api/v1/teachers/{teacher.id}", headers=director.headers), 404)
 
 
 async def test_deactivating_teacher_keeps_record_and_takes_role(client):
