@@ -202,6 +202,15 @@ describe('offline queue', () => {
     expect(out).toMatchObject({ sent: 0, left: 2 })
   })
 
+  test('a queued scan the server asks to slow down for (429) stays queued', async () => {
+    queue.add({ scene: 'd.a.1.y', nonce: 'aaaaaaaaaaaa', scanned_at: '2026-11-20T08:00:00Z' })
+    queue.add({ scene: 'd.b.1.y', nonce: 'bbbbbbbbbbbb', scanned_at: '2026-11-20T08:00:00Z' })
+    answerWith(429, { error: 'rate_limited', message: '操作太频繁，请稍后再试' })
+    const out = await checkin.syncQueue()
+    expect(out).toMatchObject({ sent: 0, left: 2 })
+    expect(queue.list().map(s => s.nonce)).toEqual(['aaaaaaaaaaaa', 'bbbbbbbbbbbb'])
+  })
+
   test('the same code scanned twice offline is kept once', () => {
     queue.add({ scene: 'd.a.1.y', nonce: 'aaaaaaaaaaaa' })
     queue.add({ scene: 'd.a.1.y', nonce: 'cccccccccccc' })

@@ -41,7 +41,7 @@ let flushing = null
 
 /**
  * Send every queued scan with `submit(scan)`; a scan leaves the queue once the server answered
- * (success or refusal), and stays when the network fails again. Concurrent calls share one run.
+ * (success or refusal), and stays when the network fails again or the server answers 429. Concurrent calls share one run.
  */
 function flush(submit) {
   if (flushing) return flushing
@@ -52,7 +52,8 @@ function flush(submit) {
       try {
         result = await submit(scan)
       } catch (err) {
-        if (err && err.isNetwork) break
+        // No network, or the server asks to slow down (429): the scan waits for the next flush.
+        if (err && (err.isNetwork || err.status === 429)) break
         result = { status: 'error', reason: err && err.code, message: (err && err.message) || '提交失败' }
       }
       remove(scan.nonce)
