@@ -87,6 +87,9 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         )
 
     app.on_request(refuse_malformed_input)
+    from server.web.console import console_headers
+
+    app.on_response(console_headers)  # /console answers no console route made (404, 405)
 
     # After the runtime listeners: its flusher starts once Redis is open and stops first.
     install_metrics(app)

@@ -23,11 +23,18 @@ from server.common.params import int_arg, page_args
 TAG = "活动"
 RUNNERS = ("organizer", "director", "admin")
 EVERYONE = ("teacher", "organizer", "director", "leader", "parent", "admin")
-#: Shown pages carry the projector token in their address: keep it out of referrers.
+#: Shown pages carry the projector token in their address: keep it out of referrers. The
+#: page's script and style are files of /console/static; it fetches and streams from here.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'; "
+        "object-src 'none'"
+    ),
 }
 
 bp = Blueprint("activities", url_prefix="/api/v1")

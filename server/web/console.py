@@ -273,6 +273,17 @@ async def _finish(request: Request, response: HTTPResponse) -> None:
         set_cookie(request, response, BROWSER_COOKIE, new_browser, max_age=web_login.SESSION_TTL)
 
 
+async def console_headers(request: Request, response: HTTPResponse) -> None:
+    """The security headers on every /console answer, also those no console route made.
+
+    The blueprints' own middleware covers their routes; this app-wide one covers a 404
+    or 405 under /console, which no blueprint sees.
+    """
+    if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+
+
 def build_console(area_blueprints: Iterable[Blueprint]) -> list[Blueprint]:
     """The console's blueprints, each with the session, CSRF and header middleware."""
     out = [_static_blueprint()]

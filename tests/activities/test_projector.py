@@ -50,7 +50,9 @@ async def test_projector_page_shows_title_and_the_refreshing_script(client):
     page = resp.text
     assert "送教下乡&lt;script&gt;alert(1)&lt;/script&gt;" in page  # escaped, not run
     assert "请使用微信扫一扫签到" in page
-    assert "/rotating-code?" in page and "EventSource" in page and "/live?" in page
+    assert '<script src="/console/static/projector.js" defer></script>' in page
+    script = (await client.get("/console/static/projector.js")).text
+    assert "/rotating-code?" in script and "EventSource" in script and "/live?" in script
     assert resp.headers["referrer-policy"] == "no-referrer"
 
 
