@@ -29,15 +29,39 @@ DEDUPE_TTL_S = 600
 DRAIN_TIMEOUT_S = 5.0
 
 
-def dedupe_key(message: BaseMessage) -> str:
-    """MsgId for messages; FromUserName + CreateTime for events, as WeChat advises.
+#: Events that report one job each, and the field naming the job. TEMPLATESENDJOBFINISH and
+#: MASSSENDJOBFINISH carry "MsgID" (capital D), the job's msgid, not a message's "MsgId";
+#: PUBLISHJOBFINISH carries PublishEventInfo.publish_id. Their FromUserName + CreateTime
+#: is no key: one user's two template outcomes, or two 群发助手 ("mphelper") jobs, can end
+#: in the same second.
+JOB_EVENTS = {"templatesendjobfinish": "MsgID", "masssendjobfinish": "MsgID"}
 
-    Event and EventKey join the event key: two menu clicks in one second are two
-    messages, while WeChat's retries repeat all four fields.
+
+def _job_id(message: BaseMessage, event: str) -> str:
+    if event in JOB_EVENTS:
+        value = raw(message, JOB_EVENTS[event])
+    elif event == "publishjobfinish":
+        info = raw(message, "PublishEventInfo")
+        value = info.get("publish_id") if isinstance(info, dict) else None
+    else:
+        return ""
+    value = str(value).strip() if isinstance(value, str | int) else ""
+    return value if value.isdigit() else ""
+
+
+def dedupe_key(message: BaseMessage) -> str:
+    """MsgId for messages, the job's id for job-finished events, else FromUserName + CreateTime.
+
+    WeChat advises "关于重试的消息排重，推荐使用msgid排重" for messages and FromUserName +
+    CreateTime for events. Event and EventKey join the event key: two menu clicks in one
+    second are two messages, while WeChat's retries repeat all four fields.
     """
     msgid = raw(message, "MsgId")
     if isinstance(msgid, str) and msgid.isdigit():
         return f"oa:seen:m:{msgid}"
+    event = str(raw(message, "Event") or "").lower()
+    if job := _job_id(message, event):
+        return f"oa:seen:j:{event}:{job}"
     fields = ("CreateTime", "Event", "EventKey")
     basis = "|".join([message.source, *(str(raw(message, f)) for f in fields)])
     # Hashed: the key names no openid.
