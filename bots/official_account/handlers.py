@@ -306,6 +306,38 @@ async def on_publish_finished(message: BaseMessage, ctx: BotContext) -> None:
     return None
 
 
+def _count(message: BaseMessage, name: str) -> int | None:
+    value = _text(raw(message, name))
+    return int(value) if value.isdigit() else None
+
+
+def _first_article_url(message: BaseMessage) -> str:
+    """ArticleUrlResult's first ArticleUrl (one item parses as a dict, several as a list)."""
+    result = raw(message, "ArticleUrlResult")
+    found = result.get("ResultList") if isinstance(result, dict) else None
+    items = found.get("item") if isinstance(found, dict) else None
+    for item in [items] if isinstance(items, dict) else items or []:
+        if isinstance(item, dict) and _text(item.get("ArticleUrl")):
+            return _text(item.get("ArticleUrl"))
+    return ""
+
+
+async def on_mass_finished(message: BaseMessage, ctx: BotContext) -> None:
+    """MASSSENDJOBFINISH: record the 群发 outcome on the post whose job it names."""
+    msgid = _text(raw(message, "MsgID"))
+    if not msgid.isdigit():
+        return None
+    await publicity.on_mass_send_finished(
+        msg_id=msgid,
+        status=_text(raw(message, "Status")),
+        total=_count(message, "TotalCount"),
+        sent=_count(message, "SentCount"),
+        errors=_count(message, "ErrorCount"),
+        article_url=_first_article_url(message),
+    )
+    return None
+
+
 EVENTS: dict[str, Handler] = {
     "subscribe": on_subscribe,
     "subscribe_scan": on_subscribe,
@@ -314,6 +346,7 @@ EVENTS: dict[str, Handler] = {
     "click": on_click,
     "templatesendjobfinish": on_template_finished,
     "publishjobfinish": on_publish_finished,
+    "masssendjobfinish": on_mass_finished,
 }
 
 #: Message types answered with the help (pictures, voice, places …).

@@ -1,25 +1,39 @@
-"""群发: send a published post to every follower of the 公众号, once, where the quota allows.
+"""群发: push a published post into every follower's chat, once, where the quota allows.
 
-Publishing (freepublish) puts the article on the account without notifying anyone; 群发
-pushes it into followers' chats, which WeChat rations (a verified 订阅号 once a day, a 服务号
-four times a month). So it is a separate, optional step of the 签发 leader. A fixed
-clientmsgid per post makes WeChat refuse a second send (45065) even if we ask twice.
+WeChat's documentation decides the shape (docs/decisions.md, "发表 and 群发"):
+- 发表 (freepublish) puts the article on the account and gives its permanent link, but
+  "【发布】接口，不会推送给用户"; and "草稿发表后，原草稿将从草稿箱移除". So the published
+  post's draft cannot be sent: sendall answers 40007 for it.
+- 群发 (message/mass/sendall) takes an mpnews media_id "通过 “草稿箱 / 新建草稿” 接口获得", so a
+  群发 makes its own draft of the same article (images and cover are already uploaded) and
+  sends that; "草稿一经群发，即从草稿箱移除".
+- sendall only accepts a job ("仅会给出群发任务是否提交成功的提示"): the post is then 已提交
+  (SUBMITTED, with WeChat's msg_id); it is 已群发 or 群发未成功 when MASSSENDJOBFINISH arrives
+  ("在群发任务结束时，会向开发者在公众平台填写的开发者URL（callback URL）推送事件").
+
+WeChat rations 群发 (a verified 订阅号 once a day, a 服务号 four times a month), so it stays a
+separate, optional step of the 签发 leader. The clientmsgid is fixed per post and attempt:
+WeChat refuses a repeat (45065, naming the first job) even if we ask twice; a new attempt
+starts only after WeChat reported the previous job failed.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 
 from tortoise.expressions import Q
 
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
+from server.common.runtime import current
 from server.common.time import now
 from server.publicity.models import MassStatus, Post, PostStatus
-from server.publicity.publish import wechat_for_posts
+from server.publicity.publish import draft_article, wechat_for_posts
 from server.publicity.service import get_post, record_step, visible_post
 from server.wechat.errors import (
+    InvalidMedia,
     MassAlreadySent,
     MassQuotaUsedUp,
     RateLimited,
@@ -41,11 +55,49 @@ QUOTA_ADVICE = (
 UNAUTHORISED_ADVICE = (
     "公众号未获得群发接口权限（48001）：群发需要已认证的公众号，请联系公众号管理员开通后再试。"
 )
+#: MASSSENDJOBFINISH's Status "err(num)", as WeChat's documentation lists them.
+MASS_FAILURES = {
+    10001: "涉嫌广告",
+    20001: "涉嫌政治",
+    20004: "涉嫌社会",
+    20002: "涉嫌色情",
+    20006: "涉嫌违法犯罪",
+    20008: "涉嫌欺诈",
+    20013: "涉嫌版权",
+    22000: "涉嫌互推（互相宣传）",
+    21000: "涉嫌其他",
+    30001: "原创校验出现系统错误，且设置了被判为转载就不群发",
+    30002: "原创校验判定为不能群发",
+    30003: "原创校验判定为转载文，且设置了被判为转载就不群发",
+}
+PROTECTION = {
+    40001: "公众号管理员拒绝了这次群发（群发保护）。需要推送时请与管理员确认后重新群发。",
+    40002: "公众号开启了群发保护，管理员未在 30 分钟内确认，这次群发已失败。"
+    "请先告知公众号管理员留意微信中的确认提醒，再重新群发。",
+}
+_ERR = re.compile(r"err\((\d{1,6})\)")
 
 
 def clientmsgid_of(post: Post) -> str:
-    """The one clientmsgid of a post's 群发 (WeChat dedupes on it for 24 hours)."""
-    return f"songjiao-post-{post.id}"
+    """The clientmsgid of a post's current 群发 attempt (WeChat dedupes on it for 24 hours)."""
+    suffix = f"-{post.mass_attempt}" if post.mass_attempt else ""
+    return f"songjiao-post-{post.id}{suffix}"
+
+
+def failure_message(status: str) -> str:
+    """A MASSSENDJOBFINISH Status that is not "send success", said in Chinese."""
+    match = _ERR.fullmatch(status)
+    code = int(match[1]) if match else None
+    if code in PROTECTION:
+        return f"{PROTECTION[code]}（{status}）"
+    if code in MASS_FAILURES:
+        return (
+            f"微信审核未通过群发：{MASS_FAILURES[code]}（{status}）。推文未推送给关注者；"
+            "请联系公众号管理员查看公众号后台的通知。"
+        )
+    if code is not None:
+        return f"微信未能群发这篇推文（{status}）。请稍后重新群发；多次失败请联系公众号管理员。"
+    return "微信群发失败（send fail，未说明原因）。请稍后重新群发；多次失败请联系公众号管理员。"
 
 
 def _refusal(exc: WeChatError) -> tuple[str, str, int]:
@@ -70,39 +122,151 @@ async def _claim(post: Post) -> bool:
     )
 
 
+async def _mass_draft(post: Post, wechat) -> str:
+    """The 群发's own draft (draft/add once per attempt; the media_id is kept)."""
+    if post.mass_media_id:
+        return post.mass_media_id
+    article = await draft_article(post, wechat, current().settings.data_dir)
+    post.mass_media_id = await wechat.add_draft(articles=[article])
+    await Post.filter(id=post.id).update(mass_media_id=post.mass_media_id)
+    return post.mass_media_id
+
+
+async def _submit(post: Post) -> str:
+    """Draft and sendall; WeChat's msg_id of the job (the earlier one's for a repeat)."""
+    wechat = wechat_for_posts()
+    for fresh in (False, True):
+        media_id = await _mass_draft(post, wechat)
+        try:
+            return await wechat.mass_send_all(media_id=media_id, clientmsgid=clientmsgid_of(post))
+        except MassAlreadySent as exc:
+            # An earlier call went out (the process died before storing it): the same job.
+            return str(exc.answer.get("msg_id") or "")
+        except InvalidMedia:
+            if fresh:
+                raise
+            # Our draft left the 草稿箱 (sent or published from the 公众号 console): make another.
+            post.mass_media_id = ""
+    raise AssertionError("unreachable")
+
+
+async def _refused(post: Post, principal: Principal, exc: WeChatError | DomainError) -> None:
+    if isinstance(exc, DomainError):
+        code, message, status = exc.code, f"{exc.message}；推文未群发。", exc.status
+        wechat_code = ""
+    else:
+        code, message, status = _refusal(exc)
+        wechat_code = str(exc.errcode or "")
+    await Post.filter(id=post.id).update(
+        mass_status=MassStatus.FAILED,
+        mass_message=message[:300],
+        mass_status_code=wechat_code,
+        updated_at=now(),
+    )
+    await record_step(
+        post,
+        step="mass_failed",
+        actor_id=principal.person_id,
+        comment=message[:200],
+        detail={"errcode": wechat_code or code},
+    )
+    raise DomainError(code, message, status=status) from exc
+
+
 async def mass_send(*, principal: Principal, post_id: int) -> dict:
-    """群发 a published post to all followers; asked again after it went out, changes nothing."""
+    """Submit a published post's 群发; asked again once submitted or sent, changes nothing."""
     post, roles = await visible_post(principal, post_id)
     if "sign" not in roles:
         raise Forbidden("只有签发推文的领导可以群发")
-    if PostStatus(post.status) != PostStatus.PUBLISHED or not post.draft_media_id:
+    if PostStatus(post.status) != PostStatus.PUBLISHED:
         raise DomainError("not_published", "推文发布成功后才能群发", status=409)
-    if post.mass_status == MassStatus.SENT:
+    if post.mass_status in (MassStatus.SUBMITTED, MassStatus.SENT):
         return await get_post(principal=principal, post_id=post_id)
     if not await _claim(post):
         raise DomainError("mass_sending", "推文正在群发，请稍后刷新查看结果", status=409)
     try:
-        msg_id = await wechat_for_posts().mass_send_all(
-            media_id=post.draft_media_id, clientmsgid=clientmsgid_of(post)
-        )
-    except MassAlreadySent:
-        msg_id = ""  # an earlier attempt went out; WeChat refused to send it twice
+        msg_id = await _submit(post)
     except WeChatError as exc:
-        code, message, status = _refusal(exc)
-        await Post.filter(id=post.id).update(
-            mass_status=MassStatus.FAILED, mass_message=message[:300], updated_at=now()
-        )
-        await record_step(
-            post,
-            step="mass_failed",
-            actor_id=principal.person_id,
-            comment=message[:200],
-            detail={"errcode": exc.errcode},
-        )
         log.info("post %s 群发 refused: errcode %s", post.id, exc.errcode)
-        raise DomainError(code, message, status=status) from exc
-    await Post.filter(id=post.id).update(
-        mass_status=MassStatus.SENT, mass_msg_id=msg_id, mass_sent_at=now(), updated_at=now()
+        await _refused(post, principal, exc)
+    except DomainError as exc:  # a photo's consent was withdrawn since publishing
+        await _refused(post, principal, exc)
+    await Post.filter(id=post.id, mass_status=MassStatus.SENDING).update(
+        mass_status=MassStatus.SUBMITTED,
+        mass_msg_id=msg_id[:64],
+        mass_submitted_at=now(),
+        mass_status_code="",
+        updated_at=now(),
     )
-    await record_step(post, step="mass_sent", actor_id=principal.person_id)
+    await record_step(post, step="mass_submitted", actor_id=principal.person_id)
     return await get_post(principal=principal, post_id=post_id)
+
+
+def _allowed_url(url: str) -> str:
+    """The 群发 article URL when it points at WeChat's articles (or the sandbox's), else ""."""
+    base = current().settings.wechat_api_base.rstrip("/")
+    prefixes = ("https://mp.weixin.qq.com/", "http://mp.weixin.qq.com/", f"{base}/sandbox/")
+    return url[:500] if url.startswith(prefixes) else ""
+
+
+async def record_mass_outcome(
+    *,
+    msg_id: str,
+    status: str,
+    total: int | None,
+    sent: int | None,
+    errors: int | None,
+    article_url: str = "",
+) -> bool:
+    """MASSSENDJOBFINISH: settle the post whose job it names; False when none is waiting.
+
+    Whether the job went out is asked of WeChat (message/mass/get, with our own token): the
+    event may come from anyone who knows the callback token, as PUBLISHJOBFINISH may. The
+    event's counts, Status and article URL are kept as WeChat's report of a confirmed job.
+    """
+    post = await Post.get_or_none(mass_msg_id=msg_id, mass_status=MassStatus.SUBMITTED)
+    if post is None or not msg_id:
+        return False
+    try:
+        wechat_status = await wechat_for_posts().get_mass_status(msg_id=msg_id)
+    except WeChatError as exc:
+        log.warning("post %s: message/mass/get failed (%s)", post.id, exc.errcode)
+        return False
+    if wechat_status == "SEND_SUCCESS":
+        done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
+            mass_status=MassStatus.SENT,
+            mass_status_code=status[:32],
+            mass_total_count=total,
+            mass_sent_count=sent,
+            mass_error_count=errors,
+            mass_article_url=_allowed_url(article_url),
+            mass_sent_at=now(),
+            mass_message="",
+            updated_at=now(),
+        )
+        if done:
+            await record_step(post, step="mass_sent", actor_id=None)
+        return bool(done)
+    if wechat_status not in ("SEND_FAIL", "DELETE"):
+        return False  # still SENDING: the event was early or forged
+    reported = status if wechat_status == "SEND_FAIL" else "deleted"
+    message = (
+        failure_message(status)
+        if wechat_status == "SEND_FAIL"
+        else "群发的消息已在公众号后台被删除。需要时请重新群发。"
+    )
+    done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
+        mass_status=MassStatus.FAILED,
+        mass_status_code=reported[:32],
+        mass_message=message[:300],
+        # The next try is a new job: a new clientmsgid and a new draft.
+        mass_attempt=post.mass_attempt + 1,
+        mass_media_id="",
+        updated_at=now(),
+    )
+    if done:
+        detail = {"status": status}
+        await record_step(
+            post, step="mass_failed", actor_id=None, comment=message[:200], detail=detail
+        )
+    return bool(done)

@@ -135,13 +135,13 @@ async def _upload_body_images(post: Post, wechat, data_dir) -> str:
     return html
 
 
-async def _draft(post: Post, wechat, data_dir) -> str:
-    """draft/add once per 签发; the media_id is kept."""
+async def draft_article(post: Post, wechat, data_dir) -> dict:
+    """The post as draft/add's article: body images and cover uploaded once, kept on the post.
+
+    Raises DomainError when a photo's consent was withdrawn (or a photo deleted) meanwhile.
+    """
     from server.publicity.service import check_post, cover_bytes
 
-    if post.draft_media_id:
-        return post.draft_media_id
-    # Consent may have been withdrawn, or a photo deleted, since 签发.
     await check_post(post=post)
     content = await _upload_body_images(post, wechat, data_dir)
     if not post.thumb_media_id:
@@ -149,7 +149,7 @@ async def _draft(post: Post, wechat, data_dir) -> str:
         material = await wechat.add_material(kind="thumb", filename="cover.jpg", content=thumb)
         post.thumb_media_id = material["media_id"]
         await Post.filter(id=post.id).update(thumb_media_id=post.thumb_media_id)
-    article = {
+    return {
         "title": post.title,
         "author": post.author_name,
         "digest": post.digest,
@@ -158,6 +158,14 @@ async def _draft(post: Post, wechat, data_dir) -> str:
         "need_open_comment": 0,
         "only_fans_can_comment": 0,
     }
+
+
+async def _draft(post: Post, wechat, data_dir) -> str:
+    """draft/add once per 签发; the media_id is kept."""
+    if post.draft_media_id:
+        return post.draft_media_id
+    # Consent may have been withdrawn, or a photo deleted, since 签发.
+    article = await draft_article(post, wechat, data_dir)
     media_id = await wechat.add_draft(articles=[article])
     await Post.filter(id=post.id).update(draft_media_id=media_id)
     return media_id

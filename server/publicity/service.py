@@ -35,10 +35,22 @@ STEP_LABELS = {
     "sent_back": "退回修改",
     "published": "发布成功",
     "failed": "发布失败",
+    "mass_submitted": "提交群发",
     "mass_sent": "群发成功",
     "mass_failed": "群发未成功",
 }
-MASS_LABELS = {"": "未群发", "sending": "群发中", "sent": "已群发", "failed": "群发未成功"}
+MASS_LABELS = {
+    "": "未群发",
+    "sending": "正在提交群发",
+    "submitted": "已提交微信，等待群发结果",
+    "sent": "已群发",
+    "failed": "群发未成功",
+}
+#: Shown while WeChat has the job: with 群发保护 an admin must confirm it first.
+MASS_WAITING_NOTE = (
+    "微信已接受群发任务，发送完成后会通知结果。若公众号开启了群发保护，"
+    "请公众号管理员在 30 分钟内于微信中确认，否则这次群发会失败。"
+)
 #: Shown in the staff preview where a photo stood whose consent was withdrawn.
 WITHDRAWN_NOTE = "（此处照片已撤回公开同意，不再显示；发布前请删除或更换）"
 
@@ -210,6 +222,26 @@ def post_summary(post: Post) -> dict:
     }
 
 
+def _mass_view(post: Post) -> dict:
+    """The 群发 of a post as WeChat reported it: submitted, sent with counts, or why it failed."""
+    waiting = post.mass_status == MassStatus.SUBMITTED
+    return {
+        "status": post.mass_status or "none",
+        "label": MASS_LABELS[post.mass_status],
+        "message": post.mass_message or (MASS_WAITING_NOTE if waiting else None),
+        "wechat_status": post.mass_status_code or None,
+        "msg_id": post.mass_msg_id or None,
+        "submitted_at": china(post.mass_submitted_at).isoformat()
+        if post.mass_submitted_at
+        else None,
+        "sent_at": china(post.mass_sent_at).isoformat() if post.mass_sent_at else None,
+        "total_count": post.mass_total_count,
+        "sent_count": post.mass_sent_count,
+        "error_count": post.mass_error_count,
+        "article_url": post.mass_article_url or None,
+    }
+
+
 async def _post_view(post: Post, roles: set[str]) -> dict:
     photos = (await sources.photos_of(post)).values()
     return {
@@ -231,12 +263,7 @@ async def _post_view(post: Post, roles: set[str]) -> dict:
             }
             for p in photos
         ],
-        "mass": {
-            "status": post.mass_status or "none",
-            "label": MASS_LABELS[post.mass_status],
-            "message": post.mass_message or None,
-            "sent_at": china(post.mass_sent_at).isoformat() if post.mass_sent_at else None,
-        },
+        "mass": _mass_view(post),
         "steps": await _step_views(post),
         "can": _actions(post, roles),
         "preview_url": f"/api/v1/posts/{post.id}/preview",
@@ -534,6 +561,23 @@ async def cover_bytes(
 
 
 # ---- publishing outcome (the 公众号 callback) ---------------------------------------------
+
+
+async def on_mass_send_finished(
+    *,
+    msg_id: str,
+    status: str,
+    total: int | None,
+    sent: int | None,
+    errors: int | None,
+    article_url: str = "",
+) -> bool:
+    """MASSSENDJOBFINISH: record the 群发 outcome on the post of this job (False: none)."""
+    from server.publicity import mass_send
+
+    return await mass_send.record_mass_outcome(
+        msg_id=msg_id, status=status, total=total, sent=sent, errors=errors, article_url=article_url
+    )
 
 
 async def on_publish_finished(*, publish_id: str) -> bool:

@@ -142,7 +142,9 @@ class WeChatClient:
     def _check(data: dict) -> dict:
         errcode = int(data.get("errcode") or 0)
         if errcode:
-            raise error_for(errcode, str(data.get("errmsg", "")))
+            failure = error_for(errcode, str(data.get("errmsg", "")))
+            failure.answer = data  # e.g. 45065 names the earlier 群发's msg_id
+            raise failure
         return data
 
     async def _fetch_token(self, force_refresh: bool) -> tuple[str, int]:
@@ -353,6 +355,11 @@ class WeChatClient:
             },
         )
         return str(result.get("msg_id", ""))
+
+    async def get_mass_status(self, *, msg_id: str) -> str:
+        """A 群发 job's msg_status: SEND_SUCCESS, SENDING, SEND_FAIL or DELETE."""
+        result = await self._post("/cgi-bin/message/mass/get", payload={"msg_id": msg_id})
+        return str(result.get("msg_status", ""))
 
     async def get_user_info(self, *, openid: str) -> dict:
         """A follower's subscribe flag and unionid (GET cgi-bin/user/info), nothing naming her."""

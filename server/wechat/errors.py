@@ -68,6 +68,8 @@ class WeChatError(Exception):
     default_message = "微信接口调用失败，请稍后重试"
 
     def __init__(self, errcode: int | None, errmsg: str = "", message: str | None = None) -> None:
+        #: WeChat's whole answer, when it gave one (some errors carry fields, e.g. msg_id).
+        self.answer: dict = {}
         self.errcode = errcode
         self.errmsg = errmsg
         self.message = message or _MESSAGES.get(errcode or 0) or self.default_message

@@ -108,7 +108,7 @@ async def post_detail(request: Request, post_id: int):
     for step in post["steps"]:
         step["when"] = _shown(step["at"])
     post["published_shown"] = _shown(post.get("published_at"))
-    post["mass"]["when"] = _shown(post["mass"].get("sent_at"))
+    post["mass"]["when"] = _shown(post["mass"].get("sent_at") or post["mass"].get("submitted_at"))
     return render(request, "web/posts/detail.html", post=post)
 
 
@@ -164,5 +164,5 @@ async def post_step(request: Request, post_id: int, action: str):
         message = "已退回修改"
     else:
         await mass_send.mass_send(principal=principal, post_id=post_id)
-        message = "已群发给公众号的全部关注者"
+        message = "已提交微信群发，发送完成后这里会显示结果"
     return back(f"{BASE}/{post_id}", message)

@@ -11,6 +11,7 @@ from sanic_ext import openapi
 
 from server.wechat.sandbox.endpoint import wechat_json
 from server.wechat.sandbox.faults import Fault
+from server.wechat.sandbox.mass import parse_mass_outcome
 from server.wechat.sandbox.state import PublishOutcome, SandboxState
 
 #: Article pages render posted HTML; the CSP sandbox keeps it from running on our origin.
@@ -140,6 +141,17 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         state.mass_per_day = per_day
         return wechat_json({"ok": True, "per_day": per_day})
 
+    async def mass_outcome(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        try:
+            state.mass_outcome = parse_mass_outcome(body)
+        except ValueError:
+            return _bad(
+                "status 取 send success、send fail 或 err(数字)；followers、errors 为非负整数"
+            )
+        outcome = state.mass_outcome
+        return wechat_json({"ok": True, "status": outcome.status, "followers": outcome.followers})
+
     async def set_event_push(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
         if "url" in body or "token" in body:
@@ -167,10 +179,9 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         return raw(stored.data, content_type=stored.content_type, headers=headers)
 
     async def article(request: Request, article_id: str) -> HTTPResponse:
-        draft_id = state.articles.get(article_id)
-        if draft_id is None:
+        articles = state.articles.get(article_id)
+        if not articles:
             return _bad("文章不存在", status=404)
-        articles = state.drafts[draft_id]
         idx = _int_arg(request, "idx") or 1
         chosen = articles[min(max(idx, 1), len(articles)) - 1]
         page = (
@@ -193,6 +204,7 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         (clear_faults, "/sandbox/faults", "DELETE"),
         (publish_outcome, "/sandbox/publish_outcome", "POST"),
         (mass_quota, "/sandbox/mass_quota", "POST"),
+        (mass_outcome, "/sandbox/mass_outcome", "POST"),
         (set_event_push, "/sandbox/event_push", "POST"),
         (clear_event_push, "/sandbox/event_push", "DELETE"),
         (reset, "/sandbox/reset", "POST"),

@@ -44,6 +44,7 @@ ERRMSG = {
     40029: "invalid code",
     40037: "invalid template_id",
     40058: "invalid Request Parameter",
+    40059: "invalid msg id",
     40097: "invalid args",
     40125: "invalid appsecret",
     40163: "code been used",

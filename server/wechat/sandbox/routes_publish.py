@@ -1,4 +1,4 @@
-"""Sandbox endpoints for 公众号 posts: material, uploadimg, drafts and freepublish.
+"""Sandbox endpoints for 公众号 posts: material, uploadimg, drafts, freepublish and 群发.
 
 Stored images are served back by the sandbox itself at `<prefix>/sandbox/media/<id>`, and the
 returned `url` is that absolute http URL built from the request's host (not mmbiz.qpic.cn), so
@@ -12,6 +12,7 @@ from functools import partial
 
 from sanic import Blueprint, Request
 
+from server.wechat.sandbox import mass
 from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
 from server.wechat.sandbox.events import publish_finished_xml, push_later
 from server.wechat.sandbox.media import CONTENT_TYPES, sniff_image_type
@@ -117,12 +118,17 @@ async def freepublish_submit(state: SandboxState, call: Call) -> dict:
         return error(40007)
     publish_id = str(2_247_000_000 + len(state.publishes) + 1)
     article_id = secrets.token_urlsafe(24)
-    publish = Publish(publish_id, draft_id, article_id, outcome.status)
+    articles = state.drafts[draft_id]
+    publish = Publish(publish_id, draft_id, article_id, outcome.status, articles=articles)
     state.publishes[publish_id] = publish
-    state.articles[article_id] = draft_id
+    if outcome.status in (0, 5, 6):
+        # 草稿箱功能说明: "草稿发表后，原草稿将从草稿箱移除" (a failed publish keeps it: "若在发表
+        # 过程中出现系统失败，草稿箱中会保留这份草稿的备份"). Its media_id is then refused (40007).
+        del state.drafts[draft_id]
+        state.articles[article_id] = articles
     if state.event_push is not None:
         url = state.public_url(_base(call.request), f"/sandbox/articles/{article_id}")
-        xml = publish_finished_xml(publish, articles=len(state.drafts[draft_id]), article_url=url)
+        xml = publish_finished_xml(publish, articles=len(articles), article_url=url)
         publish.gets = 1  # as after the push: a later freepublish/get answers the outcome
         push_later(state.event_push, xml)
     return ok(publish_id=publish_id, msg_data_id=int(publish_id) + 1_000_000_000)
@@ -136,7 +142,7 @@ async def freepublish_get(state: SandboxState, call: Call) -> dict:
     publish.gets += 1
     status = 1 if publish.gets == 1 else publish.final_status
     answer: dict = {"publish_id": publish.publish_id, "publish_status": status, "fail_idx": []}
-    count = len(state.drafts[publish.draft_id])
+    count = len(publish.articles)
     if status in (0, 5, 6):
         url = state.public_url(_base(call.request), f"/sandbox/articles/{publish.article_id}")
         answer["article_id"] = publish.article_id
@@ -147,31 +153,6 @@ async def freepublish_get(state: SandboxState, call: Call) -> dict:
     elif status in (2, 3, 4):
         answer["fail_idx"] = list(range(1, count + 1))
     return answer
-
-
-async def mass_sendall(state: SandboxState, call: Call) -> dict:
-    """POST /cgi-bin/message/mass/sendall: 群发 a draft to all followers, within the quota.
-
-    WeChat refuses a clientmsgid seen in the last 24 hours with 45065 (and the first msg_id),
-    and answers 45028 when the account's 群发 quota is used up.
-    """
-    body = call.body
-    if body.get("msgtype") != "mpnews":
-        return error(40008)
-    if not isinstance(body.get("filter"), dict) or body["filter"].get("is_to_all") is not True:
-        return error(40097)
-    media_id = (body.get("mpnews") or {}).get("media_id")
-    if not isinstance(media_id, str) or media_id not in state.drafts:
-        return error(40007)
-    clientmsgid = body.get("clientmsgid")
-    if isinstance(clientmsgid, str) and clientmsgid in state.mass_sent:
-        return {**error(45065), "msg_id": state.mass_sent[clientmsgid]}
-    if not state.take_mass_quota():
-        return error(45028)
-    msg_id = state.next_msgid()
-    if isinstance(clientmsgid, str):
-        state.mass_sent[clientmsgid] = msg_id
-    return ok(msg_id=msg_id, msg_data_id=msg_id + 1_000_000_000)
 
 
 def register(bp: Blueprint, state: SandboxState) -> None:
@@ -207,5 +188,6 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         state,
         kind="mass_sendall",
         path="/cgi-bin/message/mass/sendall",
-        handler=mass_sendall,
+        handler=mass.mass_sendall,
     )
+    add(bp, state, kind="mass_get", path="/cgi-bin/message/mass/get", handler=mass.mass_get)

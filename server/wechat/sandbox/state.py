@@ -47,6 +47,29 @@ class Publish:
     article_id: str
     final_status: int
     gets: int = 0
+    #: The draft's articles, kept with the job: the draft itself leaves the 草稿箱.
+    articles: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class MassOutcome:
+    """How the next 群发 jobs end: MASSSENDJOBFINISH's Status and the followers it reaches."""
+
+    #: "send success", "send fail" or "err(N)" (e.g. err(40002): not confirmed in time).
+    status: str = "send success"
+    followers: int = 100  #: TotalCount: the account's followers, as the sandbox pretends
+    errors: int = 0  #: ErrorCount among them
+
+
+@dataclass
+class MassJob:
+    """One accepted sendall job; WeChat tells its end later in MASSSENDJOBFINISH."""
+
+    msg_id: int
+    articles: list[dict]
+    outcome: MassOutcome
+    finishes_at: float  #: sandbox time when the job ends (message/mass/get says SENDING before)
+    article_id: str = ""
 
 
 @dataclass
@@ -114,8 +137,10 @@ class SandboxState:
         self.media: dict[str, Media] = {}
         self.drafts: dict[str, list[dict]] = {}
         self.publishes: dict[str, Publish] = {}
-        self.articles: dict[str, str] = {}  #: article_id -> draft media_id
+        self.articles: dict[str, list[dict]] = {}  #: article_id -> the published articles
         self.publish_outcome = PublishOutcome()
+        self.mass_outcome = MassOutcome()
+        self.mass_jobs: dict[int, MassJob] = {}  #: msg_id -> 群发 job
         self.event_push: EventPush | None = self.configured_push if self.push_events else None
         #: 群发: successful sends allowed per (sandbox) day, as for a verified 订阅号; the
         #: sends so far per day, and clientmsgid -> msg_id for WeChat's 24-hour dedupe.
