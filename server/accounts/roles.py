@@ -36,7 +36,9 @@ async def _ensure_may_grant(
         raise Forbidden("您不能授予该角色")
     if scope_kind != "kindergarten":
         raise Forbidden("您只能授予幼儿园范围内的角色")
-    await orgs.ensure_can_manage_kindergarten(principal=principal, kindergarten_id=scope_id)
+    await orgs.ensure_can_manage_kindergarten(
+        principal=principal, kindergarten_id=scope_id, missing="授权范围"
+    )
     if role == "director" and "leader" not in principal.roles:
         raise Forbidden("只有领导或管理员可以任命园长")
 

@@ -54,7 +54,7 @@ async def _ensure_can_read_child(principal: Principal, child: Child) -> None:
         return
     if principal.has("teacher", "organizer", "director"):
         await ensure_can_see_children(
-            principal=principal, kindergarten_id=child.school_class.kindergarten_id
+            principal=principal, kindergarten_id=child.school_class.kindergarten_id, missing="幼儿"
         )
         return
     # Another family's child is answered as one that does not exist (no probing of ids).
@@ -64,7 +64,9 @@ async def _ensure_can_read_child(principal: Principal, child: Child) -> None:
 async def list_children(*, principal: Principal, class_id: int, limit: int, offset: int) -> dict:
     """Children of a class, by name (staff of the kindergarten and admins only)."""
     c = await get_class_row(class_id)
-    await ensure_can_see_children(principal=principal, kindergarten_id=c.kindergarten_id)
+    await ensure_can_see_children(
+        principal=principal, kindergarten_id=c.kindergarten_id, missing="班级"
+    )
     query = Child.filter(school_class_id=c.id).order_by("id")
     return await paginate(
         query, limit=limit, offset=offset, view=lambda ch: child_view(ch, c.kindergarten_id)
@@ -85,7 +87,9 @@ async def get_child(*, principal: Principal, child_id: int) -> dict:
 async def create_child(*, principal: Principal, class_id: int, name: str) -> dict:
     """Enrol a child in a class."""
     c = await get_class_row(class_id)
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=c.kindergarten_id)
+    await ensure_directs_kindergarten(
+        principal=principal, kindergarten_id=c.kindergarten_id, missing="班级"
+    )
     child = await Child.create(
         school_class_id=c.id, name=clean_name(name, what="幼儿姓名", max_length=32)
     )
@@ -96,7 +100,7 @@ async def update_child(*, principal: Principal, child_id: int, changes: dict) ->
     """Correct a child's name or move her to another class of the same kindergarten."""
     child = await _child(child_id)
     kid = child.school_class.kindergarten_id
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=kid)
+    await ensure_directs_kindergarten(principal=principal, kindergarten_id=kid, missing="幼儿")
     if "name" in changes:
         child.name = clean_name(changes["name"], what="幼儿姓名", max_length=32)
     if changes.get("class_id") is not None:
@@ -113,7 +117,7 @@ async def delete_child(*, principal: Principal, child_id: int) -> None:
     """Remove a child, her guardian links and her parents' access to her record."""
     child = await _child(child_id)
     await ensure_directs_kindergarten(
-        principal=principal, kindergarten_id=child.school_class.kindergarten_id
+        principal=principal, kindergarten_id=child.school_class.kindergarten_id, missing="幼儿"
     )
     async with in_transaction():
         await drop_scope_grants(scope_kind="child", scope_id=child.id)
@@ -148,7 +152,7 @@ async def add_guardian(
     """Record a guardian of a child (she binds her WeChat later with an invitation)."""
     child = await _child(child_id)
     await ensure_directs_kindergarten(
-        principal=principal, kindergarten_id=child.school_class.kindergarten_id
+        principal=principal, kindergarten_id=child.school_class.kindergarten_id, missing="幼儿"
     )
     name = clean_name(name, what="家长姓名", max_length=32)
     phone = normalise_phone(phone)
@@ -170,7 +174,7 @@ async def remove_guardian(*, principal: Principal, child_id: int, guardian_id: i
     """Unlink a guardian from a child and end her parent access to this child."""
     child = await _child(child_id)
     await ensure_directs_kindergarten(
-        principal=principal, kindergarten_id=child.school_class.kindergarten_id
+        principal=principal, kindergarten_id=child.school_class.kindergarten_id, missing="幼儿"
     )
     guardian = await Guardian.get_or_none(id=guardian_id, child_id=child.id)
     if guardian is None:

@@ -71,7 +71,9 @@ async def list_classes(
 async def get_class(*, principal: Principal, class_id: int) -> dict:
     """One class with its number of children."""
     c = await get_class_row(class_id)
-    await ensure_can_see_staff(principal=principal, kindergarten_id=c.kindergarten_id)
+    await ensure_can_see_staff(
+        principal=principal, kindergarten_id=c.kindergarten_id, missing="班级"
+    )
     return class_view(c, await Child.filter(school_class_id=c.id).count())
 
 
@@ -93,7 +95,9 @@ async def create_class(
 async def update_class(*, principal: Principal, class_id: int, changes: dict) -> dict:
     """Rename a class or change its grade."""
     c = await get_class_row(class_id)
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=c.kindergarten_id)
+    await ensure_directs_kindergarten(
+        principal=principal, kindergarten_id=c.kindergarten_id, missing="班级"
+    )
     if "name" in changes:
         c.name = clean_name(changes["name"], what="班级名称", max_length=32)
         await _ensure_unique(c.kindergarten_id, c.name, exclude_id=c.id)
@@ -109,7 +113,9 @@ async def update_class(*, principal: Principal, class_id: int, changes: dict) ->
 async def delete_class(*, principal: Principal, class_id: int) -> None:
     """Close an empty class."""
     c = await get_class_row(class_id)
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=c.kindergarten_id)
+    await ensure_directs_kindergarten(
+        principal=principal, kindergarten_id=c.kindergarten_id, missing="班级"
+    )
     children = await Child.filter(school_class_id=c.id).count()
     if children:
         raise DomainError(

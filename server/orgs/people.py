@@ -115,7 +115,9 @@ async def list_teachers(
 async def get_teacher(*, principal: Principal, teacher_id: int) -> dict:
     """One staff member."""
     t = await _teacher(teacher_id)
-    await ensure_can_see_staff_names(principal=principal, kindergarten_id=t.kindergarten_id)
+    await ensure_can_see_staff_names(
+        principal=principal, kindergarten_id=t.kindergarten_id, missing="教师"
+    )
     return teacher_view(t, full_phone=sees_full_phones(principal, t.kindergarten_id))
 
 
@@ -171,7 +173,9 @@ async def create_teacher(
 async def update_teacher(*, principal: Principal, teacher_id: int, changes: dict) -> dict:
     """Edit a staff member's name, phone, title or key-teacher flag, or re-admit her."""
     t = await _teacher(teacher_id)
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=t.kindergarten_id)
+    await ensure_directs_kindergarten(
+        principal=principal, kindergarten_id=t.kindergarten_id, missing="教师"
+    )
     person = t.person
     before = {"name": person.name, "phone": person.phone}
     if "name" in changes:
@@ -223,7 +227,9 @@ async def _deactivate(t: Teacher) -> None:
 async def deactivate_teacher(*, principal: Principal, teacher_id: int) -> dict:
     """Mark a staff member as gone and take her teacher role away (records stay)."""
     t = await _teacher(teacher_id)
-    await ensure_directs_kindergarten(principal=principal, kindergarten_id=t.kindergarten_id)
+    await ensure_directs_kindergarten(
+        principal=principal, kindergarten_id=t.kindergarten_id, missing="教师"
+    )
     async with in_transaction():
         await _deactivate(t)
         await t.save(update_fields=["active"])

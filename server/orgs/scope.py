@@ -61,21 +61,26 @@ async def visible_kindergarten_ids(principal: Principal) -> set[int] | None:
     return ids
 
 
-async def ensure_can_manage_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
+async def ensure_can_manage_kindergarten(
+    *, principal: Principal, kindergarten_id: int, missing: str = "幼儿园"
+) -> None:
     """Refuse unless the caller directs, leads or administers this kindergarten."""
     if not await Kindergarten.exists(id=kindergarten_id):
         raise NotFound("幼儿园")
     allowed = await manageable_kindergarten_ids(principal)
     if allowed is not None and kindergarten_id not in allowed:
-        await refuse(principal, kindergarten_id, "您只能管理本园或您负责范围内的幼儿园")
+        await refuse(principal, kindergarten_id, "您只能管理本园或您负责范围内的幼儿园", missing)
 
 
-async def refuse(principal: Principal, kindergarten_id: int, message: str) -> NoReturn:
-    """Refuse an act on a kindergarten: out of the caller's sight it is answered exactly as
-    one that does not exist (ids cannot be probed); in sight, forbidden with `message`."""
+async def refuse(
+    principal: Principal, kindergarten_id: int, message: str, missing: str = "幼儿园"
+) -> NoReturn:
+    """Refuse an act on a kindergarten: out of the caller's sight it is answered exactly as an
+    unknown `missing` (the kindergarten, or the class, child or staff member asked for), so
+    ids cannot be probed; in sight, forbidden with `message`."""
     visible = await visible_kindergarten_ids(principal)
     if visible is not None and kindergarten_id not in visible:
-        raise NotFound("幼儿园")
+        raise NotFound(missing)
     raise Forbidden(message)
 
 
@@ -123,16 +128,20 @@ async def leads_all_kindergartens(principal: Principal, kindergarten_ids: set[in
     return kindergarten_ids <= await kindergarten_ids_led(principal)
 
 
-async def ensure_directs_kindergarten(*, principal: Principal, kindergarten_id: int) -> None:
+async def ensure_directs_kindergarten(
+    *, principal: Principal, kindergarten_id: int, missing: str = "幼儿园"
+) -> None:
     """Refuse unless the caller is this kindergarten's director or an admin."""
     if not await Kindergarten.exists(id=kindergarten_id):
         raise NotFound("幼儿园")
     if principal.is_admin or kindergarten_id in principal.scope_ids("kindergarten", ["director"]):
         return
-    await refuse(principal, kindergarten_id, "只有本园园长或管理员可以进行此操作")
+    await refuse(principal, kindergarten_id, "只有本园园长或管理员可以进行此操作", missing)
 
 
-async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) -> None:
+async def ensure_can_see_staff(
+    *, principal: Principal, kindergarten_id: int, missing: str = "幼儿园"
+) -> None:
     """Staff lists and classes: the kindergarten's own staff, leaders in scope, admins."""
     if not await Kindergarten.exists(id=kindergarten_id):
         raise NotFound("幼儿园")
@@ -140,7 +149,7 @@ async def ensure_can_see_staff(*, principal: Principal, kindergarten_id: int) ->
         return
     if kindergarten_id in await kindergarten_ids_led(principal):
         return
-    await refuse(principal, kindergarten_id, "您只能查看本园或您负责范围内幼儿园的信息")
+    await refuse(principal, kindergarten_id, "您只能查看本园或您负责范围内幼儿园的信息", missing)
 
 
 async def partner_kindergarten_ids(principal: Principal) -> set[int]:
@@ -157,7 +166,9 @@ async def partner_kindergarten_ids(principal: Principal) -> set[int]:
     return ids - own
 
 
-async def ensure_can_see_staff_names(*, principal: Principal, kindergarten_id: int) -> None:
+async def ensure_can_see_staff_names(
+    *, principal: Principal, kindergarten_id: int, missing: str = "幼儿园"
+) -> None:
     """Staff names (phones masked): as for staff lists, and the staff of pairing partners.
 
     Partners plan 送教 with each other's teachers (docs/privacy.md); classes stay with
@@ -171,14 +182,18 @@ async def ensure_can_see_staff_names(*, principal: Principal, kindergarten_id: i
         return
     if kindergarten_id in await kindergarten_ids_led(principal):
         return
-    await refuse(principal, kindergarten_id, "您只能查看本园、结对园或您负责范围内幼儿园的教职工")
+    await refuse(
+        principal, kindergarten_id, "您只能查看本园、结对园或您负责范围内幼儿园的教职工", missing
+    )
 
 
-async def ensure_can_see_children(*, principal: Principal, kindergarten_id: int) -> None:
+async def ensure_can_see_children(
+    *, principal: Principal, kindergarten_id: int, missing: str = "幼儿园"
+) -> None:
     """Children's names: the kindergarten's own staff and admins only (never leaders)."""
     if principal.is_admin or kindergarten_id in staff_kindergarten_ids(principal):
         return
-    await refuse(principal, kindergarten_id, "幼儿信息仅本园教职工可以查看")
+    await refuse(principal, kindergarten_id, "幼儿信息仅本园教职工可以查看", missing)
 
 
 async def visible_alliance_ids(principal: Principal) -> set[int] | None:

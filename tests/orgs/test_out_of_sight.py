@@ -21,6 +21,7 @@ async def _same_as_unknown(client, who, url: str, foreign_id: int, method: str =
     unknown = await client.request(method, url.format(id=UNKNOWN), headers=who.headers)
     assert (foreign.status_code, foreign.json()["error"]) == (404, "not_found"), foreign.text
     assert (unknown.status_code, unknown.json()["error"]) == (404, "not_found"), unknown.text
+    assert foreign.json() == unknown.json()  # the same message too: nothing tells them apart
 
 
 async def test_another_regions_objects_answer_like_unknown_ones(client):

@@ -115,8 +115,8 @@ async def _send(client: httpx.AsyncClient, op: Operation, request: dict, headers
 def _differs(op, foreign, unknown, values) -> str | None:
     """Why the foreign answer is not the unknown answer, or None.
 
-    Refusals must agree in status, error code and details (which once listed the ids that
-    exist); a success must be the very same answer (an empty list, say).
+    Refusals must agree in status, error code, message and details (which once listed the
+    ids that exist); a success must be the very same answer (an empty list, say).
     """
     f_status, f_kind, f_text = foreign
     u_status, u_kind, u_text = unknown
@@ -129,14 +129,16 @@ def _differs(op, foreign, unknown, values) -> str | None:
             acted = "a write with the foreign id succeeded" if op.method != "GET" else "answers"
             return f"{acted} ({f_status}): {f_text[:200]} ≠ {u_text[:200]}"
         return None
-    if normalised(_details(f_text), values) != normalised(_details(u_text), values):
-        return f"details differ: {_details(f_text)[:200]} ≠ {_details(u_text)[:200]}"
+    for part in ("message", "details"):
+        f_part, u_part = _part(f_text, part), _part(u_text, part)
+        if normalised(f_part, values) != normalised(u_part, values):
+            return f"{part} differs: {f_part[:200]} ≠ {u_part[:200]}"
     return None
 
 
-def _details(text: str) -> str:
+def _part(text: str, key: str) -> str:
     try:
-        return json.dumps(json.loads(text).get("details"), ensure_ascii=False)
+        return json.dumps(json.loads(text).get(key), ensure_ascii=False)
     except (ValueError, AttributeError):
         return ""
 
