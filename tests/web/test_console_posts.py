@@ -102,8 +102,20 @@ async def test_post_goes_from_activity_to_published_and_mass_sent_in_the_console
     await wait_for(published)
     shown = (await signer.get(path)).text
     assert 'id="article-url"' in shown and "群发：未群发" in shown
+    await sandbox_client.post("/sandbox/mass_outcome", json={"followers": 40, "errors": 1})
+    await sandbox_client.post("/sandbox/event_push")
     assert (await _form(signer, path, f"{path}/mass-send")).status_code == 303
-    assert "群发：已群发" in (await signer.get(path)).text
+    # sendall only submitted the job; WeChat's MASSSENDJOBFINISH makes it sent.
+    waiting = (await signer.get(path)).text
+    assert "群发：已提交微信，等待群发结果" in waiting or "群发：已群发" in waiting
+
+    async def mass_sent():
+        page = (await signer.get(path)).text
+        return page if "群发：已群发" in page else None
+
+    sent_page = await wait_for(mass_sent)
+    assert "关注者 40 人，送达 39 人，1 人未送达" in sent_page
+    assert 'id="mass-article-url"' in sent_page
     listed = await writer.get("/console/posts?status=published")
     assert "石桥村幼儿园绘本教学示范课" in listed.text and "查看" in listed.text
 
