@@ -105,6 +105,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.archive.views import bp as archive_bp
     from server.checkin.views import bp as checkin_bp
     from server.delivery.views import bp as delivery_bp
+    from server.followers.views import bp as followers_bp
     from server.jobs.views import bp as jobs_bp
     from server.metrics.views import bp as metrics_bp
     from server.notices.views import bp as notices_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(checkin_bp)
     app.blueprint(reports_bp)
     app.blueprint(delivery_bp)
+    app.blueprint(followers_bp)
     app.blueprint(notices_bp)
     app.blueprint(publicity_bp)
     app.blueprint(official_account_bp)

@@ -27,6 +27,7 @@ from server.common.semester import semester_of
 from server.common.time import china, now
 from server.delivery import service as delivery
 from server.followers import events
+from server.followers import link as follower_link
 from server.followers import service as followers
 from server.publicity import service as publicity
 from server.reports import summary_render
@@ -224,12 +225,25 @@ async def on_text(message: BaseMessage, ctx: BotContext) -> str | None:
 # ---- events -----------------------------------------------------------------------------
 
 
-async def _scene_reply(scene: str, ctx: BotContext) -> str | None:
+async def _link(message: BaseMessage, ctx: BotContext, token: str) -> str:
+    """A person's own follow code: link this follower to her, and say how it went."""
+    outcome = await follower_link.link_by_scene(
+        oa_openid=message.source,
+        token=token,
+        redis=ctx.redis,
+        secret=ctx.settings.jwt_secret,
+        event=_text(raw(message, "Event")).lower(),
+    )
+    return texts.LINK_REPLIES[outcome]
+
+
+async def _scene_reply(message: BaseMessage, scene: str, ctx: BotContext) -> str | None:
     """The answer to a parametric QR code's scene, None when it is not one of ours."""
     kind, _, value = scene.partition(":")
+    if kind == "bind" and not _INVITATION.fullmatch(value):
+        # Not an invitation code: a person's signed follow code, or a forged one.
+        return await _link(message, ctx, value)
     if kind == "bind":
-        if not _INVITATION.fullmatch(value):
-            return texts.BAD_QR
         return texts.bind_text(ctx.settings, code=value.upper())
     if kind == "checkin":
         try:
@@ -257,8 +271,10 @@ async def on_subscribe(message: BaseMessage, ctx: BotContext) -> str:
     scene = _text(raw(message, "EventKey")) if scanned else ""
     await followers.record_subscribe(oa_openid=message.source, scene=_scene_label(scene))
     await _link_follower(message, ctx)
+    answer = await _scene_reply(message, scene, ctx) if scene else None
+    if answer and follower_link.is_link_token(scene.partition(":")[2]):
+        return f"感谢关注送教通！{answer}"  # her own code: the binding how-to would mislead
     welcome = texts.welcome_text(ctx.settings)
-    answer = await _scene_reply(scene, ctx) if scene else None
     return f"{answer}\n\n{welcome}" if answer else welcome
 
 
@@ -266,7 +282,7 @@ async def on_scan(message: BaseMessage, ctx: BotContext) -> str:
     """A follower scanned a parametric QR code."""
     scene = _text(raw(message, "EventKey"))
     await _link_follower(message, ctx)
-    return await _scene_reply(scene, ctx) or texts.help_text(ctx.settings)
+    return await _scene_reply(message, scene, ctx) or texts.help_text(ctx.settings)
 
 
 async def on_unsubscribe(message: BaseMessage, ctx: BotContext) -> None:

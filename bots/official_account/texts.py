@@ -27,6 +27,21 @@ NOT_A_LEADER = (
     "如需查看本园的活动和签到，请回复「本周活动」或「我的签到」。"
 )
 BAD_QR = "这个二维码已失效或无法识别，请向活动组织者重新获取。"
+_NEW_CODE = "请在「送教通」小程序「我的」页面（或管理后台的「公众号通知」页）重新获取关注二维码。"
+#: What a follower is told after scanning a person's own follow code, by outcome.
+LINK_REPLIES = {
+    "linked": (
+        "您的微信已与送教通账号关联，今后的活动和通知提醒将通过本公众号发送给您。\n"
+        f"回复以下关键词即可查询：\n{KEYWORD_LINES}"
+    ),
+    "already": "您的微信已经关联送教通账号，无需重复扫码。回复「帮助」查看可查询的内容。",
+    "other": (
+        "您的微信已关联另一位用户的送教通账号，不能再关联这个二维码的账号。"
+        "如需更换，请联系园所管理员。"
+    ),
+    "used": f"这个关注二维码已经使用过了。{_NEW_CODE}",
+    "bad": f"这个二维码已失效或无法识别。{_NEW_CODE}",
+}
 
 
 def miniprogram_link(settings: Settings, *, path: str, label: str) -> str:

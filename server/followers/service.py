@@ -123,3 +123,23 @@ async def oa_openids_of(person_ids: Iterable[int]) -> dict[int, str]:
         for person_id, openid in rows:
             found.setdefault(person_id, openid)
     return found
+
+
+async def link_person(*, oa_openid: str, person_id: int) -> int:
+    """Link a follower to a person by her own QR code; answers the follower row's id.
+
+    One openid per person through the QR code: her earlier QR-linked openids let go, so
+    template messages go to the WeChat user who scanned last. A row linked through the
+    unionid is re-linked from the unionid when next read, so dropping its cache is harmless.
+    """
+    await Follower.filter(person_id=person_id).exclude(oa_openid=oa_openid).update(person_id=None)
+    updated = await Follower.filter(oa_openid=oa_openid).update(person_id=person_id)
+    if not updated:
+        # Followed before the bot kept followers: a SCAN proves she follows now.
+        try:
+            await Follower.create(
+                oa_openid=oa_openid, person_id=person_id, subscribed=True, subscribed_at=now()
+            )
+        except IntegrityError:
+            await Follower.filter(oa_openid=oa_openid).update(person_id=person_id)
+    return await Follower.get(oa_openid=oa_openid).values_list("id", flat=True)

@@ -369,6 +369,22 @@ class WeChatClient:
         keep = ("subscribe", "openid", "unionid", "subscribe_time", "subscribe_scene")
         return {k: result[k] for k in keep if k in result}
 
+    async def create_scene_qrcode(self, *, scene: str, expire_seconds: int | None) -> dict:
+        """A 公众号 parametric QR code (POST cgi-bin/qrcode/create): {"ticket", "url", …}.
+
+        With `expire_seconds` a temporary QR_STR_SCENE (at most 2592000 s, 30 days), else
+        a permanent QR_LIMIT_STR_SCENE (WeChat allows at most 100000 of them). `scene` is the
+        scene_str, 1 to 64 characters, that WeChat sends back in the follow or SCAN event.
+        """
+        payload: dict[str, Any] = {
+            "action_name": "QR_STR_SCENE" if expire_seconds else "QR_LIMIT_STR_SCENE",
+            "action_info": {"scene": {"scene_str": scene}},
+        }
+        if expire_seconds:
+            payload["expire_seconds"] = expire_seconds
+        result = await self._post("/cgi-bin/qrcode/create", payload=payload)
+        return {k: result[k] for k in ("ticket", "expire_seconds", "url") if k in result}
+
     async def create_menu(self, *, buttons: list[Mapping[str, Any]]) -> None:
         """Replace the 公众号 custom menu."""
         await self._post("/cgi-bin/menu/create", payload={"button": buttons})

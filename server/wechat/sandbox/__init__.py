@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from sanic import Blueprint, Sanic
 
-from server.wechat.sandbox import control, routes_mp, routes_oa, routes_publish, routes_wecom
+from server.wechat.sandbox import (
+    control,
+    routes_mp,
+    routes_oa,
+    routes_publish,
+    routes_qrcode,
+    routes_wecom,
+)
 from server.wechat.sandbox.identity import oa_openid_for, openid_for, unionid_for
 from server.wechat.sandbox.state import EventPush, SandboxState
 
@@ -54,7 +61,7 @@ def create_sandbox_blueprint(
         push_events=push_events,
     )
     bp.ctx.sandbox = state
-    for module in (routes_mp, routes_oa, routes_publish, routes_wecom, control):
+    for module in (routes_mp, routes_oa, routes_publish, routes_qrcode, routes_wecom, control):
         module.register(bp, state)
     return bp
 

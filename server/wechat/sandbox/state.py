@@ -149,6 +149,10 @@ class SandboxState:
         self.mass_sent: dict[str, int] = {}
         self.webhook_hits: dict[str, deque[float]] = {}
         self.menu: list[dict] | None = None
+        #: 公众号 parametric QR codes by ticket (routes_qrcode.QrTicket), and the openids that
+        #: follow the account as far as the sandbox has seen (a scan of one sends SCAN).
+        self.qrcodes: dict = {}
+        self.oa_followers: set[str] = set()
 
     @property
     def apps(self) -> dict[str, str]:
