@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.audit.models import AuditEntry
 from server.accounts.models import Account
+from server.audit.models import AuditEntry
 from server.delivery.models import Channel
 from server.delivery.service import notify
 from server.followers.models import Follower
