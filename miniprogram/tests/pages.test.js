@@ -316,6 +316,43 @@ test('settings shows my data and unbinding clears the phone after logout', async
   expect(wx.reLaunch).toHaveBeenCalledWith({ url: '/pages/bind/index' })
 })
 
+test('settings shows her own 公众号 follow code to long-press, or that she is linked', async () => {
+  loggedInAs(TEACHER)
+  let linked = false
+  const server = fakeServer({
+    'GET /api/v1/me': () => [200, TEACHER],
+    'GET /api/v1/me/follow-qrcode': () => [200, { linked, url: 'http://weixin.qq.com/q/abc', expires_at: '2027-01-05T00:00:00+00:00', image_path: '/api/v1/me/follow-qrcode.png' }]
+  })
+  wx.downloadFile.mockImplementation(options => Promise.resolve().then(() => options.success({ statusCode: 200, tempFilePath: 'wxfile://tmp/follow.png' })))
+  wx.previewImage = jest.fn()
+  const page = await openPage('pages/settings/index')
+  expect(page.dom.textContent).toContain('关注公众号接收通知')
+  expect(server.calls.some(c => c.path === '/api/v1/me/follow-qrcode')).toBe(false) // only on a tap
+  await page.instance.showFollow()
+  await settle()
+  const downloaded = wx.downloadFile.mock.calls[0][0]
+  expect(downloaded.url).toMatch(/\/api\/v1\/me\/follow-qrcode\.png$/)
+  expect(downloaded.header.authorization).toBe('Bearer access-1')
+  const image = page.querySelector('.follow-qr')
+  expect(image).toBeTruthy()
+  expect(page.instance.data.followImage).toBe('wxfile://tmp/follow.png')
+  // The simulator drops a built-in image's attributes: the template is read for them.
+  const wxml = fs.readFileSync(path.join(ROOT, 'pages/settings/index.wxml'), 'utf8')
+  expect(wxml).toMatch(/<image class="follow-qr" src="\{\{followImage\}\}"[^>]*show-menu-by-longpress="\{\{true\}\}"/)
+  expect(text(page, '.follow-state')).toBe('未关联')
+  expect(text(page, '.follow-tip')).toContain('长按二维码')
+  page.instance.previewFollow()
+  expect(wx.previewImage).toHaveBeenCalledWith({ urls: ['wxfile://tmp/follow.png'], showmenu: true })
+
+  linked = true
+  await page.instance.showFollow()
+  await settle()
+  expect(text(page, '.follow-state')).toBe('已关联')
+  expect(text(page, '.follow-linked')).toContain('通过公众号发送')
+  expect(page.querySelector('.follow-qr')).toBeFalsy()
+  expect(wx.downloadFile).toHaveBeenCalledTimes(1)
+})
+
 describe('the project', () => {
   const files = dir => fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap(d => (d.isDirectory() ? files(path.join(dir, d.name)) : [path.join(dir, d.name)]))
   const sources = ['pages', 'components', 'utils'].flatMap(files).concat(['app.js'])

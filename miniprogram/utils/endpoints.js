@@ -9,6 +9,8 @@ const CALLS = {
   me: { method: 'GET', path: '/api/v1/me', reads: ['id', 'name', 'bound', 'roles'] },
   redeem: { method: 'POST', path: '/api/v1/invitations/redeem', sends: ['code', 'name', 'relation'], reads: ['access_token', 'refresh_token', 'person'] },
   confirmWebLogin: { method: 'POST', path: '/api/v1/web-login/{token}/confirm', reads: ['confirmed'] },
+  followQrcode: { method: 'GET', path: '/api/v1/me/follow-qrcode', reads: ['linked', 'expires_at'] },
+  followQrcodeImage: { method: 'GET', path: '/api/v1/me/follow-qrcode.png', download: true },
 
   checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin'] },
   myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled'] },

@@ -1,6 +1,6 @@
 // Settings: my data as the server holds it, my subscriptions, the privacy notice, unbinding.
 const api = require('../../utils/api')
-const { load, go } = require('../../utils/page')
+const { load, act, go } = require('../../utils/page')
 const { roleLines } = require('../../utils/roles')
 const queue = require('../../utils/offline-queue')
 
@@ -8,7 +8,7 @@ const queue = require('../../utils/offline-queue')
 const LOCAL_KEYS = [api.SESSION_KEY, queue.QUEUE_KEY, queue.RESULTS_KEY, 'sjt.subscriptionTemplates']
 
 Component({
-  data: { loading: true, error: '', person: null, roles: [], subscriptions: [], queued: 0 },
+  data: { loading: true, error: '', person: null, roles: [], subscriptions: [], queued: 0, follow: null, followImage: '' },
   methods: {
     onShow() {
       return load(this, async () => {
@@ -20,6 +20,21 @@ Component({
           queued: queue.list().length
         }
       })
+    },
+    // Without a 微信开放平台 binding the server cannot tell which 公众号 follower she is: her own
+    // code, scanned with WeChat, follows and links in one go. A mini-program cannot open a
+    // 公众号's follow page, and <official-account> shows only after scanning a code (scenes
+    // 1011, 1017, 1025, 1047, 1124), so the code is shown for long-press recognition.
+    showFollow() {
+      return act(this, async () => {
+        const follow = await api.call('followQrcode')
+        const followImage = follow.linked ? '' : await api.download('followQrcodeImage')
+        this.setData({ follow, followImage })
+      })
+    },
+    previewFollow() {
+      // A tap opens WeChat's preview, whose long-press menu (showmenu) also recognises the code.
+      wx.previewImage({ urls: [this.data.followImage], showmenu: true })
     },
     openPrivacy() {
       go('/pages/privacy/index')
