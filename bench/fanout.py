@@ -196,6 +196,7 @@ async def bare_sends(sandbox_url: str, template_id: str, n: int, concurrency: in
 
 async def fan_out(settings, people: list[int]) -> tuple[float, float, float]:
     """notify() for everyone; (seconds in notify, seconds to the last delivery, rate)."""
+    from server.common.miniprogram_pages import NOTICE
     from server.delivery.models import Delivery, DeliveryStatus
     from server.delivery.service import notify
     from server.jobs.broker import build_broker
@@ -213,7 +214,7 @@ async def fan_out(settings, people: list[int]) -> tuple[float, float, float]:
             title="家长开放日通知",
             body="本周五上午九点，欢迎家长来园参加开放日。",
             fields={"time": "2026-11-27T09:00:00+08:00"},
-            page="pages/notices/detail?id=1",
+            page=NOTICE.link(id=1),
         )
         notified = time.time() - started
         assert result.created == len(people), result

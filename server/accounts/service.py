@@ -22,7 +22,13 @@ from server.common.runtime import current
 from server.common.time import now
 from server.orgs.models import Person
 from server.settings import Settings
-from server.wechat.errors import CodeUsed, InvalidCode, WeChatError, WeChatUnavailable
+from server.wechat.errors import (
+    CodeUsed,
+    InvalidCode,
+    LoginBlocked,
+    WeChatError,
+    WeChatUnavailable,
+)
 
 log = logging.getLogger("songjiao.accounts")
 REVOKED_KEY = "session:revoked:{}"
@@ -43,6 +49,14 @@ async def login(*, code: str, wechat, settings: Settings) -> dict:
         raise DomainError("code_used", "登录码已被使用，请重新打开小程序后再试") from exc
     except InvalidCode as exc:
         raise DomainError("invalid_code", "登录码无效或已过期，请重新打开小程序后再试") from exc
+    except LoginBlocked as exc:
+        # 40226: WeChat's risk control blocked this user's mini-program login; only she can
+        # clear it (by WeChat's security check), a retry here would not help.
+        raise DomainError(
+            "login_blocked",
+            "微信判定当前微信号存在安全风险，已拦截本次登录。请稍后再试，或联系幼儿园老师协助。",
+            status=403,
+        ) from exc
     except WeChatUnavailable as exc:
         raise DomainError("wechat_unavailable", "微信服务暂时不可用，请稍后重试") from exc
     except WeChatError as exc:

@@ -19,6 +19,7 @@ STATUS_LABELS = {
     DeliveryStatus.SENT: "已发送",
     DeliveryStatus.FAILED: "发送失败",
     DeliveryStatus.READ: "已读",
+    DeliveryStatus.UNCONFIRMED: "结果未知（不再重发）",
 }
 CHANNEL_LABELS = {
     Channel.SUBSCRIBE: "订阅消息",
@@ -76,8 +77,14 @@ async def retry_dead_letter(*, delivery_id: int) -> dict:
     row = await Delivery.get_or_none(id=delivery_id)
     if row is None:
         raise NotFound("消息")
+    # A failed push surely did not reach her (refused, or reported failed), so the retry
+    # starts afresh and may use any channel. Unconfirmed ones are not retried here.
     updated = await Delivery.filter(id=delivery_id, status=DeliveryStatus.FAILED).update(
-        status=DeliveryStatus.QUEUED, claim=None, last_error=None, enqueued_at=now()
+        status=DeliveryStatus.QUEUED,
+        claim=None,
+        last_error=None,
+        enqueued_at=now(),
+        push_started_at=None,
     )
     if not updated:
         raise DomainError("conflict", "只有发送失败的消息可以重发")

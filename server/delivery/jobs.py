@@ -18,7 +18,9 @@ async def send_group(*, message_id: int, key: str) -> dict:
     return await groups.send_group_message(message_id=message_id, key=key)
 
 
-@job("delivery.recover_stuck", cron=("*/5 * * * *",))
+# Every minute: a template message whose answer was lost can be re-sent only while WeChat
+# still dedupes its client_msg_id (10 minutes), see sending.STARTED_STUCK_S.
+@job("delivery.recover_stuck", cron=("* * * * *",))
 async def recover_stuck() -> dict:
-    """Queue again messages stuck in `sending` or never picked up (safe to run twice)."""
+    """Judge messages stuck in `sending`, queue those never picked up (safe to run twice)."""
     return await sending.recover_stuck()

@@ -16,6 +16,9 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     READ = "read"
+    #: A push may have reached WeChat, but its answer was lost and a repeat could not be
+    #: deduped (past the 10 minutes of client_msg_id, or a subscription left): never re-sent.
+    UNCONFIRMED = "unconfirmed"
 
 
 class Channel(StrEnum):
@@ -59,6 +62,8 @@ class Delivery(Model):
     #: When the message was last put on the job queue (the sweeper re-enqueues old ones).
     enqueued_at = fields.DatetimeField(null=True)
     claimed_at = fields.DatetimeField(null=True)
+    #: When its first push left for WeChat; a lost answer is judged by it (see sending.py).
+    push_started_at = fields.DatetimeField(null=True)
     sent_at = fields.DatetimeField(null=True)
     read_at = fields.DatetimeField(null=True)
 

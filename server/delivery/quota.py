@@ -103,3 +103,9 @@ async def quotas_of(*, person_id: int) -> dict[str, SubscriptionQuota]:
     """The person's quotas by template id."""
     rows = await SubscriptionQuota.filter(person_id=person_id)
     return {row.template_id: row for row in rows}
+
+
+async def remaining(*, person_id: int, template_id: str) -> int:
+    """Subscriptions she has left for the template (0 when none was ever granted)."""
+    row = await SubscriptionQuota.get_or_none(person_id=person_id, template_id=template_id)
+    return row.remaining if row is not None else 0

@@ -4,15 +4,18 @@ Channels, best first: the mini-program subscribe message (an openid and a one-ti
 subscription left for the kind's template), the 公众号 template message (a template and a
 公众号 openid), then the inbox only. The Delivery row is the inbox entry in every case.
 
-Exactly once, as far as WeChat allows: a delivery is claimed atomically (queued → sending)
-so a job that runs twice sends once. A worker that dies mid-send leaves rows in `sending`;
-the sweeper puts them back after `delivery_stuck_seconds` and they are sent again. Template
-messages carry a client_msg_id, so WeChat drops the repeat. Subscribe messages have no such
-key: the spent subscription stays on the delivery (`quota_template`), the re-send reuses it,
-and a 43101 on that re-send means WeChat already took it for the first send, which is then
-counted as delivered. The remaining at-least-once window: a person who holds more than one
-subscription for the template gets a second copy of a message whose send was in flight
-(written to WeChat, answer not yet recorded) when its worker died.
+Exactly once, under WeChat's real rules (docs/decisions.md, "Delivery"): a delivery is
+claimed atomically (queued → sending) so a job that runs twice sends once, and
+`push_started_at` is stamped before its first push leaves. A worker that dies leaves rows in
+`sending`; the sweeper judges each one:
+- no push started: nothing reached WeChat, it is queued again;
+- WeChat's msgid for its template message is known (remembered as WeChat answered): it
+  was accepted, so it is recorded as sent and TEMPLATESENDJOBFINISH settles it;
+- it held a subscription (`quota_template`): re-sent only when that was her last one for
+  the template, so a repeat meets 43101 (then counted as delivered); else unconfirmed;
+- otherwise a template message may have gone out: re-sent with the same client_msg_id only
+  while WeChat still dedupes it ("同一个openid + client_msg_id, 只发送一条消息, 10分钟有效"),
+  else it ends `unconfirmed`, shown in the console and /metrics, never re-sent blindly.
 """
 
 from __future__ import annotations
@@ -46,6 +49,26 @@ from server.wechat.errors import SubscriptionRefused
 log = logging.getLogger("songjiao.delivery")
 
 SEND_BATCH = "delivery.send_batch"
+#: WeChat dedupes a template message's client_msg_id for ten minutes: "对于同一个openid +
+#: client_msg_id, 只发送一条消息, 10分钟有效, 超过10分钟不保证效果" (发送模板消息).
+TEMPLATE_DEDUPE_S = 600
+#: A re-send is queued only while this much of the window is left: the wait in the queue,
+#: the retries' backoff and the call itself must all land before WeChat forgets the id.
+RESEND_MARGIN_S = 180
+#: Last moment after `push_started_at` at which a maybe-sent template message is re-sent.
+RESEND_BEFORE_S = TEMPLATE_DEDUPE_S - RESEND_MARGIN_S
+#: A row whose push started is judged this long after its claim (or after
+#: delivery_stuck_seconds, if shorter): with the sweep every minute, the re-send of a
+#: template message still lands inside WeChat's window (140 + 60 s of a 420 s budget).
+STARTED_STUCK_S = RESEND_BEFORE_S // 3
+UNCONFIRMED_TEMPLATE = (
+    "公众号模板消息可能已在进程中断前发出，但未收到微信答复；微信只在 10 分钟内按 "
+    "client_msg_id 去重，为免重复不再重发（站内信已送达）"
+)
+UNCONFIRMED_SUBSCRIBE = (
+    "小程序订阅消息可能已在进程中断前发出，但未收到微信答复；订阅消息没有去重标识，"
+    "她还有其他订阅次数，重发可能重复，因此不再重发（站内信已送达）"
+)
 #: Chinese reason limit (the column holds 300).
 _REASON_LIMIT = 300
 
@@ -122,7 +145,11 @@ def _plan(d: Delivery, settings: Settings, openid: str | None, oa_openid: str | 
     plan = Plan(openid=openid, oa_openid=oa_openid, resumed=d.quota_template is not None)
     plan.has_unit = plan.resumed
     values = d.field_values or {}
-    if not tpl.subscribe_id and not plan.resumed:
+    if d.push_started_at is not None and not plan.resumed:
+        # Re-sent after an interruption without a held subscription: a template message may
+        # have gone out. Only the same channel (same client_msg_id) is deduped by WeChat.
+        plan.skipped.append("上次发送中断，可能已发出公众号模板消息，不改用小程序订阅消息")
+    elif not tpl.subscribe_id and not plan.resumed:
         plan.skipped.append("该类消息未配置小程序订阅消息模板")
     elif openid is None:
         plan.skipped.append("未使用过小程序，无法推送订阅消息")
@@ -265,8 +292,15 @@ class _Sender:
                 made = await self.retry(send)
                 return Outcome(DeliveryStatus.SENT, Channel.TEMPLATE, attempts + made)
             except GaveUp as exc:
-                metrics.delivery(channel=Channel.TEMPLATE.value, outcome="dead")
                 exc.attempts += attempts
+                if maybe_delivered(exc.error):
+                    # Timed out after the request left: WeChat may have sent it, and past
+                    # these retries nothing would dedupe a repeat for sure.
+                    metrics.delivery(channel=Channel.TEMPLATE.value, outcome="unconfirmed")
+                    reason = f"结果未知：{UNCONFIRMED_TEMPLATE}（已尝试 {exc.attempts} 次）"
+                    status = DeliveryStatus.UNCONFIRMED
+                    return Outcome(status, Channel.TEMPLATE, exc.attempts, reason)
+                metrics.delivery(channel=Channel.TEMPLATE.value, outcome="dead")
                 return await self._gave_up(d, exc, None)
             except Refused as exc:
                 metrics.delivery(channel=Channel.TEMPLATE.value, outcome="failed")
@@ -278,6 +312,8 @@ class _Sender:
         msgid = await self.official_account.send_template_message(**message)
         if msgid:
             self.template_msgids[delivery_id] = int(msgid)
+            # At once, before anything else can fail: the sweeper's proof that WeChat took it.
+            await template_results.remember_accepted(delivery_id=delivery_id, msgid=int(msgid))
 
     async def _gave_up(self, d: Delivery, exc: CallFailed, template_id: str | None) -> Outcome:
         keep = template_id is not None and maybe_delivered(exc.error)
@@ -300,9 +336,11 @@ async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
             changes["sent_at"] = stamp
         if not keep_unit:
             changes["quota_template"] = None
-        done = await Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.SENDING).update(
-            status=status, **changes
-        )
+        # `unconfirmed` too: the sweeper may have judged a slow (not dead) worker's row; its
+        # real outcome, still under the same claim, is better than "unknown".
+        done = await Delivery.filter(
+            id__in=ids, claim=token, status__in=(DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED)
+        ).update(status=status, **changes)
         if status == DeliveryStatus.SENT and channel is not None:
             metrics.delivery(channel=channel.value, outcome="sent", amount=len(ids))
         if done < len(ids):
@@ -342,6 +380,10 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
     step = settings.delivery_batch_concurrency
     for start in range(0, len(pushes), step):
         chunk = pushes[start : start + step]
+        # Before any call leaves: from now on a crash leaves their outcome unknown.
+        await Delivery.filter(
+            id__in=[d.id for d in chunk], claim=token, push_started_at__isnull=True
+        ).update(push_started_at=now())
         answers = await asyncio.gather(
             *(sender.deliver(d, plans[d.id]) for d in chunk), return_exceptions=True
         )
@@ -365,27 +407,84 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
 
 
 async def recover_stuck() -> dict:
-    """Queue again what a dead worker left in `sending`, and queued rows no job took."""
+    """Judge what a dead worker left in `sending` (see the module doc); queue forgotten rows."""
     settings = current().settings
+    stamp = now()
     # In China time: SQLite compares the stored text, which tortoise writes in that zone.
-    cutoff = china(now() - timedelta(seconds=settings.delivery_stuck_seconds))
-    reset = await Delivery.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff).update(
-        status=DeliveryStatus.QUEUED, claim=None
+    cutoff = china(stamp - timedelta(seconds=settings.delivery_stuck_seconds))
+    started_cutoff = china(
+        stamp - timedelta(seconds=min(settings.delivery_stuck_seconds, STARTED_STUCK_S))
     )
+    # No push started: nothing of theirs reached WeChat.
+    reset = await Delivery.filter(
+        status=DeliveryStatus.SENDING, claimed_at__lt=cutoff, push_started_at__isnull=True
+    ).update(status=DeliveryStatus.QUEUED, claim=None)
+    started = await Delivery.filter(
+        status=DeliveryStatus.SENDING,
+        claimed_at__lt=started_cutoff,
+        push_started_at__isnull=False,
+    ).order_by("id")
+    verdicts: dict[str, list[int]] = defaultdict(list)
+    for d in started:
+        verdict = await _judge_started(d, stamp)
+        verdicts[verdict].append(d.id)
+    # Re-sends are queued now, whatever their enqueued_at: WeChat's window is running.
+    jobs = await enqueue_deliveries(verdicts["resend"]) if verdicts["resend"] else 0
     stale = (
         await Delivery.filter(status=DeliveryStatus.QUEUED)
         .filter(Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True))
         .order_by("id")
         .values_list("id", flat=True)
     )
-    jobs = await enqueue_deliveries(list(stale))
+    jobs += await enqueue_deliveries(list(stale))
     groups = await recover_group_messages(cutoff)
-    if reset or stale or groups:
+    counts = {name: len(ids) for name, ids in verdicts.items()}
+    if reset or stale or groups or started:
         log.warning(
-            "delivery sweep: %d stuck reset, %d re-queued in %d jobs, %d group messages",
+            "delivery sweep: %d stuck reset, %s started and judged, %d re-queued in %d jobs, "
+            "%d group messages",
             reset,
+            counts,
             len(stale),
             jobs,
             groups,
         )
-    return {"reset": reset, "requeued": len(stale), "groups": groups}
+    return {
+        "reset": reset,
+        "requeued": len(stale),
+        "groups": groups,
+        "resent": counts.get("resend", 0),
+        "confirmed": counts.get("confirmed", 0),
+        "unconfirmed": counts.get("unconfirmed", 0),
+    }
+
+
+async def _judge_started(d: Delivery, stamp) -> str:
+    """Decide one stuck row whose push started: "confirmed", "resend" or "unconfirmed"."""
+    mine = Delivery.filter(id=d.id, claim=d.claim, status=DeliveryStatus.SENDING)
+    msgid = await template_results.accepted_msgid(delivery_id=d.id)
+    if msgid is not None:
+        note = "进程中断前微信已受理公众号模板消息（已记下 msgid），不再重发"
+        changes = {"channel": Channel.TEMPLATE, "sent_at": stamp, "last_error": note}
+        if await mine.update(status=DeliveryStatus.SENT, quota_template=None, **changes):
+            metrics.delivery(channel=Channel.TEMPLATE.value, outcome="sent")
+            await template_results.remember_sent({d.id: msgid})
+        return "confirmed"
+    if d.quota_template is not None:
+        left = await quota.remaining(person_id=d.person_id, template_id=d.quota_template)
+        # Her last subscription: WeChat refuses a repeat (43101) if the first went out.
+        resend = left <= 0
+        reason = f"结果未知：{UNCONFIRMED_SUBSCRIBE}"
+        channel = Channel.SUBSCRIBE
+    else:
+        window_left = d.push_started_at + timedelta(seconds=RESEND_BEFORE_S) - stamp
+        resend = window_left.total_seconds() > 0
+        reason = f"结果未知：{UNCONFIRMED_TEMPLATE}"
+        channel = Channel.TEMPLATE
+    if resend:
+        await mine.update(status=DeliveryStatus.QUEUED, claim=None)
+        return "resend"
+    # The claim stays: should the worker prove alive after all, its record still lands.
+    if await mine.update(status=DeliveryStatus.UNCONFIRMED, channel=channel, last_error=reason):
+        metrics.delivery(channel=channel.value, outcome="unconfirmed")
+    return "unconfirmed"

@@ -165,7 +165,10 @@ async def delivery_counts(*, key: str) -> dict[str, int]:
     )
     for status, n in rows:
         name = DeliveryStatus(status)
-        bucket = "queued" if name == DeliveryStatus.SENDING else name.value
+        # Unconfirmed: in her inbox, and its push probably went out (the console tells).
+        bucket = {DeliveryStatus.SENDING: "queued", DeliveryStatus.UNCONFIRMED: "sent"}.get(
+            name, name.value
+        )
         counts[bucket] += n
     return counts
 

@@ -15,6 +15,9 @@ from server.delivery.models import Delivery, DeliveryStatus
 from server.followers import events
 
 _KEY = "delivery:template_msg:{}"
+#: The msgid WeChat gave a delivery's template message, written the moment it answered: a
+#: worker that dies before recording the send leaves the sweeper proof that WeChat took it.
+_MSGID_OF = "delivery:template_msgid:{}"
 #: WeChat reports within minutes; a week covers a callback that was down for a while.
 TTL_S = 7 * 86400
 REASONS = {
@@ -37,15 +40,28 @@ async def _apply(delivery_id: int, outcome: str) -> bool:
     return bool(failed or noted)
 
 
+async def remember_accepted(*, delivery_id: int, msgid: int) -> None:
+    """WeChat just accepted a delivery's template message: tie its msgid to the delivery."""
+    async with current().redis.pipeline(transaction=False) as pipe:
+        pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
+        pipe.set(_MSGID_OF.format(delivery_id), msgid, ex=TTL_S)
+        await pipe.execute()
+
+
+async def accepted_msgid(*, delivery_id: int) -> int | None:
+    """The msgid WeChat gave the delivery's template message, if it ever answered one."""
+    value = await current().redis.get(_MSGID_OF.format(delivery_id))
+    return int(value) if value is not None else None
+
+
 async def remember_sent(sent: dict[int, int]) -> int:
-    """After recording template sends {delivery_id: msgid}: remember them, settle early reports."""
+    """After recording template sends {delivery_id: msgid}: settle reports that came first.
+
+    The msgids were remembered as WeChat answered (`remember_accepted`), before the record.
+    """
     if not sent:
         return 0
     redis = current().redis
-    async with redis.pipeline(transaction=False) as pipe:
-        for delivery_id, msgid in sent.items():
-            pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
-        await pipe.execute()
     settled = 0
     for delivery_id, msgid in sent.items():
         report = await events.template_send_result(redis=redis, msgid=msgid)

@@ -35,6 +35,7 @@ _MESSAGES = {
     40125: "AppSecret 配置有误，请联系管理员",
     40163: "登录凭证已被使用，请重新登录",
     40169: "小程序码参数 scene 不合法（1 到 32 个允许的字符）",
+    40226: "微信判定该微信号存在安全风险，已拦截本次登录",
     41001: "缺少微信接口凭证",
     41005: "缺少要上传的文件",
     41008: "缺少登录凭证",
@@ -95,6 +96,13 @@ class CodeUsed(WeChatError):
 
     codes = (40163,)
     default_message = "登录凭证已被使用，请重新登录"
+
+
+class LoginBlocked(WeChatError):
+    """jscode2session refused a high-risk user ("40226 code blocked, 高风险等级用户")."""
+
+    codes = (40226,)
+    default_message = "微信判定该微信号存在安全风险，已拦截本次登录"
 
 
 class SubscriptionRefused(WeChatError):
@@ -191,6 +199,7 @@ _BY_CODE: dict[int, type[WeChatError]] = {
         InvalidCredential,
         InvalidCode,
         CodeUsed,
+        LoginBlocked,
         SubscriptionRefused,
         ArgumentInvalid,
         RateLimited,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.accounts.models import Account, Session
+from server.wechat.sandbox import unionid_for
 from tests.support.factories import login, make_kindergarten, make_person, unique
 
 
@@ -16,7 +17,27 @@ async def test_login_creates_account_keyed_by_openid(client):
     assert body["person"]["bound"] is False and body["person"]["roles"] == []
     assert "session_key" not in resp.text
     account = await Account.get(id=body["person"]["account_id"])
-    assert account.openid.startswith("o") and account.unionid
+    # A mini-program bound to no open-platform account gets no unionid from WeChat.
+    assert account.openid.startswith("o") and account.unionid is None
+
+
+async def test_login_keeps_the_unionid_when_bound_to_an_open_platform(client, sandbox_client):
+    await sandbox_client.post("/sandbox/open_platform", json={"bound": True})
+    resp = await client.post("/api/v1/auth/login", json={"code": "teacher-zhang"})
+    account = await Account.get(id=resp.json()["person"]["account_id"])
+    assert account.unionid == unionid_for("teacher-zhang")
+
+
+async def test_a_login_wechat_blocks_as_high_risk_is_refused_in_chinese(client, sandbox_client):
+    resp = await client.post("/api/v1/auth/login", json={"code": "blocked-parent"})
+    assert resp.status_code == 403
+    assert resp.json()["error"] == "login_blocked"
+    assert "安全风险" in resp.json()["message"]
+    # As WeChat's risk control answers for any user, through a fault.
+    fault = {"kind": "jscode2session", "errcode": 40226, "times": 1}
+    await sandbox_client.post("/sandbox/faults", json=fault)
+    again = await client.post("/api/v1/auth/login", json={"code": "teacher-zhang"})
+    assert again.json()["error"] == "login_blocked"
 
 
 async def test_same_code_name_logs_into_same_account(client):

@@ -9,7 +9,7 @@ from server.followers import events
 from server.followers.models import Follower
 from server.followers.service import follower_person, oa_openids_of, record_subscribe
 from server.wechat.sandbox import unionid_for
-from tests.bots.people import bound_follower, stranger
+from tests.bots.people import bind_open_platform, bound_follower, stranger
 from tests.support.factories import login, make_activity, make_kindergarten, make_person
 
 
@@ -119,6 +119,7 @@ async def test_view_and_location_events_need_no_answer(wechat_server):
 
 
 async def test_follower_is_linked_through_the_unionid(client):
+    await bind_open_platform()
     person = await make_person()
     await login(client, "linked-teacher", person=person)
     await record_subscribe(oa_openid=stranger(), unionid="nobody")
@@ -129,6 +130,7 @@ async def test_follower_is_linked_through_the_unionid(client):
 
 
 async def test_binding_in_the_mini_program_after_following_counts_at_once(client):
+    await bind_open_platform()
     openid = stranger()
     await record_subscribe(oa_openid=openid, unionid=unionid_for("binds-later"))
     await login(client, "binds-later")

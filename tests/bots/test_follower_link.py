@@ -6,6 +6,7 @@ import logging
 import time
 
 import httpx
+import pytest
 
 from bots.official_account import router
 from server.delivery.models import Channel
@@ -19,6 +20,13 @@ from tests.delivery.helpers import outbox, settle
 from tests.support.factories import login, make_person, unique
 
 START = "2026-11-25T14:30:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+async def _bound_to_an_open_platform(client, sandbox_client):
+    """These follows link by unionid: the mini-program is bound to a 微信开放平台 account."""
+    resp = await sandbox_client.post("/sandbox/open_platform", json={"bound": True})
+    assert resp.status_code == 200, resp.text
 
 
 async def _teacher(client, name: str | None = None) -> tuple[int, str]:

@@ -48,6 +48,11 @@ class Sandbox:
         response = await self.http.post(f"{self.url}/sandbox/faults", json=fault)
         assert response.status_code == 200, response.text
 
+    async def bind_open_platform(self, bound: bool = True) -> None:
+        """Play a mini-program bound to a 微信开放平台 account: logins carry a unionid."""
+        response = await self.http.post(f"{self.url}/sandbox/open_platform", json={"bound": bound})
+        assert response.status_code == 200, response.text
+
     async def grant(self, openid: str, template_id: str, count: int = 1) -> dict:
         """Grant one-time subscriptions through POST /sandbox/subscriptions."""
         body = {"openid": openid, "template_id": template_id, "count": count}

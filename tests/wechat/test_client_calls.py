@@ -17,6 +17,7 @@ from server.wechat.errors import (
     CodeUsed,
     InvalidCode,
     InvalidMedia,
+    LoginBlocked,
     RateLimited,
     SubscriptionRefused,
     SystemBusy,
@@ -36,8 +37,21 @@ OPENID = openid_for("parent_wang")
 async def test_code_to_session_gives_the_users_openid(sandbox, wechat):
     session = await wechat.code_to_session(f"parent_wang:{unique()}")
     assert session["openid"] == OPENID
-    assert session["unionid"] == unionid_for("parent_wang")
+    assert "unionid" not in session  # a mini-program bound to no open-platform account
     assert len(session["session_key"]) == 24
+
+
+async def test_code_to_session_gives_the_unionid_when_bound_to_an_open_platform(sandbox, wechat):
+    await sandbox.bind_open_platform()
+    session = await wechat.code_to_session(f"parent_wang:{unique()}")
+    assert session["unionid"] == unionid_for("parent_wang")
+
+
+async def test_a_high_risk_user_is_refused_with_a_typed_error(sandbox, wechat):
+    with pytest.raises(LoginBlocked) as blocked:
+        await wechat.code_to_session(f"blocked_user:{unique()}")
+    assert blocked.value.errcode == 40226
+    assert "安全风险" in blocked.value.message
 
 
 async def test_code_errors_are_typed(sandbox, wechat):

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from server.wechat import token_store
 from server.wechat.errors import InvalidCredential
 from server.wechat.sandbox import openid_for
 from server.wechat.token_store import TokenStore
@@ -53,7 +54,8 @@ async def test_expired_token_is_refreshed_and_the_call_retried_once(sandbox, wec
     entries = await sandbox.outbox(kind="custom_send")
     assert [e["errcode"] for e in entries] == [0, 42001, 0]
     refreshes = await sandbox.outbox(kind="stable_token")
-    assert [e["request"]["force_refresh"] for e in refreshes] == [False, True]
+    # Normal mode already hands out a new token: none of the day's 20 forced refreshes spent.
+    assert [e["request"]["force_refresh"] for e in refreshes] == [False, False]
 
 
 async def test_token_refused_every_time_gives_up_after_exactly_two_attempts(sandbox, wechat):
@@ -62,7 +64,9 @@ async def test_token_refused_every_time_gives_up_after_exactly_two_attempts(sand
         await _send(wechat)
     assert caught.value.errcode == 40001
     assert len(await sandbox.outbox(kind="custom_send")) == 2
-    assert (await sandbox.stats())["calls"]["stable_token"] == 2
+    # Normal mode handed back the refused token, so one forced refresh was tried.
+    refreshes = await sandbox.outbox(kind="stable_token")
+    assert [e["request"]["force_refresh"] for e in refreshes] == [False, False, True]
 
 
 async def test_invalidate_keeps_a_newer_token(redis):
@@ -95,11 +99,52 @@ async def test_replacing_a_refused_token_forces_a_refresh_once(redis):
 
     async def fetch(force: bool) -> tuple[str, int]:
         calls.append(force)
-        return "replacement", 7200
+        return ("replacement" if force else "refused"), 7200
 
     results = await asyncio.gather(*(store.get(fetch, replacing="refused") for _ in range(3)))
     assert results == ["replacement"] * 3
-    assert calls == [True]
+    assert calls == [False, True]
+
+
+async def test_a_token_replaced_elsewhere_is_taken_without_forcing(redis):
+    store = TokenStore(redis, APPID)
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        return "newer", 7200
+
+    assert await store.get(fetch, replacing="refused") == "newer"
+    assert calls == [False]
+
+
+async def test_forced_refreshes_are_30_seconds_apart_across_processes(redis):
+    # Two processes (stores) on one Redis, each refused a token that normal mode still gives.
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        return (f"forced-{len(calls)}" if force else "stuck"), 7200
+
+    first, second = TokenStore(redis, APPID), TokenStore(redis, APPID)
+    assert (await first.get(fetch, replacing="stuck")).startswith("forced-")
+    await first.invalidate(await first.peek())
+    assert await second.get(fetch, replacing="stuck") == "stuck"  # no second force within 30 s
+    assert calls.count(True) == 1
+
+
+async def test_forced_refreshes_stop_at_the_daily_budget(redis):
+    calls = []
+
+    async def fetch(force: bool) -> tuple[str, int]:
+        calls.append(force)
+        return ("fresh" if force else "stuck"), 7200
+
+    store = TokenStore(redis, APPID)
+    for _ in range(token_store.FORCED_PER_DAY + 3):
+        await redis.delete(store.key, store._forced_gap_key)  # as if 30 s had passed
+        await store.get(fetch, replacing="stuck")
+    assert calls.count(True) == token_store.FORCED_PER_DAY < 20  # WeChat's daily limit is 20
 
 
 async def test_unreachable_redis_leaves_one_token_per_process_until_it_returns():
@@ -121,5 +166,5 @@ async def test_unreachable_redis_leaves_one_token_per_process_until_it_returns()
     assert await asyncio.gather(*(store.get(fetch) for _ in range(5))) == ["local-1"] * 5
     await store.invalidate("local-1")  # WeChat refused it
     assert await store.get(fetch, replacing="local-1") == "local-2"
-    assert calls == [False, True]
+    assert calls == [False, False]  # normal mode gave another token: nothing forced
     await down.aclose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.wechat.sandbox import openid_for
+from server.wechat.sandbox import openid_for, unionid_for
 from tests.wechat.helpers import APPID, SECRET, unique
 
 
@@ -21,8 +21,26 @@ async def test_code_name_decides_the_openid(sandbox):
     answer = await _login(sandbox, "teacher_li")
     assert answer["openid"] == openid_for("teacher_li")
     assert len(answer["openid"]) == 28 and answer["openid"].startswith("o")
-    assert answer["unionid"] != answer["openid"]
     assert len(answer["session_key"]) == 24
+
+
+async def test_unionid_only_when_bound_to_an_open_platform_account(sandbox):
+    # "unionid: 若当前小程序已绑定到微信开放平台帐号下会返回" (code2Session); a new one is not.
+    assert "unionid" not in await _login(sandbox, "teacher_li")
+    await sandbox.bind_open_platform()
+    bound = await _login(sandbox, "teacher_li")
+    assert bound["unionid"] == unionid_for("teacher_li") != bound["openid"]
+    sandbox.state.reset()  # back to the configured default
+    assert "unionid" not in await _login(sandbox, "teacher_li")
+
+
+async def test_a_high_risk_user_gets_40226(sandbox):
+    # "40226 | code blocked | 高风险等级用户，小程序登录拦截" (code2Session)
+    assert (await _login(sandbox, "blocked_parent"))["errcode"] == 40226
+    await sandbox.fault(kind="jscode2session", errcode=40226, times=1)
+    answer = await _login(sandbox, "teacher_li")
+    assert (answer["errcode"], answer["errmsg"]) == (40226, "code blocked")
+    assert "openid" in await _login(sandbox, "teacher_li")
 
 
 async def test_openid_is_stable_and_differs_between_names():

@@ -29,6 +29,38 @@ async def test_same_client_msg_id_returns_same_msgid_and_is_delivered_once(sandb
     assert (await sandbox.stats())["delivered"]["template_send"] == 1
 
 
+async def test_client_msg_id_dedupes_for_ten_minutes_only(sandbox):
+    # "对于同一个openid + client_msg_id, 只发送一条消息, 10分钟有效, 超过10分钟不保证效果"
+    first = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-21"))
+    sandbox.state.advance(599)
+    inside = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-21"))
+    assert inside["msgid"] == first["msgid"]
+    sandbox.state.advance(2)  # ten minutes after the first send, not after the repeat
+    past = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-21"))
+    assert past["errcode"] == 0 and past["msgid"] != first["msgid"]
+    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 2
+
+
+async def test_client_msg_id_dedupes_per_openid(sandbox):
+    mine = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-22"))
+    other = {**_template("weekly-2025-22"), "touser": openid_for("leader_qian")}
+    theirs = await sandbox.call("/cgi-bin/message/template/send", other)
+    assert mine["msgid"] != theirs["msgid"]
+    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 2
+
+
+async def test_template_pagepath_must_be_a_page_of_the_released_app(sandbox):
+    # "pagepath ... 要求该小程序已发布": only pages of miniprogram/app.json open.
+    def body(pagepath: str) -> dict:
+        return {**_template(), "miniprogram": {"appid": "wx_mp", "pagepath": pagepath}}
+
+    send = "/cgi-bin/message/template/send"
+    assert (await sandbox.call(send, body("pages/activity/index?id=3")))["errcode"] == 0
+    for missing in ("pages/activity/detail?id=3", "pages/index/index", "index?foo=bar"):
+        assert (await sandbox.call(send, body(missing)))["errcode"] == 41030
+    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 1
+
+
 async def test_template_messages_without_client_msg_id_are_separate(sandbox):
     first = await sandbox.call("/cgi-bin/message/template/send", _template())
     second = await sandbox.call("/cgi-bin/message/template/send", _template())

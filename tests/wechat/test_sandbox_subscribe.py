@@ -91,6 +91,18 @@ async def test_subscribe_send_consumes_one_granted_subscription(sandbox):
     assert len(delivered) == 1
 
 
+async def test_subscribe_page_must_be_a_page_of_the_released_app(sandbox):
+    # "41030: page 路径不正确，需要保证在现网版本小程序中存在，与 app.json 保持一致"
+    await sandbox.grant(OPENID, TEMPLATE, count=1)
+    body = {"touser": OPENID, "template_id": TEMPLATE, "data": {"thing1": {"value": "通知"}}}
+    for missing in ("pages/notices/detail?id=1", "pages/index/index"):
+        answer = await sandbox.call("/cgi-bin/message/subscribe/send", {**body, "page": missing})
+        assert answer["errcode"] == 41030
+    # Refused before the subscription was spent: a released page still gets through.
+    page = {**body, "page": "pages/notice/index?id=1"}
+    assert (await sandbox.call("/cgi-bin/message/subscribe/send", page))["errcode"] == 0
+
+
 async def test_subscribe_send_without_subscription_is_refused(sandbox):
     body = {"touser": OPENID, "template_id": TEMPLATE, "data": {"thing1": {"value": "通知"}}}
     answer = await sandbox.call("/cgi-bin/message/subscribe/send", body)

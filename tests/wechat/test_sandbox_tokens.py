@@ -49,15 +49,30 @@ async def test_stable_token_without_force_returns_the_current_token(sandbox):
     assert 7190 <= second["expires_in"] <= 7200
 
 
-async def test_forced_refresh_issues_new_token_and_old_one_works_five_more_minutes(sandbox):
+async def test_forced_refresh_issues_new_token_and_the_old_one_stops_at_once(sandbox):
+    # "强制刷新模式，会导致上次获取的 access_token 失效，并返回新的 access_token"
     url = f"{sandbox.url}/cgi-bin/stable_token"
     old = (await sandbox.http.post(url, json=_stable())).json()["access_token"]
     new = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
     assert new != old
-    assert sandbox.state.tokens.check(old) == 0
-    sandbox.state.advance(301)
-    assert sandbox.state.tokens.check(old) == 42001
+    assert sandbox.state.tokens.check(old) == 40001
     assert sandbox.state.tokens.check(new) == 0
+
+
+async def test_forced_refreshes_are_30_seconds_apart_and_20_a_day(sandbox):
+    # "强制刷新模式每天限用 20 次且需间隔 30 秒"; within 30 s "否则不会刷新".
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    first = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
+    soon = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
+    assert soon == first and sandbox.state.tokens.check(first) == 0
+    for _ in range(19):
+        sandbox.state.advance(31)
+        answer = (await sandbox.http.post(url, json=_stable(force=True))).json()
+        assert answer["access_token"] != first
+    sandbox.state.advance(31)
+    refused = (await sandbox.http.post(url, json=_stable(force=True))).json()
+    assert refused["errcode"] == 45009
+    assert "access_token" in (await sandbox.http.post(url, json=_stable())).json()
 
 
 async def test_tokens_expire_after_7200_seconds(sandbox):

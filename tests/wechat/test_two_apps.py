@@ -97,6 +97,9 @@ async def test_mini_program_calls_refuse_the_official_account_token(two_apps):
 
 async def test_user_info_gives_the_unionid_that_login_gave(two_apps):
     server, mini, official = two_apps
+    # Both apps bound to one open-platform account: the mini-program's logins carry it too.
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await http.post("/sandbox/open_platform", json={"bound": True})
     name = unique("teacher")
     login = await mini.code_to_session(name)
     assert login["openid"] == openid_for(name)

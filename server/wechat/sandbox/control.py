@@ -45,9 +45,10 @@ def _parse_fault(body: dict) -> Fault:
         raise ValueError("kind")
     errcode, rate = _number(body, "errcode", None), _number(body, "rate", 1.0)
     times, delay = _number(body, "times", None), _number(body, "delay", 0.0)
-    if errcode is None and not delay:
+    answer_delay = _number(body, "answer_delay", 0.0)
+    if errcode is None and not delay and not answer_delay:
         raise ValueError("errcode")
-    if not 0 <= rate <= 1 or (times is not None and times < 1) or delay < 0:
+    if not 0 <= rate <= 1 or (times is not None and times < 1) or delay < 0 or answer_delay < 0:
         raise ValueError("range")
     return Fault(
         kind=kind,
@@ -55,6 +56,7 @@ def _parse_fault(body: dict) -> Fault:
         rate=float(rate),
         times=None if times is None else int(times),
         delay=float(delay),
+        answer_delay=float(answer_delay),
     )
 
 
@@ -118,7 +120,9 @@ def register(bp: Blueprint, state: SandboxState) -> None:
         try:
             state.faults.add(_parse_fault(body))
         except ValueError:
-            return _bad("故障需要 kind，以及 errcode 或 delay；rate 在 0 到 1 之间，times ≥ 1")
+            return _bad(
+                "故障需要 kind，以及 errcode、delay 或 answer_delay；rate 在 0 到 1 之间，times ≥ 1"
+            )
         return wechat_json({"ok": True, "faults": state.faults.list()})
 
     async def clear_faults(request: Request) -> HTTPResponse:

@@ -49,6 +49,7 @@ ERRMSG = {
     40125: "invalid appsecret",
     40163: "code been used",
     40169: "invalid length for scene, or the data is not json string",
+    40226: "code blocked",
     41001: "access_token missing",
     41005: "media data missing",
     41008: "missing code",
@@ -103,6 +104,7 @@ class Call:
     body: dict  #: JSON body, or query arguments for GET endpoints
     duplicate: bool = False  #: set by handlers: answered, but not a new delivery
     appid: str | None = None  #: the app the call authenticated as (token or appid/secret)
+    answer_delay: float = 0.0  #: a fault's: the call is done, its answer waits this long
 
 
 Handler = Callable[[SandboxState, Call], Awaitable[dict | HTTPResponse]]
@@ -142,6 +144,9 @@ def add_endpoint(
         state.complete(
             entry, errcode=errcode, errmsg=result.get("errmsg", "ok"), delivered=delivered
         )
+        if call.answer_delay:
+            # Recorded (and delivered) first: a caller gone meanwhile leaves it sent.
+            await asyncio.sleep(call.answer_delay)
         return wechat_json(result)
 
     # WeChat's paths are not our API: keep them out of the api's OpenAPI docs.
@@ -159,7 +164,7 @@ async def _answer(
     app: AppScope,
 ) -> dict | HTTPResponse:
     """Faults first (as if WeChat failed), then body and token checks, then the handler."""
-    delay, fault = state.faults.pick(kind)
+    delay, fault, call.answer_delay = state.faults.pick(kind)
     if delay:
         await asyncio.sleep(delay)
     if fault is not None:

@@ -15,6 +15,9 @@ class Fault:
     rate: float = 1.0
     times: int | None = None
     delay: float = 0.0
+    #: WeChat acted on the call (sent the message), but its answer comes this much later: a
+    #: caller that dies or gives up meanwhile never learns the outcome.
+    answer_delay: float = 0.0
 
     def to_dict(self) -> dict:
         """JSON form for the control API."""
@@ -40,9 +43,9 @@ class FaultTable:
         """The active faults as JSON."""
         return [fault.to_dict() for fault in self._faults]
 
-    def pick(self, kind: str) -> tuple[float, int | None]:
-        """Fire the faults matching `kind`: total delay and the first errcode (None if none)."""
-        delay = 0.0
+    def pick(self, kind: str) -> tuple[float, int | None, float]:
+        """Fire the faults matching `kind`: delay, the first errcode (or None), answer delay."""
+        delay = answer_delay = 0.0
         errcode: int | None = None
         for fault in list(self._faults):
             if fault.kind not in (kind, "*"):
@@ -50,10 +53,11 @@ class FaultTable:
             if fault.rate < 1.0 and self._random.random() >= fault.rate:
                 continue
             delay += fault.delay
+            answer_delay += fault.answer_delay
             if errcode is None:
                 errcode = fault.errcode
             if fault.times is not None:
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
-        return delay, errcode
+        return delay, errcode, answer_delay

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sanic import Blueprint, HTTPResponse
+from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import raw
+from sanic_ext import openapi
 
-from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
+from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok, wechat_json
 from server.wechat.sandbox.identity import (
     new_session_key,
     oa_openid_for,
@@ -18,6 +19,7 @@ from server.wechat.sandbox.identity import (
 )
 from server.wechat.sandbox.limits import first_invalid_key
 from server.wechat.sandbox.media import render_qr_png
+from server.wechat.sandbox.released_app import is_released_page
 from server.wechat.sandbox.state import SandboxState
 
 SCENE_RE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@._~-]{1,32}")
@@ -56,7 +58,12 @@ async def stable_token(state: SandboxState, call: Call) -> dict:
         return error(code)
     call.appid = body["appid"]
     forced = body.get("force_refresh") is True
-    value, expires_in = state.tokens.stable(call.appid, force_refresh=forced)
+    issued = state.tokens.stable(call.appid, force_refresh=forced)
+    if issued is None:
+        # "强制刷新模式每天限用 20 次" (getStableAccessToken, 注意事项); the documentation names
+        # no code of its own for it: WeChat's daily-quota one, "reach max api daily quota limit".
+        return error(45009)
+    value, expires_in = issued
     return {"access_token": value, "expires_in": expires_in}
 
 
@@ -76,17 +83,22 @@ async def jscode2session(state: SandboxState, call: Call) -> dict:
     login = parse_code(js_code)
     if login is None or login.name.startswith(("invalid", "expired")):
         return error(40029)
+    if login.name.startswith("blocked"):
+        # "40226 | code blocked | 高风险等级用户，小程序登录拦截" (code2Session, 错误码); a
+        # `blocked…` login name (or a fault with errcode 40226) plays such a user.
+        return error(40226, "code blocked")
     if login.single_use:
         if js_code in state.used_codes:
             return error(40163)
         state.used_codes.add(js_code)
     # The same WeChat user has a 公众号 openid too; remember whose it is for user/info.
     state.oa_names[oa_openid_for(login.name)] = login.name
-    return {
-        "session_key": new_session_key(),
-        "openid": openid_for(login.name),
-        "unionid": unionid_for(login.name),
-    }
+    session = {"session_key": new_session_key(), "openid": openid_for(login.name)}
+    # "unionid: 用户在开放平台的唯一标识符，若当前小程序已绑定到微信开放平台帐号下会返回"
+    # (code2Session): only while the sandbox plays an app bound to an open-platform account.
+    if state.unionid_bound:
+        session["unionid"] = unionid_for(login.name)
+    return session
 
 
 async def wxacode(state: SandboxState, call: Call) -> dict | HTTPResponse:
@@ -126,13 +138,39 @@ async def subscribe_send(state: SandboxState, call: Call) -> dict:
         return error(47003, "argument invalid! data is empty")
     if (bad := first_invalid_key(data)) is not None:
         return error(47003, f"argument invalid! data.{bad}.value invalid")
+    page = body.get("page")
+    # "page: 点击模板卡片后的跳转页面，仅限本小程序内的页面。支持带参数,（示例index?foo=bar）。
+    # 该字段不填则模板无跳转" and "41030: page 路径不正确，需要保证在现网版本小程序中存在，
+    # 与 app.json 保持一致" (subscribeMessage.send). Checked before the subscription is spent.
+    if page not in (None, "") and not (isinstance(page, str) and is_released_page(page)):
+        return error(41030)
     if not state.take_subscription(touser, template_id):
         return error(43101)
     return ok(msgid=state.next_msgid())
 
 
+def _register_controls(bp: Blueprint, state: SandboxState) -> None:
+    async def open_platform(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        bound = body.get("bound")
+        if not isinstance(bound, bool):
+            return wechat_json({"error": "bad_request", "message": "bound 须为 true 或 false"}, 400)
+        state.unionid_bound = bound
+        return wechat_json({"ok": True, "bound": bound})
+
+    # Whether the mini-program plays one bound to a 微信开放平台 account (unionid in logins);
+    # back to the configured default on reset.
+    bp.add_route(
+        openapi.exclude()(open_platform),
+        "/sandbox/open_platform",
+        methods=["POST"],
+        name="sandbox_open_platform",
+    )
+
+
 def register(bp: Blueprint, state: SandboxState) -> None:
-    """Add the token and mini-program endpoints to `bp`."""
+    """Add the token and mini-program endpoints (and their controls) to `bp`."""
+    _register_controls(bp, state)
     add_endpoint(
         bp,
         state,

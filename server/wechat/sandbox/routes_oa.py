@@ -8,9 +8,12 @@ from sanic import Blueprint
 
 from server.wechat.sandbox.endpoint import Call, add_endpoint, error, ok
 from server.wechat.sandbox.identity import oa_unionid_of
+from server.wechat.sandbox.released_app import is_released_page
 from server.wechat.sandbox.routes_mp import LANGS, OPENID_RE
 from server.wechat.sandbox.state import SandboxState
 
+#: How long template/send drops a repeated (openid, client_msg_id).
+CLIENT_MSG_ID_WINDOW_S = 600
 _CUSTOM_TYPES = {
     "text",
     "image",
@@ -58,7 +61,7 @@ def _target_error(body: dict) -> dict | None:
 
 
 async def template_send(state: SandboxState, call: Call) -> dict:
-    """POST /cgi-bin/message/template/send: one msgid per client_msg_id."""
+    """POST /cgi-bin/message/template/send: released pages only; client_msg_id for 10 minutes."""
     body = call.body
     if (problem := _target_error(body)) is not None:
         return problem
@@ -76,13 +79,26 @@ async def template_send(state: SandboxState, call: Call) -> dict:
         isinstance(miniprogram, dict) and isinstance(miniprogram.get("appid"), str)
     ):
         return error(47003, "argument invalid! miniprogram.appid invalid")
+    pagepath = miniprogram.get("pagepath") if miniprogram else None
+    # "pagepath: 所需跳转到小程序的具体页面路径，支持带参数,（示例index?foo=bar），要求该小程序
+    # 已发布" (发送模板消息): a page the released app.json lacks is refused as subscribe/send does.
+    if pagepath not in (None, "") and not (
+        isinstance(pagepath, str) and is_released_page(pagepath)
+    ):
+        return error(41030)
     client_msg_id = body.get("client_msg_id")
-    if isinstance(client_msg_id, str) and client_msg_id in state.template_msgids:
-        call.duplicate = True
-        return ok(msgid=state.template_msgids[client_msg_id])
+    # "client_msg_id: 防重入id。对于同一个openid + client_msg_id, 只发送一条消息, 10分钟有效, 超过
+    # 10分钟不保证效果" (发送模板消息). Keyed by both; past ten minutes a repeat is sent again,
+    # the case a client must survive. The window runs from the first send, not the repeats.
+    key = (body["touser"], client_msg_id) if isinstance(client_msg_id, str) else None
+    if key is not None and client_msg_id:
+        seen = state.template_msgids.get(key)
+        if seen is not None and state.now() - seen[1] < CLIENT_MSG_ID_WINDOW_S:
+            call.duplicate = True
+            return ok(msgid=seen[0])
     msgid = state.next_msgid()
-    if isinstance(client_msg_id, str) and client_msg_id:
-        state.template_msgids[client_msg_id] = msgid
+    if key is not None and client_msg_id:
+        state.template_msgids[key] = (msgid, state.now())
     return ok(msgid=msgid)
 
 

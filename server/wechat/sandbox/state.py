@@ -95,6 +95,9 @@ class SandboxState:
     configured_push: EventPush | None = None
     #: Whether events go out after start and after reset(); /sandbox/event_push toggles.
     push_events: bool = True
+    #: Whether the mini-program is bound to a 微信开放平台 account, so logins carry a unionid;
+    #: off by default, as a new mini-program is. /sandbox/open_platform changes it until reset.
+    open_platform: bool = False
     tokens: TokenRegistry = field(init=False)
     faults: FaultTable = field(init=False)
 
@@ -132,8 +135,10 @@ class SandboxState:
         #: Deliveries per (kind, touser), never trimmed like the outbox (bulk checks).
         self.delivered_to: Counter[tuple[str, str]] = Counter()
         self.used_codes: set[str] = set()
+        self.unionid_bound = self.open_platform
         self.subscriptions: Counter[tuple[str, str]] = Counter()
-        self.template_msgids: dict[str, int] = {}
+        #: (openid, client_msg_id) -> (msgid, first sent at): template/send's 10-minute dedupe.
+        self.template_msgids: dict[tuple[str, str], tuple[int, float]] = {}
         self.media: dict[str, Media] = {}
         self.drafts: dict[str, list[dict]] = {}
         self.publishes: dict[str, Publish] = {}

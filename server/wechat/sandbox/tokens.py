@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 LIFETIME_S = 7200
 #: After a refresh the previous token keeps working this long, as WeChat documents.
 GRACE_S = 300
+#: "强制刷新模式每天限用 20 次且需间隔 30 秒" (getStableAccessToken, 注意事项), and "连续使用该模式
+#: 时，请保证调用时间隔至少为30s，否则不会刷新": within 30 s the current token comes back.
+FORCED_PER_DAY = 20
+FORCED_GAP_S = 30
+#: WeChat's days are Beijing days.
+_BEIJING = timedelta(hours=8)
 
 
 class TokenRegistry:
@@ -18,12 +26,20 @@ class TokenRegistry:
         self._expiry: dict[str, float] = {}
         self._owner: dict[str, str] = {}  #: token -> appid
         self._current: dict[str, str] = {}  #: appid -> its newest token
+        self._forced: Counter[tuple[str, str]] = Counter()  #: (appid, day) -> forced refreshes
+        self._last_forced: dict[str, float] = {}  #: appid -> time of its last forced refresh
 
     def clear(self) -> None:
-        """Forget every token."""
+        """Forget every token and every count of forced refreshes."""
         self._expiry.clear()
         self._owner.clear()
         self._current.clear()
+        self._forced.clear()
+        self._last_forced.clear()
+
+    def forced_today(self, appid: str) -> int:
+        """Forced refreshes `appid` made on the current (Beijing) day."""
+        return self._forced[(appid, self._day())]
 
     def issue(self, appid: str) -> tuple[str, int]:
         """Issue a new token to `appid`; its previous one stays valid for the grace period."""
@@ -37,13 +53,36 @@ class TokenRegistry:
         self._current[appid] = token
         return token, LIFETIME_S
 
-    def stable(self, appid: str, *, force_refresh: bool) -> tuple[str, int]:
-        """stable_token semantics: the app's current token while valid, a new one when forced."""
+    def stable(self, appid: str, *, force_refresh: bool) -> tuple[str, int] | None:
+        """stable_token: the app's current token while valid, a new one when forced.
+
+        A forced refresh makes the previous token stop at once ("强制刷新模式，会导致上次获取的
+        access_token 失效"); None when the day's forced refreshes are used up.
+        """
         now = self._clock()
         current = self._current.get(appid)
-        if not force_refresh and current is not None and self._expiry[current] > now:
-            return current, int(self._expiry[current] - now)
+        valid = current is not None and self._expiry[current] > now
+        last = self._last_forced.get(appid)
+        if force_refresh and valid and last is not None and now - last < FORCED_GAP_S:
+            force_refresh = False  # "否则不会刷新"
+        if not force_refresh:
+            if valid:
+                return current, int(self._expiry[current] - now)
+            return self.issue(appid)
+        day = (appid, self._day())
+        if self._forced[day] >= FORCED_PER_DAY:
+            return None
+        self._forced[day] += 1
+        self._last_forced[appid] = now
+        if current is not None:
+            # Unknown from now on: WeChat answers 40001 for it.
+            del self._current[appid]
+            self._expiry.pop(current, None)
+            self._owner.pop(current, None)
         return self.issue(appid)
+
+    def _day(self) -> str:
+        return (datetime.fromtimestamp(self._clock(), UTC) + _BEIJING).date().isoformat()
 
     def check(self, token: str | None) -> int:
         """The errcode WeChat gives for `token`: 0, 41001 missing, 40001 unknown, 42001 expired."""
