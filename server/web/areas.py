@@ -23,6 +23,7 @@ AREAS = (
     "reports",
     "posts",
     "delivery",
+    "follow",
 )
 #: Areas that exist only on a sandbox setup (Settings.uses_sandbox): never in production.
 SANDBOX_AREAS = ("sandbox_inbox",)
