@@ -556,7 +556,10 @@ async def _validated_changes(principal: Principal, activity: Activity, changes: 
         out["presenters"] = rules.clean_presenters(changes["presenters"])
     if "invitee_ids" in changes:
         out["invitees"] = list(dict.fromkeys(changes["invitee_ids"]))
-    reach = await _reach(host_id=activity.host_id, pairing_id=pairing_id, alliance_id=alliance_id)
+    if {"invitees", "presenters"} & out.keys():
+        reach = await _reach(
+            host_id=activity.host_id, pairing_id=pairing_id, alliance_id=alliance_id
+        )
     if "invitees" in out:
         current = await ActivityInvitee.filter(activity_id=activity.id).values_list(
             "person_id", flat=True
