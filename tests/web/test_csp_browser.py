@@ -59,6 +59,7 @@ async def _director_pages(client) -> list[str]:
         f"/console/orgs/alliances/{alliance.id}",
         f"/console/orgs/pairings/{pairing.id}",
         "/console/reports",
+        "/console/me/follow",
     ]
 
 
