@@ -10,9 +10,15 @@ then looks for the msgid. Redis orders the two, so one of them always settles it
 
 from __future__ import annotations
 
+import logging
+
+from redis.exceptions import RedisError
+
 from server.common.runtime import current
 from server.delivery.models import Delivery, DeliveryStatus
 from server.followers import events
+
+log = logging.getLogger("songjiao.delivery")
 
 _KEY = "delivery:template_msg:{}"
 #: The msgid WeChat gave a delivery's template message, written the moment it answered: a
@@ -42,10 +48,15 @@ async def _apply(delivery_id: int, outcome: str) -> bool:
 
 async def remember_accepted(*, delivery_id: int, msgid: int) -> None:
     """WeChat just accepted a delivery's template message: tie its msgid to the delivery."""
-    async with current().redis.pipeline(transaction=False) as pipe:
-        pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
-        pipe.set(_MSGID_OF.format(delivery_id), msgid, ex=TTL_S)
-        await pipe.execute()
+    try:
+        async with current().redis.pipeline(transaction=False) as pipe:
+            pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
+            pipe.set(_MSGID_OF.format(delivery_id), msgid, ex=TTL_S)
+            await pipe.execute()
+    except (RedisError, OSError) as exc:
+        # The message is sent; its record follows at once. Only a death in between would
+        # now leave it to the sweeper's window rule instead of this proof.
+        log.warning("template msgid not remembered (%s)", type(exc).__name__)
 
 
 async def accepted_msgid(*, delivery_id: int) -> int | None:
@@ -55,13 +66,18 @@ async def accepted_msgid(*, delivery_id: int) -> int | None:
 
 
 async def remember_sent(sent: dict[int, int]) -> int:
-    """After recording template sends {delivery_id: msgid}: settle reports that came first.
+    """After recording template sends {delivery_id: msgid}: remember them, settle early reports.
 
-    The msgids were remembered as WeChat answered (`remember_accepted`), before the record.
+    `remember_accepted` wrote them already as WeChat answered; written again here in one
+    pipeline, so a Redis hiccup at that moment does not cost the later report its delivery.
     """
     if not sent:
         return 0
     redis = current().redis
+    async with redis.pipeline(transaction=False) as pipe:
+        for delivery_id, msgid in sent.items():
+            pipe.set(_KEY.format(msgid), delivery_id, ex=TTL_S)
+        await pipe.execute()
     settled = 0
     for delivery_id, msgid in sent.items():
         report = await events.template_send_result(redis=redis, msgid=msgid)
