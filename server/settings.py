@@ -78,10 +78,11 @@ class SandboxOutsideDevelopment(InsecureSettings):
     """Raised when a non-development deployment would run on the WeChat sandbox."""
 
 
-#: The WeChat base URLs every deployment outside development must set (setting -> what).
+#: The WeChat base URLs every deployment outside development must set: setting -> (what it
+#: reaches, in Chinese; its usual value).
 WECHAT_BASES = {
-    "wechat_api_base": "小程序与公众号接口 / mini-program and 公众号 API (https://api.weixin.qq.com)",
-    "wecom_api_base": "企业微信接口 / WeCom API (https://qyapi.weixin.qq.com)",
+    "wechat_api_base": ("小程序与公众号接口", "https://api.weixin.qq.com"),
+    "wecom_api_base": ("企业微信接口", "https://qyapi.weixin.qq.com"),
 }
 
 
@@ -281,11 +282,14 @@ class Settings(BaseSettings):
             return
         missing = [key for key in WECHAT_BASES if not getattr(self, key).strip()]
         if missing:
+            listed = "、".join(
+                f"SONGJIAO_{key.upper()}（{WECHAT_BASES[key][0]}，一般为 {WECHAT_BASES[key][1]}）"
+                for key in missing
+            )
             names = ", ".join(f"SONGJIAO_{key.upper()}" for key in missing)
-            what = "；".join(WECHAT_BASES[key] for key in missing)
             raise SandboxOutsideDevelopment(
-                f"拒绝启动：{self.env} 环境未设置微信接口地址 {names}（{what}），"
-                f"不能使用内置的微信沙箱；请通过环境变量设置 {names}。\n"
+                f"拒绝启动：{self.env} 环境未设置微信接口地址 {listed}。内置的微信沙箱只用于"
+                f"开发环境，请通过环境变量设置。\n"
                 f"Refusing to start: the {self.env} environment does not set {names}; the "
                 f"embedded WeChat sandbox runs in development only."
             )
