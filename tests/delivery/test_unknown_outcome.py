@@ -16,11 +16,13 @@ import pytest
 from server.accounts.models import Account
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import ACTIVITY, NOTICE
+from server.common.runtime import current
 from server.common.time import now
 from server.delivery import admin, sending
 from server.delivery.jobs import recover_stuck, send_batch
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.followers.service import record_subscribe
+from server.metrics.service import exposition
 from server.wechat.sandbox import sandbox_state
 from tests.delivery.helpers import (
     Parent,
@@ -104,6 +106,9 @@ async def test_a_template_message_whose_answer_was_lost_is_not_resent_past_ten_m
     ]
     with pytest.raises(DomainError, match="只有发送失败的消息可以重发"):
         await admin.retry_dead_letter(delivery_id=row.id)
+    runtime = current()
+    shown = await exposition(redis=runtime.redis, broker=runtime.broker)
+    assert 'songjiao_deliveries_total{channel="template",outcome="unconfirmed"}' in shown
 
 
 async def test_within_ten_minutes_the_resend_reuses_the_client_msg_id_and_wechat_drops_it(
