@@ -33,8 +33,10 @@ from typing import Any
 import qrcode
 
 from server.audit.service import record_action
+from server.common.errors import DomainError
 from server.common.time import now
 from server.followers import service as followers
+from server.wechat.errors import WeChatError
 
 log = logging.getLogger("songjiao.followers")
 
@@ -125,7 +127,13 @@ async def follow_qrcode(*, person_id: int, wechat: Any, redis, secret: str) -> d
         expires_at = int(now().timestamp()) + EXPIRE_S
         nonce = secrets.token_urlsafe(6)
         scene = sign_scene(person_id=person_id, expires_at=expires_at, nonce=nonce, secret=secret)
-        made = await wechat.create_scene_qrcode(scene=scene, expire_seconds=EXPIRE_S)
+        try:
+            made = await wechat.create_scene_qrcode(scene=scene, expire_seconds=EXPIRE_S)
+        except WeChatError as exc:
+            log.warning("公众号 follow code not made: errcode %s", exc.errcode)
+            raise DomainError(
+                "wechat_unavailable", "微信暂时无法生成关注二维码，请稍后再试", status=503
+            ) from exc
         lifetime = int(made.get("expire_seconds") or EXPIRE_S)
         code = {
             "url": made["url"],

@@ -175,6 +175,19 @@ async def test_another_persons_follower_is_not_moved_to_her(client, sandbox_clie
     assert await oa_openids_of([second.person.id]) == {}
 
 
+async def test_wechat_refusing_the_code_is_explained_and_the_next_try_makes_one(
+    client, sandbox_client
+):
+    await _without_open_platform(sandbox_client)
+    who = await _teacher(client)
+    fault = {"kind": "qrcode_create", "errcode": -1, "times": 1}
+    assert (await sandbox_client.post("/sandbox/faults", json=fault)).status_code == 200
+    refused = await client.get("/api/v1/me/follow-qrcode", headers=who.headers)
+    assert refused.status_code == 503 and refused.json()["error"] == "wechat_unavailable"
+    assert "二维码" in refused.json()["message"]
+    assert (await _code(client, who))["url"].startswith("http://weixin.qq.com/q/")
+
+
 async def test_an_account_without_a_person_gets_no_code(client, sandbox_client):
     who = await login(client, unique("unbound-"))
     resp = await client.get("/api/v1/me/follow-qrcode", headers=who.headers)
