@@ -47,3 +47,11 @@ async def test_wxacode_is_recorded_with_its_scene(sandbox):
     await _wxacode(sandbox, {"scene": "abc"})
     [entry] = await sandbox.outbox(kind="wxacode")
     assert entry["request"]["scene"] == "abc" and entry["errcode"] == 0
+
+
+async def test_with_check_path_the_page_must_be_released(sandbox):
+    # check_path defaults to true: then "page 必须是已经发布的小程序存在的页面（否则报错）".
+    unreleased = {"scene": "x", "page": "pages/index/index"}
+    assert (await _wxacode(sandbox, unreleased)).json()["errcode"] == 41030
+    checked = {**unreleased, "check_path": False}
+    assert (await _wxacode(sandbox, checked)).headers["content-type"] == "image/png"

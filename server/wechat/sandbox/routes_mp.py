@@ -110,6 +110,11 @@ async def wxacode(state: SandboxState, call: Call) -> dict | HTTPResponse:
     page = body.get("page")
     if page is not None and (not isinstance(page, str) or page.startswith("/") or "?" in page):
         return error(41030)
+    # "check_path ... 默认 true ... 检查 page 是否存在，为 true 时 page 必须是已经发布的小程序存在的
+    # 页面（否则报错）；为 false 时允许小程序未发布或者 page 不存在" (wxacode.getUnlimited).
+    if page is not None and body.get("check_path", True) is not False:
+        if not is_released_page(page):
+            return error(41030)
     if body.get("env_version", "release") not in ("release", "trial", "develop"):
         return error(40097, "invalid args: env_version")
     width = body.get("width", 430)
