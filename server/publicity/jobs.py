@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from server.jobs.registry import job
-from server.publicity import publish
+from server.publicity import mass_send, publish
+
+MASS_POLL_JOB = "publicity.poll_mass_sends"
 
 
 @job(publish.PUBLISH_JOB)
@@ -16,3 +18,9 @@ async def publish_post(*, post_id: int) -> dict:
 async def poll_publishes() -> dict:
     """Settle posts whose PUBLISHJOBFINISH never came; restart those stuck before submit."""
     return await publish.poll_publishes()
+
+
+@job(MASS_POLL_JOB, cron=("*/10 * * * *",))
+async def poll_mass_sends() -> dict:
+    """Settle 群发 jobs whose MASSSENDJOBFINISH never came (message/mass/get)."""
+    return await mass_send.poll_mass_sends()

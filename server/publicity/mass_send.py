@@ -76,6 +76,12 @@ PROTECTION = {
     "请先告知公众号管理员留意微信中的确认提醒，再重新群发。",
 }
 _ERR = re.compile(r"err\((\d{1,6})\)")
+#: 群发保护 gives the admin 30 minutes; past this, a job without its event is asked about.
+UNREPORTED_AFTER = timedelta(minutes=40)
+UNREPORTED_FAILURE = (
+    "微信报告群发失败，但未送来原因（未收到群发结果通知）。若公众号开启了群发保护，"
+    "可能是管理员未在 30 分钟内确认。请与公众号管理员确认后重新群发。"
+)
 
 
 def clientmsgid_of(post: Post) -> str:
@@ -227,8 +233,14 @@ async def record_mass_outcome(
     post = await Post.get_or_none(mass_msg_id=msg_id, mass_status=MassStatus.SUBMITTED)
     if post is None or not msg_id:
         return False
+    report = {"total": total, "sent": sent, "errors": errors, "article_url": article_url}
+    return await _settle(post, status=status, **report)
+
+
+async def _settle(post: Post, *, status: str, **report) -> bool:
+    """Apply what message/mass/get says of the post's job; False while it is still sending."""
     try:
-        wechat_status = await wechat_for_posts().get_mass_status(msg_id=msg_id)
+        wechat_status = await wechat_for_posts().get_mass_status(msg_id=post.mass_msg_id)
     except WeChatError as exc:
         log.warning("post %s: message/mass/get failed (%s)", post.id, exc.errcode)
         return False
@@ -236,10 +248,10 @@ async def record_mass_outcome(
         done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
             mass_status=MassStatus.SENT,
             mass_status_code=status[:32],
-            mass_total_count=total,
-            mass_sent_count=sent,
-            mass_error_count=errors,
-            mass_article_url=_allowed_url(article_url),
+            mass_total_count=report.get("total"),
+            mass_sent_count=report.get("sent"),
+            mass_error_count=report.get("errors"),
+            mass_article_url=_allowed_url(report.get("article_url") or ""),
             mass_sent_at=now(),
             mass_message="",
             updated_at=now(),
@@ -247,14 +259,13 @@ async def record_mass_outcome(
         if done:
             await record_step(post, step="mass_sent", actor_id=None)
         return bool(done)
-    if wechat_status not in ("SEND_FAIL", "DELETE"):
+    if wechat_status == "SEND_FAIL":
+        reported = status or "send fail"
+        message = failure_message(status) if status else UNREPORTED_FAILURE
+    elif wechat_status == "DELETE":
+        reported, message = "deleted", "群发的消息已在公众号后台被删除。需要时请重新群发。"
+    else:
         return False  # still SENDING: the event was early or forged
-    reported = status if wechat_status == "SEND_FAIL" else "deleted"
-    message = (
-        failure_message(status)
-        if wechat_status == "SEND_FAIL"
-        else "群发的消息已在公众号后台被删除。需要时请重新群发。"
-    )
     done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
         mass_status=MassStatus.FAILED,
         mass_status_code=reported[:32],
@@ -265,8 +276,23 @@ async def record_mass_outcome(
         updated_at=now(),
     )
     if done:
-        detail = {"status": status}
+        detail = {"status": reported}
         await record_step(
             post, step="mass_failed", actor_id=None, comment=message[:200], detail=detail
         )
     return bool(done)
+
+
+async def poll_mass_sends() -> dict:
+    """Settle 群发 jobs whose MASSSENDJOBFINISH never came, by message/mass/get.
+
+    Asked only after 群发保护's 30 minutes have passed, so the event (which brings the
+    counts and the article URL) normally comes first; a job settled here has no counts.
+    """
+    due = now() - UNREPORTED_AFTER
+    posts = await Post.filter(mass_status=MassStatus.SUBMITTED, mass_submitted_at__lt=due)
+    settled = 0
+    for post in posts[:100]:
+        if post.mass_msg_id and await _settle(post, status=""):
+            settled += 1
+    return {"checked": min(len(posts), 100), "settled": settled}

@@ -4,9 +4,12 @@ only when WeChat's MASSSENDJOBFINISH says so (through the real sandbox over HTTP
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from server.common.time import now
+from server.publicity import mass_send
 from server.publicity.models import MassStatus, Post
 from server.publicity.publish import wechat_for_posts
 from server.wechat.errors import InvalidMedia
@@ -248,3 +251,25 @@ async def test_only_a_published_post_and_only_its_signer_may_mass_send(client, s
     )
     assert organizer.status_code == 403
     assert await _calls(sandbox_client) == []
+
+
+@pytest.mark.parametrize(
+    ("outcome", "expected"), [("send success", "sent"), ("err(40002)", "failed")]
+)
+async def test_a_job_whose_event_never_came_is_settled_by_asking_wechat(
+    client, sandbox_client, outcome, expected
+):
+    world = await make_world(client)
+    row = await published_post(client, world)
+    await sandbox_client.post("/sandbox/mass_outcome", json={"status": outcome})
+    assert (await _mass_send(client, world, row.id)).status_code == 200  # no event pushed
+    await asyncio.sleep(DELAY_S + 0.2)
+    assert await mass_send.poll_mass_sends() == {"checked": 0, "settled": 0}  # not yet due
+
+    # Past 群发保护's 30 minutes without MASSSENDJOBFINISH: message/mass/get decides.
+    await Post.filter(id=row.id).update(mass_submitted_at=now() - timedelta(minutes=41))
+    assert await mass_send.poll_mass_sends() == {"checked": 1, "settled": 1}
+    mass = (await _shown(client, world, row.id))["mass"]
+    assert mass["status"] == expected and mass["total_count"] is None
+    if expected == "failed":
+        assert "未收到群发结果通知" in mass["message"] and "群发保护" in mass["message"]
