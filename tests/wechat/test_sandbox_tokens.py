@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 from tests.wechat.helpers import APPID, SECRET
 
 
@@ -62,6 +64,10 @@ async def test_forced_refresh_issues_new_token_and_the_old_one_stops_at_once(san
 async def test_forced_refreshes_are_30_seconds_apart_and_20_a_day(sandbox):
     # "强制刷新模式每天限用 20 次且需间隔 30 秒"; within 30 s "否则不会刷新".
     url = f"{sandbox.url}/cgi-bin/stable_token"
+    # Start at 01:00 of a Beijing day, so the twenty refreshes below stay within that day.
+    beijing = datetime.fromtimestamp(sandbox.state.now(), UTC) + timedelta(hours=8)
+    next_day = datetime.combine(beijing.date() + timedelta(days=1), time(1), UTC)
+    sandbox.state.advance((next_day - beijing).total_seconds())
     first = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
     soon = (await sandbox.http.post(url, json=_stable(force=True))).json()["access_token"]
     assert soon == first and sandbox.state.tokens.check(first) == 0
@@ -73,6 +79,18 @@ async def test_forced_refreshes_are_30_seconds_apart_and_20_a_day(sandbox):
     refused = (await sandbox.http.post(url, json=_stable(force=True))).json()
     assert refused["errcode"] == 45009
     assert "access_token" in (await sandbox.http.post(url, json=_stable())).json()
+
+
+async def test_normal_mode_renews_in_the_last_five_minutes_keeping_the_old_token(sandbox):
+    # "普通模式下平台会提前 5 分钟更新 access_token ... 新旧 access_token 都可用"
+    url = f"{sandbox.url}/cgi-bin/stable_token"
+    old = (await sandbox.http.post(url, json=_stable())).json()["access_token"]
+    sandbox.state.advance(7200 - 299)
+    new = (await sandbox.http.post(url, json=_stable())).json()
+    assert new["access_token"] != old and new["expires_in"] == 7200
+    assert sandbox.state.tokens.check(old) == 0
+    sandbox.state.advance(300)
+    assert sandbox.state.tokens.check(old) == 42001
 
 
 async def test_tokens_expire_after_7200_seconds(sandbox):

@@ -66,7 +66,9 @@ class TokenRegistry:
         if force_refresh and valid and last is not None and now - last < FORCED_GAP_S:
             force_refresh = False  # "否则不会刷新"
         if not force_refresh:
-            if valid:
+            # "普通模式下平台会提前 5 分钟更新 access_token": within its last five minutes a
+            # new one is handed out, the old one still working until it expires.
+            if valid and self._expiry[current] - now > GRACE_S:
                 return current, int(self._expiry[current] - now)
             return self.issue(appid)
         day = (appid, self._day())
