@@ -1,8 +1,10 @@
 """Publicity: draft a 公众号 post from a finished activity, edit it, and review it (三审).
 
-撰稿 is the host kindergarten's organizer (or director), 审核 its director, 签发 a leader
-whose region or alliance holds it (or an admin). Each step is kept on the post and in the
-audit log. Publishing itself lives in publish.py.
+撰稿 is an organizer (or director) of the host kindergarten, or of the side that ran the
+activity (the 帮扶园 of a 送教 at its partner); 审核 a director of that kindergarten, 签发 a
+leader whose region or alliance holds it (or an admin). Writer, reviewer and signer are
+three different people. Each step, with its comment, is kept on the post and in the audit
+log. Publishing itself lives in publish.py.
 """
 
 from __future__ import annotations
@@ -71,6 +73,31 @@ def _reviews_for(principal: Principal, kindergarten_id: int) -> bool:
 
 async def _signs_for(principal: Principal, kindergarten_id: int) -> bool:
     return principal.is_admin or kindergarten_id in await orgs.kindergarten_ids_led(principal)
+
+
+async def _writing_kindergarten(principal: Principal, facts: dict) -> int | None:
+    """Whose post the caller writes: the host's, else the side of the activity she runs.
+
+    A 送教 is hosted at the 被帮扶园 but run by the 帮扶园's organizer; she writes its post
+    for her own kindergarten, whose director then reviews it. None: she writes for neither.
+    """
+    if writes_for(principal, facts["host_id"]):
+        return facts["host_id"]
+    sides: list[int] = []
+    if facts["pairing_id"]:
+        sides += list(await orgs.pairing_sides(pairing_id=facts["pairing_id"]))
+    if facts["alliance_id"]:
+        lead = await orgs.alliance_lead_id(alliance_id=facts["alliance_id"])
+        sides += [lead] if lead else []
+    return next((kg for kg in sides if writes_for(principal, kg)), None)
+
+
+async def _writer_ids(post: Post) -> set[int]:
+    """People who wrote the post: who drafted it and whoever submitted it for review."""
+    steps = await PostStep.filter(post_id=post.id, step__in=["drafted", "submitted"]).values_list(
+        "actor_id", flat=True
+    )
+    return {i for i in (post.created_by_id, *steps) if i}
 
 
 async def _roles_on(principal: Principal, post: Post) -> set[str]:
@@ -187,13 +214,15 @@ async def _step_views(post: Post) -> list[dict]:
     ]
 
 
-def _actions(post: Post, roles: set[str]) -> dict[str, bool]:
+def _actions(post: Post, roles: set[str], *, wrote: bool, reviewed: bool) -> dict[str, bool]:
     status = _status(post)
     return {
         "edit": "write" in roles and status == PostStatus.DRAFTING,
         "submit": "write" in roles and status == PostStatus.DRAFTING,
-        "approve": "review" in roles and status == PostStatus.REVIEWING,
-        "sign": "sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED),
+        "approve": "review" in roles and status == PostStatus.REVIEWING and not wrote,
+        "sign": "sign" in roles
+        and status in (PostStatus.SIGNING, PostStatus.FAILED)
+        and not (wrote or reviewed),
         "send_back": ("review" in roles and status == PostStatus.REVIEWING)
         or ("sign" in roles and status in (PostStatus.SIGNING, PostStatus.FAILED)),
         "mass_send": "sign" in roles
@@ -242,8 +271,11 @@ def _mass_view(post: Post) -> dict:
     }
 
 
-async def _post_view(post: Post, roles: set[str]) -> dict:
+async def _post_view(post: Post, roles: set[str], principal: Principal) -> dict:
     photos = (await sources.photos_of(post)).values()
+    me = principal.person_id
+    wrote = bool(me) and me in await _writer_ids(post)
+    reviewed = bool(me) and me == post.reviewed_by_id
     return {
         **post_summary(post),
         "html": post.html,
@@ -265,7 +297,7 @@ async def _post_view(post: Post, roles: set[str]) -> dict:
         ],
         "mass": _mass_view(post),
         "steps": await _step_views(post),
-        "can": _actions(post, roles),
+        "can": _actions(post, roles, wrote=wrote, reviewed=reviewed),
         "preview_url": f"/api/v1/posts/{post.id}/preview",
     }
 
@@ -299,11 +331,16 @@ async def create_post(
     Returns the post and whether it was created now.
     """
     facts = await activities.publicity_facts(activity_id=activity_id)
-    if not writes_for(principal, facts["host_id"]):
+    kindergarten_id = await _writing_kindergarten(principal, facts)
+    if kindergarten_id is None:
         raise NotFound("活动")
     existing = await Post.get_or_none(activity_id=activity_id)
     if existing is not None:
-        return await _post_view(existing, await _roles_on(principal, existing)), False
+        roles = await _roles_on(principal, existing)
+        if not roles:
+            # The other side already writes it; to her it is as if unknown.
+            raise NotFound("活动")
+        return await _post_view(existing, roles, principal), False
     if facts["status"] != "finished":
         raise DomainError("not_finished", "活动结束后才能生成宣传推文", status=409)
     record = await archive.publicity_record(activity_id=activity_id)
@@ -324,7 +361,7 @@ async def create_post(
         async with in_transaction():
             post = await Post.create(
                 activity_id=activity_id,
-                kindergarten_id=facts["host_id"],
+                kindergarten_id=kindergarten_id,
                 pairing_id=facts["pairing_id"],
                 alliance_id=facts["alliance_id"],
                 title=render.check_title(compose.title_of(facts)),
@@ -338,14 +375,17 @@ async def create_post(
     except IntegrityError:
         # Two clicks at once: the other request drafted it; answer that post.
         existing = await Post.get(activity_id=activity_id)
-        return await _post_view(existing, await _roles_on(principal, existing)), False
-    return await _post_view(post, await _roles_on(principal, post)), True
+        roles = await _roles_on(principal, existing)
+        if not roles:
+            raise NotFound("活动") from None
+        return await _post_view(existing, roles, principal), False
+    return await _post_view(post, await _roles_on(principal, post), principal), True
 
 
 async def get_post(*, principal: Principal, post_id: int) -> dict:
     """One post with its body, photos, steps and what the caller may do."""
     post, roles = await visible_post(principal, post_id)
-    return await _post_view(post, roles)
+    return await _post_view(post, roles, principal)
 
 
 async def list_posts(*, principal: Principal, status: str | None = None) -> dict:
@@ -385,7 +425,7 @@ async def update_post(*, principal: Principal, post_id: int, changes: dict) -> d
         clean["cover_file_id"] = changes["cover_file_id"]
     if clean:
         post = await _transition(post, source=(PostStatus.DRAFTING,), **clean)
-    return await _post_view(post, roles)
+    return await _post_view(post, roles, principal)
 
 
 # ---- review -----------------------------------------------------------------------------
@@ -400,20 +440,21 @@ def _comment(comment: str | None, *, required: bool) -> str:
     return comment
 
 
-async def submit_post(*, principal: Principal, post_id: int) -> dict:
-    """撰稿 done: the director is asked to review."""
+async def submit_post(*, principal: Principal, post_id: int, comment: str | None = None) -> dict:
+    """撰稿 done: the director is asked to review (with the writer's note, if any)."""
     post, roles = await visible_post(principal, post_id)
     if "write" not in roles:
         raise Forbidden("只有本园的组织者或园长可以提交推文")
     if _status(post) != PostStatus.DRAFTING:
         raise DomainError("not_drafting", "只有撰稿中的推文可以提交审核", status=409)
+    comment = _comment(comment, required=False)
     await check_post(post=post)
     async with in_transaction():
         post = await _transition(
             post, source=(PostStatus.DRAFTING,), status=PostStatus.REVIEWING, comment=""
         )
-        await record_step(post, step="submitted", actor_id=principal.person_id)
-    return await _post_view(post, roles)
+        await record_step(post, step="submitted", actor_id=principal.person_id, comment=comment)
+    return await _post_view(post, roles, principal)
 
 
 _REVIEWER_BYLINE = re.compile("审核：" + re.escape(compose.REVIEWER_PENDING))
@@ -426,6 +467,9 @@ async def approve_post(*, principal: Principal, post_id: int, comment: str | Non
         raise Forbidden("只有本园园长可以审核推文")
     if _status(post) != PostStatus.REVIEWING:
         raise DomainError("not_reviewing", "推文不在待审核状态", status=409)
+    if principal.person_id and principal.person_id in await _writer_ids(post):
+        # 三审 is three people: whoever wrote or submitted the post does not review it.
+        raise Forbidden("您是这篇推文的撰稿人，不能审核自己的推文；请由本园另一位园长审核")
     comment = _comment(comment, required=False)
     names = await orgs.person_names(person_ids=[principal.person_id or 0])
     reviewer = names.get(principal.person_id or 0)
@@ -439,11 +483,11 @@ async def approve_post(*, principal: Principal, post_id: int, comment: str | Non
             html=render.check_body(html),
         )
         await record_step(post, step="approved", actor_id=principal.person_id, comment=comment)
-    return await _post_view(post, roles)
+    return await _post_view(post, roles, principal)
 
 
-async def sign_post(*, principal: Principal, post_id: int) -> dict:
-    """签发 by a leader over the kindergarten: publishing starts (again, after a failure)."""
+async def sign_post(*, principal: Principal, post_id: int, comment: str | None = None) -> dict:
+    """签发 by a leader over the kindergarten, with her comment: publishing starts."""
     from server.publicity import publish
 
     post, roles = await visible_post(principal, post_id)
@@ -451,6 +495,10 @@ async def sign_post(*, principal: Principal, post_id: int) -> dict:
         raise Forbidden("只有负责该园的领导或管理员可以签发推文")
     if _status(post) not in (PostStatus.SIGNING, PostStatus.FAILED):
         raise DomainError("not_signing", "推文不在待签发状态", status=409)
+    me = principal.person_id
+    if me and (me == post.reviewed_by_id or me in await _writer_ids(post)):
+        raise Forbidden("您参与了这篇推文的撰稿或审核，不能再签发；请由另一位领导签发")
+    comment = _comment(comment, required=False)
     await check_post(post=post)
     async with in_transaction():
         post = await _transition(
@@ -466,9 +514,9 @@ async def sign_post(*, principal: Principal, post_id: int) -> dict:
             thumb_media_id="",
             publish_id=None,
         )
-        await record_step(post, step="signed", actor_id=principal.person_id)
+        await record_step(post, step="signed", actor_id=principal.person_id, comment=comment)
     await publish.publish_soon(post_id=post.id)
-    return await _post_view(post, roles)
+    return await _post_view(post, roles, principal)
 
 
 async def send_back(*, principal: Principal, post_id: int, comment: str) -> dict:
@@ -494,7 +542,7 @@ async def send_back(*, principal: Principal, post_id: int, comment: str) -> dict
             ),
         )
         await record_step(post, step="sent_back", actor_id=principal.person_id, comment=comment)
-    return await _post_view(post, roles)
+    return await _post_view(post, roles, principal)
 
 
 async def _reviewer_name(post: Post) -> str:

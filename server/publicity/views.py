@@ -173,11 +173,16 @@ async def pairing_posts(request: Request, pairing_id: int):
 
 
 @bp.post("/posts/<post_id:int>/submit")
-@openapi.definition(summary="提交园长审核（撰稿）", tag=TAG, secured="token")
+@openapi.definition(body=CommentBody, summary="提交园长审核（撰稿）", tag=TAG, secured="token")
 @requires(*WRITERS)
 async def submit_post(request: Request, post_id: int):
-    """撰稿 done: to the director for 审核."""
-    return json(await service.submit_post(principal=request.ctx.principal, post_id=post_id))
+    """撰稿 done: to the director for 审核, with an optional note."""
+    body = _body(CommentBody, request)
+    return json(
+        await service.submit_post(
+            principal=request.ctx.principal, post_id=post_id, comment=body.comment
+        )
+    )
 
 
 @bp.post("/posts/<post_id:int>/approve")
@@ -194,11 +199,18 @@ async def approve_post(request: Request, post_id: int):
 
 
 @bp.post("/posts/<post_id:int>/sign")
-@openapi.definition(summary="领导签发并发布到公众号（签发）", tag=TAG, secured="token")
+@openapi.definition(
+    body=CommentBody, summary="领导签发并发布到公众号（签发）", tag=TAG, secured="token"
+)
 @requires(*SIGNERS)
 async def sign_post(request: Request, post_id: int):
-    """签发: publishing starts in the background; the post shows its progress."""
-    return json(await service.sign_post(principal=request.ctx.principal, post_id=post_id))
+    """签发 with an optional comment: publishing starts in the background."""
+    body = _body(CommentBody, request)
+    return json(
+        await service.sign_post(
+            principal=request.ctx.principal, post_id=post_id, comment=body.comment
+        )
+    )
 
 
 @bp.post("/posts/<post_id:int>/send-back")

@@ -151,13 +151,13 @@ async def post_step(request: Request, post_id: int, action: str):
     if action not in STEPS:
         raise DomainError("not_found", "页面不存在", status=404)
     if action == "submit":
-        await posts.submit_post(principal=principal, post_id=post_id)
+        await posts.submit_post(principal=principal, post_id=post_id, comment=comment)
         message = "已提交园长审核"
     elif action == "approve":
         await posts.approve_post(principal=principal, post_id=post_id, comment=comment)
         message = "审核通过，已提交领导签发"
     elif action == "sign":
-        await posts.sign_post(principal=principal, post_id=post_id)
+        await posts.sign_post(principal=principal, post_id=post_id, comment=comment)
         message = "已签发，正在发布到公众号"
     elif action == "send-back":
         await posts.send_back(principal=principal, post_id=post_id, comment=comment or "")
