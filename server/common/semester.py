@@ -19,10 +19,17 @@ _MONTHS = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
 
 @dataclass(frozen=True)
 class SemesterCalendar:
-    """First and last month of each semester; autumn may end in the next year (8–1)."""
+    """First and last month of each semester; autumn may end in the next year (8–1).
+
+    `holidays` are months inside a semester that are school holidays: their activities
+    still belong to the semester, but no target asks for work in them (每月到园 does not
+    count them, pace is measured from the first teaching month). August opens 秋 by
+    default and is the summer holiday (see docs/decisions.md).
+    """
 
     spring: tuple[int, int] = (2, 7)
     autumn: tuple[int, int] = (8, 1)
+    holidays: tuple[int, ...] = (8,)
 
     def __post_init__(self) -> None:
         (s1, s2), (a1, a2) = self.spring, self.autumn
@@ -32,6 +39,8 @@ class SemesterCalendar:
             raise ValueError("春季学期须在同一年内，且在秋季学期开始之前结束")
         if a2 < a1 and a2 >= s1:
             raise ValueError("秋季学期须在下一年春季学期开始之前结束")
+        if not all(1 <= m <= 12 for m in self.holidays):
+            raise ValueError("假期月份须在 1 至 12 之间")
 
     @classmethod
     def parse(cls, spring: str, autumn: str) -> SemesterCalendar:

@@ -1,4 +1,5 @@
-"""At-risk alerts: pairings that, at their pace, will miss a target of the semester.
+"""At-risk alerts: pairings that, at their pace, will miss a target of the semester they
+can still meet (a target already missed is no alert; the pages show it as 未达标).
 
 Listed by the API and used by the leaders' summaries; telling the directors goes through
 the delivery engine (wired by the caller, not here).
@@ -13,14 +14,24 @@ from server.common.semester import SemesterCalendar
 from server.reports.builders import pairing_reports
 from server.reports.periods import Period, resolve_period
 from server.reports.scope import CITY, ReportScope, scope_of
+from server.reports.targets import STATUS_LABELS
+
+
+def _alerting(m: dict) -> bool:
+    """A target still within reach and at risk: behind its pace, or this month unvisited.
+
+    A target already missed (the window over, a month gone by) is shown as 未达标 on the
+    pages and in the summaries' progress, but is no alert: nothing can be done about it.
+    """
+    return m["status"] == "at_risk" or bool(m.get("month_at_risk"))
 
 
 def _message(item: dict, m: dict) -> str:
     name = item["name"]
-    if m["key"] == "monthly_visits" and m.get("months_missed"):
-        return f"{name}：本学期已有 {m['months_missed']} 个月无人到被帮扶园指导"
-    if m["status"] == "missed":
-        return f"{name}：{m['label']}未达标（完成 {m['done']}/{m['target']} {m['unit']}）"
+    if m["key"] == "monthly_visits":
+        earlier = m.get("months_missed")
+        tail = f"（本学期此前已有 {earlier} 个月无人到园）" if earlier else ""
+        return f"{name}：本月已过半，尚无人到被帮扶园指导{tail}"
     return (
         f"{name}：{m['label']}已完成 {m['done']}/{m['target']} {m['unit']}，"
         f"按当前进度预计仅 {m['projected']} {m['unit']}，难以完成目标"
@@ -46,8 +57,9 @@ async def at_risk(
         scope = await scope_of(principal) if principal is not None else CITY
     alerts = []
     for item in await pairing_reports(period=period, scope=scope):
-        for key in item["behind"]:
-            m = item["targets"][key]
+        for key, m in item["targets"].items():
+            if not _alerting(m):
+                continue
             alerts.append(
                 {
                     "pairing_id": item["pairing_id"],
@@ -59,8 +71,8 @@ async def at_risk(
                     "period": period.label,
                     "target": key,
                     "label": m["label"],
-                    "status": m["status"],
-                    "status_label": m["status_label"],
+                    "status": "at_risk",
+                    "status_label": STATUS_LABELS["at_risk"],
                     "done": m["done"],
                     "goal": m["target"],
                     "projected": m["projected"],
@@ -68,7 +80,5 @@ async def at_risk(
                     "message": _message(item, m),
                 }
             )
-    alerts.sort(
-        key=lambda a: (a["status"] != "missed", a["done"] / (a["goal"] or 1), a["pairing_id"])
-    )
+    alerts.sort(key=lambda a: (a["done"] / (a["goal"] or 1), a["pairing_id"]))
     return alerts

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from datetime import date
 
 from server.common.semester import SemesterCalendar
 from server.reports import queries
@@ -67,8 +68,61 @@ def by_key(metrics: list[dict]) -> dict:
 # ---- pairings ------------------------------------------------------------------------------
 
 
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _counted_months(pairing: dict, period: Period) -> list[int]:
+    """Months of the period (0-based) in which work is asked of the pairing: inside its
+    cycle and not a school holiday (August, the summer holiday, opens 秋)."""
+    start, end = _as_date(pairing["cycle_start"]), _as_date(pairing["cycle_end"])
+    out = []
+    for i in range(period.months_total):
+        first, last = period.month_days(i)
+        if first.month not in period.holidays and first <= end and last >= start:
+            out.append(i)
+    return out
+
+
+def _own_window(pairing: dict, period: Period, counted: list[int]) -> Period:
+    """The part of the period the pairing can work in: from its first counted month (or its
+    cycle start, if later) to its cycle end; pace is judged over that, not over holidays."""
+    first = max(period.first, _as_date(pairing["cycle_start"]))
+    if counted:
+        first = max(first, period.month_days(counted[0])[0])
+    last = min(period.last, _as_date(pairing["cycle_end"]))
+    return period.clipped(first, last) if first <= last else period
+
+
+def _visit_metric(visited: set[int], period: Period, window: Period, counted: list[int]) -> dict:
+    """每月到园: a month counts once it is a counted month that has begun; a past one without a
+    visit is a certain miss; the current one is at risk once half of it went by unvisited."""
+    completed = min(period.months_completed, period.months_total)
+    begun = period.months_begun if not period.over else period.months_total
+    missed = [m for m in counted if m < completed and m not in visited]
+    current = begun - 1 if begun > completed else None
+    month_at_risk = (
+        current in counted and current not in visited and period.month_share(current) >= 0.5
+    )
+    return metric(
+        "monthly_visits",
+        done=sum(1 for m in counted if m in visited),
+        target=len(counted),
+        window=window,
+        certain_miss=bool(missed),
+        pace=False,
+        extra={
+            "months_begun": sum(1 for m in counted if m < begun),
+            "months_missed": len(missed),
+            "month_at_risk": bool(month_at_risk),
+        },
+    )
+
+
 def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Period) -> list:
     targets = pairing_targets(pairing["targets"])
+    counted = _counted_months(pairing, period)
+    window = _own_window(pairing, period, counted)
     out = []
     if targets["send_hours_per_semester"]:
         out.append(
@@ -76,7 +130,7 @@ def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Peri
                 "send_hours",
                 done=facts.get("send_hours", 0.0),
                 target=targets["send_hours_per_semester"] * period.semesters,
-                window=period,
+                window=window,
             )
         )
     if targets["lectures_per_semester"]:
@@ -85,23 +139,11 @@ def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Peri
                 "lectures",
                 done=facts.get("lectures", 0),
                 target=targets["lectures_per_semester"] * period.semesters,
-                window=period,
+                window=window,
             )
         )
-    if targets["visit_every_month"]:
-        completed = min(period.months_completed, period.months_total)
-        missed = [m for m in range(completed) if m not in visited]
-        out.append(
-            metric(
-                "monthly_visits",
-                done=len(visited),
-                target=period.months_total,
-                window=period,
-                certain_miss=bool(missed),
-                pace=False,
-                extra={"months_begun": period.months_begun, "months_missed": len(missed)},
-            )
-        )
+    if targets["visit_every_month"] and counted:
+        out.append(_visit_metric(visited, period, window, counted))
     return out
 
 

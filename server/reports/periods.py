@@ -13,7 +13,12 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
 from server.common.errors import DomainError
-from server.common.semester import SemesterCalendar, semester_of, semester_range
+from server.common.semester import (
+    DEFAULT_CALENDAR,
+    SemesterCalendar,
+    semester_of,
+    semester_range,
+)
 from server.common.time import CHINA, now
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -42,6 +47,8 @@ class Period:
     first: date
     last: date
     at: datetime
+    #: Months of the calendar that are school holidays (no work is asked for in them).
+    holidays: frozenset[int] = frozenset()
 
     @cached_property
     def semesters(self) -> int:
@@ -94,6 +101,21 @@ class Period:
         """Months wholly past by `at`."""
         return sum(1 for end in self.month_bounds[1:] if end <= self.at)
 
+    def month_days(self, index: int) -> tuple[date, date]:
+        """First and last day of the period's month `index` (0-based)."""
+        start, end = self.month_bounds[index], self.month_bounds[index + 1]
+        return start.date(), (end - timedelta(days=1)).date()
+
+    def month_share(self, index: int) -> float:
+        """Share of month `index` gone by at `asof` (0.0 before it, 1.0 once past)."""
+        start, end = self.month_bounds[index], self.month_bounds[index + 1]
+        done = (min(max(self.asof, start), end) - start).total_seconds()
+        return done / (end - start).total_seconds()
+
+    def clipped(self, first: date, last: date) -> Period:
+        """The same period seen over [first, last] only (a pairing's own share of it)."""
+        return Period(self.kind, self.label, self.year, first, last, self.at, self.holidays)
+
 
 def semester_period(
     name: str, *, calendar: SemesterCalendar | None = None, at: datetime | None = None
@@ -103,7 +125,8 @@ def semester_period(
         first, last = semester_range(name, calendar)
     except ValueError as exc:
         raise DomainError("invalid_semester", str(exc)) from exc
-    return Period("semester", name, int(name[:4]), first, last, at or now())
+    holidays = frozenset((calendar or DEFAULT_CALENDAR).holidays)
+    return Period("semester", name, int(name[:4]), first, last, at or now(), holidays)
 
 
 def year_period(
@@ -114,7 +137,8 @@ def year_period(
         raise DomainError("invalid_year", "年份须在 2000 至 2100 之间")
     first, _ = semester_range(f"{year}春", calendar)
     _, last = semester_range(f"{year}秋", calendar)
-    return Period("year", f"{year}年", year, first, last, at or now())
+    holidays = frozenset((calendar or DEFAULT_CALENDAR).holidays)
+    return Period("year", f"{year}年", year, first, last, at or now(), holidays)
 
 
 def week_period(monday: date, *, at: datetime | None = None) -> Period:

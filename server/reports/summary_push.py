@@ -109,8 +109,7 @@ async def alert_directors(
         people = set().union(*(directors[k] for k in sides[pid]))
         if not people:
             continue
-        missed = sum(1 for a in alerts if a["status"] == "missed")
-        note = f"{len(alerts)}项目标落后" if not missed else f"{missed}项目标未达标"
+        note = f"{len(alerts)}项目标落后"
         result = await notify(
             person_ids=people,
             kind="alert",

@@ -42,7 +42,9 @@ async def test_weekly_region_summary_counts_the_week_of_its_region_only(api):
     assert targets["monthly_visits"]["status"] == "missed"
 
     alerts = data["alerts"]
-    assert alerts["pairings"] == 1 and alerts["count"] == 3
+    # 送教课时 and 讲座 behind their pace; the missed months are progress, not alerts (June
+    # is only a week old).
+    assert alerts["pairings"] == 1 and alerts["count"] == 2
     assert {a["pairing_id"] for a in alerts["items"]} == {county.w.pairing.id}
     assert data["ranking"]["by"] == "alliance"
     assert [r["id"] for r in data["ranking"]["items"]] == [county.w.alliance.id]
