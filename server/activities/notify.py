@@ -8,6 +8,7 @@ key, so a job that runs twice (or a kick racing the cron) sends each message onc
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,6 +103,25 @@ def _place_text(address: str) -> str:
 
 
 # ---- who ---------------------------------------------------------------------------------
+
+#: Domains whose people signed up for an activity by answering (a notice's RSVP: confirmed
+#: and waitlisted families) say who, per activity, so that a cancellation reaches them even
+#: where the activity's own audience does not name them.
+_SIGNED_UP: list[Callable[[int], Awaitable[set[int]]]] = []
+
+
+def tell_signed_up_on_cancel(provider: Callable[[int], Awaitable[set[int]]]) -> None:
+    """Register a source of people who signed up for an activity (told if it is cancelled)."""
+    if provider not in _SIGNED_UP:
+        _SIGNED_UP.append(provider)
+
+
+async def signed_up_ids(activity_id: int) -> set[int]:
+    """Everyone who signed up for the activity through another domain."""
+    ids: set[int] = set()
+    for provider in _SIGNED_UP:
+        ids |= await provider(activity_id)
+    return ids
 
 
 def is_family_activity(activity: Activity) -> bool:
@@ -218,16 +238,19 @@ async def cancel_notice(activity: Activity, event: ActivityEvent) -> Message:
     starts = _parse(event.payload.get("starts_at")) or activity.starts_at
     ends = _parse(event.payload.get("ends_at")) or activity.ends_at
     address = event.payload.get("address", activity.address)
+    # One key for the audience and the families who signed up: each person hears it once.
+    people = await expected_person_ids(activity=activity) | await signed_up_ids(activity.id)
+    status = STATUS_LABELS[ActivityStatus.CANCELLED]
+    # The title keyword leads every template (subscribe and 公众号 alike), so it carries
+    # 已取消 in front, where shortening to a thing's 20 characters cannot cut it off.
     return Message(
         kind=KIND_CANCELLED,
         key=f"activity:{activity.id}:event:{event.id}",
         title=f"「{activity.title}」已取消",
         body=f"原定 {when_text(starts, ends)} 在 {_place_text(address)} 举行的活动已取消。\n"
         f"原因：{reason}",
-        person_ids=await expected_person_ids(activity=activity),
-        fields=_fields(
-            activity.title, starts, address, reason, STATUS_LABELS[ActivityStatus.CANCELLED]
-        ),
+        person_ids=people,
+        fields=_fields(f"{status}：{activity.title}", starts, address, reason, status),
         page=_page(activity.id),
     )
 

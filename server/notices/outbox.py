@@ -56,8 +56,16 @@ def _when(moment: datetime | None) -> str:
     return china(moment).strftime("%m月%d日 %H:%M") if moment else ""
 
 
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A moment from a model (datetime) or from an activity view (ISO text)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
 def _fields(notice: Notice, activity: dict | None, note: str) -> dict[str, str]:
-    moment = (activity or {}).get("starts_at") or notice.deadline or notice.published_at
+    # A linked activity comes as its view (ISO text, as the api shows it), not as a model.
+    moment = _moment((activity or {}).get("starts_at")) or notice.deadline or notice.published_at
     fields = {"title": notice.title, "note": note}
     if moment:
         fields["time"] = china(moment).isoformat()

@@ -9,6 +9,7 @@ from tortoise.functions import Count, Sum
 from server.activities import service as activities
 from server.common.time import china
 from server.notices import audience as audiences
+from server.notices import rules
 from server.notices.models import (
     ACK_LABELS,
     RSVP_LABELS,
@@ -160,7 +161,13 @@ def content(notice: Notice, *, kindergarten_name: str | None, activity: dict | N
         "cancel_reason": notice.cancel_reason,
     }
     if mode == AckMode.RSVP:
+        closed = None
+        if status == NoticeStatus.CANCELLED:
+            closed = "通知已取消，无需再回复"
+        elif activity and activity["status"] == "cancelled":
+            closed = rules.RSVP_CLOSED_CANCELLED
         data.update(
+            rsvp_closed=closed,
             capacity=notice.capacity,
             capacity_unit=CapacityUnit(notice.capacity_unit).value,
             max_adults=notice.max_adults,

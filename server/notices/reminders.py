@@ -16,7 +16,7 @@ from server.audit import service as audit
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import china, now
-from server.notices import access, outbox
+from server.notices import access, outbox, rsvp
 from server.notices.models import AckMode, Notice, NoticeRecipient, NoticeRsvp, NoticeStatus
 
 MANUAL_INTERVAL = timedelta(minutes=10)
@@ -66,6 +66,8 @@ async def remind_now(*, principal: Principal, notice_id: int) -> dict:
         raise DomainError("notice_cancelled", "通知已取消，不能再提醒", status=409)
     if notice.status != NoticeStatus.PUBLISHED:
         raise DomainError("not_published", "通知尚未发布，不能提醒", status=409)
+    if notice.activity_id and await rsvp.cancelled_activity_ids({notice.activity_id}):
+        raise DomainError("activity_cancelled", "关联的活动已取消，不能再提醒", status=409)
     at = china(now())
     if notice.ack_mode != AckMode.READ and notice.deadline and at >= notice.deadline:
         raise DomainError("deadline_passed", "回复已截止，不能再提醒")
@@ -104,7 +106,11 @@ async def remind_due(*, at: datetime, offsets_hours: list[int]) -> dict:
         deadline__lte=china(at + timedelta(hours=max(offsets))),
     )
     reminded: dict[int, int] = {}
+    # Nobody is asked to answer for a day that was cancelled.
+    cancelled = await rsvp.cancelled_activity_ids({n.activity_id for n in notices if n.activity_id})
     for notice in notices:
+        if notice.activity_id in cancelled:
+            continue
         done = set(notice.auto_reminders_done or [])
         due = [h for h in offsets if h not in done and at >= notice.deadline - timedelta(hours=h)]
         if not due:

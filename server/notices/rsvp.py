@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from server.activities import notify as activity_notify
 from server.activities import service as activities
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import china, now
-from server.notices import access, outbox, present
+from server.notices import access, outbox, present, rules
 from server.notices.models import (
     AckMode,
     CapacityUnit,
@@ -42,6 +43,25 @@ def _check_open(notice: Notice) -> None:
         raise DomainError("notice_cancelled", "通知已取消，无需再回复", status=409)
     if notice.ack_mode != AckMode.RSVP:
         raise DomainError("not_rsvp", "该通知无需报名", status=409)
+
+
+async def _check_activity_open(notice: Notice) -> None:
+    """No answer (yes, no or withdrawn) for an activity that was cancelled."""
+    if not notice.activity_id:
+        return
+    brief = (await activities.activity_briefs(activity_ids=[notice.activity_id])).get(
+        notice.activity_id
+    )
+    if brief is not None and brief["status"] == "cancelled":
+        raise DomainError("activity_cancelled", rules.RSVP_CLOSED_CANCELLED, status=409)
+
+
+async def cancelled_activity_ids(activity_ids: set[int]) -> set[int]:
+    """Those of `activity_ids` that were cancelled."""
+    if not activity_ids:
+        return set()
+    briefs = await activities.activity_briefs(activity_ids=list(activity_ids))
+    return {aid for aid, brief in briefs.items() if brief["status"] == "cancelled"}
 
 
 def _check_deadline(notice: Notice) -> None:
@@ -107,6 +127,22 @@ async def answer_invitees(activity_id: int) -> set[int]:
 
 
 activities.keep_answer_invitees(answer_invitees)
+
+
+async def signed_up_people(activity_id: int) -> set[int]:
+    """Everyone of a family that said yes (confirmed or waiting) to a notice of the activity."""
+    rows = await NoticeRsvp.filter(
+        notice__activity_id=activity_id,
+        notice__status=NoticeStatus.PUBLISHED,
+        status__in=list(HOLDING),
+    ).values_list("notice_id", "family")
+    people: set[int] = set()
+    for notice_id, family in set(rows):
+        people |= set(await _family_people(notice_id, family))
+    return people
+
+
+activity_notify.tell_signed_up_on_cancel(signed_up_people)
 
 
 async def promote(notice: Notice) -> list[NoticeRsvp]:
@@ -189,12 +225,15 @@ async def answer(
     """The caller's family answers yes (with a headcount) or no."""
     notice, receipt = await access.get_recipient(principal=principal, notice_id=notice_id)
     _check_open(notice)
+    await _check_activity_open(notice)
     _check_deadline(notice)
     adults, children = _check_counts(notice, answer, adults, children)
     promoted: list[NoticeRsvp] = []
     async with in_transaction():
         notice = await Notice.select_for_update().get(id=notice.id)
         _check_open(notice)
+        # Again under the lock: a cancellation may have landed meanwhile.
+        await _check_activity_open(notice)
         row = await NoticeRsvp.get_or_none(notice_id=notice.id, family=receipt.family)
         was = RsvpStatus(row.status) if row else None
         if row is None:
@@ -243,6 +282,7 @@ async def cancel(*, principal: Principal, notice_id: int) -> dict:
     """The caller's family withdraws its answer; a freed place goes to the waitlist."""
     notice, receipt = await access.get_recipient(principal=principal, notice_id=notice_id)
     _check_open(notice)
+    await _check_activity_open(notice)
     async with in_transaction():
         notice = await Notice.select_for_update().get(id=notice.id)
         row = await NoticeRsvp.get_or_none(notice_id=notice.id, family=receipt.family)

@@ -10,6 +10,8 @@ from server.common.time import CHINA
 from server.notices.models import AckMode, CapacityUnit
 
 TITLE_MAX = 64
+#: Said to a family answering a notice whose linked activity was cancelled.
+RSVP_CLOSED_CANCELLED = "活动已取消，报名已关闭"
 BODY_MAX = 5000
 MAX_IMAGES = 9
 MAX_ATTACHMENTS = 5
