@@ -13,7 +13,7 @@ from server.delivery.models import Delivery, SubscriptionQuota
 _RESERVE_SQL = (
     'UPDATE "subscription_quota" SET "remaining" = "remaining" - 1, "updated_at" = {stamp} '
     'WHERE "template_id" = {template} AND "banned" = FALSE AND "remaining" > 0 '
-    'AND "person_id" IN ({persons}) RETURNING "person_id"'
+    'AND "person_id" IN ({persons}) RETURNING "person_id", "remaining"'
 )
 
 
@@ -23,15 +23,15 @@ def _placeholders(dialect: str, start: int, count: int) -> list[str]:
     return ["?"] * count
 
 
-async def reserve(*, template_id: str, deliveries: dict[int, int]) -> set[int]:
+async def reserve(*, template_id: str, deliveries: dict[int, int]) -> dict[int, int]:
     """Spend one subscription for each {delivery_id: person_id} whose person has one left.
 
     Persons must be distinct. The spent unit is written on the delivery in the same
     transaction, so a crash never loses it: a re-send after a crash reuses it.
-    Returns the delivery ids that got one.
+    Returns {delivery_id: subscriptions she has left} for those that got one.
     """
     if not deliveries:
-        return set()
+        return {}
     person_ids = list(deliveries.values())
     async with in_transaction() as conn:
         dialect = conn.capabilities.dialect
@@ -43,11 +43,13 @@ async def reserve(*, template_id: str, deliveries: dict[int, int]) -> set[int]:
         # One statement decides every row: no two senders can spend the same unit.
         sql = _RESERVE_SQL.format(stamp=first, template=second, persons=", ".join(marks))
         rows = await conn.execute_query_dict(sql, [stamp, template_id, *person_ids])
-        got = {row["person_id"] for row in rows}
-        ids = [d for d, p in deliveries.items() if p in got]
-        if ids:
-            await Delivery.filter(id__in=ids).using_db(conn).update(quota_template=template_id)
-    return set(ids)
+        left = {row["person_id"]: row["remaining"] for row in rows}
+        got = {d: left[p] for d, p in deliveries.items() if p in left}
+        if got:
+            await (
+                Delivery.filter(id__in=list(got)).using_db(conn).update(quota_template=template_id)
+            )
+    return got
 
 
 async def give_back(*, delivery_id: int, person_id: int, template_id: str) -> None:

@@ -47,13 +47,16 @@ async def call_with_retries(
     base: float,
     rate_wait_max: float,
     retry_rate_limited: bool = True,
+    retry_maybe_delivered: bool = True,
 ) -> int:
     """Run `call` until it succeeds; the number of calls made.
 
     Raises GaveUp after `attempts` transient failures (waiting base, 2·base, 4·base …;
     a rate limit's retry_after when known, at most rate_wait_max), and Refused at once on
     any other WeChatError (argument errors are not retried). Without `retry_rate_limited`
-    a RateLimited error is raised as it is, for the caller to wait or re-enqueue.
+    a RateLimited error is raised as it is, for the caller to wait or re-enqueue. Without
+    `retry_maybe_delivered` a timeout (WeChat may have acted) ends the tries at once, as
+    GaveUp: for a call WeChat would not dedupe, a repeat could be a second message.
     """
     transient = (
         TRANSIENT if retry_rate_limited else tuple(t for t in TRANSIENT if t is not RateLimited)
@@ -70,7 +73,11 @@ async def call_with_retries(
     retrying = AsyncRetrying(
         stop=stop_after_attempt(attempts),
         wait=wait,
-        retry=retry_if_exception(lambda exc: isinstance(exc, transient)),
+        retry=retry_if_exception(
+            lambda exc: (
+                isinstance(exc, transient) and (retry_maybe_delivered or not maybe_delivered(exc))
+            )
+        ),
         reraise=True,
     )
     try:

@@ -44,7 +44,7 @@ from server.followers.service import oa_openids_of
 from server.jobs.broker import enqueue
 from server.metrics import counters as metrics
 from server.settings import Settings
-from server.wechat.errors import SubscriptionRefused
+from server.wechat.errors import SubscriptionRefused, WeChatUnavailable
 
 log = logging.getLogger("songjiao.delivery")
 
@@ -62,11 +62,11 @@ RESEND_BEFORE_S = TEMPLATE_DEDUPE_S - RESEND_MARGIN_S
 #: template message still lands inside WeChat's window (140 + 60 s of a 420 s budget).
 STARTED_STUCK_S = RESEND_BEFORE_S // 3
 UNCONFIRMED_TEMPLATE = (
-    "公众号模板消息可能已在进程中断前发出，但未收到微信答复；微信只在 10 分钟内按 "
+    "公众号模板消息可能已发出，但未收到微信答复（进程中断或超时）；微信只在 10 分钟内按 "
     "client_msg_id 去重，为免重复不再重发（站内信已送达）"
 )
 UNCONFIRMED_SUBSCRIBE = (
-    "小程序订阅消息可能已在进程中断前发出，但未收到微信答复；订阅消息没有去重标识，"
+    "小程序订阅消息可能已发出，但未收到微信答复（进程中断或超时）；订阅消息没有去重标识，"
     "她还有其他订阅次数，重发可能重复，因此不再重发（站内信已送达）"
 )
 #: Chinese reason limit (the column holds 300).
@@ -84,6 +84,8 @@ class Plan:
     #: It already held a subscription when claimed: an earlier send may have gone out.
     resumed: bool = False
     has_unit: bool = False
+    #: Subscriptions she has left for the template once this one is spent (None: unknown).
+    units_left: int | None = None
     skipped: list[str] = field(default_factory=list)
 
 
@@ -196,6 +198,7 @@ async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan]) -> None:
             got = await quota.reserve(template_id=template_id, deliveries=round_)
             for delivery_id in round_:
                 plans[delivery_id].has_unit = delivery_id in got
+                plans[delivery_id].units_left = got.get(delivery_id)
             pending = later
     for d in rows:
         plan = plans[d.id]
@@ -226,7 +229,7 @@ class _Sender:
         #: WeChat's msgid of each template message sent, by delivery id.
         self.template_msgids: dict[int, int] = {}
 
-    async def retry(self, send) -> int:
+    async def retry(self, send, *, retry_maybe_delivered: bool = True) -> int:
         """Call `send` with retries; each call (not the waits between) holds a slot."""
 
         async def gated() -> object:
@@ -238,6 +241,7 @@ class _Sender:
             attempts=self.settings.delivery_max_attempts,
             base=self.settings.delivery_retry_base,
             rate_wait_max=self.settings.delivery_rate_wait_max,
+            retry_maybe_delivered=retry_maybe_delivered,
         )
 
     async def deliver(self, d: Delivery, plan: Plan) -> Outcome:
@@ -246,18 +250,37 @@ class _Sender:
         skipped = list(plan.skipped)
         if plan.subscribe and plan.has_unit:
             template_id, data = plan.subscribe
-            send = partial(
-                self.wechat.send_subscribe_message,
-                openid=plan.openid,
-                template_id=template_id,
-                data=data,
-                page=(d.page or "").lstrip("/") or None,
-            )
+            timed_out = False
+
+            async def send() -> int | None:
+                nonlocal timed_out
+                try:
+                    return await self.wechat.send_subscribe_message(
+                        openid=plan.openid,
+                        template_id=template_id,
+                        data=data,
+                        page=(d.page or "").lstrip("/") or None,
+                    )
+                except WeChatUnavailable as exc:
+                    timed_out = timed_out or maybe_delivered(exc)
+                    raise
+
+            # A subscribe message has no dedupe key: after a timeout, another try is safe only
+            # on her last subscription (WeChat answers a repeat 43101).
+            units_left = plan.units_left
+            if units_left is None:
+                units_left = await quota.remaining(person_id=d.person_id, template_id=template_id)
+            repeatable = units_left <= 0
             try:
-                return Outcome(DeliveryStatus.SENT, Channel.SUBSCRIBE, await self.retry(send))
+                made = await self.retry(send, retry_maybe_delivered=repeatable)
+                return Outcome(DeliveryStatus.SENT, Channel.SUBSCRIBE, made)
             except GaveUp as exc:
-                metrics.delivery(channel=Channel.SUBSCRIBE.value, outcome="dead")
-                return await self._gave_up(d, exc, template_id)
+                outcome = await self._gave_up(d, exc, template_id)
+                unknown = outcome.status == DeliveryStatus.UNCONFIRMED
+                metrics.delivery(
+                    channel=Channel.SUBSCRIBE.value, outcome="unconfirmed" if unknown else "dead"
+                )
+                return outcome
             except Refused as exc:
                 metrics.delivery(channel=Channel.SUBSCRIBE.value, outcome="failed")
                 attempts += exc.attempts
@@ -265,6 +288,10 @@ class _Sender:
                     if plan.resumed:
                         # WeChat already took the subscription this message held.
                         note = "重发时微信答复订阅次数已用完：进程中断前的那次发送已送达"
+                        return Outcome(DeliveryStatus.SENT, Channel.SUBSCRIBE, attempts, note)
+                    if timed_out:
+                        # Her last subscription, and an earlier try timed out: it went out.
+                        note = "重试时微信答复订阅次数已用完：超时的那次发送已送达"
                         return Outcome(DeliveryStatus.SENT, Channel.SUBSCRIBE, attempts, note)
                     await quota.spent_out(
                         delivery_id=d.id, person_id=d.person_id, template_id=template_id
@@ -317,6 +344,12 @@ class _Sender:
 
     async def _gave_up(self, d: Delivery, exc: CallFailed, template_id: str | None) -> Outcome:
         keep = template_id is not None and maybe_delivered(exc.error)
+        if keep and await quota.remaining(person_id=d.person_id, template_id=template_id) > 0:
+            # It may have gone out and she holds more subscriptions: a retry could be a second
+            # message. (With her last one a retry is safe: WeChat answers it 43101.)
+            reason = f"结果未知：{UNCONFIRMED_SUBSCRIBE}（已尝试 {exc.attempts} 次）"
+            status = DeliveryStatus.UNCONFIRMED
+            return Outcome(status, Channel.SUBSCRIBE, exc.attempts, reason, keep_unit=True)
         if template_id is not None and not keep:
             await quota.give_back(delivery_id=d.id, person_id=d.person_id, template_id=template_id)
         reason = f"发送失败：{exc.error.message}（已尝试 {exc.attempts} 次）"

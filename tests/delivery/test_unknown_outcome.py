@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -16,12 +17,13 @@ import pytest
 from server.accounts.models import Account
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import ACTIVITY, NOTICE
-from server.common.runtime import current
+from server.common.runtime import current, install
 from server.common.time import now
 from server.delivery import admin, sending
 from server.delivery.jobs import recover_stuck, send_batch
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.followers.service import record_subscribe
+from server.lifecycle import make_wechat_client
 from server.metrics.service import exposition
 from server.wechat.sandbox import sandbox_state
 from tests.delivery.helpers import (
@@ -181,3 +183,47 @@ async def test_a_resent_delivery_stays_on_the_template_channel(client, sandbox, 
     assert row.channel == Channel.TEMPLATE
     assert await delivered(sandbox_client, parent.openid) == 0
     assert await delivered(sandbox_client, oa_openid, "template_send") == 1
+
+
+@contextlib.asynccontextmanager
+async def _impatient_wechat():
+    """The mini-program's client giving up on WeChat after 0.3 s."""
+    runtime = current()
+    settings = runtime.settings.model_copy(update={"wechat_timeout": 0.3})
+    impatient = make_wechat_client(settings, redis=runtime.redis)
+    install(dataclasses.replace(runtime, wechat=impatient))
+    try:
+        yield
+    finally:
+        install(runtime)
+        await impatient.aclose()
+
+
+async def test_a_timed_out_subscribe_send_is_not_tried_again_while_she_has_more(
+    client, sandbox_client
+):
+    parent = await subscribed_parent(client, sandbox_client, times=2)
+    row = await _row(parent, "notice:8:published", kind="notice")
+    await fault(sandbox_client, kind="subscribe_send", answer_delay=1)
+    async with _impatient_wechat():
+        await send_batch(delivery_ids=[row.id])
+    row = await Delivery.get(id=row.id)
+    assert (row.status, row.channel) == (DeliveryStatus.UNCONFIRMED, Channel.SUBSCRIBE)
+    assert len(await outbox(sandbox_client)) == 1  # no second try
+    assert await delivered(sandbox_client, parent.openid) == 1
+
+
+async def test_a_timed_out_send_on_her_last_subscription_is_tried_again_and_counted_once(
+    client, sandbox_client
+):
+    parent = await subscribed_parent(client, sandbox_client)
+    row = await _row(parent, "notice:9:published", kind="notice")
+    await fault(sandbox_client, kind="subscribe_send", answer_delay=1, times=1)
+    async with _impatient_wechat():
+        await send_batch(delivery_ids=[row.id])
+    row = await Delivery.get(id=row.id)
+    # The retry met 43101: WeChat had taken the first, timed-out send.
+    assert (row.status, row.channel) == (DeliveryStatus.SENT, Channel.SUBSCRIBE)
+    assert "已送达" in row.last_error
+    assert [e["errcode"] for e in await outbox(sandbox_client)] == [0, 43101]
+    assert await delivered(sandbox_client, parent.openid) == 1
