@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from server.activities.models import Activity
 from server.archive.models import ArchiveFile, RecordCard
-from server.audit.service import record_action
+from server.audit.service import actions_on_activity, record_action
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
 from server.common.time import now
@@ -51,14 +51,43 @@ async def card_sides(activity: Activity) -> dict[str, int]:
     return {"supporting": lead or activity.host_id, "supported": activity.host_id}
 
 
+#: The audit action of a withdrawn photo consent; the card lists these beside its content.
+CONSENT_WITHDRAWN = "archive.consent_withdrawn"
+
+
+async def consent_withdrawals(activity: Activity) -> list[dict]:
+    """Every withdrawal of a photo's publication consent: which photo, who, when, why."""
+    rows = await actions_on_activity(activity_id=activity.id, action=CONSENT_WITHDRAWN)
+    return [
+        {
+            "file_id": r["target_id"],
+            # A parent is named by her role only: the card is no place for parents' names.
+            "by": "" if (r["detail"] or {}).get("role") == "家长" else r["actor"],
+            "role": (r["detail"] or {}).get("role", ""),
+            "reason": r["reason"],
+            "at": r["at"],
+        }
+        for r in rows
+    ]
+
+
 async def content_hash(activity: Activity) -> str:
-    """sha256 over the texts and the sorted (file sha256, caption, consent) of the record."""
+    """sha256 over the texts and the sorted (file sha256, caption, consent) of the record.
+
+    A photo whose consent was withdrawn counts as it was confirmed: a withdrawal must
+    always work (PIPL: consent may be withdrawn at any time) and is recorded beside the
+    confirmed content, so it neither unlocks the card nor voids a confirmation.
+    """
     files = await ArchiveFile.filter(activity_id=activity.id).values_list(
-        "sha256", "caption", "consent"
+        "id", "sha256", "caption", "consent"
     )
+    withdrawn = {w["file_id"] for w in await consent_withdrawals(activity)}
     payload = {
         **{name: getattr(activity, name) or "" for name in TEXT_FIELDS},
-        "files": sorted([sha, caption or "", bool(consent)] for sha, caption, consent in files),
+        "files": sorted(
+            [sha, caption or "", bool(consent) or file_id in withdrawn]
+            for file_id, sha, caption, consent in files
+        ),
     }
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -137,6 +166,7 @@ async def card_view(activity: Activity, state: CardState) -> dict:
         "needs_reconfirmation": any(v["state"] == "stale" for v in view.values()),
         "state_label": state.label,
         "content_hash": state.current_hash,
+        "consent_withdrawals": await consent_withdrawals(activity),
     }
 
 

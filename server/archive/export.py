@@ -203,7 +203,14 @@ def _record_text(activity: Activity, entry: ActivityEntry, view: dict, side_name
             name = (who or {}).get("name") or "—"
             at = _fmt(datetime.fromisoformat(info["confirmed_at"]))
             lines.append(f"{label}：{states[info['state']]}，确认人 {name}，时间 {at}")
-    lines += [f"记录卡状态：{entry.card_label}", "", "【照片与附件】"]
+    lines.append(f"记录卡状态：{entry.card_label}")
+    for w in view.get("consent_withdrawals", []):
+        # Withdrawals stand beside the confirmed content; they never change it.
+        at = _fmt(datetime.fromisoformat(w["at"]))
+        who = "、".join(x for x in (w["role"], w["by"]) if x) or "—"
+        why = f"，原因：{w['reason']}" if w["reason"] else ""
+        lines.append(f"撤回公开同意：照片 {w['file_id']}，{who}，{at}{why}")
+    lines += ["", "【照片与附件】"]
     if not entry.files:
         lines.append("（无）")
     for f in entry.files:

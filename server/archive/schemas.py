@@ -42,3 +42,9 @@ class ReopenBody(Body):
     """Why the confirmations are withdrawn."""
 
     reason: str
+
+
+class WithdrawBody(Body):
+    """Why the consent is withdrawn (optional, ≤ 100 characters)."""
+
+    reason: str | None = None

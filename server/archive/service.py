@@ -211,6 +211,10 @@ async def update_file(
         changes["consent"] = bool(consent)
     if not changes:
         return file_view(row)
+    if changes == {"consent": False}:
+        # A withdrawal always works, locked card or not; the card records it.
+        await _withdraw(principal, row, activity, role=_role_label(principal), reason="")
+        return file_view(row)
     await cards.ensure_unlocked(activity)
     previous = bool(row.consent)
     for key, value in changes.items():
@@ -225,6 +229,68 @@ async def update_file(
             activity_id=activity.id,
             detail={"consent": changes["consent"], "previous": previous},
         )
+    return file_view(row)
+
+
+def _role_label(principal: Principal, *, family_only: bool = False) -> str:
+    """Who withdrew a consent, as the card says it (never a child's or parent's name)."""
+    if family_only:
+        return "家长"
+    for role, label in (
+        ("admin", "管理员"),
+        ("director", "园长"),
+        ("organizer", "组织者"),
+        ("leader", "领导"),
+        ("teacher", "教师"),
+        ("parent", "家长"),
+    ):
+        if role in principal.roles:
+            return label
+    return ""
+
+
+async def _withdraw(
+    principal: Principal, row: ArchiveFile, activity: Activity, *, role: str, reason: str
+) -> None:
+    """Consent off and a line on the card (the audit entry), whatever the card's lock."""
+    updated = await ArchiveFile.filter(id=row.id, consent=True).update(consent=False)
+    row.consent = False
+    if not updated:
+        return  # withdrawn already (two taps): one line on the card
+    await record_action(
+        actor_id=principal.person_id,
+        action=cards.CONSENT_WITHDRAWN,
+        target_type="archive_file",
+        target_id=row.id,
+        activity_id=activity.id,
+        reason=reason,
+        detail={"consent": False, "previous": True, "role": role},
+    )
+
+
+async def withdraw_consent(*, principal: Principal, file_id: int, reason: str = "") -> dict:
+    """Anyone who sees a photo (teacher, parent, staff) withdraws its publication consent.
+
+    It always works, even on a locked 帮扶记录卡; posts and previews re-check consent when
+    they show a photo, so a withdrawn photo is no longer shown anywhere.
+    """
+    row = await ArchiveFile.get_or_none(id=file_id)
+    if row is None:
+        raise NotFound("文件")
+    try:
+        activity = await get_visible_activity(principal=principal, activity_id=row.activity_id)
+    except NotFound as exc:
+        raise NotFound("文件") from exc
+    family_only = await _sees_as_family_only(principal, activity)
+    if family_only and not _family_may_see(row):
+        raise NotFound("文件")
+    if row.kind != FileKind.PHOTO:
+        raise DomainError("consent_photo_only", "只有照片需要标记是否同意公开")
+    reason = (reason or "").strip()
+    if len(reason) > CAPTION_MAX:
+        raise DomainError("text_too_long", f"撤回原因不能超过 {CAPTION_MAX} 个字")
+    role = _role_label(principal, family_only=family_only)
+    await _withdraw(principal, row, activity, role=role, reason=reason)
     return file_view(row)
 
 

@@ -12,7 +12,7 @@ from sanic_ext.extensions.openapi.types import Binary, Boolean, Object, String
 
 from server.archive import export, service
 from server.archive.files import MB, extension_of
-from server.archive.schemas import ConfirmBody, FilePatch, RecordBody, ReopenBody
+from server.archive.schemas import ConfirmBody, FilePatch, RecordBody, ReopenBody, WithdrawBody
 from server.common.auth import requires
 from server.common.errors import DomainError
 from server.common.uploads import read_multipart
@@ -149,6 +149,24 @@ async def update_file(request: Request, file_id: int, body: FilePatch):
     return json(
         await service.update_file(
             principal=request.ctx.principal, file_id=file_id, **body.model_dump()
+        )
+    )
+
+
+@bp.post("/files/<file_id:int>/withdraw-consent")
+@openapi.definition(
+    body=WithdrawBody, summary="撤回照片的公开同意（教师、家长均可）", tag=TAG, secured="token"
+)
+@requires(*VIEWERS)
+async def withdraw_consent(request: Request, file_id: int):
+    """Withdraw a photo's publication consent; works even when the record card is locked."""
+    try:
+        body = WithdrawBody.model_validate(request.json or {})
+    except ValidationError as exc:
+        raise DomainError("invalid_input", "请求内容格式不正确") from exc
+    return json(
+        await service.withdraw_consent(
+            principal=request.ctx.principal, file_id=file_id, reason=body.reason or ""
         )
     )
 

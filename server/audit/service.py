@@ -48,3 +48,22 @@ async def activity_log(*, activity_id: int, limit: int = 200) -> list[dict]:
         }
         for r in rows
     ]
+
+
+async def actions_on_activity(*, activity_id: int, action: str) -> list[dict]:
+    """One kind of entry of an activity, oldest first, with the actor's name."""
+    rows = (
+        await AuditEntry.filter(activity_id=activity_id, action=action)
+        .order_by("id")
+        .prefetch_related("actor")
+    )
+    return [
+        {
+            "target_id": r.target_id,
+            "actor": r.actor.name if r.actor else None,
+            "reason": r.reason,
+            "detail": r.detail,
+            "at": r.at.isoformat(),
+        }
+        for r in rows
+    ]
