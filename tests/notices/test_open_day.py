@@ -173,3 +173,24 @@ async def test_waitlisted_family_of_another_audience_hears_of_the_cancellation(c
     assert sorted(told) == sorted(set(told))
     assert {school.a1.person.id, school.a1_partner.person.id, school.a2.person.id} <= set(told)
     assert school.b1.person.id not in told
+
+
+async def test_followers_template_message_says_cancelled_and_why(client, sandbox_client, school):
+    from server.accounts.models import Account
+    from server.followers.service import record_subscribe
+    from tests.delivery.helpers import outbox, settle
+
+    account = await Account.get(person_id=school.b1.person.id)
+    unionid = "union_" + account.openid[:20]
+    await Account.filter(id=account.id).update(unionid=unionid)
+    await record_subscribe(oa_openid="oa_" + account.openid[:20], unionid=unionid)
+    activity = await open_day(client, school)
+    await invitation(client, school, activity)
+    await cancelled_and_told(client, school, activity)
+    event = await ActivityEvent.get(activity_id=activity["id"], kind="cancelled")
+    rows = await settle(key=f"activity:{activity['id']}:event:{event.id}")
+    assert {row.person_id for row in rows} >= parents(school)
+    [sent] = await outbox(sandbox_client, "template_send", touser="oa_" + account.openid[:20])
+    values = [item["value"] for item in sent["request"]["data"].values()]
+    assert values[0].startswith("已取消")
+    assert REASON in values
