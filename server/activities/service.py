@@ -176,6 +176,50 @@ UNKNOWN_PEOPLE = (
 )
 
 
+#: A host the caller may not hold activities at answers like one that does not exist.
+UNKNOWN_HOST = "您只能在本园、所帮扶的被帮扶园（须选择有效期内的结对）或所牵头联盟的幼儿园组织活动"
+
+
+async def _check_host(
+    principal: Principal,
+    *,
+    host_id: int,
+    pairing_id: int | None,
+    alliance_id: int | None,
+    day: date,
+) -> None:
+    """Who may host where.
+
+    Runners host at their own kindergarten; the 帮扶园's runners also at the 被帮扶园 of a
+    pairing whose cycle holds the activity's day (送教下乡 happens there and counts as
+    每月到园 only there); an alliance lead's runners at its member kindergartens.
+    """
+    if principal.is_admin:
+        return
+    mine = principal.scope_ids("kindergarten", access.RUNNERS)
+    if host_id in mine:
+        return
+    if alliance_id is not None:
+        lead = await orgs.alliance_lead_id(alliance_id=alliance_id)
+        if lead in mine and host_id in await orgs.alliance_member_ids(alliance_id=alliance_id):
+            return
+    if pairing_id is not None:
+        sides = await orgs.pairing_sides(pairing_id=pairing_id)
+        if sides and sides[0] in mine and sides[1] == host_id:
+            pairing = await orgs.get_pairing(principal=principal, pairing_id=pairing_id)
+            start = date.fromisoformat(pairing["cycle_start"])
+            end = date.fromisoformat(pairing["cycle_end"])
+            if start <= day <= end:
+                return
+            raise DomainError(
+                "pairing_not_active",
+                f"活动日期 {day.isoformat()} 不在该结对的帮扶周期（{start.isoformat()} 至 "
+                f"{end.isoformat()}）内，不能在被帮扶园举办",
+            )
+    # Unknown kindergartens and other kindergartens get this same answer (ids are sequential).
+    raise Forbidden(UNKNOWN_HOST)
+
+
 async def _check_links(
     principal: Principal, *, host_id: int, pairing_id: int | None, alliance_id: int | None
 ) -> None:
@@ -193,7 +237,7 @@ async def _check_links(
             raise DomainError(*UNKNOWN_ALLIANCE)
     probe = Activity(host_id=host_id, pairing_id=pairing_id, alliance_id=alliance_id)
     if not await access.can_manage(principal, probe):
-        raise Forbidden("您只能为本园、结对园或所牵头联盟的幼儿园组织活动")
+        raise Forbidden(UNKNOWN_HOST)
     if principal.is_admin:
         await orgs.ensure_can_view_kindergarten(principal=principal, kindergarten_id=host_id)
 
@@ -324,8 +368,15 @@ async def create_activity(
     measures: str = "",
     rotate_seconds: int = 15,
 ) -> dict:
-    """Create a draft activity hosted by a kindergarten the caller runs."""
+    """Create a draft activity where the caller may host (see _check_host)."""
     await _check_links(principal, host_id=host_id, pairing_id=pairing_id, alliance_id=alliance_id)
+    await _check_host(
+        principal,
+        host_id=host_id,
+        pairing_id=pairing_id,
+        alliance_id=alliance_id,
+        day=china(rules.aware(starts_at)).date(),
+    )
     title = rules.clean_title(title)
     parsed_kind = rules.parse_kind(kind)
     mode = rules.parse_audience_mode(audience_mode, parsed_kind)
@@ -459,6 +510,21 @@ async def list_activities(
     }
 
 
+async def managed_open_activities(*, principal: Principal, limit: int = 100) -> list[dict]:
+    """Draft and published activities the caller manages, newest start first (for pickers)."""
+    query = Activity.filter(status__in=EDITABLE)
+    visible = await access.visible_activity_filter(principal)
+    if visible is not None:
+        query = query.filter(id__in=Subquery(Activity.filter(visible).values("id")))
+    at = now()
+    out = []
+    for activity in await query.order_by("-starts_at", "-id").limit(limit * 2):
+        if len(out) < limit and await access.can_manage(principal, activity):
+            out.append(activity)
+    names = await _host_names([a.id for a in out])
+    return [activity_summary(a, host_name=names.get(a.id), at=at) for a in out]
+
+
 async def get_activity(*, principal: Principal, activity_id: int) -> dict:
     """One activity the caller may see."""
     activity = await access.get_visible_activity(principal=principal, activity_id=activity_id)
@@ -532,6 +598,15 @@ async def _validated_changes(principal: Principal, activity: Activity, changes: 
     ends = rules.aware(changes.get("ends_at") or activity.ends_at)
     window = _new_window(activity, changes, starts, ends)
     rules.check_times(starts, ends, window)
+    if {"pairing_id", "alliance_id", "starts_at"} & changes.keys():
+        # A move out of the pairing's cycle (or off the pairing) ends hosting at the partner.
+        await _check_host(
+            principal,
+            host_id=activity.host_id,
+            pairing_id=pairing_id,
+            alliance_id=alliance_id,
+            day=china(starts).date(),
+        )
     out.update(
         starts_at=starts,
         ends_at=ends,

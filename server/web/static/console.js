@@ -62,6 +62,18 @@
     start();
   }
 
+  // ---- activity form: the venue follows the chosen host (its stored address, coordinates) --
+  const host = document.getElementById("host-choice");
+  if (host && host.form) {
+    host.addEventListener("change", () => {
+      const chosen = host.options[host.selectedIndex];
+      for (const name of ["address", "lat", "lng"]) {
+        const field = host.form.elements[name];
+        if (field) field.value = chosen.dataset[name] || "";
+      }
+    });
+  }
+
   // ---- live board -------------------------------------------------------------------------
   const board = document.getElementById("live-board");
   if (board && window.EventSource) {

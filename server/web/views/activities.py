@@ -18,7 +18,7 @@ from server.checkin import export as checkin_export
 from server.checkin import organizer
 from server.checkin.stream import stream_live
 from server.common.errors import DomainError
-from server.common.time import CHINA, china
+from server.common.time import CHINA, china, now
 from server.common.uploads import read_multipart
 from server.orgs import service as orgs
 from server.web.console import NavItem, add_nav, back, page, render
@@ -56,14 +56,38 @@ def _number(value: str | None, label: str, *, default: float = 0) -> float:
         raise DomainError("invalid_input", f"{label}须为数字") from exc
 
 
+def _place_of(kindergarten: dict) -> dict:
+    return {
+        "id": kindergarten["id"],
+        "name": kindergarten["name"],
+        "address": kindergarten.get("address") or "",
+        "lat": kindergarten.get("lat"),
+        "lng": kindergarten.get("lng"),
+    }
+
+
 async def _host_choices(request: Request) -> list[dict]:
+    """Where the caller may host: her kindergartens, then the 被帮扶园 of her active pairings.
+
+    Each with its stored address and coordinates, to prefill the venue.
+    """
     principal = request.ctx.principal
     if principal.is_admin:
         data = await orgs.list_kindergartens(principal=principal, limit=500, offset=0)
-        return [{"id": k["id"], "name": k["name"]} for k in data["items"]]
+        return [_place_of(k) for k in data["items"]]
     mine = principal.scope_ids("kindergarten", RUNNERS)
-    names = await orgs.kindergarten_names(kindergarten_ids=sorted(mine))
-    return [{"id": i, "name": names.get(i, f"幼儿园 {i}")} for i in sorted(mine)]
+    pairings = await orgs.list_pairings(
+        principal=principal, active_on=china(now()).date(), limit=500, offset=0
+    )
+    partners = [p["supported_id"] for p in pairings["items"] if p["supporting_id"] in mine]
+    out = []
+    for kid in [*sorted(mine), *dict.fromkeys(k for k in partners if k not in mine)]:
+        kg = await orgs.get_kindergarten(principal=principal, kindergarten_id=kid)
+        place = _place_of(kg)
+        if kid not in mine:
+            place["name"] = f"{kg['name']}（被帮扶园）"
+        out.append(place)
+    return out
 
 
 async def _pairing_choices(request: Request) -> list[dict]:
@@ -140,8 +164,16 @@ def _pairing_id(form) -> int | None:
         raise DomainError("invalid_input", "请选择结对") from exc
 
 
+def _coordinate(form, name: str, label: str) -> float | None:
+    value = (form.get(name) or "").strip()
+    return _number(value, label) if value else None
+
+
 def _form_fields(form) -> dict:
     return {
+        "lat": _coordinate(form, "lat", "纬度"),
+        "lng": _coordinate(form, "lng", "经度"),
+        "radius_m": int(_number(form.get("radius_m"), "签到范围", default=500)),
         "pairing_id": _pairing_id(form),
         "title": (form.get("title") or "").strip(),
         "kind": form.get("kind") or "",
@@ -211,6 +243,9 @@ async def activity_list(request: Request):
 async def new_activity(request: Request):
     """The form for a new activity."""
     hosts = await _host_choices(request)
+    # The venue starts as the first host's stored place; console.js follows the host choice.
+    first = hosts[0] if hosts else {}
+    venue = {k: first.get(k) for k in ("address", "lat", "lng")}
     return render(
         request,
         "web/activities/form.html",
@@ -218,7 +253,7 @@ async def new_activity(request: Request):
             hosts=hosts,
             pairings=await _pairing_choices(request),
             people=await _presenter_choices(request),
-            activity={},
+            activity={"host_id": first.get("id"), **venue},
             presenters=_presenter_rows([]),
             action=f"{BASE}/new",
             error="",

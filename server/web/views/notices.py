@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sanic import Blueprint, Request
 
+from server.activities import service as activities
 from server.common.errors import DomainError
 from server.common.time import CHINA, china
 from server.notices import feedback, reading, receipts, reminders
@@ -73,6 +74,22 @@ async def _picker(request: Request, kindergarten_id: int) -> dict:
     }
 
 
+async def _activity_choices(request: Request) -> list[dict]:
+    """Her own activities not yet finished or cancelled, to link a notice to (RSVP, 满意度)."""
+    rows = await activities.managed_open_activities(principal=request.ctx.principal)
+    return [
+        {"id": a["id"], "name": f"{_shown(a['starts_at'])} {a['title']}（{a['host_name']}）"}
+        for a in rows
+    ]
+
+
+def _activity_id(form) -> int | None:
+    try:
+        return int(form.get("activity_id")) if form.get("activity_id") else None
+    except ValueError as exc:
+        raise DomainError("invalid_activity", "关联的活动不存在或您无权查看") from exc
+
+
 @bp.get("/notices")
 @page(*WATCHERS)
 async def notice_list(request: Request):
@@ -113,6 +130,7 @@ async def _compose(request: Request, error: str = "", status: int = 200, values=
         kindergarten_id=chosen,
         picker=await _picker(request, chosen),
         modes=[(m.value, ACK_LABELS[m]) for m in AckMode],
+        activities=await _activity_choices(request),
         values=values or {},
         error=error,
     )
@@ -141,6 +159,7 @@ async def create(request: Request):
             ack_mode=form.get("ack_mode") or "read",
             deadline=_when(form.get("deadline"), "截止时间"),
             capacity=capacity,
+            activity_id=_activity_id(form),
         )
     except (DomainError, ValueError) as exc:
         message = exc.message if isinstance(exc, DomainError) else "名额须为数字"
