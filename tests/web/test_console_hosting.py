@@ -1,4 +1,4 @@
-"""The console records a real 送教下乡: hosted at the 被帮扶园 with its place, and notices link it."""
+"""The console records a real 送教下乡: hosted at the 被帮扶园 with its place; notices link it."""
 
 from __future__ import annotations
 
