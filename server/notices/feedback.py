@@ -152,21 +152,30 @@ async def satisfaction(
     """家长满意度: average stars of feedback given in [since, until), overall and per kindergarten.
 
     Dates are China days (`until` excluded). Returns {"average", "count", "by_kindergarten":
-    {id: {"average", "count"}}}; average is None where nobody rated.
+    {id: {"average", "count"}}, "by_activity": {activity id: {"average", "count", "stars"}}};
+    average is None where nobody rated. by_activity holds the ratings of notices linked to an
+    activity, so a pairing's figure can come from its own activities only.
     """
     rows = await NoticeFeedback.filter(
         kindergarten_id__in=list(kindergarten_ids),
         created_at__gte=_moment(since),
         created_at__lt=_moment(until),
-    ).values_list("kindergarten_id", "stars")
+    ).values_list("kindergarten_id", "stars", "notice__activity_id")
     per: dict[int, list[int]] = {}
-    for kindergarten_id, stars in rows:
+    per_activity: dict[int, list[int]] = {}
+    for kindergarten_id, stars, activity_id in rows:
         per.setdefault(kindergarten_id, []).append(stars)
-    every = [s for _, s in rows]
+        if activity_id:
+            per_activity.setdefault(activity_id, []).append(stars)
+    every = [row[1] for row in rows]
     return {
         "average": _average(every),
         "count": len(every),
         "by_kindergarten": {
             kid: {"average": _average(values), "count": len(values)} for kid, values in per.items()
+        },
+        "by_activity": {
+            aid: {"average": _average(values), "count": len(values), "stars": sum(values)}
+            for aid, values in per_activity.items()
         },
     }

@@ -171,7 +171,7 @@ async def build_pairing_items(
         metrics = _pairing_metrics(p, facts.get(pid, {}), visits.get(pid, set()), period)
         shown = attendance_figures(attendance.get(pid)) if figures else None
         if family is not None:
-            shown["families"] = family.of({p["supporting_id"], p["supported_id"]})
+            shown["families"] = family.of({p["supporting_id"], p["supported_id"]}, pairing_id=pid)
         items.append(
             {
                 "pairing_id": pid,

@@ -51,6 +51,7 @@ class FamilyFigures:
         self.checkins: dict[int, dict] = {}
         self.stars: dict | None = None
         self.rsvps: dict | None = None
+        self.pairing_stars: dict[int, dict] = {}
 
     async def load(self, kindergarten_ids: set[int] | None) -> FamilyFigures:
         """Read check-ins and notices figures for the kindergartens (None: all)."""
@@ -62,19 +63,47 @@ class FamilyFigures:
             satisfaction(self.period, ids),
             rsvp(self.period, ids),
         )
+        self.pairing_stars = await _by_pairing(self.stars)
         return self
 
-    def of(self, kindergarten_ids: set[int]) -> dict:
-        """The figures of a group of kindergartens."""
+    def of(self, kindergarten_ids: set[int], *, pairing_id: int | None = None) -> dict:
+        """The figures of a group of kindergartens; of a pairing, 家长满意度 of its activities.
+
+        A kindergarten may be in several pairings: ratings of an open day belong to the
+        pairing of the activity the notice was linked to, and to no pairing otherwise.
+        """
         rows = [self.checkins[k] for k in kindergarten_ids if k in self.checkins]
+        stars = self.stars
+        star_keys = kindergarten_ids
+        if pairing_id is not None:
+            stars = None if self.stars is None else {"by_kindergarten": self.pairing_stars}
+            star_keys = {pairing_id}
         return {
             "families_checked_in": sum(r["families"] for r in rows),
             "adults": sum(r["adults"] for r in rows),
             "children": sum(r["children"] for r in rows),
-            "satisfaction": _stars(self.stars, kindergarten_ids),
-            "satisfaction_count": _star_count(self.stars, kindergarten_ids),
+            "satisfaction": _stars(stars, star_keys),
+            "satisfaction_count": _star_count(stars, star_keys),
             "rsvp": _rsvp(self.rsvps, kindergarten_ids),
         }
+
+
+async def _by_pairing(stars: dict | None) -> dict[int, dict]:
+    """Ratings of linked activities summed up per pairing of the activity."""
+    per_activity = (stars or {}).get("by_activity") or {}
+    pairings = await queries.pairings_of_activities({int(a) for a in per_activity})
+    out: dict[int, dict] = {}
+    for activity_id, row in per_activity.items():
+        pairing_id = pairings.get(int(activity_id))
+        if pairing_id is None or not row.get("count"):
+            continue
+        seen = out.setdefault(pairing_id, {"total": 0, "count": 0})
+        seen["total"] += row["stars"]
+        seen["count"] += row["count"]
+    return {
+        pid: {"average": round(v["total"] / v["count"], 2), "count": v["count"]}
+        for pid, v in out.items()
+    }
 
 
 def _per_kindergarten(source: dict | None, kindergarten_ids: set[int]) -> list[dict] | None:

@@ -421,6 +421,19 @@ async def family_checkins(period: Period, kindergarten_ids: set[int] | None) -> 
     }
 
 
+async def pairings_of_activities(activity_ids: set[int]) -> dict[int, int]:
+    """The pairing of each activity that has one (activities of no pairing are left out)."""
+    if not activity_ids:
+        return {}
+    sql = new_sql()
+    rows = await fetch(
+        sql,
+        "SELECT a.id AS id, a.pairing_id AS pairing_id FROM activity a "
+        f"WHERE a.pairing_id IS NOT NULL{_ids(sql, 'a.id', activity_ids)}",
+    )
+    return {int(r["id"]): int(r["pairing_id"]) for r in rows}
+
+
 # ---- what happened (leaders' summaries) ----------------------------------------------------
 
 

@@ -132,7 +132,9 @@ async def test_satisfaction_averages_per_kindergarten(client, school):
     )
     assert result["average"] == 3.5 and result["count"] == 2
     assert result["by_kindergarten"] == {school.kg.id: {"average": 3.5, "count": 2}}
+    # Per linked activity too, so reports can give a pairing only its own activities' ratings.
+    assert result["by_activity"] == {activity.id: {"average": 3.5, "count": 2, "stars": 7}}
     empty = await satisfaction(
         kindergarten_ids={school.kg.id}, since=date(2020, 1, 1), until=date(2020, 2, 1)
     )
-    assert empty == {"average": None, "count": 0, "by_kindergarten": {}}
+    assert empty == {"average": None, "count": 0, "by_kindergarten": {}, "by_activity": {}}

@@ -220,11 +220,14 @@ async def test_kindergarten_sums_pairings_given_and_received(api):
 
 
 async def test_parents_satisfaction_comes_from_the_notices_domain(api):
+    from server.common.time import now
     from server.notices.models import Notice, NoticeFeedback
     from server.reports.periods import resolve_period
 
     w = await make_world()
-    notice = await Notice.create(kindergarten=w.supported, title="家长开放日")
+    # The notice announced an open day of the pairing: its ratings are the pairing's too.
+    open_day = await held(w.supported, now(), kind=ActivityKind.OPEN_DAY, pairing=w.pairing)
+    notice = await Notice.create(kindergarten=w.supported, title="家长开放日", activity=open_day)
     for stars in (5, 3):
         await NoticeFeedback.create(
             notice=notice,
