@@ -170,6 +170,14 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    """Make and push a period's summaries now (once per leader, however often it runs)."""
+    from server.reports.summary_cli import run_summary_command
+
+    _migrate(settings)
+    return asyncio.run(run_summary_command(settings, kind=args.kind, period=args.period))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `songjiao`."""
     parser = argparse.ArgumentParser(prog="songjiao", description="送教通后台")
@@ -208,6 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
     push_menu = sub.add_parser("push-menu", help="检查并推送公众号菜单（config 中的 oa_menu）")
     push_menu.add_argument("--dry-run", action="store_true", help="只检查，不推送")
     push_menu.set_defaults(func=cmd_push_menu, reaches_wechat=True)
+    summary = sub.add_parser("summary", help="立即生成并推送工作简报（每位领导只推送一次）")
+    summary.add_argument(
+        "--kind",
+        choices=("weekly", "semester"),
+        required=True,
+        help="weekly 周报，semester 学期总结",
+    )
+    summary.add_argument(
+        "--period", default=None, help="如 2026-W49 或 2026秋；省略为最近一个已结束的周或学期"
+    )
+    summary.set_defaults(func=cmd_summary, reaches_wechat=True)
     admin = sub.add_parser("create-admin", help="创建管理员（管理后台密码登录）")
     admin.add_argument("--name", required=True, help="姓名")
     admin.add_argument("--login", required=True, help="登录名")

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import datetime, timedelta
 
 from server.accounts.grants import holders
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import PAIRING, SUMMARY
 from server.common.runtime import current
-from server.common.semester import SemesterCalendar
-from server.common.time import china
+from server.common.semester import SemesterCalendar, semester_of, semester_range
+from server.common.time import china, now
 from server.delivery.service import notify, notify_group
 from server.reports import summary_render
 from server.reports.alerts import at_risk
 from server.reports.models import Summary
-from server.reports.summaries import SummaryScope, ensure_summary, periods_of
+from server.reports.summaries import KINDS, SummaryScope, ensure_summary, last_week, periods_of
 
 log = logging.getLogger("songjiao.reports")
 
@@ -156,3 +157,35 @@ async def make_and_push(
         "groups": posted,
         "directors_alerted": directors,
     }
+
+
+def default_period(kind: str, at: datetime, calendar: SemesterCalendar | None = None) -> str:
+    """The newest period of `kind` that is over at `at`: last week, or the last semester."""
+    if kind == "weekly":
+        return last_week(at).label
+    first, _ = semester_range(semester_of(at, calendar), calendar)
+    return semester_of(first - timedelta(days=1), calendar)
+
+
+async def run_now(
+    *,
+    kind: str,
+    period: str | None = None,
+    calendar: SemesterCalendar | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """Make and push the summaries of one period now, as the cron job would (an admin's
+    「立即生成」 or `songjiao summary`): safe to run again, each leader is told once.
+
+    Only a period that is over: a summary is stored once and counted as of its period's
+    end, so one made mid-period would stand in for the real one.
+    """
+    if kind not in KINDS:
+        raise DomainError("invalid_input", "简报类型只能是 weekly（周报）或 semester（学期总结）")
+    at = at or now()
+    period = (period or "").strip() or default_period(kind, at, calendar)
+    window, _ = periods_of(kind, period, calendar)
+    if at < window.until:
+        raise DomainError("period_not_over", f"{period} 尚未结束，结束后才能生成{KINDS[kind]}")
+    result = await make_and_push(kind=kind, period=period, calendar=calendar)
+    return {**result, "kind": kind, "kind_label": KINDS[kind]}

@@ -12,9 +12,9 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from server.common.auth import Principal
-from server.common.errors import DomainError
+from server.common.errors import DomainError, Forbidden
 from server.common.semester import SemesterCalendar
-from server.reports import queries, summary_render
+from server.reports import queries, summary_push, summary_render
 from server.reports.models import Summary
 from server.reports.summaries import (
     KINDS,
@@ -135,3 +135,16 @@ async def list_summaries(
         query = query.filter(period=period)
     rows = await query.order_by("-period_end", "kind", "-id").limit(limit)
     return {"items": [brief(s) for s in rows]}
+
+
+async def run_now(
+    *,
+    principal: Principal,
+    kind: str,
+    period: str | None = None,
+    calendar: SemesterCalendar | None = None,
+) -> dict:
+    """An admin makes and pushes a period's summaries now (each leader told once)."""
+    if not principal.is_admin:
+        raise Forbidden("只有管理员可以立即生成并推送工作简报")
+    return await summary_push.run_now(kind=kind, period=period, calendar=calendar)

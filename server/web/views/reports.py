@@ -14,7 +14,8 @@ from sanic import Blueprint, Request, raw
 from server.common.semester import semester_of
 from server.common.time import now
 from server.reports import service as reports
-from server.web.console import NavItem, add_nav, page, render
+from server.reports import summary_service
+from server.web.console import PREFIX, NavItem, add_nav, back, page, render
 
 bp = Blueprint("console_reports")
 DIRECTORS_UP = ("director", "leader")  # admins always pass
@@ -114,6 +115,7 @@ async def report_page(request: Request):
         badges=BADGES,
         cells=CELLS,
         may_export=leads,
+        may_run_summary=principal.is_admin,
     )
 
 
@@ -126,4 +128,22 @@ async def export(request: Request):
         content,
         content_type=XLSX,
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+@bp.post("/reports/summaries/run")
+@page(*LEADERS)
+async def run_summary(request: Request):
+    """An admin makes and pushes a week's or a semester's summaries now (once per leader)."""
+    form = request.form
+    result = await summary_service.run_now(
+        principal=request.ctx.principal,
+        kind=(form.get("kind") or "").strip(),
+        period=(form.get("period") or "").strip() or None,
+        calendar=request.app.ctx.settings.semester_calendar,
+    )
+    return back(
+        f"{PREFIX}/reports",
+        f"{result['kind_label']} {result['period']} 已生成 {result['summaries']} 份，"
+        f"新推送领导 {result['leaders_told']} 人（已推送过的不再重复）",
     )
