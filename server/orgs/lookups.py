@@ -172,3 +172,19 @@ async def kindergarten_names(*, kindergarten_ids: set[int]) -> dict[int, str]:
 def grade_names() -> tuple[str, ...]:
     """The class grades a kindergarten may have (托班, 小班 …)."""
     return tuple(g.value for g in Grade)
+
+
+async def workplace_names(*, person_ids: Iterable[int]) -> dict[int, str]:
+    """The kindergarten(s) each person works at (active staff), names joined by 、."""
+    people = list(set(person_ids))
+    if not people:
+        return {}
+    rows = (
+        await Teacher.filter(person_id__in=people, active=True)
+        .order_by("kindergarten_id")
+        .values_list("person_id", "kindergarten__name")
+    )
+    out: dict[int, list[str]] = {}
+    for person_id, name in rows:
+        out.setdefault(person_id, []).append(name)
+    return {pid: "、".join(dict.fromkeys(names)) for pid, names in out.items()}

@@ -25,6 +25,7 @@ from server.orgs.lookups import (
     staff_among,
     staff_kindergarten_ids_of,
     staff_person_ids,
+    workplace_names,
 )
 from server.orgs.pairings import get_pairing, list_pairings, merge_targets
 from server.orgs.people import get_teacher, list_teachers, sees_full_phones
@@ -63,6 +64,7 @@ __all__ = [
     "staff_among",
     "staff_kindergarten_ids_of",
     "staff_person_ids",
+    "workplace_names",
     "ensure_can_manage_kindergarten",
     "ensure_can_see_children",
     "ensure_can_see_staff",

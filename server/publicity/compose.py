@@ -46,7 +46,8 @@ def lead_of(facts: dict, record: dict) -> str:
     """Date, who went where, what, and who attended, in one paragraph."""
     date, kind, title = date_text(facts["starts_at"]), facts["kind"], facts["title"].strip()
     host, supporting = facts["host_name"], facts["supporting_name"]
-    count = record["checked_in"]
+    # The expected audience who came: never the organizer, a presenter or a visitor.
+    count = record["figures"]["attended"]
     if supporting and supporting != host:
         team = f"{len(facts['presenters'])}位骨干教师" if facts["presenters"] else "送教团队"
         opening = f"{date}，{supporting}{team}走进{host}，开展“{title}”{kind}活动"
@@ -75,18 +76,18 @@ def purpose_of(facts: dict) -> str:
 
 
 def numbers_of(facts: dict, record: dict) -> list[dict]:
-    """Teachers reached, 课时 given, families (for family activities)."""
-    lesson_hours = sum(p["hours"] or 0 for p in facts["presenters"])
+    """Teachers reached, 课时 given, families (for family activities): from figures.py."""
+    figures = record["figures"]
     if facts["kind"] in FAMILY_KINDS:
-        numbers = [{"value": record["checked_in"], "label": "个家庭参与"}]
-        if record["children"]:
-            numbers.append({"value": record["children"], "label": "名幼儿参与"})
+        numbers = [{"value": figures["attended"], "label": "个家庭参与"}]
+        if figures["children"]:
+            numbers.append({"value": figures["children"], "label": "名幼儿参与"})
     else:
-        numbers = [{"value": record["checked_in"], "label": "名教师参加"}]
-    if facts["presenters"]:
-        numbers.append({"value": len(facts["presenters"]), "label": "位教师授课"})
-    if lesson_hours:
-        numbers.append({"value": _hours(lesson_hours), "label": "课时"})
+        numbers = [{"value": figures["attended"], "label": "名教师参加"}]
+    if figures["presenters"]:
+        numbers.append({"value": figures["presenters"], "label": "位教师授课"})
+    if figures["lesson_hours"]:
+        numbers.append({"value": _hours(figures["lesson_hours"]), "label": "课时"})
     return numbers
 
 

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from server.activities import service as activities
 from server.archive import service as archive
 from server.audit.service import record_action
+from server.checkin import figures as checkin_figures
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.time import china, now
@@ -343,7 +344,10 @@ async def create_post(
         return await _post_view(existing, roles, principal), False
     if facts["status"] != "finished":
         raise DomainError("not_finished", "活动结束后才能生成宣传推文", status=409)
-    record = await archive.publicity_record(activity_id=activity_id)
+    record = {
+        **await archive.publicity_record(activity_id=activity_id),
+        "figures": await checkin_figures.activity_figures(activity_id=activity_id),
+    }
     photos = _chosen_photos(record, photo_ids)
     uploaders = [p["uploaded_by_id"] for p in photos if p["uploaded_by_id"]]
     ids = [principal.person_id, *uploaders] if principal.person_id else uploaders

@@ -139,10 +139,22 @@ async def test_sign_in_sheet_lists_present_then_absent(client, scene):
     rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
     assert rows[0][0] == f"{scene.activity.title} 签到表"
     header = rows.index(
-        ["序号", "姓名", "签到时间", "方式", "迟到", "离线同步", "位置异常", "签退时间", "备注"]
+        [
+            "序号",
+            "姓名",
+            "单位",
+            "签到时间",
+            "方式",
+            "迟到",
+            "离线同步",
+            "位置异常",
+            "签退时间",
+            "备注",
+        ]
     )
     first = rows[header + 1]
-    assert first[1] == here.person.name and first[3] == "海报码" and first[6] == "超出范围"
+    assert first[1] == here.person.name and first[4] == "海报码" and first[7] == "超出范围"
+    assert first[2] == scene.kg.name
     absent_at = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("未签到"))
     absent_names = {r[1] for r in rows[absent_at + 1 :] if r[1]}
     assert away.person.name in absent_names and here.person.name not in absent_names
