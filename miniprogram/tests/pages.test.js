@@ -121,6 +121,52 @@ describe('activity detail for organizers', () => {
   })
 })
 
+describe('check-out from the activity page', () => {
+  const MINE = { id: 31, activity_id: 5, title: '送教下乡示范课', kind: '送教下乡', scanned_at: '2026-11-27T08:02:00+08:00', late: false, offline: false, annulled: false, checkout_at: null }
+
+  test('the person who checked in taps 签退, confirms, and hears her time and 课时', async () => {
+    loggedInAs(TEACHER)
+    const server = fakeServer({
+      'GET /api/v1/activities/5': () => [200, { ...ACTIVITY, can_manage: false }],
+      'GET /api/v1/me/checkins': () => [200, [{ ...MINE, id: 30, activity_id: 4 }, MINE]],
+      'POST /api/v1/checkins/31/checkout': () => [200, { ...MINE, checkout_at: '2026-11-27T08:40:00+08:00', minutes_on_site: 38, hours: 0.5, message: '签退成功：在场约 38 分钟，计参与课时 0.5' }]
+    })
+    const page = await openPage('pages/activity/index', { id: '5' })
+    expect(text(page, '.mine-state')).toBe('11月27日 08:02 已签到')
+    expect(text(page, '.check-out')).toBe('签退')
+    wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success && o.success({ confirm: true })))
+    page.instance.checkOut()
+    await settle(20)
+    const calls = server.calls.filter(c => c.method === 'POST' && c.path.endsWith('/checkout'))
+    expect(calls.map(c => c.path)).toEqual(['/api/v1/checkins/31/checkout'])
+    expect(wx.showModal.mock.calls[1][0].content).toBe('签退成功：在场约 38 分钟，计参与课时 0.5')
+    expect(text(page, '.mine-state')).toBe('11月27日 08:02 已签到，11月27日 08:40 已签退')
+    expect(page.querySelector('.check-out')).toBeFalsy()
+  })
+
+  test('no 签退 for someone who did not check in here, or who cancelled the dialog', async () => {
+    loggedInAs(TEACHER)
+    const server = fakeServer({
+      'GET /api/v1/activities/5': () => [200, { ...ACTIVITY, can_manage: false }],
+      'GET /api/v1/me/checkins': () => [200, [{ ...MINE, activity_id: 4 }, { ...MINE, id: 32, annulled: true }]]
+    })
+    const page = await openPage('pages/activity/index', { id: '5' })
+    expect(page.querySelector('.check-out')).toBeFalsy()
+    expect(page.querySelector('.mine')).toBeFalsy()
+
+    freshWx()
+    loggedInAs(TEACHER)
+    const again = fakeServer({ 'GET /api/v1/activities/5': () => [200, { ...ACTIVITY, can_manage: false }], 'GET /api/v1/me/checkins': () => [200, [MINE]] })
+    const other = await openPage('pages/activity/index', { id: '5' })
+    wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success({ confirm: false })))
+    other.instance.checkOut()
+    await settle(20)
+    expect(again.calls.some(c => c.path.endsWith('/checkout'))).toBe(false)
+    expect(server.calls.some(c => c.path.endsWith('/checkout'))).toBe(false)
+    expect(text(other, '.check-out')).toBe('签退')
+  })
+})
+
 test('my hours this semester and my check-ins', async () => {
   loggedInAs(TEACHER)
   fakeServer({

@@ -13,7 +13,8 @@ const CALLS = {
   followQrcodeImage: { method: 'GET', path: '/api/v1/me/follow-qrcode.png', download: true },
 
   checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin'] },
-  myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled'] },
+  myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['id', 'activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled', 'checkout_at'] },
+  checkOut: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/checkout', reads: ['checkout_at', 'minutes_on_site', 'hours', 'message'] },
   myHours: { method: 'GET', path: '/api/v1/me/hours', query: ['semester'], reads: ['semester', 'presenter_hours', 'attendee_hours', 'total_hours', 'entries'] },
 
   activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },

@@ -842,6 +842,8 @@ async def finish_activity(*, principal: Principal, activity_id: int) -> dict:
             activity, source=ActivityStatus.PUBLISHED, target=ActivityStatus.FINISHED
         )
         credited = await hours.credit_presenters(activity_id=activity.id)
+        # Attendee hours follow the final times (an edit may have moved start or end).
+        await hours.settle_attendees(activity_id=activity.id)
         await audit.record_action(
             actor_id=principal.person_id,
             action="activity.finish",

@@ -2,29 +2,114 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 from server.activities.models import Activity, Presenter
-from server.checkin.models import HoursEntry, HoursRole
+from server.checkin.models import Checkin, CheckinMethod, HoursEntry, HoursRole
 from server.common.semester import configured_calendar, semester_of
 
+#: At least this share of the activity on site earns the full attendee 课时 (docs/decisions.md).
+FULL_SHARE = 0.5
+#: Below it, hours in proportion to the time on site, rounded down to this step.
+HOURS_STEP = 0.5
 
-def attendee_entry(*, activity: Activity, person_id: int) -> HoursEntry | None:
-    """The (unsaved) hours entry a check-in earns, or None when the activity gives none."""
-    if activity.attendee_hours <= 0:
+
+def arrival_of(*, activity: Activity, method: CheckinMethod, scanned_at: datetime) -> datetime:
+    """When the person's time on site starts: her scan, or the start for a 补签.
+
+    A 补签 is the organizer vouching that she was there; its time is when he typed it.
+    """
+    return activity.starts_at if method == CheckinMethod.MANUAL else scanned_at
+
+
+def earned_attendee_hours(
+    *, activity: Activity, arrived_at: datetime, left_at: datetime | None
+) -> float:
+    """课时 an attendee earns: full from half the activity on site, else in proportion.
+
+    Time on site is the part of [arrival, departure] inside the activity's start and end;
+    without a check-out she is taken to have stayed to the end (check-out is optional).
+    """
+    full = float(activity.attendee_hours or 0)
+    length = (activity.ends_at - activity.starts_at).total_seconds()
+    if full <= 0 or length <= 0:
+        return max(full, 0.0)
+    start = max(arrived_at, activity.starts_at)
+    end = min(left_at or activity.ends_at, activity.ends_at)
+    on_site = max(0.0, (end - start).total_seconds())
+    if on_site >= FULL_SHARE * length:
+        return full
+    # The small epsilon keeps 0.5 from becoming 0.4999… and rounding down a whole step.
+    steps = math.floor(full * on_site / length / HOURS_STEP + 1e-9)
+    return steps * HOURS_STEP
+
+
+def attendee_entry(
+    *,
+    activity: Activity,
+    person_id: int,
+    arrived_at: datetime,
+    left_at: datetime | None = None,
+) -> HoursEntry | None:
+    """The (unsaved) hours entry a check-in earns, or None when it earns none."""
+    earned = earned_attendee_hours(activity=activity, arrived_at=arrived_at, left_at=left_at)
+    if earned <= 0:
         return None
     return HoursEntry(
         person_id=person_id,
         activity_id=activity.id,
         role=HoursRole.ATTENDEE,
-        hours=activity.attendee_hours,
+        hours=earned,
         semester=semester_of(activity.starts_at, configured_calendar()),
     )
 
 
-async def credit_attendee(*, activity: Activity, person_id: int) -> None:
-    """Credit the activity's attendee hours to a person who checked in (safe twice)."""
-    entry = attendee_entry(activity=activity, person_id=person_id)
-    if entry is not None:
-        await HoursEntry.bulk_create([entry], ignore_conflicts=True)
+async def credit_attendee(
+    *,
+    activity: Activity,
+    person_id: int,
+    arrived_at: datetime,
+    left_at: datetime | None = None,
+) -> float:
+    """Set a person's attendee hours for her time on site (safe twice); answers them."""
+    entry = attendee_entry(
+        activity=activity, person_id=person_id, arrived_at=arrived_at, left_at=left_at
+    )
+    if entry is None:
+        await revoke_attendee(activity_id=activity.id, person_id=person_id)
+        return 0.0
+    await HoursEntry.update_or_create(
+        person_id=person_id,
+        activity_id=activity.id,
+        role=HoursRole.ATTENDEE,
+        defaults={"hours": entry.hours, "semester": entry.semester},
+    )
+    return entry.hours
+
+
+async def settle_attendee(*, activity: Activity, checkin: Checkin) -> float:
+    """Attendee hours of one check-in from its arrival and check-out (none if annulled)."""
+    if checkin.annulled_at is not None:
+        await revoke_attendee(activity_id=activity.id, person_id=checkin.person_id)
+        return 0.0
+    return await credit_attendee(
+        activity=activity,
+        person_id=checkin.person_id,
+        arrived_at=arrival_of(
+            activity=activity, method=checkin.method, scanned_at=checkin.scanned_at
+        ),
+        left_at=checkin.checkout_at,
+    )
+
+
+async def settle_attendees(*, activity_id: int) -> int:
+    """Recount every check-in's attendee hours (the activity's times may have moved)."""
+    activity = await Activity.get(id=activity_id)
+    rows = await Checkin.filter(activity_id=activity_id)
+    for checkin in rows:
+        await settle_attendee(activity=activity, checkin=checkin)
+    return len(rows)
 
 
 async def revoke_attendee(*, activity_id: int, person_id: int) -> None:

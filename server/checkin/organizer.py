@@ -88,11 +88,13 @@ async def manual_check_in(
         children=(children or 0) if family else 0,
     )
     if existing:
-        await Checkin.filter(id=existing.id).update(annulled_at=None, annul_reason="", **fields)
+        await Checkin.filter(id=existing.id).update(
+            annulled_at=None, annul_reason="", checkout_at=None, **fields
+        )
         checkin = await Checkin.get(id=existing.id)
     else:
         checkin = await Checkin.create(activity_id=activity.id, person_id=person_id, **fields)
-    await hours.credit_attendee(activity=activity, person_id=person_id)
+    await hours.settle_attendee(activity=activity, checkin=checkin)
     await record_action(
         actor_id=principal.person_id,
         action="checkin.manual",
@@ -161,29 +163,68 @@ async def annul_check_in(
     return checkin_view(checkin)
 
 
-async def check_out(*, principal: Principal, checkin_id: int, redis) -> dict:
-    """Record leaving: the person herself or an organizer; gives the time on site."""
+async def check_out(
+    *, principal: Principal, checkin_id: int, redis, activity_id: int | None = None
+) -> dict:
+    """Record leaving: the person herself or an organizer; her 课时 follow the time on site.
+
+    With `activity_id` (the console's attendance page) only that activity's check-ins.
+    """
     checkin = await Checkin.get_or_none(id=checkin_id)
-    if checkin is None:
+    someone_else = checkin is not None and checkin.person_id != principal.person_id
+    if activity_id is not None or someone_else:
+        checkin, activity = await _checkin_to_run_for_checkout(principal, checkin, activity_id)
+    elif checkin is None:
         raise NotFound("签到记录")
-    if checkin.person_id != principal.person_id:
+    else:
+        activity = await Activity.get(id=checkin.activity_id)
+    if checkin.annulled_at is not None:
+        raise DomainError("already_annulled", "该签到已作废", status=409)
+    if checkin.checkout_at is None:
+        moment = max(now(), checkin.scanned_at)
+        # Only the first check-out counts: two taps, or she and the organizer at once.
+        done = await Checkin.filter(id=checkin.id, checkout_at__isnull=True).update(
+            checkout_at=moment
+        )
+        await checkin.refresh_from_db()
+        if done:
+            if checkin.person_id != principal.person_id:
+                await record_action(
+                    actor_id=principal.person_id,
+                    action="checkin.checkout",
+                    target_type="checkin",
+                    target_id=checkin.id,
+                    activity_id=activity.id,
+                    detail={"person_id": checkin.person_id},
+                )
+            await publish_change(
+                redis, activity_id=checkin.activity_id, checkin_id=checkin.id, change="checkout"
+            )
+    earned = await hours.settle_attendee(activity=activity, checkin=checkin)
+    view = checkin_view(checkin)
+    arrived = hours.arrival_of(
+        activity=activity, method=checkin.method, scanned_at=checkin.scanned_at
+    )
+    minutes = max(0, round((checkin.checkout_at - arrived).total_seconds() / 60))
+    view["minutes_on_site"] = minutes
+    view["hours"] = earned
+    view["message"] = f"签退成功：在场约 {minutes} 分钟，计参与课时 {earned:g}"
+    return view
+
+
+async def _checkin_to_run_for_checkout(
+    principal: Principal, checkin: Checkin | None, activity_id: int | None
+) -> tuple[Checkin, Activity]:
+    """Someone else's check-out: only a manager of the activity, else as annul_check_in."""
+    if checkin is not None and activity_id is None:
         activity = await Activity.get(id=checkin.activity_id)
         if not await access.can_manage(principal, activity):
             if await access.can_view(principal, activity):
                 raise Forbidden("只能为自己签退")
             # Someone else's check-in at an activity out of sight: as if there were none.
             raise NotFound("签到记录")
-    if checkin.annulled_at is not None:
-        raise DomainError("already_annulled", "该签到已作废", status=409)
-    if checkin.checkout_at is None:
-        checkin.checkout_at = max(now(), checkin.scanned_at)
-        await checkin.save(update_fields=["checkout_at"])
-        await publish_change(
-            redis, activity_id=checkin.activity_id, checkin_id=checkin.id, change="checkout"
-        )
-    view = checkin_view(checkin)
-    view["minutes_on_site"] = round((checkin.checkout_at - checkin.scanned_at).total_seconds() / 60)
-    return view
+        return checkin, activity
+    return await _checkin_to_run(principal, checkin.id if checkin else 0, activity_id)
 
 
 async def my_checkins(*, principal: Principal, limit: int = 50) -> list[dict]:

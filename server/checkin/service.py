@@ -15,6 +15,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.rules import Refusal, check_window, scan_moment
 from server.checkin.writer import writer
 from server.common.auth import Principal
+from server.common.time import china
 from server.common.time import now as utcnow
 
 
@@ -26,13 +27,14 @@ def checkin_view(c: Checkin) -> dict:
         "method": c.method.value,
         "late": c.late,
         "offline": c.offline,
-        "scanned_at": c.scanned_at.isoformat(),
+        # China time, as every other time the clients show (they print the wall clock given).
+        "scanned_at": china(c.scanned_at).isoformat(),
         "created_at": c.created_at.isoformat() if c.created_at else None,
         "outside_geofence": c.outside_geofence,
         "no_location": c.no_location,
         "adults": c.adults,
         "children": c.children,
-        "checkout_at": c.checkout_at.isoformat() if c.checkout_at else None,
+        "checkout_at": china(c.checkout_at).isoformat() if c.checkout_at else None,
         "annulled": c.annulled_at is not None,
     }
 
@@ -153,17 +155,18 @@ async def check_in(
 async def _insert_once(activity: Activity, person_id: int, fields: dict) -> tuple[Checkin, bool]:
     """Insert the check-in with its hours; the unique key decides between simultaneous scans."""
     new = Checkin(activity_id=activity.id, person_id=person_id, **fields)
-    written = await writer().write(
-        new, hours.attendee_entry(activity=activity, person_id=person_id)
+    entry = hours.attendee_entry(
+        activity=activity, person_id=person_id, arrived_at=fields["scanned_at"]
     )
+    written = await writer().write(new, entry)
     existing = written.checkin
     if written.created or existing.annulled_at is None:
         return existing, written.created
     # An annulled check-in comes back to life when the person really scans again.
     revived = await Checkin.filter(id=existing.id, annulled_at__not_isnull=True).update(
-        annulled_at=None, annul_reason="", **fields
+        annulled_at=None, annul_reason="", checkout_at=None, **fields
     )
     await existing.refresh_from_db()
     if revived:
-        await hours.credit_attendee(activity=activity, person_id=person_id)
+        await hours.settle_attendee(activity=activity, checkin=existing)
     return existing, bool(revived)

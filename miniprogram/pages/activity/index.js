@@ -1,5 +1,6 @@
-// Activity detail; organizers also see the live count, check people in by hand (补签) and
-// put the rotating code on screen.
+// Activity detail; whoever checked in may check out (签退: her 课时 follow the time on site);
+// organizers also see the live count, check people in by hand (补签) and put the rotating
+// code on screen.
 const api = require('../../utils/api')
 const { load, act } = require('../../utils/page')
 const { dateTime } = require('../../utils/format')
@@ -7,7 +8,7 @@ const { dateTime } = require('../../utils/format')
 const LIVE_SECONDS = 5
 
 Component({
-  data: { loading: true, error: '', id: null, activity: null, when: '', counts: null, absent: [], checkins: [], codeImage: '', showCode: false },
+  data: { loading: true, error: '', id: null, activity: null, when: '', mine: null, counts: null, absent: [], checkins: [], codeImage: '', showCode: false },
   methods: {
     onLoad(options) {
       this.setData({ id: Number(options.id) })
@@ -22,12 +23,38 @@ Component({
     refresh() {
       return load(this, async () => {
         const activity = await api.call('activity', { params: { activity_id: this.data.id } })
-        const out = { activity, when: `${dateTime(activity.starts_at)} — ${dateTime(activity.ends_at)}` }
+        const out = { activity, when: `${dateTime(activity.starts_at)} — ${dateTime(activity.ends_at)}`, mine: await this.myCheckin() }
         if (activity.can_manage) {
           Object.assign(out, await this.attendanceData())
           this.startLive()
         }
         return out
+      })
+    },
+    async myCheckin() {
+      // Her own check-in here, if any; without it the page is still worth showing.
+      try {
+        const rows = await api.call('myCheckins')
+        const mine = (rows || []).find(c => c.activity_id === this.data.id && !c.annulled)
+        if (!mine) return null
+        return { id: mine.id, checkedIn: dateTime(mine.scanned_at), checkedOut: mine.checkout_at ? dateTime(mine.checkout_at) : '' }
+      } catch (err) {
+        return null
+      }
+    },
+    checkOut() {
+      const mine = this.data.mine
+      if (!mine || mine.checkedOut) return
+      wx.showModal({
+        title: '签退',
+        content: '确定现在签退吗？参与课时按在场时间计算，签退后不能撤销。',
+        success: async res => {
+          if (!res.confirm) return
+          const done = await act(this, () => api.call('checkOut', { params: { checkin_id: mine.id } }))
+          if (!done) return
+          wx.showModal({ title: '已签退', content: done.message, showCancel: false })
+          this.setData({ mine: { ...mine, checkedOut: dateTime(done.checkout_at) } })
+        }
       })
     },
     async attendanceData() {

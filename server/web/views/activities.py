@@ -363,6 +363,7 @@ async def activity_page(request: Request, activity_id: int):
             attendance = None  # a runner of another kindergarten: details only
     for row in (attendance or {}).get("checkins", []):
         row["when"] = _shown(row.get("scanned_at"))
+        row["left"] = _shown(row.get("checkout_at"))[-5:]
     return render(request, "web/activities/detail.html", activity=data, attendance=attendance)
 
 
@@ -488,6 +489,20 @@ async def annul_checkin(request: Request, activity_id: int, checkin_id: int):
         activity_id=activity_id,
     )
     return back(f"{BASE}/{activity_id}", "签到已作废")
+
+
+@bp.post("/activities/<activity_id:int>/checkins/<checkin_id:int>/checkout")
+@page(*RUNNERS)
+async def checkout_checkin(request: Request, activity_id: int, checkin_id: int):
+    """签退 someone who is leaving; her 课时 follow the time on site."""
+    done = await organizer.check_out(
+        principal=request.ctx.principal,
+        checkin_id=checkin_id,
+        redis=request.app.ctx.redis,
+        # The page's activity: a check-in of another activity is not on this page.
+        activity_id=activity_id,
+    )
+    return back(f"{BASE}/{activity_id}", done["message"])
 
 
 @bp.get("/activities/<activity_id:int>/signin-sheet.xlsx")
