@@ -103,7 +103,9 @@ async def test_a_late_scan_earns_the_share_it_was_there_and_presenters_keep_thei
     )
     late = await teacher_of(client, kg)
     presenter = await teacher_of(client, kg)
-    await Presenter.create(activity=activity, person_id=presenter.person.id, hours=2, topic="示范课")
+    await Presenter.create(
+        activity=activity, person_id=presenter.person.id, hours=2, topic="示范课"
+    )
     _, body = await scan(client, late, static_scene(activity.code))
     assert body["status"] == "checked_in"
     checkin = await Checkin.get(id=body["checkin"]["id"])

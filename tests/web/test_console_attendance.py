@@ -21,9 +21,8 @@ async def test_the_organizer_checks_someone_out_and_her_hours_follow(browser):
     await password_login(browser, login)
     path = f"/console/activities/{activity.id}"
     token = await page_csrf(browser, path)
-    await browser.post(
-        f"{path}/checkins", data={"csrf_token": token, "person_id": teacher.id, "reason": "没带手机"}
-    )
+    form = {"csrf_token": token, "person_id": teacher.id, "reason": "没带手机"}
+    await browser.post(f"{path}/checkins", data=form)
     checkin = await Checkin.get(activity_id=activity.id, person_id=teacher.id)
     assert (await HoursEntry.get(activity_id=activity.id, person_id=teacher.id)).hours == 2
     page = (await browser.get(path)).text
