@@ -122,6 +122,7 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/notices/{notice_id}/publish"): RUNNERS,
     ("POST", "/api/v1/notices/{notice_id}/cancel"): RUNNERS,
     ("POST", "/api/v1/notices/{notice_id}/remind"): RUNNERS,
+    ("POST", "/api/v1/notices/{notice_id}/announce"): RUNNERS,
     ("GET", "/api/v1/notices/{notice_id}/receipts"): RUNNERS | LEADERS,
     ("GET", "/api/v1/me/notices"): ANY,
     ("POST", "/api/v1/notices/{notice_id}/read"): EVERY_ROLE,

@@ -27,6 +27,7 @@ from server.checkin.models import Checkin
 from server.common.miniprogram_pages import ACTIVITY
 from server.common.time import china, now
 from server.delivery import service as delivery
+from server.jobs import failures
 
 log = logging.getLogger("songjiao.activities.notify")
 
@@ -305,9 +306,28 @@ async def deliver_event(event: ActivityEvent) -> int:
     return created
 
 
+EVENT_WORDS = {"published": "发布通知", "moved": "变更通知", "cancelled": "取消通知"}
+
+
+def _event_item(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+async def given_up_event_ids() -> list[int]:
+    """Events the fan-out gave up on after its retries (dead letters)."""
+    items = await failures.given_up_items(job=DELIVER_JOB)
+    return [int(item.split(":", 1)[1]) for item in items if item.startswith("event:")]
+
+
 async def deliver_pending_events(*, limit: int = EVENTS_PER_RUN) -> dict:
-    """Fan out every unprocessed event, oldest first; failures stay for the next run."""
-    events = await ActivityEvent.filter(processed_at__isnull=True).order_by("id").limit(limit)
+    """Fan out every unprocessed event, oldest first; a failing one is retried up to a cap."""
+    dead = await given_up_event_ids()
+    events = (
+        await ActivityEvent.filter(processed_at__isnull=True)
+        .exclude(id__in=dead or [0])
+        .order_by("id")
+        .limit(limit)
+    )
     done = failed = created = 0
     for event in events:
         try:
@@ -322,7 +342,28 @@ async def deliver_pending_events(*, limit: int = EVENTS_PER_RUN) -> dict:
                 event.activity_id,
                 type(exc).__name__,
             )
+            what = EVENT_WORDS.get(event.kind, "通知")
+            await failures.record_failure(
+                job=DELIVER_JOB,
+                item=_event_item(event.id),
+                reason=f"活动（编号 {event.activity_id}）的{what}未能发出："
+                f"{failures.reason_of(exc)}",
+            )
+        else:
+            await failures.clear_failure(job=DELIVER_JOB, item=_event_item(event.id))
     return {"events": done, "failed": failed, "deliveries": created}
+
+
+async def event_failure(*, activity_id: int) -> str | None:
+    """The Chinese reason why a message about the activity could not go out, if one failed."""
+    ids = await ActivityEvent.filter(
+        activity_id=activity_id, processed_at__isnull=True
+    ).values_list("id", flat=True)
+    for event_id in sorted(ids, reverse=True):
+        reason = await failures.failure_reason(job=DELIVER_JOB, item=_event_item(event_id))
+        if reason:
+            return reason
+    return None
 
 
 async def notify_events_soon() -> None:
@@ -389,9 +430,14 @@ async def send_due_reminders(*, at: datetime | None = None) -> dict:
     """Day-before and hour-before reminders of published activities due at `at`."""
     at = at or now()
     counts = {"day": 0, "hour": 0, "failed": 0}
+    # Reminders given up after their retries are not tried every five minutes.
+    dead = set(await failures.given_up_items(job=REMIND_JOB))
     for which, window in (("day", DAY_WINDOW), ("hour", HOUR_WINDOW)):
         for activity in await _due(at, window):
             if which == "day" and await _fresh_news(activity, at):
+                continue
+            item = f"activity:{activity.id}:{which}:{china(activity.starts_at).isoformat()}"
+            if item in dead:
                 continue
             try:
                 counts[which] += await send(await reminder(activity, which=which, at=at))
@@ -403,4 +449,12 @@ async def send_due_reminders(*, at: datetime | None = None) -> dict:
                     activity.id,
                     type(exc).__name__,
                 )
+                what = "开始前一天的提醒" if which == "day" else "开始前一小时的提醒"
+                await failures.record_failure(
+                    job=REMIND_JOB,
+                    item=item,
+                    reason=f"活动（编号 {activity.id}）{what}未能发出：{failures.reason_of(exc)}",
+                )
+            else:
+                await failures.clear_failure(job=REMIND_JOB, item=item)
     return counts

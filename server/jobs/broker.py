@@ -5,7 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
+from taskiq import (
+    AsyncBroker,
+    InMemoryBroker,
+    TaskiqEvents,
+    TaskiqMessage,
+    TaskiqMiddleware,
+    TaskiqResult,
+    TaskiqState,
+)
 
 from server.common.redis import stale_connection_retry
 from server.jobs.registry import registered_jobs
@@ -14,6 +22,32 @@ from server.settings import Settings
 
 log = logging.getLogger("songjiao.jobs")
 QUEUE = "songjiao:jobs"
+
+
+class FailureMiddleware(TaskiqMiddleware):
+    """A job that raised is never silent: counted in /metrics, a tracked one marked failed.
+
+    taskiq logs the exception and acknowledges the message; without this, a job started
+    by a person (a roster import, a report) would stay "running" on her page for ever.
+    """
+
+    async def on_error(
+        self, message: TaskiqMessage, result: TaskiqResult, exception: BaseException
+    ) -> None:
+        """Count the failure; a tracked job gets its Chinese reason."""
+        from server.jobs import failures
+        from server.metrics import counters
+
+        counters.job_failure(job=message.task_name, outcome="error")
+        log.error("job %s raised %s", message.task_name, type(exception).__name__)
+        job_id = message.kwargs.get("job_id")
+        if job_id:
+            try:
+                await failures.fail_tracked_job(
+                    job_id=job_id, reason=f"任务执行出错：{failures.reason_of(exception)}"
+                )
+            except Exception as exc:  # noqa: BLE001 - the database may be what failed
+                log.error("job %s not marked failed: %s", job_id, type(exc).__name__)
 
 
 def build_broker(settings: Settings) -> AsyncBroker:
@@ -29,6 +63,7 @@ def build_broker(settings: Settings) -> AsyncBroker:
             idle_timeout=5 * 60 * 1000,
             retry=stale_connection_retry(),
         )
+    broker.add_middlewares(FailureMiddleware())
     for name, (func, cron) in registered_jobs().items():
         labels: dict[str, Any] = {}
         if cron:

@@ -68,6 +68,11 @@ def delivery(*, channel: str, outcome: str, amount: int = 1) -> None:
         inc("songjiao_deliveries_total", amount, channel=channel, outcome=outcome)
 
 
+def job_failure(*, job: str, outcome: str) -> None:
+    """One failure of a cron item: retry (it will be tried again) or given_up (dead letter)."""
+    inc("songjiao_job_failures_total", job=job, outcome=outcome)
+
+
 def pending() -> dict[str, int]:
     """What this process counted and has not flushed yet (tests and /metrics)."""
     return dict(_pending)

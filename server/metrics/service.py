@@ -6,6 +6,7 @@ import hmac
 import logging
 
 from server.jobs.broker import QUEUE
+from server.jobs.failures import failed_job_counts
 from server.metrics import counters
 
 log = logging.getLogger("songjiao.metrics")
@@ -21,6 +22,11 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "songjiao_deliveries_total": ("counter", "Messages by channel and outcome."),
     "songjiao_job_queue_waiting": ("gauge", "Jobs on the queue not yet taken by a worker."),
     "songjiao_job_queue_pending": ("gauge", "Jobs taken by a worker and not yet acknowledged."),
+    "songjiao_job_failures_total": (
+        "counter",
+        "Job failures by job and outcome: retry, given_up (dead letter), error (raised).",
+    ),
+    "songjiao_jobs_failed": ("gauge", "Jobs and cron items in the failed state, by kind."),
 }
 
 
@@ -68,6 +74,8 @@ async def exposition(*, redis, broker) -> str:
     waiting, pending = await queue_depth(broker=broker, redis=redis)
     values["songjiao_job_queue_waiting"] = waiting
     values["songjiao_job_queue_pending"] = pending
+    for kind, count in (await failed_job_counts()).items():
+        values[counters.series("songjiao_jobs_failed", kind=kind)] = count
     lines: list[str] = []
     for family, (kind, text) in FAMILIES.items():
         lines.append(f"# HELP {family} {text}")

@@ -16,12 +16,13 @@ from server.checkin.models import Checkin
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import CHINA, china
-from server.notices import access, outbox, present
+from server.notices import access, failing, outbox, present
 from server.notices.access import Seat
 from server.notices.models import Notice, NoticeFeedback, NoticeRecipient, NoticeStatus
 
 #: How long after the activity late check-ins (补签) still bring a feedback request.
 REQUEST_WINDOW = timedelta(days=3)
+FEEDBACK_JOB = "notices.request_feedback"
 COMMENT_MAX = 500
 
 
@@ -52,28 +53,50 @@ async def request_due(*, at: datetime) -> dict:
         activity__ends_at__gte=china(at - REQUEST_WINDOW),
     ).exclude(activity__status="cancelled")
     asked: dict[int, int] = {}
+    failed: list[int] = []
+    # Given up after the cap (the sender was shown why): not tried every five minutes.
+    dead = await failing.given_up_ids(
+        job=FEEDBACK_JOB, notice_ids=[n.id for n in notices], step="feedback"
+    )
     for notice in notices:
-        families = await attended_families(notice)
-        if not families:
+        if notice.id in dead:
             continue
-        people = await NoticeRecipient.filter(
-            notice_id=notice.id, family__in=list(families), feedback_requested_at__isnull=True
-        ).values_list("person_id", flat=True)
-        if not people:
+        try:
+            count = await _ask(notice, at=at)
+        except Exception as exc:  # noqa: BLE001 - counted; given up after the cap, shown
+            failed.append(notice.id)
+            await failing.step_failed(
+                job=FEEDBACK_JOB, notice_id=notice.id, step="feedback", what="评价邀请", exc=exc
+            )
             continue
-        await outbox.send(
-            notice=notice,
-            person_ids=people,
-            kind=outbox.KIND_FEEDBACK,
-            key=f"notice:{notice.id}:feedback",
-            title=f"活动反馈：{notice.title}"[:64],
-            note="感谢您参加本次活动，请为活动打分并留下建议",
-        )
-        await NoticeRecipient.filter(notice_id=notice.id, person_id__in=list(people)).update(
-            feedback_requested_at=china(at)
-        )
-        asked[notice.id] = len(people)
-    return {"asked": asked}
+        if count:
+            await failing.step_done(job=FEEDBACK_JOB, notice_id=notice.id, step="feedback")
+            asked[notice.id] = count
+    return {"asked": asked, "failed": failed}
+
+
+async def _ask(notice: Notice, *, at: datetime) -> int:
+    """Ask the attended families of one notice not asked yet; how many people were asked."""
+    families = await attended_families(notice)
+    if not families:
+        return 0
+    people = await NoticeRecipient.filter(
+        notice_id=notice.id, family__in=list(families), feedback_requested_at__isnull=True
+    ).values_list("person_id", flat=True)
+    if not people:
+        return 0
+    await outbox.send(
+        notice=notice,
+        person_ids=people,
+        kind=outbox.KIND_FEEDBACK,
+        key=f"notice:{notice.id}:feedback",
+        title=f"活动反馈：{notice.title}"[:64],
+        note="感谢您参加本次活动，请为活动打分并留下建议",
+    )
+    await NoticeRecipient.filter(notice_id=notice.id, person_id__in=list(people)).update(
+        feedback_requested_at=china(at)
+    )
+    return len(people)
 
 
 def _check(stars: int, comment: str | None) -> str:

@@ -192,6 +192,7 @@ async def sender_views(notices: list[Notice], *, managed: set[int]) -> list[dict
             audience=notice.audience,
             publish_at=iso(notice.publish_at),
             publish_error=notice.publish_error,
+            announced=notice.announced_at is not None,
             created_at=iso(notice.created_at),
             updated_at=iso(notice.updated_at),
             counts=totals[notice.id],

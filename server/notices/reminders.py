@@ -16,10 +16,11 @@ from server.audit import service as audit
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import china, now
-from server.notices import access, outbox, rsvp
+from server.notices import access, failing, outbox, rsvp
 from server.notices.models import AckMode, Notice, NoticeRecipient, NoticeRsvp, NoticeStatus
 
 MANUAL_INTERVAL = timedelta(minutes=10)
+REMIND_JOB = "notices.remind_due"
 PENDING_WORDS = {AckMode.READ: "阅读", AckMode.CONFIRM: "确认", AckMode.RSVP: "回复"}
 
 
@@ -106,6 +107,7 @@ async def remind_due(*, at: datetime, offsets_hours: list[int]) -> dict:
         deadline__lte=china(at + timedelta(hours=max(offsets))),
     )
     reminded: dict[int, int] = {}
+    failed: list[int] = []
     # Nobody is asked to answer for a day that was cancelled.
     cancelled = await rsvp.cancelled_activity_ids({n.activity_id for n in notices if n.activity_id})
     for notice in notices:
@@ -115,13 +117,31 @@ async def remind_due(*, at: datetime, offsets_hours: list[int]) -> dict:
         due = [h for h in offsets if h not in done and at >= notice.deadline - timedelta(hours=h)]
         if not due:
             continue
-        # Several offsets due at once (a late publication): one reminder is enough.
-        if any(notice.deadline - timedelta(hours=h) >= notice.published_at for h in due):
-            people = await pending_person_ids(notice)
-            if people:
-                stamp = china(notice.deadline).strftime("%Y%m%d%H%M")
-                key = f"notice:{notice.id}:remind:auto:{min(due)}h:{stamp}"
-                await _send(notice, people, key)
-                reminded[notice.id] = len(people)
+        try:
+            count = await _remind_automatically(notice, due)
+        except Exception as exc:  # noqa: BLE001 - counted; given up after the cap, shown
+            failed.append(notice.id)
+            given_up = await failing.step_failed(
+                job=REMIND_JOB, notice_id=notice.id, step="remind", what="自动提醒", exc=exc
+            )
+            if not given_up:
+                continue  # the next minute tries again
+            count = 0
+        else:
+            await failing.step_done(job=REMIND_JOB, notice_id=notice.id, step="remind")
+        if count:
+            reminded[notice.id] = count
         await Notice.filter(id=notice.id).update(auto_reminders_done=sorted(done | set(due)))
-    return {"reminded": reminded}
+    return {"reminded": reminded, "failed": failed}
+
+
+async def _remind_automatically(notice: Notice, due: list[int]) -> int:
+    """Send the reminder of the due offsets; how many people were reminded."""
+    # Several offsets due at once (a late publication): one reminder is enough.
+    if not any(notice.deadline - timedelta(hours=h) >= notice.published_at for h in due):
+        return 0
+    people = await pending_person_ids(notice)
+    if people:
+        stamp = china(notice.deadline).strftime("%Y%m%d%H%M")
+        await _send(notice, people, f"notice:{notice.id}:remind:auto:{min(due)}h:{stamp}")
+    return len(people)

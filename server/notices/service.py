@@ -19,7 +19,8 @@ from server.audit import service as audit
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 from server.common.time import china, now
-from server.notices import access, outbox, present, rsvp, rules
+from server.jobs import failures
+from server.notices import access, failing, outbox, present, rsvp, rules
 from server.notices import audience as audiences
 from server.notices.feedback import satisfaction as satisfaction  # for the summaries domain
 from server.notices.models import (
@@ -39,6 +40,8 @@ NULLABLE = frozenset({"deadline", "capacity", "activity_id"})
 UNPUBLISHED = (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED)
 BATCH = 1000
 ANNOUNCE_GRACE = timedelta(minutes=1)
+#: The cron job that publishes scheduled notices and finishes interrupted announcements.
+PUBLISH_JOB = "notices.publish_due"
 
 
 # ---- checks ---------------------------------------------------------------------------------
@@ -220,6 +223,8 @@ async def publish_notice(
     if notice.status not in UNPUBLISHED:
         _ensure_not_cancelled(notice)
         raise DomainError("already_published", "通知已发布", status=409)
+    # Sent again by hand: an earlier scheduled attempt's failures start from nothing.
+    await failures.clear_failure(job=PUBLISH_JOB, item=failing.item(notice.id, "publish"))
     at = china(now())
     rules.check_deadline(notice.deadline, at=at)
     # Checked again now: classes or staff may have changed since the draft was written.
@@ -304,11 +309,59 @@ async def announce(*, notice_id: int) -> bool:
             note=outbox.action_hint(notice),
             activity=activity,
         )
-    except Exception as exc:  # noqa: BLE001 - the minute job announces it again
+    except Exception as exc:  # noqa: BLE001 - the minute job announces it again, up to a cap
         log.error("notice %s not announced yet: %s", notice.id, type(exc).__name__)
+        await _announce_failed(notice.id, exc)
         return False
-    await Notice.filter(id=notice.id).update(announced_at=china(now()))
+    await Notice.filter(id=notice.id).update(announced_at=china(now()), publish_error="")
+    await failures.clear_failure(job=PUBLISH_JOB, item=failing.item(notice.id, "announce"))
     return True
+
+
+async def _announce_failed(notice_id: int, exc: BaseException) -> None:
+    """Count the failure; the sender sees it on the notice's page, and the final one."""
+    reason = failures.reason_of(exc)
+    item = failing.item(notice_id, "announce")
+    if await failures.record_failure(job=PUBLISH_JOB, item=item, reason=f"发送失败：{reason}"):
+        shown = (
+            f"发送失败：已自动重试 {failures.MAX_ATTEMPTS} 次仍未发出（{reason}）。"
+            "请点击「重新发送」，或联系管理员"
+        )
+    else:
+        shown = f"发送未完成，系统正在自动重试：{reason}"
+    await Notice.filter(id=notice_id).update(publish_error=shown[:200])
+
+
+async def _publish_failed(notice_id: int, exc: BaseException) -> None:
+    """A scheduled notice that cannot be published goes back to its sender after the cap."""
+    log.error("scheduled notice %s not published: %s", notice_id, type(exc).__name__)
+    reason = failures.reason_of(exc)
+    item = failing.item(notice_id, "publish")
+    if await failures.record_failure(job=PUBLISH_JOB, item=item, reason=f"发送失败：{reason}"):
+        await Notice.filter(id=notice_id, status=NoticeStatus.SCHEDULED).update(
+            status=NoticeStatus.DRAFT,
+            publish_error=f"定时发布失败：已自动重试 {failures.MAX_ATTEMPTS} 次（{reason}）"[:200],
+        )
+
+
+async def retry_announce(*, principal: Principal, notice_id: int) -> dict:
+    """The sender sends a publication again that the system gave up on."""
+    notice = await access.get_managed_notice(principal=principal, notice_id=notice_id)
+    if notice.status != NoticeStatus.PUBLISHED:
+        _ensure_not_cancelled(notice)
+        raise DomainError("not_published", "通知尚未发布", status=409)
+    if notice.announced_at is not None:
+        raise DomainError("already_announced", "通知已发出，无需重新发送", status=409)
+    await failures.clear_failure(job=PUBLISH_JOB, item=failing.item(notice.id, "announce"))
+    sent = await announce(notice_id=notice.id)
+    await audit.record_action(
+        actor_id=principal.person_id,
+        action="notice.announce_again",
+        target_type="notice",
+        target_id=notice.id,
+        detail={"sent": sent},
+    )
+    return await present.sender_view(await Notice.get(id=notice.id), manager=True)
 
 
 async def publish_due(*, at: datetime) -> dict:
@@ -316,15 +369,32 @@ async def publish_due(*, at: datetime) -> dict:
     due = await Notice.filter(status=NoticeStatus.SCHEDULED, publish_at__lte=china(at)).values_list(
         "id", flat=True
     )
-    published = [nid for nid in due if await publish(notice_id=nid, at=at)]
+    published: list[int] = []
+    for nid in due:
+        # One notice that cannot be published must not hold up the others.
+        try:
+            if await publish(notice_id=nid, at=at):
+                published.append(nid)
+        except Exception as exc:  # noqa: BLE001 - counted, capped and shown to the sender
+            await _publish_failed(nid, exc)
     # Left a minute to the request that is announcing it right now.
     pending = await Notice.filter(
         status=NoticeStatus.PUBLISHED,
         announced_at__isnull=True,
         published_at__lte=china(at - ANNOUNCE_GRACE),
     ).values_list("id", flat=True)
-    announced = [nid for nid in pending if nid not in published and await announce(notice_id=nid)]
-    return {"published": published, "announced": announced}
+    # Given up after the cap: the sender sees why and may send again; no quiet loop.
+    dead = await failures.given_up(
+        job=PUBLISH_JOB, items=[failing.item(nid, "announce") for nid in pending]
+    )
+    announced = [
+        nid
+        for nid in pending
+        if nid not in published
+        and failing.item(nid, "announce") not in dead
+        and await announce(notice_id=nid)
+    ]
+    return {"published": published, "announced": announced, "given_up": len(dead)}
 
 
 # ---- cancel -------------------------------------------------------------------------------

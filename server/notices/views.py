@@ -115,6 +115,14 @@ async def cancel_notice(request: Request, notice_id: int):
     )
 
 
+@bp.post("/notices/<notice_id:int>/announce")
+@openapi.definition(summary="重新发送发送失败的通知", tag=TAG, secured="token")
+@requires(*SENDERS)
+async def announce_again(request: Request, notice_id: int):
+    """Send a publication again that the system gave up on after its retries."""
+    return json(await service.retry_announce(principal=request.ctx.principal, notice_id=notice_id))
+
+
 @bp.post("/notices/<notice_id:int>/remind")
 @openapi.definition(summary="提醒未读或未回复的人", tag=TAG, secured="token")
 @requires(*SENDERS)

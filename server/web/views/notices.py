@@ -213,6 +213,14 @@ async def publish(request: Request, notice_id: int):
     return back(f"{BASE}/{notice_id}", "已定时发送" if publish_at else "已发送")
 
 
+@bp.post("/notices/<notice_id:int>/announce")
+@page(*SENDERS)
+async def announce_again(request: Request, notice_id: int):
+    """Send again a publication the system gave up on."""
+    sent = await notices.retry_announce(principal=request.ctx.principal, notice_id=notice_id)
+    return back(f"{BASE}/{notice_id}", sent["publish_error"] or "已重新发送")
+
+
 @bp.post("/notices/<notice_id:int>/remind")
 @page(*SENDERS)
 async def remind(request: Request, notice_id: int):
