@@ -37,6 +37,21 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   fi
 fi
 
+# The 简报 tests render every PDF page to PNG with poppler's pdftoppm (tests/artifacts/briefs).
+if ! command -v pdftoppm >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "正在安装 PDF 渲染工具 poppler-utils……"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        poppler-utils >/dev/null; } || echo "!! poppler-utils 安装失败，简报页面无法渲染检查" >&2
+  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then
+    echo "正在安装 PDF 渲染工具 poppler-utils（需要 sudo）……"
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      poppler-utils >/dev/null || echo "!! poppler-utils 安装失败" >&2
+  else
+    echo "!! 未找到 pdftoppm：请安装 poppler-utils（Debian/Ubuntu）" >&2
+  fi
+fi
+
 # The mini-program's tests run on Node.js (jest + miniprogram-simulate); Debian's nodejs will do.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

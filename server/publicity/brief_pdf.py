@@ -7,6 +7,7 @@ simplified Chinese), so the text stays text: searchable, copyable, never boxes.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -21,16 +22,23 @@ MARGIN_MM = 18
 PHOTO_PIXELS = 1200
 _TEXT_TAGS = {"p", "li", "blockquote", "section"}
 _HEADING_TAGS = {"h1", "h2", "h3", "h4"}
+#: Marks the end of an inline figure while reading; printed as an ideographic space.
+_GAP = "\x1f"
+#: Marks a <br> while reading (source newlines are mere spaces, as in HTML).
+_BREAK = "\x1e"
+_SPACES = re.compile(r"[ \t\r\n\f]+")
 
 
 @dataclass
 class Block:
     """One piece of a 简报: a heading, a paragraph, a photo (with caption) or a figure line."""
 
-    kind: str  #: "heading", "text", "quote", "photo", "figures"
+    kind: str  #: "heading", "text", "quote", "photo", "figures", "byline"
     text: str = ""
     image: bytes | None = None
     figures: list[tuple[str, str]] = field(default_factory=list)
+    #: A photo's width as a share of the text width (a semester 简报 shows smaller ones).
+    scale: float = 1.0
 
 
 @dataclass
@@ -53,9 +61,16 @@ class _Reader(HTMLParser):
         self._text: list[str] = []
 
     def _flush(self) -> None:
-        text = "".join(self._text).strip()
+        text = "".join(self._text)
+        # Spaces collapse as in HTML (ASCII whitespace only: a 全角 space stays); a <br>
+        # stays a line break; figures get a gap.
+        lines = []
+        for line in text.split(_BREAK):
+            parts = (_SPACES.sub(" ", part).strip(" ") for part in line.split(_GAP))
+            lines.append("　".join(part for part in parts if part))
+        text = "\n".join(line for line in lines if line)
         if self._kind and text:
-            self.blocks.append((self._kind, " ".join(text.split())))
+            self.blocks.append((self._kind, text))
         self._kind, self._text = None, []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -70,11 +85,15 @@ class _Reader(HTMLParser):
             if src:
                 self.blocks.append(("img", src))
         elif tag == "br":
-            self._text.append("\n")
+            self._text.append(_BREAK)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HEADING_TAGS or tag in _TEXT_TAGS:
             self._flush()
+        elif tag == "span":
+            # The post's figures are inline spans ("23 名教师参加" "2 位教师授课"); on paper
+            # they need a gap, not "23 名教师参加2 位教师授课".
+            self._text.append(_GAP)
 
     def handle_data(self, data: str) -> None:
         if self._kind is None and data.strip():
@@ -145,8 +164,19 @@ def render_brief(brief: Brief) -> bytes:
     return bytes(pdf.output())
 
 
+def _quoted(text: str) -> str:
+    """A quote in Chinese quote marks, once: the post's quote carries its own already."""
+    return text if text.startswith("“") else f"“{text}”"
+
+
+#: A heading with less room than this below it starts the next page (no orphan headings).
+HEADING_ROOM_MM = 45
+
+
 def _draw(pdf: _Pdf, block: Block, width: float) -> None:
     if block.kind == "heading":
+        if pdf.get_y() > pdf.page_break_trigger - HEADING_ROOM_MM:
+            pdf.add_page()
         pdf.ln(2)
         pdf.set_font("cjk", size=13)
         pdf.set_text_color(25, 94, 60)
@@ -156,9 +186,14 @@ def _draw(pdf: _Pdf, block: Block, width: float) -> None:
         pdf.set_font("cjk", size=11)
         pdf.set_text_color(90, 90, 90) if block.kind == "quote" else pdf.set_text_color(30, 30, 30)
         pdf.multi_cell(
-            width, 6.5, block.text if block.kind == "text" else f"“{block.text}”", **_NEXT
+            width, 6.5, _quoted(block.text) if block.kind == "quote" else block.text, **_NEXT
         )
         pdf.ln(1.5)
+    elif block.kind == "byline":
+        pdf.ln(2)
+        pdf.set_font("cjk", size=9)
+        pdf.set_text_color(110, 110, 110)
+        pdf.multi_cell(width, 5, block.text, align="R", **_NEXT)
     elif block.kind == "figures":
         pdf.set_font("cjk", size=11)
         pdf.set_text_color(30, 30, 30)
@@ -169,7 +204,8 @@ def _draw(pdf: _Pdf, block: Block, width: float) -> None:
     elif block.kind == "photo" and block.image:
         photo = _photo_for_pdf(block.image)
         if photo is not None:
-            pdf.image(photo, w=width)
+            shown = width * block.scale
+            pdf.image(photo, x=pdf.l_margin + (width - shown) / 2, w=shown)
         if block.text:
             pdf.set_font("cjk", size=9)
             pdf.set_text_color(110, 110, 110)
