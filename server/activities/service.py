@@ -48,6 +48,8 @@ NOTICE_FIELDS = frozenset(
     | {"audience", "invitees", "presenters"}
 )
 EDITABLE = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED)
+#: The check-in window and the late mark (迟到时间).
+WINDOW_FIELDS = frozenset({"checkin_opens_at", "late_after", "checkin_closes_at"})
 #: Patch fields that may be sent as null: cleared, or (window) reset to the default.
 NULLABLE = frozenset(
     {"lat", "lng", "pairing_id", "alliance_id", "checkin_opens_at", "late_after"}
@@ -720,6 +722,10 @@ async def update_activity(*, principal: Principal, activity_id: int, changes: di
         await archive.ensure_record_unlocked(activity_id=activity.id)
     before = _place(activity)
     published = ActivityStatus(activity.status) == ActivityStatus.PUBLISHED
+    # Once check-in has begun, the window and the late mark decide who is late or refused:
+    # changing them is on the record, with the times before and after.
+    window_moved = sorted(WINDOW_FIELDS & set(fields))
+    running = published and now() >= activity.checkin_opens_at
     async with in_transaction():
         update = dict(fields)
         if changed & POSTER_FIELDS:
@@ -746,6 +752,19 @@ async def update_activity(*, principal: Principal, activity_id: int, changes: di
         elif published and changed & NOTICE_FIELDS:
             await ActivityEvent.create(
                 activity_id=activity.id, kind="updated", payload={"fields": sorted(changed)}
+            )
+        if running and window_moved:
+            await audit.record_action(
+                actor_id=principal.person_id,
+                action="activity.window",
+                target_type="activity",
+                target_id=activity.id,
+                activity_id=activity.id,
+                detail={
+                    "fields": window_moved,
+                    "before": {k: _iso(getattr(activity, k)) for k in window_moved},
+                    "after": {k: _iso(getattr(fresh, k)) for k in window_moved},
+                },
             )
     if published:
         await notify_events_soon()

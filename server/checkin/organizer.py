@@ -10,10 +10,10 @@ from server.checkin.audience import expected_person_ids, may_attend
 from server.checkin.fastpath import forget, remember
 from server.checkin.live import attendance_counts, publish_change
 from server.checkin.models import Checkin, CheckinMethod
-from server.checkin.service import checkin_view
+from server.checkin.service import answer_flags, checkin_view
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
-from server.common.time import now
+from server.common.time import china, now
 from server.orgs import service as orgs
 
 
@@ -24,25 +24,47 @@ def _reason(text: str) -> str:
     return text
 
 
+def _concerns(c: Checkin, activity: Activity, answer: str | None) -> list[str]:
+    """Why an organizer should look at a check-in, in Chinese (none: nothing to look at)."""
+    out = []
+    if c.offline:
+        shown = china(c.scanned_at).strftime("%H:%M")
+        out.append(f"离线扫码（{shown} 扫码，联网后同步）")
+    if c.no_location:
+        out.append("未获取到位置")
+    if c.outside_geofence:
+        distance = f"约 {round(c.distance_m)} 米" if c.distance_m is not None else "距离未知"
+        out.append(f"超出签到范围：距活动地点{distance}（范围 {activity.radius_m} 米）")
+    if answer:
+        out.append(f"报名状态：{answer}")
+    return out
+
+
 async def attendance(*, principal: Principal, activity_id: int) -> dict:
-    """Counts, everyone checked in (with flags) and the absent list."""
+    """Counts, everyone checked in (with flags and reasons), those to review, the absent."""
     activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
     rows = await Checkin.filter(activity_id=activity.id).order_by("scanned_at", "id")
     expected = await expected_person_ids(activity=activity)
     present = {c.person_id for c in rows if c.annulled_at is None}
     names = await orgs.person_names(person_ids=list({c.person_id for c in rows} | expected))
+    answers = await answer_flags(activity_id=activity.id)
+    checkins = [
+        {
+            **checkin_view(c),
+            "person_id": c.person_id,
+            "name": names.get(c.person_id, ""),
+            "annul_reason": c.annul_reason,
+            "manual_reason": c.manual_reason,
+            "distance_m": c.distance_m,
+            "rsvp": answers.get(c.person_id),
+            "concerns": _concerns(c, activity, answers.get(c.person_id)),
+        }
+        for c in rows
+    ]
     return {
         "counts": await attendance_counts(activity=activity),
-        "checkins": [
-            {
-                **checkin_view(c),
-                "person_id": c.person_id,
-                "name": names.get(c.person_id, ""),
-                "annul_reason": c.annul_reason,
-                "manual_reason": c.manual_reason,
-            }
-            for c in rows
-        ],
+        "checkins": checkins,
+        "review": [c for c in checkins if c["concerns"] and not c["annulled"]],
         "absent": sorted(
             ({"person_id": pid, "name": names.get(pid, "")} for pid in expected - present),
             key=lambda p: p["name"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from server.activities.codes import BadScene, parse_scene
@@ -17,6 +18,24 @@ from server.checkin.writer import writer
 from server.common.auth import Principal
 from server.common.time import china
 from server.common.time import now as utcnow
+
+#: Domains that know how people answered an invitation to an activity (a notice's RSVP) say,
+#: per activity, whose check-in the organizer should look at: {person_id: "候补中" …}.
+_ANSWER_FLAGS: list[Callable[[int], Awaitable[dict[int, str]]]] = []
+
+
+def flag_answers(provider: Callable[[int], Awaitable[dict[int, str]]]) -> None:
+    """Register a source of answers that make a check-in worth a look (waitlisted, declined)."""
+    if provider not in _ANSWER_FLAGS:
+        _ANSWER_FLAGS.append(provider)
+
+
+async def answer_flags(*, activity_id: int) -> dict[int, str]:
+    """People whose answer to the activity's invitation was not a confirmed yes, by id."""
+    out: dict[int, str] = {}
+    for provider in _ANSWER_FLAGS:
+        out.update(await provider(activity_id))
+    return out
 
 
 def checkin_view(c: Checkin) -> dict:

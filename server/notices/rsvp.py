@@ -16,11 +16,13 @@ from tortoise.transactions import in_transaction
 
 from server.activities import notify as activity_notify
 from server.activities import service as activities
+from server.checkin import service as checkin_service
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import china, now
 from server.notices import access, outbox, present, rules
 from server.notices.models import (
+    RSVP_LABELS,
     AckMode,
     CapacityUnit,
     Notice,
@@ -143,6 +145,29 @@ async def signed_up_people(activity_id: int) -> set[int]:
 
 
 activity_notify.tell_signed_up_on_cancel(signed_up_people)
+
+
+async def unconfirmed_answers(activity_id: int) -> dict[int, str]:
+    """People of families waitlisted, saying no or withdrawn on a published notice of it.
+
+    A family confirmed on another notice of the same activity is expected, not flagged.
+    """
+    rows = await NoticeRsvp.filter(
+        notice__activity_id=activity_id, notice__status=NoticeStatus.PUBLISHED
+    ).values_list("notice_id", "family", "status")
+    flagged: dict[int, str] = {}
+    confirmed: set[int] = set()
+    for notice_id, family, status in rows:
+        people = await _family_people(notice_id, family)
+        if status == RsvpStatus.CONFIRMED:
+            confirmed.update(people)
+        else:  # waiting, said no, or withdrew the yes
+            label = "已取消报名" if status == RsvpStatus.CANCELLED else RSVP_LABELS[status]
+            flagged.update(dict.fromkeys(people, label))
+    return {p: label for p, label in flagged.items() if p not in confirmed}
+
+
+checkin_service.flag_answers(unconfirmed_answers)
 
 
 async def promote(notice: Notice) -> list[NoticeRsvp]:
