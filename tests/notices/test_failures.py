@@ -126,3 +126,21 @@ async def test_an_automatic_reminder_that_keeps_failing_stops_and_says_so(
     assert broken.calls == MAX_ATTEMPTS
     row = await Notice.get(id=notice["id"])
     assert row.publish_error.startswith("自动提醒失败：") and row.auto_reminders_done == [24]
+
+
+async def test_a_feedback_request_that_keeps_failing_stops_and_says_so(client, school, monkeypatch):
+    from server.activities.codes import static_scene
+    from server.activities.models import Activity, ActivityStatus
+    from server.notices.jobs import request_feedback
+    from tests.checkin.conftest import scan
+    from tests.notices.test_feedback import open_day_notice
+
+    activity, notice = await open_day_notice(client, school)
+    await scan(client, school.a1.who, static_scene(activity.code), adults=1, children=1)
+    await Activity.filter(id=activity.id).update(status=ActivityStatus.FINISHED)
+    broken = broken_delivery(monkeypatch)
+    for _ in range(MAX_ATTEMPTS + 2):
+        result = await request_feedback(at=now())
+    assert broken.calls == MAX_ATTEMPTS and result["asked"] == {}
+    row = await Notice.get(id=notice["id"])
+    assert row.publish_error.startswith("评价邀请失败：")
