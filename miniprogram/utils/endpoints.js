@@ -40,7 +40,7 @@ const CALLS = {
   summaryChart: { method: 'GET', path: '/api/v1/reports/summaries/{summary_id}/chart.png', download: true },
   kindergartenReports: { method: 'GET', path: '/api/v1/reports/kindergartens', query: ['semester'], reads: ['period', 'items'] },
   alerts: { method: 'GET', path: '/api/v1/reports/alerts', reads: ['items'] },
-  pairingReport: { method: 'GET', path: '/api/v1/reports/pairings/{pairing_id}', query: ['semester'], reads: ['pairing_id', 'name', 'supporting', 'supported', 'period', 'targets', 'figures', 'behind'] }
+  pairingReport: { method: 'GET', path: '/api/v1/reports/pairings/{pairing_id}', query: ['semester'], reads: ['pairing_id', 'name', 'supporting', 'supported', 'period', 'targets', 'figures', 'behind', 'manual'] }
 }
 
 /** The path of a call with its {placeholders} filled from params. */

@@ -6,9 +6,13 @@ aggregates here.
 
 Targets and windows (see targets.py for how a figure is judged):
 - pairing: 送教课时 (presenters' hours at its 送教下乡/送教到园) ≥ its target × semesters
-  in the period; 专题讲座 likewise; 每月到园: every month of the period has an activity of
-  the pairing held at the supported kindergarten.
-- alliance: activities (its own and its pairings') ≥ 8 in the year; every member but the
+  in the period; 专题讲座 likewise; 每月到园: every teaching month of the period (not
+  August, inside the cycle) has an activity of the pairing held at the supported
+  kindergarten; 跟岗学习: distinct teachers of the supported kindergarten checked in at the
+  pairing's 跟岗学习; 集中培训 (yearly): 业务培训 anywhere that one of its teachers attended.
+  优课率, 合格率 and papers are listed under `manual` (需手工填报): no record measures them.
+- alliance: the lead hosts a 教学观摩 (its 半日开放) each semester;
+  activities (its own and its pairings') ≥ 8 in the year; every member but the
   lead gets a 视导 in the year; every active 骨干教师 of its members presents at a 送教
   in the period. Yearly targets are measured over the year the period belongs to.
 - kindergarten: the sums of its pairings as 帮扶园 (given) and as 被帮扶园 (received), its
@@ -21,15 +25,17 @@ import asyncio
 from collections.abc import Iterable
 from datetime import date
 
-from server.common.semester import SemesterCalendar
+from server.common.semester import SemesterCalendar, configured_calendar
 from server.reports import queries
 from server.reports.parents import FamilyFigures
 from server.reports.periods import Period, year_of
 from server.reports.scope import ReportScope
 from server.reports.targets import (
     ALLIANCE_ACTIVITIES_PER_YEAR,
+    LEAD_OPEN_DAYS_PER_SEMESTER,
     behind,
     completion,
+    manual_targets,
     metric,
     pairing_targets,
     ratio,
@@ -72,26 +78,36 @@ def _as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _counted_months(pairing: dict, period: Period) -> list[int]:
-    """Months of the period (0-based) in which work is asked of the pairing: inside its
-    cycle and not a school holiday (August, the summer holiday, opens 秋)."""
-    start, end = _as_date(pairing["cycle_start"]), _as_date(pairing["cycle_end"])
+def _counted_months(
+    period: Period, start: date | None = None, end: date | None = None
+) -> list[int]:
+    """Months of the period (0-based) in which work is asked: not a school holiday (August,
+    the summer holiday, opens 秋) and, for a pairing, inside its cycle [start, end]."""
     out = []
     for i in range(period.months_total):
         first, last = period.month_days(i)
-        if first.month not in period.holidays and first <= end and last >= start:
+        if first.month in period.holidays:
+            continue
+        if (end is None or first <= end) and (start is None or last >= start):
             out.append(i)
     return out
 
 
-def _own_window(pairing: dict, period: Period, counted: list[int]) -> Period:
-    """The part of the period the pairing can work in: from its first counted month (or its
-    cycle start, if later) to its cycle end; pace is judged over that, not over holidays."""
-    first = max(period.first, _as_date(pairing["cycle_start"]))
+def _own_window(
+    period: Period, counted: list[int], start: date | None = None, end: date | None = None
+) -> Period:
+    """The part of the period work can be done in: from its first counted month (or the
+    cycle start, if later) to the cycle end; pace is judged over that, not over holidays."""
+    first = max(period.first, start) if start else period.first
     if counted:
         first = max(first, period.month_days(counted[0])[0])
-    last = min(period.last, _as_date(pairing["cycle_end"]))
+    last = min(period.last, end) if end else period.last
     return period.clipped(first, last) if first <= last else period
+
+
+def teaching_window(period: Period) -> Period:
+    """The period from its first teaching month (a unit without a cycle: an alliance)."""
+    return _own_window(period, _counted_months(period))
 
 
 def _visit_metric(visited: set[int], period: Period, window: Period, counted: list[int]) -> dict:
@@ -119,10 +135,13 @@ def _visit_metric(visited: set[int], period: Period, window: Period, counted: li
     )
 
 
-def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Period) -> list:
+def _pairing_metrics(
+    pairing: dict, facts: dict, visited: set[int], period: Period, year: Period
+) -> list:
     targets = pairing_targets(pairing["targets"])
-    counted = _counted_months(pairing, period)
-    window = _own_window(pairing, period, counted)
+    cycle = _as_date(pairing["cycle_start"]), _as_date(pairing["cycle_end"])
+    counted = _counted_months(period, *cycle)
+    window = _own_window(period, counted, *cycle)
     out = []
     if targets["send_hours_per_semester"]:
         out.append(
@@ -144,11 +163,34 @@ def _pairing_metrics(pairing: dict, facts: dict, visited: set[int], period: Peri
         )
     if targets["visit_every_month"] and counted:
         out.append(_visit_metric(visited, period, window, counted))
+    if targets["shadow_teachers_per_semester"]:
+        out.append(
+            metric(
+                "shadow_teachers",
+                done=facts.get("shadow_teachers", 0),
+                target=targets["shadow_teachers_per_semester"] * period.semesters,
+                window=window,
+            )
+        )
+    if targets["trainings_per_year"]:
+        out.append(
+            metric(
+                "trainings",
+                done=facts.get("trainings", 0),
+                target=targets["trainings_per_year"],
+                window=_own_window(year, _counted_months(year, *cycle), *cycle),
+            )
+        )
     return out
 
 
 async def build_pairing_items(
-    period: Period, pairs: dict[int, dict], *, filtered: bool, figures: bool = True
+    period: Period,
+    pairs: dict[int, dict],
+    *,
+    filtered: bool,
+    figures: bool = True,
+    calendar: SemesterCalendar | None = None,
 ) -> list[dict]:
     """Report items of the given pairings (`filtered`: restrict queries to their ids).
 
@@ -159,16 +201,24 @@ async def build_pairing_items(
     sides = {p["supporting_id"] for p in pairs.values()} | {
         p["supported_id"] for p in pairs.values()
     }
-    facts, visits, attendance, names = await asyncio.gather(
+    year = year_of(period, calendar=calendar or configured_calendar())
+    facts, visits, shadowed, trained, attendance, names = await asyncio.gather(
         queries.pairing_facts(period, ids),
         queries.visit_months(period, ids),
+        queries.shadow_teachers(period, ids),
+        queries.trainings_attended(year, ids),
         queries.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
         queries.kindergartens(ids=sides) if figures and pairs else _nothing(),
     )
     family = await FamilyFigures(period).load(sides) if figures and pairs else None
     items = []
     for pid, p in sorted(pairs.items()):
-        metrics = _pairing_metrics(p, facts.get(pid, {}), visits.get(pid, set()), period)
+        counted = {
+            **facts.get(pid, {}),
+            "shadow_teachers": shadowed.get(pid, 0),
+            "trainings": trained.get(pid, 0),
+        }
+        metrics = _pairing_metrics(p, counted, visits.get(pid, set()), period, year)
         shown = attendance_figures(attendance.get(pid)) if figures else None
         if family is not None:
             shown["families"] = family.of({p["supporting_id"], p["supported_id"]}, pairing_id=pid)
@@ -185,6 +235,7 @@ async def build_pairing_items(
                 "figures": shown,
                 "score": completion(metrics),
                 "behind": [m["key"] for m in behind(metrics)],
+                "manual": manual_targets(pairing_targets(p["targets"])),
             }
         )
     return items
@@ -239,11 +290,22 @@ def _alliance_metrics(
     count: int,
     key: dict,
     insp: dict,
+    openings: int,
     period: Period,
     year: Period,
 ) -> list[dict]:
     inspected_members = members - {alliance["lead_id"]}
-    return [
+    lead_open = []
+    if alliance["lead_id"] is not None:
+        lead_open.append(
+            metric(
+                "lead_open_days",
+                done=openings,
+                target=LEAD_OPEN_DAYS_PER_SEMESTER * period.semesters,
+                window=teaching_window(period),
+            )
+        )
+    return lead_open + [
         metric("alliance_activities", done=count, target=ALLIANCE_ACTIVITIES_PER_YEAR, window=year),
         sum_metric(
             "inspection_coverage",
@@ -276,12 +338,15 @@ async def alliance_reports(
         for pid, p in (await queries.pairings(period, alliance_ids=set(als))).items()
         if p["alliance_id"] in als
     }
-    counts, key, insp, attendance, pairing_items, family = await asyncio.gather(
+    counts, key, insp, openings, attendance, pairing_items, family = await asyncio.gather(
         queries.alliance_activities(year, ids),
         queries.key_teachers(period, kg_ids),
         queries.inspections(year, kg_ids),
+        queries.lead_openings(period, ids),
         queries.attendance(period, "alliance", ids),
-        build_pairing_items(period, pairs, filtered=not scope.everything, figures=False),
+        build_pairing_items(
+            period, pairs, filtered=not scope.everything, figures=False, calendar=calendar
+        ),
         FamilyFigures(period).load(kg_ids),
     )
     by_alliance: dict[int, list[dict]] = {}
@@ -297,6 +362,7 @@ async def alliance_reports(
             count=counts.get(aid, 0),
             key=key,
             insp=insp,
+            openings=openings.get(aid, 0),
             period=period,
             year=year,
         )
@@ -356,7 +422,9 @@ async def kindergarten_reports(
         queries.key_teachers(period, ids),
         queries.inspections(year, ids),
         queries.attendance(period, "kindergarten", ids),
-        build_pairing_items(period, pairs, filtered=ids is not None, figures=False),
+        build_pairing_items(
+            period, pairs, filtered=ids is not None, figures=False, calendar=calendar
+        ),
         FamilyFigures(period).load(ids),
     )
     given: dict[int, list[dict]] = {}

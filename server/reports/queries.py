@@ -188,6 +188,54 @@ async def visit_months(period: Period, pairing_ids: set[int] | None) -> dict[int
     return out
 
 
+async def shadow_teachers(period: Period, pairing_ids: set[int] | None) -> dict[int, int]:
+    """Per pairing: teachers of the supported kindergarten who checked in (not annulled) at
+    a held 跟岗学习 of the pairing — 每学期至少选派1名教师跟岗学习."""
+    sql = new_sql()
+    rows = await fetch(
+        sql,
+        "SELECT a.pairing_id AS id, COUNT(DISTINCT c.person_id) AS n FROM activity a "
+        "JOIN pairing p ON p.id = a.pairing_id "
+        "JOIN checkin c ON c.activity_id = a.id "
+        "JOIN teacher t ON t.person_id = c.person_id AND t.kindergarten_id = p.supported_id "
+        f"WHERE a.kind = {sql.p(ActivityKind.SHADOWING.value)} AND c.annulled_at IS NULL "
+        f"AND {held(sql, period)}{_ids(sql, 'a.pairing_id', pairing_ids)} "
+        "GROUP BY a.pairing_id",
+    )
+    return {r["id"]: int(r["n"]) for r in rows}
+
+
+async def trainings_attended(period: Period, pairing_ids: set[int] | None) -> dict[int, int]:
+    """Per pairing: held 业务培训 (wherever held, whoever ran them) at which a teacher of
+    the supported kindergarten checked in (not annulled) — 每年至少2次集中培训."""
+    sql = new_sql()
+    rows = await fetch(
+        sql,
+        "SELECT p.id AS id, COUNT(DISTINCT a.id) AS n FROM pairing p "
+        "JOIN teacher t ON t.kindergarten_id = p.supported_id "
+        "JOIN checkin c ON c.person_id = t.person_id "
+        "JOIN activity a ON a.id = c.activity_id "
+        f"WHERE a.kind = {sql.p(ActivityKind.TRAINING.value)} AND c.annulled_at IS NULL "
+        f"AND {held(sql, period)}{_ids(sql, 'p.id', pairing_ids)} GROUP BY p.id",
+        heavy=True,
+    )
+    return {r["id"]: int(r["n"]) for r in rows}
+
+
+async def lead_openings(period: Period, alliance_ids: set[int] | None) -> dict[int, int]:
+    """Per alliance: held 教学观摩 hosted by its lead kindergarten — 总园每学期至少一次
+    半日活动开放."""
+    sql = new_sql()
+    rows = await fetch(
+        sql,
+        "SELECT al.id AS id, COUNT(*) AS n FROM alliance al "
+        "JOIN activity a ON a.host_id = al.lead_id "
+        f"WHERE a.kind = {sql.p(ActivityKind.OBSERVATION.value)} AND {held(sql, period)}"
+        f"{_ids(sql, 'al.id', alliance_ids)} GROUP BY al.id",
+    )
+    return {r["id"]: int(r["n"]) for r in rows}
+
+
 # ---- kindergarten and alliance figures ----------------------------------------------------
 
 

@@ -30,6 +30,8 @@ from server.reports.periods import Period
 PACE_FROM = 0.2
 #: Alliance targets of DOMAIN.md (alliances carry no editable targets).
 ALLIANCE_ACTIVITIES_PER_YEAR = 8
+#: 总园每学期至少一次半日活动开放 (measured as 教学观摩 hosted by the lead).
+LEAD_OPEN_DAYS_PER_SEMESTER = 1
 
 STATUS_LABELS = {
     "met": "已达标",
@@ -49,7 +51,31 @@ LABELS = {
     "pairings_on_track": ("进度正常的结对", "对"),
     "alliances_active": ("活动达标的联盟", "个"),
     "inspected": ("本年度接受视导", "次"),
+    "shadow_teachers": ("跟岗学习教师", "人"),
+    "trainings": ("集中培训", "次"),
+    "lead_open_days": ("总园半日开放", "次"),
 }
+
+#: Targets of DOMAIN.md the records cannot measure: stored on the pairing, shown with
+#: 需手工填报 (a lesson rating or a published paper is not an activity or a check-in).
+MANUAL_TARGETS = {
+    "excellent_lesson_rate": "教师优课率",
+    "qualified_lesson_rate": "教师合格率",
+    "papers_per_year": "每年论文发表或获奖",
+}
+MANUAL_NOTE = "需手工填报，系统不统计"
+
+
+def manual_targets(targets: dict) -> list[dict]:
+    """A pairing's targets that are recorded by hand: label, the goal as text, the note."""
+    out = []
+    for key, label in MANUAL_TARGETS.items():
+        value = targets.get(key)
+        if not value:
+            continue
+        goal = f"{round(float(value) * 100, 2):g}%" if key.endswith("_rate") else f"{value} 篇"
+        out.append({"key": key, "label": label, "goal": goal, "note": MANUAL_NOTE})
+    return out
 
 
 def pairing_targets(stored: dict | None) -> dict:

@@ -20,7 +20,7 @@ async def test_a_leader_gets_his_latest_summary_with_its_numbers_and_page(client
     text = reply.content
     assert f"{county.w.region.name} 工作周报（2026年6月1日—6月7日）" in text
     assert "开展活动 3 场" in text and "签到 3 人次" in text and "送教课时 3 课时" in text
-    assert "覆盖教师 2 人" in text and "进度预警 2 条（1 个结对）" in text
+    assert "覆盖教师 2 人" in text and "进度预警 4 条（1 个结对）" in text
     assert f'data-miniprogram-path="pages/summary/index?id={summary.id}"' in text
     assert len(text.encode()) <= 2048
     # The menu's 工作统计 button answers the same.

@@ -25,6 +25,8 @@ from tests.support.factories import (
 )
 
 SPRING = "2026春"  # 2026-02-01 … 2026-07-31
+#: Targets off for tests about the other targets (跟岗学习 and 集中培训 are measured too).
+NO_SHADOW_OR_TRAINING = {"shadow_teachers_per_semester": 0, "trainings_per_year": 0}
 
 
 def cn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:

@@ -7,7 +7,7 @@ from server.orgs.models import Pairing
 from server.reports import builders
 from server.reports.periods import semester_period, year_period
 from server.reports.scope import CITY
-from tests.reports.support import SPRING, cn, held, make_world, spring, staff
+from tests.reports.support import NO_SHADOW_OR_TRAINING, SPRING, cn, held, make_world, spring, staff
 
 
 async def report(period, pairing_id):
@@ -169,7 +169,7 @@ async def test_a_year_adds_both_semesters_against_doubled_targets(api):
 
 
 async def test_score_is_the_mean_completion_of_the_targets(api):
-    w = await make_world(targets={"visit_every_month": False})
+    w = await make_world(targets={"visit_every_month": False, **NO_SHADOW_OR_TRAINING})
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 15)])
     await held(w.supported, cn(2026, 3, 4), kind=ActivityKind.LECTURE, pairing=w.pairing)
     item = await report(spring(), w.pairing.id)

@@ -42,9 +42,15 @@ async def test_weekly_region_summary_counts_the_week_of_its_region_only(api):
     assert targets["monthly_visits"]["status"] == "missed"
 
     alerts = data["alerts"]
-    # 送教课时 and 讲座 behind their pace; the missed months are progress, not alerts (June
-    # is only a week old).
-    assert alerts["pairings"] == 1 and alerts["count"] == 2
+    # 送教课时, 讲座, 跟岗学习 (nobody yet) and 集中培训 (none this year) behind their pace;
+    # the missed months are progress, not alerts (June is only a week old).
+    assert alerts["pairings"] == 1 and alerts["count"] == 4
+    assert {a["target"] for a in alerts["items"]} == {
+        "send_hours",
+        "lectures",
+        "shadow_teachers",
+        "trainings",
+    }
     assert {a["pairing_id"] for a in alerts["items"]} == {county.w.pairing.id}
     assert data["ranking"]["by"] == "alliance"
     assert [r["id"] for r in data["ranking"]["items"]] == [county.w.alliance.id]

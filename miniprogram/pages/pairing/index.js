@@ -4,7 +4,7 @@ const { load } = require('../../utils/page')
 const { percent } = require('../../utils/format')
 
 Component({
-  data: { loading: true, error: '', pairing: null, figures: [], targets: [], behind: [] },
+  data: { loading: true, error: '', pairing: null, figures: [], targets: [], behind: [], manual: [] },
   methods: {
     onLoad(options) {
       const id = options && Number(options.id)
@@ -20,7 +20,8 @@ Component({
         ] : []
         const targets = item.targets || {}
         const behind = (item.behind || []).map(key => (targets[key] && targets[key].label) || key)
-        return { pairing: item, figures, targets, behind }
+        // 优课率、合格率、论文: no record measures them; the page says they are filled in by hand.
+        return { pairing: item, figures, targets, behind, manual: item.manual || [] }
       })
     }
   }

@@ -15,6 +15,7 @@ from server.common.time import china
 from server.common.uploads import read_multipart
 from server.jobs import service as jobs
 from server.orgs import alliances, kindergartens, pairings, people, regions, roster
+from server.reports import service as reports
 from server.web.console import NavItem, add_nav, back, page, render
 
 bp = Blueprint("console_orgs")
@@ -307,12 +308,29 @@ def _pairing_fields(form) -> dict:
     }
 
 
+async def _progress(request: Request, pairing_id: int | None) -> dict | None:
+    """The pairing's progress against every target this semester (or ?semester=); None
+    when that semester is outside its cycle."""
+    if not pairing_id:
+        return None
+    try:
+        return await reports.pairing(
+            principal=request.ctx.principal,
+            pairing_id=pairing_id,
+            semester=(request.args.get("semester") or "").strip() or None,
+            calendar=request.app.ctx.settings.semester_calendar,
+        )
+    except DomainError:
+        return None  # outside the pairing's cycle, or a malformed ?semester=
+
+
 async def _pairing_form(request: Request, *, pairing: dict, error: str = "", status: int = 200):
     return render(
         request,
         "web/orgs/pairing_form.html",
         status=status,
         pairing=pairing,
+        progress=await _progress(request, pairing.get("id")),
         targets=_target_fields(pairing.get("targets") or {}),
         kindergartens=await _kindergartens(request) if not pairing.get("id") else [],
         alliances=await _alliances(request),
@@ -376,7 +394,11 @@ async def pairing_page(request: Request, pairing_id: int):
     if principal.has(*LEADERS):
         return await _pairing_form(request, pairing=data)
     return render(
-        request, "web/orgs/pairing.html", pairing=data, targets=_target_fields(data["targets"])
+        request,
+        "web/orgs/pairing.html",
+        pairing=data,
+        targets=_target_fields(data["targets"]),
+        progress=await _progress(request, pairing_id),
     )
 
 
