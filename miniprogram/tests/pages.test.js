@@ -69,7 +69,11 @@ test('binding shows the server reason for a wrong code', async () => {
 const ACTIVITY = { id: 5, title: '送教下乡示范课', kind: '送教下乡', status_label: '进行中', host_name: '湘江县实验幼儿园', address: '建设北路66号', starts_at: '2026-11-27T08:00:00+08:00', ends_at: '2026-11-27T10:00:00+08:00', can_manage: true, rotate_seconds: 15 }
 const ATTENDANCE = {
   counts: { expected: 3, checked_in: 1, late: 0, absent: 2, flagged: 0, adults: 0, children: 0 },
-  checkins: [{ id: 1, name: '郑洁', method: 'static', late: false, outside_geofence: false, no_location: false, annulled: false }],
+  checkins: [
+    { id: 1, name: '郑洁', method: 'static', late: false, outside_geofence: false, no_location: false, annulled: false, concerns: [] },
+    { id: 2, name: '林晓红', method: 'static', late: false, outside_geofence: true, no_location: false, annulled: true, concerns: ['超出签到范围：距活动地点约 900 米（范围 300 米）'] },
+    { id: 3, name: '刘敏', method: 'dynamic', late: false, outside_geofence: true, no_location: false, annulled: false, concerns: ['离线扫码（08:03 扫码，联网后同步）', '超出签到范围：距活动地点约 3336 米（范围 300 米）'] }
+  ],
   absent: [{ person_id: 43, name: '林晓红' }, { person_id: 45, name: '王芳' }]
 }
 
@@ -89,6 +93,8 @@ describe('activity detail for organizers', () => {
     const page = await openPage('pages/activity/index', { id: '5' })
     expect(text(page, '.live-count')).toBe('1')
     expect(page.querySelectorAll('.absent').map(a => a.dom.textContent.replace(/\s+/g, ''))).toEqual(['林晓红补签', '王芳补签'])
+    // Whose check-in needs a look, and why, as the server says it.
+    expect(page.querySelectorAll('.concern').map(c => c.dom.textContent.trim())).toEqual(['离线扫码（08:03 扫码，联网后同步）；超出签到范围：距活动地点约 3336 米（范围 300 米）'])
 
     counts = { ...ATTENDANCE, counts: { ...ATTENDANCE.counts, checked_in: 2 } }
     jest.advanceTimersByTime(5000)

@@ -92,9 +92,25 @@ async def test_an_organizer_hosts_a_song_jiao_at_the_partner_with_its_coordinate
     assert activity.host_id == supported.id and activity.pairing_id == pairing.id
     assert (activity.lat, activity.lng, activity.radius_m) == (27.6123, 113.3456, 200)
     assert activity.address == "石桥村幼儿园二楼活动室"
+    detail = (await browser.get(f"/console/activities/{activity.id}")).text
+    assert "纬度 27.6123，经度 113.3456，范围 200 米" in detail
     # The edit form shows the coordinates again and keeps them on save.
     edit = (await browser.get(f"/console/activities/{activity.id}/edit")).text
     assert 'value="27.6123"' in edit and 'value="113.3456"' in edit
+    moved = await browser.post(
+        f"/console/activities/{activity.id}/edit",
+        data=_form(
+            token,
+            pairing_id=pairing.id,
+            address="石桥村幼儿园操场",
+            lat="27.6130",
+            lng="113.3450",
+            radius_m="200",
+        ),
+    )
+    assert moved.status_code == 303, moved.text
+    await activity.refresh_from_db()
+    assert (activity.lat, activity.lng, activity.address) == (27.613, 113.345, "石桥村幼儿园操场")
 
 
 async def test_hosting_at_the_partner_needs_an_active_pairing_and_strangers_look_unknown(browser):

@@ -61,7 +61,7 @@ Component({
       const body = await api.call('attendance', { params: { activity_id: this.data.id } })
       return {
         counts: body.counts,
-        checkins: body.checkins.filter(c => !c.annulled).map(c => ({ id: c.id, name: c.name, late: c.late, manual: c.method === 'manual', flagged: c.outside_geofence || c.no_location })),
+        checkins: body.checkins.filter(c => !c.annulled).map(c => ({ id: c.id, name: c.name, late: c.late, manual: c.method === 'manual', flagged: c.outside_geofence || c.no_location, concerns: (c.concerns || []).join('；') })),
         absent: body.absent
       }
     },
