@@ -99,3 +99,10 @@ async def test_months_before_the_pairing_cycle_do_not_count(api):
     visits = (await report(cn(2026, 12, 6), w.pairing.id))["targets"]["monthly_visits"]
     assert visits["target"] == len([m for m in TEACHING if m >= (2026, 12)]) == 2
     assert visits["months_missed"] == 0
+
+
+async def test_a_pairing_signed_for_this_autumn_has_no_alert_in_its_first_days(api):
+    w = await make_world()  # every default target, the yearly 集中培训 included
+    await Pairing.filter(id=w.pairing.id).update(cycle_start=date(2026, 9, 1))
+    for day in (1, 4, 7):
+        assert await at_risk(semester=AUTUMN, at=cn(2026, 9, day, 18)) == [], day
