@@ -38,6 +38,7 @@ LOCKED_AFTER_PUBLISH = ("audience", "ack_mode", "capacity_unit", "activity_id")
 #: Patch fields that may be sent as null (cleared: no deadline, no limit, no activity).
 NULLABLE = frozenset({"deadline", "capacity", "activity_id"})
 UNPUBLISHED = (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED)
+CANCELLED_ACTIVITY = "关联的活动已取消，不能再发布这条通知"
 BATCH = 1000
 ANNOUNCE_GRACE = timedelta(minutes=1)
 #: The cron job that publishes scheduled notices and finishes interrupted announcements.
@@ -227,6 +228,8 @@ async def publish_notice(
     await failures.clear_failure(job=PUBLISH_JOB, item=failing.item(notice.id, "publish"))
     at = china(now())
     rules.check_deadline(notice.deadline, at=at)
+    if notice.activity_id and await rsvp.cancelled_activity_ids({notice.activity_id}):
+        raise DomainError("activity_cancelled", CANCELLED_ACTIVITY, status=409)
     # Checked again now: classes or staff may have changed since the draft was written.
     spec = await audiences.clean_audience(
         kindergarten_id=notice.kindergarten_id, audience=notice.audience
@@ -261,6 +264,9 @@ async def publish(*, notice_id: int, at: datetime) -> bool:
     if notice is None or notice.status not in UNPUBLISHED:
         return False
     try:
+        if notice.activity_id and await rsvp.cancelled_activity_ids({notice.activity_id}):
+            # An invitation set for a day that was cancelled since must not go out.
+            raise DomainError("activity_cancelled", CANCELLED_ACTIVITY, status=409)
         people = await audiences.resolve(
             kindergarten_id=notice.kindergarten_id, audience=notice.audience
         )

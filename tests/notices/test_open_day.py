@@ -194,3 +194,23 @@ async def test_followers_template_message_says_cancelled_and_why(client, sandbox
     values = [item["value"] for item in sent["request"]["data"].values()]
     assert values[0].startswith("已取消")
     assert REASON in values
+
+
+async def test_an_invitation_for_a_cancelled_day_is_not_sent(client, school):
+    from server.notices.jobs import publish_due_notices
+    from tests.notices.conftest import later
+
+    activity = await open_day(client, school)
+    body = draft(school, ack_mode="rsvp", capacity=20, activity_id=activity["id"])
+    now_one = await create(client, school.organizer, body)
+    scheduled = await create(client, school.organizer, body)
+    await publish(client, school.organizer, scheduled["id"], publish_at=later(0.01))
+    await cancelled_and_told(client, school, activity)
+    resp = await client.post(
+        f"/api/v1/notices/{now_one['id']}/publish", headers=school.organizer.headers
+    )
+    assert resp.status_code == 409 and resp.json()["error"] == "activity_cancelled"
+    await publish_due_notices(at=now() + timedelta(minutes=2))
+    row = await Notice.get(id=scheduled["id"])
+    assert row.status == "draft" and "关联的活动已取消" in row.publish_error
+    assert not await Delivery.filter(key__startswith=f"notice:{scheduled['id']}:").exists()
