@@ -214,3 +214,18 @@ async def test_an_invitation_for_a_cancelled_day_is_not_sent(client, school):
     row = await Notice.get(id=scheduled["id"])
     assert row.status == "draft" and "关联的活动已取消" in row.publish_error
     assert not await Delivery.filter(key__startswith=f"notice:{scheduled['id']}:").exists()
+
+
+async def test_editing_a_published_invitation_tells_its_readers(client, school):
+    activity = await open_day(client, school)
+    notice = await invitation(client, school, activity)
+    await client.post(f"/api/v1/notices/{notice['id']}/read", headers=school.a2.headers)
+    resp = await client.patch(
+        f"/api/v1/notices/{notice['id']}",
+        json={"body": "开放日当天请从东门入园，携带接送卡。"},
+        headers=school.organizer.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    [row] = await Delivery.filter(key=f"notice:{notice['id']}:edit:2")
+    assert row.person_id == school.a2.person.id
+    assert row.field_values["place"] == "青山镇中心幼儿园一楼大厅"
