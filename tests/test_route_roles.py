@@ -30,6 +30,7 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     # Refused in the service to accounts without a console role.
     ("POST", "/api/v1/web-login/{token}/confirm"): ANY,
     ("GET", "/api/v1/jobs/{job_id}"): ANY,
+    ("GET", "/api/v1/failed-jobs"): ADMIN_ONLY,
     ("POST", "/api/v1/invitations"): MANAGERS,
     ("GET", "/api/v1/invitations"): MANAGERS,
     ("DELETE", "/api/v1/invitations/{invitation_id}"): MANAGERS,
@@ -159,6 +160,8 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/files/{file_id}/content"): EVERY_ROLE,
     ("PATCH", "/api/v1/files/{file_id}"): RUNNERS,
     ("DELETE", "/api/v1/files/{file_id}"): RUNNERS,
+    # Whoever sees a photo may withdraw its consent (teacher, parent, staff, leader).
+    ("POST", "/api/v1/files/{file_id}/withdraw-consent"): EVERY_ROLE,
     ("PUT", "/api/v1/activities/{activity_id}/record"): RUNNERS,
     ("GET", "/api/v1/activities/{activity_id}/record-card"): EVERY_ROLE,
     ("POST", "/api/v1/activities/{activity_id}/record-card/confirm"): RUNNERS,

@@ -102,6 +102,22 @@ async def failure_reason(*, job: str, item: str) -> str | None:
     return record.error if record else None
 
 
+async def list_failed(*, limit: int = 100) -> list[dict]:
+    """Failed job records, newest first: dead letters of cron items and failed tracked jobs."""
+    rows = await JobRecord.filter(status=JobStatus.FAILED).order_by("-updated_at").limit(limit)
+    return [
+        {
+            "id": str(row.id),
+            "job": (row.params or {}).get("job", row.kind),
+            "item": (row.params or {}).get("item"),
+            "attempts": row.done,
+            "error": row.error,
+            "updated_at": row.updated_at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
 async def fail_tracked_job(*, job_id: str, reason: str) -> None:
     """A tracked job that raised ends failed with a Chinese reason (not running for ever)."""
     try:

@@ -6,9 +6,17 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi
 
 from server.common.auth import ANY_ACCOUNT, requires
-from server.jobs import service
+from server.jobs import failures, service
 
 bp = Blueprint("jobs", url_prefix="/api/v1")
+
+
+@bp.get("/failed-jobs")
+@openapi.definition(summary="失败的后台任务（含放弃重试的定时任务）", tag="系统", secured="token")
+@requires("admin")
+async def failed_jobs(request: Request):
+    """Jobs that failed and cron items given up after their retries, with Chinese reasons."""
+    return json({"items": await failures.list_failed()})
 
 
 @bp.get("/jobs/<job_id:str>")

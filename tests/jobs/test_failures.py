@@ -37,3 +37,10 @@ async def test_a_tracked_job_that_raises_ends_failed_with_a_chinese_reason(clien
     resp = await client.get(f"/api/v1/jobs/{record.id}", headers=admin.headers)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "failed" and resp.json()["error"].startswith("任务执行出错")
+    listed = await client.get("/api/v1/failed-jobs", headers=admin.headers)
+    assert listed.status_code == 200, listed.text
+    [mine] = [item for item in listed.json()["items"] if item["id"] == str(record.id)]
+    assert mine["error"].startswith("任务执行出错")
+    director = await login_as(client, "director")
+    refused = await client.get("/api/v1/failed-jobs", headers=director.headers)
+    assert refused.status_code == 403
