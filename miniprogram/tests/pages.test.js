@@ -276,6 +276,15 @@ describe('notices', () => {
     await other.instance.rsvpYes()
     expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '报名已截止' }))
   })
+
+  test('an RSVP for a cancelled activity says it is closed and offers no buttons', async () => {
+    loggedInAs(PARENT)
+    fakeServer({ 'GET /api/v1/notices/4': () => [200, { ...NOTICE, id: 4, rsvp_closed: '活动已取消，报名已关闭', me: { read_at: 'x', rsvp: null } }] })
+    const page = await openPage('pages/notice/index', { id: '4' })
+    expect(text(page, '.rsvp-closed')).toBe('活动已取消，报名已关闭')
+    expect(page.querySelector('.rsvp-yes')).toBeFalsy()
+    expect(page.querySelector('.rsvp-no')).toBeFalsy()
+  })
 })
 
 const SUMMARY = {
