@@ -71,6 +71,9 @@ PAIRING_COLUMNS: list[Column] = [
     *_pair("send_hours", "送教课时", HOURS),
     *_pair("lectures", "专题讲座"),
     *_pair("monthly_visits", "到园月数"),
+    *_pair("shadow_teachers", "跟岗学习教师"),
+    *_pair("trainings", "集中培训（全年）"),
+    ("需手工填报的指标", 24, lambda i: "、".join(m["label"] for m in i.get("manual", [])), None),
     *COMMON_TAIL,
 ]
 ALLIANCE_COLUMNS: list[Column] = [
@@ -78,6 +81,7 @@ ALLIANCE_COLUMNS: list[Column] = [
     ("联盟", 24, lambda i: i["name"], None),
     ("成员园数", 10, _fig("members"), None),
     *_pair("alliance_activities", "全年活动"),
+    *_pair("lead_open_days", "总园半日开放"),
     *_pair("inspection_coverage", "视导覆盖园数"),
     ("视导覆盖率", 12, _rate("inspection_coverage"), PERCENT),
     *_pair("key_teachers_sending", "骨干教师送教人数"),

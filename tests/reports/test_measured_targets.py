@@ -4,10 +4,14 @@ labelled 需手工填报 (issue 16, item 11). Each figure is checked against the
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
 from server.activities.models import ActivityKind
 from server.checkin.models import Checkin
 from server.orgs.models import Teacher
-from server.reports import builders
+from server.reports import builders, export
 from server.reports.periods import year_period
 from server.reports.scope import CITY
 from tests.reports.support import SPRING, check_in, cn, held, make_world, spring, staff
@@ -122,3 +126,23 @@ async def test_rates_and_papers_are_labelled_as_recorded_by_hand(api):
     for key in manual:
         assert key not in item["targets"]  # never shown as a measured figure
     assert SPRING == item["period"]
+
+
+async def test_the_workbook_carries_the_measured_and_the_hand_filled_targets(api):
+    w = await make_world()
+    (teacher,) = await staff(w.supported)
+    shadowing = await held(
+        w.supporting, cn(2026, 3, 10), kind=ActivityKind.SHADOWING, pairing=w.pairing
+    )
+    await check_in(shadowing, teacher)
+    await held(w.supporting, cn(2026, 5, 12), kind=ActivityKind.OBSERVATION)
+    content, _ = await export.targets_workbook(period=spring(), scope=CITY)
+    book = load_workbook(io.BytesIO(content))
+    head, row = list(book["结对"].iter_rows(values_only=True))[:2]
+    cell = dict(zip(head, row, strict=True))
+    raw = await attendees(ActivityKind.SHADOWING, w.supported.id, pairing_id=w.pairing.id)
+    assert cell["跟岗学习教师（完成）"] == len({p for _, p in raw}) == 1
+    assert cell["集中培训（全年）（目标）"] == 2
+    assert cell["需手工填报的指标"] == "教师优课率、教师合格率、每年论文发表或获奖"
+    head, row = list(book["联盟"].iter_rows(values_only=True))[:2]
+    assert dict(zip(head, row, strict=True))["总园半日开放（完成）"] == 1
