@@ -389,14 +389,16 @@ WITH held AS (
 SELECT k.region_id, p.id,
   COALESCE((p.targets->>'send_hours_per_semester')::float, 10) AS hours_target,
   COALESCE((p.targets->>'lectures_per_semester')::int, 2) AS lectures_target,
-  COALESCE(h.hours, 0) AS hours, COALESCE(l.n, 0) AS lectures, COALESCE(v.n, 0) AS months
+  COALESCE(h.hours, 0) AS hours, COALESCE(l.n, 0) AS lectures, v.months,
+  p.cycle_start, p.cycle_end
 FROM pairing p JOIN kindergarten k ON k.id = p.supported_id
 LEFT JOIN (SELECT held.pairing_id, SUM(pr.hours) AS hours FROM held
   JOIN activity_presenter pr ON pr.activity_id = held.id
   WHERE held.kind IN ('送教下乡', '送教到园') GROUP BY 1) h ON h.pairing_id = p.id
 LEFT JOIN (SELECT pairing_id, COUNT(*) AS n FROM held WHERE kind = '专题讲座' GROUP BY 1) l
   ON l.pairing_id = p.id
-LEFT JOIN (SELECT held.pairing_id, COUNT(DISTINCT width_bucket(held.starts_at, $3)) AS n
+LEFT JOIN (SELECT held.pairing_id,
+    array_agg(DISTINCT width_bucket(held.starts_at, $3)) AS months
   FROM held JOIN pairing q ON q.id = held.pairing_id WHERE held.host_id = q.supported_id
   GROUP BY 1) v ON v.pairing_id = p.id
 WHERE p.cycle_start <= $4 AND p.cycle_end >= $5 AND ($6::int[] IS NULL OR k.region_id = ANY($6))
@@ -495,7 +497,16 @@ async def baseline(pool, period, year, region_ids: list[int] | None) -> dict:
         g = region(r["region_id"])
         add(g, "send_hours", r["hours"], r["hours_target"])
         add(g, "lectures", r["lectures"], r["lectures_target"])
-        add(g, "monthly_visits", r["months"], period.months_total)
+        # 每月到园 asks for the teaching months (not the holidays) inside the cycle.
+        counted = {
+            i
+            for i in range(period.months_total)
+            if period.month_days(i)[0].month not in period.holidays
+            and period.month_days(i)[0] <= r["cycle_end"]
+            and period.month_days(i)[1] >= r["cycle_start"]
+        }
+        if counted:
+            add(g, "monthly_visits", len(counted & set(r["months"] or [])), len(counted))
     for r in results["alliances"]:
         g = region(r["region_id"])
         add(g, "alliance_activities", r["activities"], 8)
