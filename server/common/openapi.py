@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
-from sanic_ext.extensions.openapi.builders import SpecificationBuilder
+from sanic_ext.extensions.openapi.builders import OperationStore, SpecificationBuilder
 
 #: JSON Schema keywords OpenAPI 3.0's schema object does not know.
 _DROPPED = ("$schema", "examples", "const", "prefixItems", "$defs")
@@ -50,8 +50,21 @@ def body_models() -> list[type[BaseModel]]:
     return models
 
 
+#: Set once the components exist; views decorated before that would inline their bodies.
+_registered = False
+
+
 def register_body_schemas() -> None:
-    """Make each uniquely named body model a component (call before the views are imported)."""
+    """Make each uniquely named body model a component (call before the views are imported).
+
+    sanic-ext decides between a `$ref` and an inline copy (which loses `required`) when a
+    view's decorator runs, at import. A views module imported before the first call would
+    serve bodies without their required fields, depending on import order: refuse that.
+    """
+    global _registered
+    if not _registered and any(hasattr(op, "requestBody") for op in OperationStore().values()):
+        raise RuntimeError("a view with a request body was imported before the OpenAPI components")
+    _registered = True
     models = body_models()
     counts = Counter(model.__name__ for model in models)
     spec = SpecificationBuilder()
