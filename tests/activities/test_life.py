@@ -46,7 +46,8 @@ async def test_moving_a_published_activity_records_before_and_after(client):
     assert event.payload["after"]["address"] == "县教研室报告厅"
     assert parse_time(event.payload["before"]["starts_at"]) == parse_time(made["starts_at"])
     assert parse_time(event.payload["after"]["starts_at"]) == new_start
-    assert event.processed_at is None  # the notifications domain delivers it
+    # The notifications domain delivers the event in the background (a worker on the
+    # services backend may have done so already): whether it has is not this test's business.
     entry = await AuditEntry.get(activity_id=made["id"], action="activity.move")
     assert entry.actor_id == world.partner.person.id
     assert entry.detail["after"]["address"] == "县教研室报告厅"
