@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -20,7 +21,7 @@ from server.archive.models import ArchiveFile, RecordCard
 from server.audit.service import actions_on_activity, record_action
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
-from server.common.time import now
+from server.common.time import china, now
 from server.orgs import service as orgs
 
 SIDES = ("supporting", "supported")
@@ -65,7 +66,7 @@ async def consent_withdrawals(activity: Activity) -> list[dict]:
             "by": "" if (r["detail"] or {}).get("role") == "家长" else r["actor"],
             "role": (r["detail"] or {}).get("role", ""),
             "reason": r["reason"],
-            "at": r["at"],
+            "at": china(datetime.fromisoformat(r["at"])).isoformat(),
         }
         for r in rows
     ]
