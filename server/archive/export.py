@@ -23,6 +23,7 @@ from server.archive import card as cards
 from server.archive import storage
 from server.archive.files import safe_filename
 from server.archive.models import ArchiveFile, FileKind
+from server.checkin.figures import counts_line, figures_of
 from server.checkin.models import Checkin
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
@@ -75,6 +76,8 @@ class ActivityEntry:
     hours: float
     card_label: str
     record_text: str
+    #: 应到/实到/未到 as figures.py words them.
+    counts: str = ""
     files: list[FileEntry] = field(default_factory=list)
 
     @property
@@ -160,6 +163,7 @@ async def _entry(principal: Principal, activity: Activity, names: dict) -> Activ
         host=host,
         status=status,
         checked_in=checked_in,
+        counts=counts_line(await figures_of(activity)),
         hours=float(hours or 0),
         card_label=state.label,
         record_text="",
@@ -182,6 +186,7 @@ def _record_text(activity: Activity, entry: ActivityEntry, view: dict, side_name
         f"地点：{activity.address}",
         f"状态：{entry.status}",
         f"签到人数：{entry.checked_in}",
+        f"出勤：{entry.counts}",
         f"课时：{entry.hours:g}",
         "",
     ]

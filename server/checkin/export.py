@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 
 from server.activities import access
 from server.activities.models import Presenter
-from server.checkin.figures import ActivityFigures, figures_of
+from server.checkin.figures import counts_line, figures_of
 from server.checkin.organizer import attendance
 from server.common.auth import Principal
 from server.common.sheets import append_row
@@ -51,19 +51,6 @@ def _bold_title(ws, text: str) -> None:
     append_row(ws)
     append_row(ws, [text])
     ws[ws.max_row][0].font = Font(bold=True)
-
-
-def counts_line(figures: ActivityFigures) -> str:
-    """The sheet's line of counts: 应到 = 实到 + 未到; presenters and others apart."""
-    line = (
-        f"应到 {figures.expected} 人，实到 {figures.attended} 人，"
-        f"迟到 {figures.late} 人，未到 {figures.absent} 人"
-    )
-    if figures.presenters:
-        line += f"；授课 {figures.presenters} 人"
-    if figures.others:
-        line += f"；另有 {figures.others} 人签到（非应到人员）"
-    return line
 
 
 def _checkin_row(n: int, row: dict, unit: str, note: str = "") -> list:

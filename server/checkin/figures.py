@@ -105,6 +105,19 @@ class ActivityFigures:
         }
 
 
+def counts_line(figures: ActivityFigures) -> str:
+    """The one wording of an activity's counts (sheet, record): 应到 = 实到 + 未到."""
+    line = (
+        f"应到 {figures.expected} 人，实到 {figures.attended} 人，"
+        f"迟到 {figures.late} 人，未到 {figures.absent} 人"
+    )
+    if figures.presenters:
+        line += f"；授课 {figures.presenters} 人"
+    if figures.others:
+        line += f"；另有 {figures.others} 人签到（非应到人员）"
+    return line
+
+
 async def figures_of(activity: Activity) -> ActivityFigures:
     """Read the rows behind an activity's figures (one query per kind of row)."""
     presenters = dict(

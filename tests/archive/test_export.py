@@ -119,6 +119,9 @@ async def test_semester_zip_has_index_records_and_files_with_chinese_names(clien
         assert text in record
     assert "帮扶园（县实验幼儿园）：已确认" in record
     assert "被帮扶园（石桥村幼儿园）：未确认" in record
+    # Hand count: the audience (石桥村's staff) is nobody here; one presenter; the two who
+    # scanned are neither invited nor staff of the audience.
+    assert "出勤：应到 0 人，实到 0 人，迟到 0 人，未到 0 人；授课 1 人；另有 2 人签到" in record
     # The temp zip is deleted once sent (just after the last byte reaches the client).
     for _ in range(50):
         if not list((settings.data_dir / "tmp").glob("archive-export-*.zip")):
