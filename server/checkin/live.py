@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
 from server.activities.models import Activity
-from server.checkin.audience import expected_person_ids
+from server.checkin.figures import figures_of
 from server.checkin.models import Checkin
 
 log = logging.getLogger("songjiao.checkin")
@@ -39,27 +39,33 @@ async def publish_change(redis, *, activity_id: int, checkin_id: int, change: st
 
 
 async def attendance_counts(*, activity: Activity) -> dict:
-    """Expected, checked in, late, absent and flagged, counted in the database."""
-    expected = await expected_person_ids(activity=activity)
+    """Expected, checked in, late, absent (as figures.py counts them) and flagged.
+
+    应到/实到/迟到/未到 are the expected audience's (presenters and others who scanned
+    apart), so the board, the sign-in sheet and the post say the same; `scanned` is every
+    valid check-in, `flagged`, adults and children are counted over those.
+    """
+    figures = await figures_of(activity)
     present = Checkin.filter(activity_id=activity.id, annulled_at=None)
     row = (
         await present.annotate(
             n=Count("id"),
-            late_n=Count("id", _filter=Q(late=True)),
             flagged_n=Count("id", _filter=Q(outside_geofence=True) | Q(no_location=True)),
             adults_n=Sum("adults"),
             children_n=Sum("children"),
         )
         .group_by("activity_id")
-        .values("n", "late_n", "flagged_n", "adults_n", "children_n")
+        .values("n", "flagged_n", "adults_n", "children_n")
     )
     counts = row[0] if row else {}
-    present_ids = set(await present.values_list("person_id", flat=True))
     return {
-        "expected": len(expected),
-        "checked_in": counts.get("n", 0),
-        "late": counts.get("late_n", 0),
-        "absent": len(expected - present_ids),
+        "expected": figures.expected,
+        "checked_in": figures.attended,
+        "late": figures.late,
+        "absent": figures.absent,
+        "presenters": figures.presenters,
+        "others": figures.others,
+        "scanned": counts.get("n", 0),
         "flagged": counts.get("flagged_n", 0),
         "adults": int(counts.get("adults_n") or 0),
         "children": int(counts.get("children_n") or 0),

@@ -126,3 +126,19 @@ async def test_post_says_how_many_of_the_host_teachers_came(client):
     assert f"{HAND['attended']} 名教师参加" in text
     assert f"{HAND['presenters']} 位教师授课" in text
     assert f"{HAND['hours']:g} 课时" in text
+
+
+async def test_live_board_counts_say_what_the_sheet_says(client):
+    world = await make_world(client)
+    await _busy_day(world)
+    resp = await client.get(
+        f"/api/v1/activities/{world.activity.id}/attendance", headers=world.organizer.headers
+    )
+    assert resp.status_code == 200, resp.text
+    counts = resp.json()["counts"]
+    assert counts["expected"] == HAND["expected"]
+    assert counts["checked_in"] == HAND["attended"]
+    assert counts["absent"] == HAND["absent"]
+    assert counts["presenters"] == HAND["presenters"] and counts["others"] == HAND["others"]
+    # Every valid scan: the 3 teachers, 王丽, the organizer and the visitor.
+    assert counts["scanned"] == 6
