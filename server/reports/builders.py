@@ -210,7 +210,9 @@ async def build_pairing_items(
         queries.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
         queries.kindergartens(ids=sides) if figures and pairs else _nothing(),
     )
-    family = await FamilyFigures(period).load(sides) if figures and pairs else None
+    family = None
+    if figures and pairs:
+        family = await (await FamilyFigures(period).load(sides)).load_pairings()
     items = []
     for pid, p in sorted(pairs.items()):
         counted = {

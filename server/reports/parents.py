@@ -52,6 +52,8 @@ class FamilyFigures:
         self.stars: dict | None = None
         self.rsvps: dict | None = None
         self.pairing_stars: dict[int, dict] = {}
+        #: Family check-ins per pairing of the activity; None until load_pairings().
+        self.pairing_checkins: dict[int, dict] | None = None
 
     async def load(self, kindergarten_ids: set[int] | None) -> FamilyFigures:
         """Read check-ins and notices figures for the kindergartens (None: all)."""
@@ -66,15 +68,24 @@ class FamilyFigures:
         self.pairing_stars = await _by_pairing(self.stars)
         return self
 
-    def of(self, kindergarten_ids: set[int], *, pairing_id: int | None = None) -> dict:
-        """The figures of a group of kindergartens; of a pairing, 家长满意度 of its activities.
+    async def load_pairings(self) -> FamilyFigures:
+        """Also read family check-ins per pairing of the activity (for pairing reports)."""
+        self.pairing_checkins = await queries.family_checkins_by_pairing(self.period)
+        return self
 
-        A kindergarten may be in several pairings: ratings of an open day belong to the
-        pairing of the activity the notice was linked to, and to no pairing otherwise.
+    def of(self, kindergarten_ids: set[int], *, pairing_id: int | None = None) -> dict:
+        """The figures of a group of kindergartens; of a pairing, those of its own activities.
+
+        A kindergarten may be in several pairings: families checked in at an open day, and
+        their ratings, belong to the pairing of that activity (the ratings: of the activity
+        the notice was linked to), and to no pairing otherwise.
         """
         rows = [self.checkins[k] for k in kindergarten_ids if k in self.checkins]
         stars = self.stars
         star_keys = kindergarten_ids
+        if pairing_id is not None and self.pairing_checkins is not None:
+            own = self.pairing_checkins.get(pairing_id)
+            rows = [own] if own else []
         if pairing_id is not None:
             stars = None if self.stars is None else {"by_kindergarten": self.pairing_stars}
             star_keys = {pairing_id}

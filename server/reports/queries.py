@@ -469,6 +469,28 @@ async def family_checkins(period: Period, kindergarten_ids: set[int] | None) -> 
     }
 
 
+async def family_checkins_by_pairing(period: Period) -> dict[int, dict]:
+    """Per pairing of the activity: families checked in at its 家长开放日 / 亲子活动."""
+    sql = new_sql()
+    rows = await fetch(
+        sql,
+        "SELECT a.pairing_id AS id, COUNT(*) AS families, COALESCE(SUM(c.adults), 0) AS adults, "
+        "COALESCE(SUM(c.children), 0) AS children "
+        "FROM activity a JOIN checkin c ON c.activity_id = a.id "
+        f"WHERE c.annulled_at IS NULL AND a.pairing_id IS NOT NULL "
+        f"AND {sql.in_('a.kind', FAMILY)} AND {held(sql, period)} GROUP BY a.pairing_id",
+        heavy=True,
+    )
+    return {
+        int(r["id"]): {
+            "families": int(r["families"]),
+            "adults": int(r["adults"]),
+            "children": int(r["children"]),
+        }
+        for r in rows
+    }
+
+
 async def pairings_of_activities(activity_ids: set[int]) -> dict[int, int]:
     """The pairing of each activity that has one (activities of no pairing are left out)."""
     if not activity_ids:

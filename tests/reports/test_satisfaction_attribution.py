@@ -1,5 +1,6 @@
-"""家长满意度 of an open day belongs to the pairing of the activity its notice announced,
-not to every pairing of the host kindergarten; a notice of no activity counts for none."""
+"""家长满意度 (and the families who came) of an open day belong to the pairing of that
+activity, not to every pairing of the host kindergarten; a notice of no activity counts
+for no pairing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from server.notices.models import Notice, NoticeFeedback
 from server.reports import builders
 from server.reports.periods import resolve_period
 from server.reports.scope import CITY
-from tests.reports.support import held, make_pairing, make_world
+from tests.reports.support import check_in, held, make_pairing, make_world
 from tests.support.factories import make_kindergarten, make_person
 
 
@@ -36,6 +37,8 @@ async def test_open_day_rating_lands_on_its_own_pairing_only(api):
         pairing=w.pairing,
         status=ActivityStatus.FINISHED,
     )
+    for adults in (1, 2):  # two families came: 3 adults, 2 children
+        await check_in(open_day, await make_person(), adults=adults, children=1)
     linked = await Notice.create(kindergarten=w.supported, title="家长开放日", activity=open_day)
     await _rate(linked, w.supported.id, 5, 4, 3)
     unlinked = await Notice.create(kindergarten=w.supported, title="园所通知")
@@ -46,8 +49,10 @@ async def test_open_day_rating_lands_on_its_own_pairing_only(api):
     # Hand count: the linked notice's three ratings (5, 4, 3) and nothing else.
     own = items[w.pairing.id]["figures"]["families"]
     assert own["satisfaction"] == 4.0 and own["satisfaction_count"] == 3
+    assert own["families_checked_in"] == 2 and own["adults"] == 3 and own["children"] == 2
     unrelated = items[other.id]["figures"]["families"]
     assert unrelated["satisfaction"] is None and unrelated["satisfaction_count"] == 0
+    assert unrelated["families_checked_in"] == 0 and unrelated["adults"] == 0
     # The kindergarten itself still shows every rating its families gave (5, 4, 3, 1).
     (kg,) = [
         i
