@@ -86,8 +86,10 @@ def _numbers(report: dict | None, held: int) -> list[dict]:
     hours = _figure(report, "send_hours") or _figure(report, "send_hours_received")
     if hours:
         numbers.append({"value": f"{hours:g}", "label": "送教课时"})
-    if figures.get("families"):
-        numbers.append({"value": figures["families"], "label": "个家庭参与"})
+    # The report's families figure is a breakdown (families, adults, children, stars).
+    families = (figures.get("families") or {}).get("families_checked_in")
+    if families:
+        numbers.append({"value": families, "label": "个家庭参与"})
     return numbers
 
 

@@ -18,7 +18,7 @@ from server.common.time import now
 from server.publicity.models import Post, PostStatus
 from tests.archive.helpers import AUTUMN_2026, make_activity
 from tests.publicity.helpers import add_photo, draft, make_world
-from tests.support.factories import make_person
+from tests.support.factories import login_as, make_person
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "briefs"
 
@@ -123,3 +123,25 @@ async def test_an_empty_semester_brief_renders(client):
     assert resp.status_code == 200, resp.text
     assert "本学期暂无已结束的帮扶活动" in "".join(_text(resp.content).split())
     _pages_to_png(resp.content, "empty-semester-brief")
+
+
+async def test_recap_post_brief_renders_each_line_once(client):
+    world = await make_world(client, reflection="村园老师第一次上了完整的绘本课。后面略。")
+    await add_photo(client, world, consent=True, caption="示范课现场")
+    writer = await login_as(client, "organizer", scope_id=world.supporting.id)
+    resp = await client.post(
+        f"/api/v1/pairings/{world.activity.pairing_id}/recap-post",
+        json={"semester": "2026秋"},
+        headers=writer.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.get(f"/api/v1/posts/{resp.json()['id']}/brief.pdf", headers=writer.headers)
+    assert resp.status_code == 200, resp.text
+    text = _text(resp.content)
+    flat = "".join(text.split())
+    gapped = text.replace(" ", "").replace("\n", "")
+    assert "场活动3名" not in gapped  # the recap's figures stand apart too
+    assert "families_checked_in" not in text and "{" not in text  # no raw data printed
+    assert flat.count("示范课现场") == 1 and flat.count("撰稿：") == 1
+    assert "““" not in flat
+    _pages_to_png(resp.content, "recap-brief")
