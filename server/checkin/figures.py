@@ -143,3 +143,14 @@ async def activity_figures(*, activity_id: int) -> dict:
     if activity is None:
         raise NotFound("活动")
     return (await figures_of(activity)).as_dict()
+
+
+async def teachers_attended(*, activity_ids: list[int]) -> int:
+    """ "N名教师参加" over several activities (a semester): distinct people of the expected
+    audience who came to any of its non-family activities, as each activity counts them."""
+    people: set[int] = set()
+    for activity in await Activity.filter(id__in=list(activity_ids) or [0]):
+        figures = await figures_of(activity)
+        if not figures.family:
+            people |= figures.attended_ids
+    return len(people)

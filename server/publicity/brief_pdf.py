@@ -20,6 +20,8 @@ PAGE_WIDTH_MM = 210
 MARGIN_MM = 18
 #: Photos are scaled to at most this many pixels wide before embedding (keeps files small).
 PHOTO_PIXELS = 1200
+#: Photos are at most this high on the page (a 3:2 photo across the page is 116 mm).
+PHOTO_MAX_MM = 95
 _TEXT_TAGS = {"p", "li", "blockquote", "section"}
 _HEADING_TAGS = {"h1", "h2", "h3", "h4"}
 #: Marks the end of an inline figure while reading; printed as an ideographic space.
@@ -185,9 +187,13 @@ def _draw(pdf: _Pdf, block: Block, width: float) -> None:
     elif block.kind in ("text", "quote"):
         pdf.set_font("cjk", size=11)
         pdf.set_text_color(90, 90, 90) if block.kind == "quote" else pdf.set_text_color(30, 30, 30)
-        pdf.multi_cell(
-            width, 6.5, _quoted(block.text) if block.kind == "quote" else block.text, **_NEXT
-        )
+        text = _quoted(block.text) if block.kind == "quote" else block.text
+        if block.kind == "quote":
+            # A quote and its source stay on one page.
+            lines = pdf.multi_cell(width, 6.5, text, dry_run=True, output="LINES")
+            if pdf.get_y() + len(lines) * 6.5 > pdf.page_break_trigger:
+                pdf.add_page()
+        pdf.multi_cell(width, 6.5, text, **_NEXT)
         pdf.ln(1.5)
     elif block.kind == "byline":
         pdf.ln(2)
@@ -204,7 +210,11 @@ def _draw(pdf: _Pdf, block: Block, width: float) -> None:
     elif block.kind == "photo" and block.image:
         photo = _photo_for_pdf(block.image)
         if photo is not None:
-            shown = width * block.scale
+            with Image.open(photo) as probe:
+                ratio = probe.height / probe.width
+            photo.seek(0)
+            # A tall (or large) photo would take a page to itself: at most PHOTO_MAX_MM high.
+            shown = min(width * block.scale, PHOTO_MAX_MM / ratio)
             pdf.image(photo, x=pdf.l_margin + (width - shown) / 2, w=shown)
         if block.text:
             pdf.set_font("cjk", size=9)

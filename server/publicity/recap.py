@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from server.activities import service as activities
 from server.archive import service as archive
+from server.checkin import figures as checkin_figures
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 from server.common.semester import configured_calendar, semester_of
@@ -78,11 +79,11 @@ def _figure(report: dict | None, key: str) -> float:
     return metric.get("done") or 0
 
 
-def _numbers(report: dict | None, held: int) -> list[dict]:
+def _numbers(report: dict | None, held: int, teachers: int) -> list[dict]:
     figures = (report or {}).get("figures") or {}
     numbers = [{"value": held, "label": "场活动"}]
-    if figures.get("teachers_reached"):
-        numbers.append({"value": figures["teachers_reached"], "label": "名教师参加"})
+    if teachers:
+        numbers.append({"value": teachers, "label": "名教师参加"})
     hours = _figure(report, "send_hours") or _figure(report, "send_hours_received")
     if hours:
         numbers.append({"value": f"{hours:g}", "label": "送教课时"})
@@ -146,13 +147,14 @@ async def _context(subject: Subject, semester: str, author: str, held: list[dict
         "结对帮扶" if subject.kind == "pairing" else "" if subject.name.endswith("联盟") else "联盟"
     )
     lead = f"{semester}学期，{subject.name}{what}共开展{len(held)}场活动"
-    figures = (report or {}).get("figures") or {}
-    if figures.get("teachers_reached"):
-        lead += f"，{figures['teachers_reached']}名教师参加"
+    # Counted as each activity's post counts them (figures.py), never the organizer.
+    teachers = await checkin_figures.teachers_attended(activity_ids=[a["id"] for a in held])
+    if teachers:
+        lead += f"，{teachers}名教师参加"
     lead += "。现将本学期工作回顾如下。" if held else "。"
     return {
         "lead": lead,
-        "numbers": _numbers(report, len(held)),
+        "numbers": _numbers(report, len(held), teachers),
         "activities": [
             {"date": compose.date_text(a["starts_at"]), "kind": a["kind"], "title": a["title"]}
             for a in held[:LISTED_ACTIVITIES]

@@ -14,7 +14,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.publicity.models import Post
 from tests.publicity.helpers import draft, make_world
-from tests.support.factories import make_person
+from tests.support.factories import login_as, make_person
 
 
 async def _came(activity, person, **extra) -> None:
@@ -142,3 +142,18 @@ async def test_live_board_counts_say_what_the_sheet_says(client):
     assert counts["presenters"] == HAND["presenters"] and counts["others"] == HAND["others"]
     # Every valid scan: the 3 teachers, 王丽, the organizer and the visitor.
     assert counts["scanned"] == 6
+
+
+async def test_recap_post_counts_teachers_as_the_activity_posts_do(client):
+    world = await make_world(client)
+    await _busy_day(world)
+    writer = await login_as(client, "organizer", scope_id=world.supporting.id)
+    resp = await client.post(
+        f"/api/v1/pairings/{world.activity.pairing_id}/recap-post",
+        json={"semester": "2026秋"},
+        headers=writer.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    text = re.sub(r"<[^>]+>", "", resp.json()["html"])
+    assert f"共开展1场活动，{HAND['attended']}名教师参加" in text
+    assert f"{HAND['attended']} 名教师参加" in text

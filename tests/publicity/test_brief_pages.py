@@ -37,14 +37,16 @@ def _pages_to_png(content: bytes, name: str) -> list[Path]:
     pdf = ARTIFACTS / f"{name}.pdf"
     pdf.write_bytes(content)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / name)], check=True, timeout=60
+        ["pdftoppm", "-png", "-r", "90", str(pdf), str(ARTIFACTS / name)], check=True, timeout=60
     )
     pngs = sorted(ARTIFACTS.glob(f"{name}-*.png"))
     assert len(pngs) == len(PdfReader(io.BytesIO(content)).pages)
     for png in pngs:
         with Image.open(png) as image:
-            lo, hi = image.convert("L").getextrema()
-        assert lo < 128 < hi, f"{png.name} is blank"
+            # Above the footer (every page has one): a page with nothing else is blank.
+            body = image.convert("L").crop((0, 0, image.width, int(image.height * 0.9)))
+            lo, hi = body.getextrema()
+        assert lo < 200 and hi > 240, f"{png.name} is blank"
     return pngs
 
 
