@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from server.activities.models import Activity, Presenter
+from server.activities.models import Activity, ActivityStatus, Presenter
 from server.checkin.models import Checkin, CheckinMethod, HoursEntry, HoursRole
 from server.common.semester import configured_calendar, semester_of
 
@@ -90,7 +90,8 @@ async def credit_attendee(
 
 async def settle_attendee(*, activity: Activity, checkin: Checkin) -> float:
     """Attendee hours of one check-in from its arrival and check-out (none if annulled)."""
-    if checkin.annulled_at is not None:
+    if checkin.annulled_at is not None or activity.status == ActivityStatus.CANCELLED:
+        # A cancelled activity's hours were all taken back (activities.cancel_activity).
         await revoke_attendee(activity_id=activity.id, person_id=checkin.person_id)
         return 0.0
     return await credit_attendee(

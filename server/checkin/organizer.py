@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.activities import access
-from server.activities.models import FAMILY_KINDS, Activity
+from server.activities.models import FAMILY_KINDS, Activity, ActivityStatus
 from server.audit.service import record_action
 from server.checkin import hours
 from server.checkin.audience import expected_person_ids, may_attend
@@ -202,6 +202,8 @@ async def check_out(
         activity = await Activity.get(id=checkin.activity_id)
     if checkin.annulled_at is not None:
         raise DomainError("already_annulled", "该签到已作废", status=409)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise DomainError("activity_cancelled", "活动已取消，无需签退", status=409)
     if checkin.checkout_at is None:
         moment = max(now(), checkin.scanned_at)
         # Only the first check-out counts: two taps, or she and the organizer at once.

@@ -124,3 +124,23 @@ async def test_a_late_scan_earns_the_share_it_was_there_and_presenters_keep_thei
     assert await ledger(activity.id, presenter.person.id, HoursRole.PRESENTER) == 2
     assert await ledger(activity.id, presenter.person.id) == 0  # left at once as an attendee
     assert await ledger(activity.id, late.person.id) == 0.5  # finishing recounts the same
+
+
+async def test_checking_out_of_a_cancelled_activity_gives_no_hours_back(client):
+    kg = await make_kindergarten()
+    activity = await make_activity(kg, attendee_hours=2)
+    organizer = await login_as(client, "organizer", scope_id=kg.id)
+    teacher = await teacher_of(client, kg)
+    _, body = await scan(client, teacher, static_scene(activity.code))
+    cancelled = await client.post(
+        f"/api/v1/activities/{activity.id}/cancel",
+        json={"reason": "暴雨停课"},
+        headers=organizer.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert await ledger(activity.id, teacher.person.id) == 0
+    out = await client.post(
+        f"/api/v1/checkins/{body['checkin']['id']}/checkout", headers=teacher.headers
+    )
+    assert out.status_code == 409 and out.json()["error"] == "activity_cancelled"
+    assert await ledger(activity.id, teacher.person.id) == 0
