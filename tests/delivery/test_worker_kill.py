@@ -1,4 +1,4 @@
-"""A worker killed in the middle of a fan-out: every parent still gets exactly one message."""
+"""A worker killed mid-send: no parent loses her message, none gets it twice."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
+from server.accounts.models import Account
+from server.common.miniprogram_pages import ACTIVITY
 from server.common.runtime import current, install
+from server.common.time import now
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.service import notify
+from server.followers.service import record_subscribe
 from server.jobs.broker import build_broker, enqueue
 from server.settings import load_settings
-from tests.delivery.helpers import seed_parents
+from server.wechat.sandbox import sandbox_state
+from tests.delivery.helpers import make_parent, seed_parents
 from tests.support import backends
 from tests.support.processes import process_env
 
@@ -139,3 +145,79 @@ async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
     resp = await sandbox_client.get("/sandbox/outbox", params={"kind": "subscribe_send"})
     refused = sum(1 for e in resp.json()["items"] if e["errcode"] == 43101)
     assert refused == sum(1 for r in rows if r.last_error and "已送达" in r.last_error)
+
+
+async def test_a_worker_killed_after_wechat_took_a_template_message_never_sends_it_twice(
+    api, settings, sandbox, sandbox_client, client
+):
+    scratch = aioredis.from_url(_redis_url())
+    await scratch.flushdb()
+    await scratch.aclose()
+    parent = await make_parent(client)
+    union = "union_" + parent.openid[:20]
+    oa_openid = "oa_" + parent.openid[:20]
+    await Account.filter(openid=parent.openid).update(unionid=union)
+    await record_subscribe(oa_openid=oa_openid, unionid=union)
+    # WeChat sends the message, but its answer comes too late for the worker.
+    await sandbox_client.post(
+        "/sandbox/faults", json={"kind": "template_send", "answer_delay": 30, "times": 1}
+    )
+    broker = build_broker(load_settings(redis_url=_redis_url(), database_url="x"))
+    first = await _start_worker(settings)
+    second = None
+    key = "activity:kill:cancelled"
+    try:
+        await broker.startup()
+        await asyncio.sleep(2)
+        own = current()
+        install(dataclasses.replace(own, broker=broker))
+        try:
+            await notify(
+                person_ids=[parent.person_id],
+                kind="activity_cancelled",
+                key=key,
+                title="送教下乡示范课取消",
+                body="因天气原因活动取消。",
+                fields={"time": "2026-11-27T09:00:00+08:00", "place": "青山镇中心幼儿园"},
+                page=ACTIVITY.link(id=7),
+            )
+        finally:
+            install(own)
+
+        async def wechat_took_it() -> bool:
+            resp = await sandbox_client.get(
+                "/sandbox/outbox", params={"kind": "template_send", "delivered": "true"}
+            )
+            return bool(resp.json()["items"])
+
+        await _wait(wechat_took_it, 60, "the worker never sent the template message")
+        _signal_all(first, signal.SIGKILL)
+        await first.wait()
+        [row] = await Delivery.filter(key=key)
+        assert row.status == DeliveryStatus.SENDING and row.push_started_at is not None
+
+        # Eleven minutes later, for us and for WeChat's client_msg_id dedupe alike.
+        later = now() - timedelta(seconds=660)
+        await Delivery.filter(id=row.id).update(claimed_at=later, push_started_at=later)
+        sandbox_state(sandbox.app).advance(660)
+        second = await _start_worker(settings)
+        await asyncio.sleep(2)
+        await enqueue(broker, "delivery.recover_stuck")
+
+        async def judged() -> bool:
+            return await Delivery.filter(key=key, status=DeliveryStatus.UNCONFIRMED).exists()
+
+        await _wait(judged, 60, "the sweeper did not judge the dead worker's message")
+        await enqueue(broker, "delivery.recover_stuck")  # a second sweep changes nothing
+        await asyncio.sleep(3)
+    finally:
+        await broker.shutdown()
+        for proc in (first, second):
+            if proc is not None:
+                _signal_all(proc, signal.SIGTERM)
+                await asyncio.wait_for(proc.wait(), timeout=20)
+
+    [row] = await Delivery.filter(key=key)
+    assert (row.status, row.channel) == (DeliveryStatus.UNCONFIRMED, Channel.TEMPLATE)
+    resp = await sandbox_client.get("/sandbox/delivered", params={"kind": "template_send"})
+    assert resp.json()["counts"] == {oa_openid: 1}
