@@ -9,7 +9,7 @@ from urllib.parse import quote
 from sanic import Blueprint, Request, raw, redirect
 from sanic.response import file as file_response
 
-from server.activities import poster, projector
+from server.activities import notify, poster, projector
 from server.activities import service as activities
 from server.activities.models import ActivityKind, AudienceMode
 from server.activities.rules import AUDIENCE_LABELS
@@ -361,10 +361,18 @@ async def activity_page(request: Request, activity_id: int):
             attendance = await organizer.attendance(principal=principal, activity_id=activity_id)
         except DomainError:
             attendance = None  # a runner of another kindergarten: details only
+    # Only its runners can act on a message that did not go out (issue 16: no silent failure).
+    notify_failure = await notify.event_failure(activity_id=activity_id) if attendance else None
     for row in (attendance or {}).get("checkins", []):
         row["when"] = _shown(row.get("scanned_at"))
         row["left"] = _shown(row.get("checkout_at"))[-5:]
-    return render(request, "web/activities/detail.html", activity=data, attendance=attendance)
+    return render(
+        request,
+        "web/activities/detail.html",
+        activity=data,
+        attendance=attendance,
+        notify_failure=notify_failure,
+    )
 
 
 @bp.post("/activities/<activity_id:int>/<action:publish|finish|cancel>")
