@@ -73,8 +73,9 @@ class TokenStore:
 
         With `replacing` (a token WeChat refused), a cached token equal to it does not count;
         the fetch asks WeChat in normal mode and forces a refresh only if that hands back the
-        refused token, within the shared budget (`FORCED_GAP_S`, `FORCED_PER_DAY`). While Redis is unreachable each process keeps its
-        own token (stable_token answers every process the same token), so WeChat calls go on.
+        refused token, within the shared budget (`FORCED_GAP_S`, `FORCED_PER_DAY`). While
+        Redis is unreachable each process keeps its own token (stable_token answers every
+        process the same token), so WeChat calls go on.
         """
         try:
             return await self._get_shared(fetch, replacing=replacing)
