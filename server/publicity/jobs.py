@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from server.jobs.registry import job
 from server.publicity import mass_send, publish
-
-MASS_POLL_JOB = "publicity.poll_mass_sends"
+from server.publicity.mass_send import MASS_POLL_JOB
 
 
 @job(publish.PUBLISH_JOB)

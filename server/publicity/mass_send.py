@@ -29,8 +29,9 @@ from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
 from server.common.runtime import current
 from server.common.time import now
+from server.jobs import failures
 from server.publicity.models import MassStatus, Post, PostStatus
-from server.publicity.publish import draft_article, wechat_for_posts
+from server.publicity.publish import draft_article, wechat_for_posts, wechat_reason
 from server.publicity.service import get_post, record_step, visible_post
 from server.wechat.errors import (
     InvalidMedia,
@@ -44,6 +45,8 @@ from server.wechat.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+MASS_POLL_JOB = "publicity.poll_mass_sends"
 
 #: A send left 群发中 this long (the process died mid-call) may be tried again: the
 #: clientmsgid keeps WeChat from sending it twice.
@@ -244,6 +247,11 @@ async def _settle(post: Post, *, status: str, **report) -> bool:
     except WeChatError as exc:
         log.warning("post %s: message/mass/get failed (%s)", post.id, exc.errcode)
         return False
+    return await _apply(post, wechat_status=wechat_status, status=status, **report)
+
+
+async def _apply(post: Post, *, wechat_status: str, status: str, **report) -> bool:
+    """Record message/mass/get's msg_status on the post; False while it is still sending."""
     if wechat_status == "SEND_SUCCESS":
         done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
             mass_status=MassStatus.SENT,
@@ -283,16 +291,52 @@ async def _settle(post: Post, *, status: str, **report) -> bool:
     return bool(done)
 
 
+async def _poll_failed(post: Post, *, item: str, reason: str) -> None:
+    """Count a failed ask about the post's 群发; at the cap, say so on the post."""
+    if not await failures.record_failure(
+        job=MASS_POLL_JOB, item=item, reason=f"群发结果查询：{reason}"
+    ):
+        return
+    # Still 已提交: WeChat may have sent it, and marking it failed would invite a second
+    # 群发 to every follower. The callback (MASSSENDJOBFINISH) can still settle it.
+    message = (
+        f"无法查询群发结果：系统已自动重试 {failures.MAX_ATTEMPTS} 次仍未成功（{reason}）。"
+        "群发可能已推送，请在公众号后台核对；系统不再自动查询，收到微信的群发结果通知后会自动更新。"
+    )
+    await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
+        mass_message=message[:300], updated_at=now()
+    )
+
+
 async def poll_mass_sends() -> dict:
     """Settle 群发 jobs whose MASSSENDJOBFINISH never came, by message/mass/get.
 
     Asked only after 群发保护's 30 minutes have passed, so the event (which brings the
     counts and the article URL) normally comes first; a job settled here has no counts.
+    Each post is asked on its own; one that keeps failing is given up after
+    failures.MAX_ATTEMPTS polls, its reason shown on the post.
     """
     due = now() - UNREPORTED_AFTER
-    posts = await Post.filter(mass_status=MassStatus.SUBMITTED, mass_submitted_at__lt=due)
-    settled = 0
+    posts = await Post.filter(mass_status=MassStatus.SUBMITTED, mass_submitted_at__lt=due).order_by(
+        "id"
+    )
+    items = {post.id: f"mass:{post.id}:{post.mass_msg_id}" for post in posts[:100]}
+    dead = await failures.given_up(job=MASS_POLL_JOB, items=list(items.values()))
+    checked = settled = 0
     for post in posts[:100]:
-        if post.mass_msg_id and await _settle(post, status=""):
-            settled += 1
-    return {"checked": min(len(posts), 100), "settled": settled}
+        item = items[post.id]
+        if not post.mass_msg_id or item in dead:
+            continue
+        checked += 1
+        try:
+            wechat_status = await wechat_for_posts().get_mass_status(msg_id=post.mass_msg_id)
+            if await _apply(post, wechat_status=wechat_status, status=""):
+                settled += 1
+        except Exception as exc:
+            log.warning("post %s: 群发 poll failed: %s", post.id, type(exc).__name__)
+            is_wechat = isinstance(exc, WeChatError)
+            reason = wechat_reason(exc) if is_wechat else failures.reason_of(exc)
+            await _poll_failed(post, item=item, reason=reason)
+        else:
+            await failures.clear_failure(job=MASS_POLL_JOB, item=item)
+    return {"checked": checked, "settled": settled}

@@ -14,6 +14,7 @@ import logging
 from server.common.errors import DomainError
 from server.common.runtime import current
 from server.common.time import now
+from server.jobs import failures
 from server.publicity import images, render, sources
 from server.publicity.models import Post, PostStatus, PostStep
 from server.wechat.errors import (
@@ -193,7 +194,7 @@ async def publish_post(*, post_id: int) -> dict:
             await Post.filter(id=post_id).update(
                 fail_message="暂时无法连接微信，系统将自动重试", updated_at=now()
             )
-            return {"post_id": post_id, "retry": True}
+            return {"post_id": post_id, "retry": True, "reason": wechat_reason(exc)}
         except WeChatError as exc:
             await _fail(post, code=str(exc.errcode), message=_advice(exc))
             return {"post_id": post_id, "failed": exc.errcode}
@@ -229,13 +230,24 @@ async def record_outcome(
     return True
 
 
+def wechat_reason(exc: WeChatError) -> str:
+    """A WeChat failure said in Chinese, with its errcode for the administrator."""
+    code = f"（错误码 {exc.errcode}）" if exc.errcode is not None else ""
+    return f"{exc.message}{code}"
+
+
 async def _settle_from_wechat(post: Post) -> bool | None:
     """Ask freepublish/get about the post's job and apply its answer; None when it failed."""
     try:
-        answer = await wechat_for_posts().get_publish(publish_id=post.publish_id)
+        return await _ask_wechat(post)
     except WeChatError as exc:
         log.warning("post %s: freepublish/get failed (%s)", post.id, exc.errcode)
         return None
+
+
+async def _ask_wechat(post: Post) -> bool:
+    """freepublish/get about the post's job, its answer applied; raises what the call raised."""
+    answer = await wechat_for_posts().get_publish(publish_id=post.publish_id)
     items = (answer.get("article_detail") or {}).get("item") or []
     urls = [str(i.get("article_url") or "") for i in items if isinstance(i, dict)]
     status = int(answer.get("publish_status", 1))
@@ -257,16 +269,76 @@ async def confirm_outcome(*, publish_id: str) -> bool:
     return bool(await _settle_from_wechat(post))
 
 
+class _NotDone(Exception):
+    """A restarted publish that WeChat's transient answer left for the next poll."""
+
+
+def _poll_item(post: Post) -> str:
+    # Keyed by the WeChat job once submitted: a new 签发 starts a new count.
+    return f"post:{post.id}:{post.publish_id or 'submit'}"
+
+
+async def _poll_failed(post: Post, *, item: str, reason: str) -> None:
+    """Count a failed poll of the post; at the cap, say so on the post (no silent retrying)."""
+    if not await failures.record_failure(job=POLL_JOB, item=item, reason=f"推文发布：{reason}"):
+        if post.publish_id:
+            await Post.filter(id=post.id, status=PostStatus.PUBLISHING).update(
+                fail_message=f"暂时无法查询发布结果，系统将自动重试：{reason}"[:300]
+            )
+        return
+    tried = f"系统已自动重试 {failures.MAX_ATTEMPTS} 次仍未成功（{reason}）"
+    if post.publish_id:
+        # Submitted: WeChat may have published it, so it is not failed (a new 签发 could
+        # publish it twice). It stays 发布中 with the reason; the callback can still settle it.
+        message = (
+            f"无法查询发布结果：{tried}。文章可能已发表，请在公众号后台核对；"
+            "系统不再自动查询，收到微信的发布结果通知后会自动更新。"
+        )
+        await Post.filter(id=post.id, status=PostStatus.PUBLISHING).update(
+            fail_message=message[:300], updated_at=now()
+        )
+    else:
+        message = f"发布失败：{tried}。请稍后由领导重新签发；多次失败请联系管理员。"
+        await _fail(post, code="retries_exhausted", message=message)
+
+
 async def poll_publishes() -> dict:
-    """Fallback for lost callbacks: ask freepublish/get; restart posts stuck before submit."""
+    """Fallback for lost callbacks: ask freepublish/get; restart posts stuck before submit.
+
+    Each post is tried on its own: one that fails does not hold up the others, and one that
+    keeps failing is given up after failures.MAX_ATTEMPTS polls with its reason shown.
+    """
     posts = await Post.filter(status=PostStatus.PUBLISHING).order_by("id").limit(100)
-    checked = settled = restarted = 0
+    items = {post.id: _poll_item(post) for post in posts}
+    dead = await failures.given_up(job=POLL_JOB, items=list(items.values()))
+    checked = settled = restarted = failed = 0
     for post in posts:
-        if not post.publish_id:
-            await publish_post(post_id=post.id)
-            restarted += 1
-            continue
-        checked += 1
-        if await _settle_from_wechat(post):
-            settled += 1
-    return {"checked": checked, "settled": settled, "restarted": restarted}
+        item = items[post.id]
+        if item in dead:
+            if post.publish_id:
+                continue  # given up: its reason is on the post until the callback settles it
+            # Given up before submit means it was failed; 发布中 again means signed again.
+            await failures.clear_failure(job=POLL_JOB, item=item)
+        try:
+            if not post.publish_id:
+                restarted += 1
+                result = await publish_post(post_id=post.id)
+                if result.get("retry"):
+                    raise _NotDone(result.get("reason") or "暂时无法连接微信")
+            else:
+                checked += 1
+                if await _ask_wechat(post):
+                    settled += 1
+        except Exception as exc:
+            failed += 1
+            log.warning("post %s: publish poll failed: %s", post.id, type(exc).__name__)
+            if isinstance(exc, _NotDone):
+                reason = str(exc)
+            elif isinstance(exc, WeChatError):
+                reason = wechat_reason(exc)
+            else:
+                reason = failures.reason_of(exc)
+            await _poll_failed(post, item=item, reason=reason)
+        else:
+            await failures.clear_failure(job=POLL_JOB, item=item)
+    return {"checked": checked, "settled": settled, "restarted": restarted, "failed": failed}
