@@ -96,6 +96,23 @@ async def given_up_items(*, job: str) -> list[str]:
     return [p["item"] for p in rows if isinstance(p, dict) and p.get("job") == job]
 
 
+async def failing(*, job: str) -> list[dict]:
+    """Items of `job` failing now (still retried or given up), with their reasons, oldest first."""
+    rows = await JobRecord.filter(
+        kind=job[:32], status__in=[JobStatus.RUNNING, JobStatus.FAILED]
+    ).order_by("created_at")
+    return [
+        {
+            "item": row.params["item"],
+            "reason": row.error,
+            "attempts": row.done,
+            "given_up": row.status == JobStatus.FAILED,
+        }
+        for row in rows
+        if isinstance(row.params, dict) and row.params.get("job") == job
+    ]
+
+
 async def failure_reason(*, job: str, item: str) -> str | None:
     """The Chinese reason of the last failure of `item`, if it is failing or given up."""
     record = await JobRecord.get_or_none(id=failure_id(job, item))

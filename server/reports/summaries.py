@@ -111,7 +111,8 @@ def periods_of(kind: str, period: str, calendar: SemesterCalendar | None) -> tup
     raise DomainError("invalid_input", "简报类型只能是 weekly（周报）或 semester（学期总结）")
 
 
-async def _scope_name(scope: SummaryScope) -> str:
+async def scope_name(scope: SummaryScope) -> str:
+    """The scope's name (全市, a region's or an alliance's); DomainError when it is gone."""
     if scope.kind == "city":
         return "全市"
     rows = await (queries.regions if scope.kind == "region" else queries.alliances)(ids={scope.id})
@@ -203,7 +204,7 @@ async def build_data(
 ) -> dict:
     """Every figure of a summary (not stored): counted as of the end of its period."""
     window, semester = periods_of(kind, period, calendar)
-    name = await _scope_name(scope)
+    name = await scope_name(scope)
     report_scope = await scope.report_scope()
     kg_ids = (
         set(await queries.kindergartens())

@@ -20,12 +20,22 @@ from server.common.runtime import current
 from server.common.semester import SemesterCalendar, semester_of, semester_range
 from server.common.time import china, now
 from server.delivery.service import notify, notify_group
+from server.jobs import failures
 from server.reports import summary_render
 from server.reports.alerts import at_risk
 from server.reports.models import Summary
-from server.reports.summaries import KINDS, SummaryScope, ensure_summary, last_week, periods_of
+from server.reports.summaries import (
+    KINDS,
+    SummaryScope,
+    ensure_summary,
+    last_week,
+    periods_of,
+    scope_name,
+)
 
 log = logging.getLogger("songjiao.reports")
+#: The failure records' job name of summaries that could not be made (server.jobs.failures).
+SUMMARY_JOB = "reports.summaries"
 
 
 def summary_key(summary: Summary, group: str | None = None) -> str:
@@ -132,13 +142,25 @@ async def make_and_push(
     groups = _groups()
     scopes = set(leaders) | set(groups.values())
     made: dict[SummaryScope, Summary] = {}
+    failed = 0
     for scope in sorted(scopes, key=lambda s: (s.kind, s.id)):
+        item = failure_item(kind=kind, period=period, scope=scope)
         try:
             made[scope] = await ensure_summary(
                 kind=kind, period=period, scope=scope, calendar=calendar
             )
-        except Exception:  # one broken scope must not keep the others' summaries back
+        except Exception as exc:  # one broken scope must not keep the others' summaries back
             log.exception("summary of %s %s failed", scope.key, period)
+            failed += 1
+            # Recorded, counted in /metrics and shown on the console's reports page.
+            name = await _name_of(scope)
+            await failures.record_failure(
+                job=SUMMARY_JOB,
+                item=item,
+                reason=f"{KINDS[kind]} {period}（{name}）未能生成：{failures.reason_of(exc)}",
+            )
+        else:
+            await failures.clear_failure(job=SUMMARY_JOB, item=item)
     told = 0
     for scope, people in leaders.items():
         if scope in made:
@@ -156,7 +178,37 @@ async def make_and_push(
         "leaders_told": told,
         "groups": posted,
         "directors_alerted": directors,
+        "failed": failed,
     }
+
+
+def failure_item(*, kind: str, period: str, scope: SummaryScope) -> str:
+    """The failure record's item of one scope's summary of a period."""
+    return f"{kind}:{period}:{scope.key}"
+
+
+async def _name_of(scope: SummaryScope) -> str:
+    try:
+        return await scope_name(scope)
+    except Exception:  # the scope itself may be what broke
+        return scope.key
+
+
+async def failed_summaries() -> list[dict]:
+    """Summaries that could not be made (and not made since): scope, kind, period, reason."""
+    rows = []
+    for failure in await failures.failing(job=SUMMARY_JOB):
+        kind, period, scope = failure["item"].split(":", 2)
+        rows.append(
+            {
+                "kind": kind,
+                "period": period,
+                "scope": SummaryScope.parse(scope),
+                "reason": failure["reason"],
+                "attempts": failure["attempts"],
+            }
+        )
+    return rows
 
 
 def default_period(kind: str, at: datetime, calendar: SemesterCalendar | None = None) -> str:

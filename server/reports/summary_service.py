@@ -148,3 +148,19 @@ async def run_now(
     if not principal.is_admin:
         raise Forbidden("只有管理员可以立即生成并推送工作简报")
     return await summary_push.run_now(kind=kind, period=period, calendar=calendar)
+
+
+async def failed_summaries(*, principal: Principal) -> list[dict]:
+    """Summaries of the caller's readable scopes that could not be made, with their reasons."""
+    if not (principal.is_admin or principal.has("leader")):
+        return []
+    readable = await readable_scopes(principal)
+    return [
+        {
+            "kind": KINDS.get(row["kind"], row["kind"]),
+            "period": row["period"],
+            "reason": row["reason"],
+        }
+        for row in await summary_push.failed_summaries()
+        if readable is None or row["scope"] in readable
+    ]

@@ -89,6 +89,8 @@ async def report_page(request: Request):
         ranking = await reports.ranking(by=by, **period)
         ranking["by_label"] = "结对" if by == "pairing" else "联盟"
         ranking["by"] = by
+    # Summaries that could not be made: said here, never only in the log (issue 16).
+    summary_failures = await summary_service.failed_summaries(principal=principal)
     region_items = []
     if regions:
         region_items = regions["items"] + ([regions["total"]] if regions.get("total") else [])
@@ -116,6 +118,7 @@ async def report_page(request: Request):
         cells=CELLS,
         may_export=leads,
         may_run_summary=principal.is_admin,
+        summary_failures=summary_failures,
     )
 
 
