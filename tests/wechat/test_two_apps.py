@@ -111,8 +111,19 @@ async def test_user_info_gives_the_unionid_that_login_gave(two_apps):
     assert call["appid"] == OA_APPID and call["request"]["lang"] == "zh_CN"
 
 
+async def test_user_info_has_no_unionid_without_an_open_platform_binding(two_apps):
+    server, mini, official = two_apps
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await http.post("/sandbox/open_platform", json={"bound": False})
+    info = await official.get_user_info(openid=oa_openid_for(unique("unbound")))
+    assert info["subscribe"] == 1
+    assert "unionid" not in info
+
+
 async def test_user_info_of_a_follower_unknown_to_the_mini_program(two_apps):
     server, mini, official = two_apps
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await http.post("/sandbox/open_platform", json={"bound": True})
     openid = oa_openid_for(unique("never-logged-in"))
     info = await official.get_user_info(openid=openid)
     again = await official.get_user_info(openid=openid)

@@ -127,12 +127,11 @@ async def user_info(state: SandboxState, call: Call) -> dict:
     lang = args.get("lang") or "zh_CN"
     if lang not in LANGS:
         return error(40058)
-    return {
+    info = {
         "subscribe": 1,
         "openid": openid,
         "language": lang,
         "subscribe_time": int(state.now()),
-        "unionid": oa_unionid_of(openid, state.oa_names),
         "remark": "",
         "groupid": 0,
         "tagid_list": [],
@@ -140,6 +139,11 @@ async def user_info(state: SandboxState, call: Call) -> dict:
         "qr_scene": 0,
         "qr_scene_str": "",
     }
+    # 获取用户基本信息: "unionid: 只有在用户将公众号绑定到微信开放平台帐号后，才会出现该字段。"
+    # The sandbox's one open-platform switch (POST /sandbox/open_platform) binds both apps.
+    if state.unionid_bound:
+        info["unionid"] = oa_unionid_of(openid, state.oa_names)
+    return info
 
 
 def _button_error(button: object, *, sub: bool) -> int:
