@@ -4,7 +4,10 @@ others, is given up after the cap, and says why on the post and in /metrics."""
 from __future__ import annotations
 
 import asyncio
+import html
 from datetime import timedelta
+
+import httpx
 
 from server.common.time import now
 from server.jobs.failures import MAX_ATTEMPTS
@@ -13,6 +16,7 @@ from server.publicity.models import Post
 from server.wechat.sandbox.events import DELAY_S
 from tests.metrics.test_metrics import moved, scrape
 from tests.publicity.helpers import draft, make_world, published_post, submitted, to_signing
+from tests.web.console import console_person, password_login
 
 POLL_GIVEN_UP = 'songjiao_job_failures_total{job="publicity.poll_publishes",outcome="given_up"}'
 MASS_GIVEN_UP = 'songjiao_job_failures_total{job="publicity.poll_mass_sends",outcome="given_up"}'
@@ -30,8 +34,18 @@ async def _outbox(sandbox_client, kind: str) -> list[dict]:
     return (await sandbox_client.get("/sandbox/outbox", params={"kind": kind})).json()["items"]
 
 
+async def _console_page(api, world, post_id: int) -> str:
+    """The post's console page as a leader of its region sees it."""
+    _, login = await console_person("leader", scope_kind="region", scope_id=world.host.region_id)
+    async with httpx.AsyncClient(base_url=api.url, timeout=15) as browser:
+        await password_login(browser, login)
+        resp = await browser.get(f"/console/posts/{post_id}")
+        assert resp.status_code == 200, resp.text
+        return html.unescape(resp.text)
+
+
 async def test_a_post_that_keeps_failing_does_not_hold_up_the_others_and_is_given_up(
-    client, sandbox_client, monkeypatch
+    api, client, sandbox_client, monkeypatch
 ):
     first, second = await make_world(client), await make_world(client)
     broken, good = await _signed_post(client, first), await _signed_post(client, second)
@@ -58,6 +72,7 @@ async def test_a_post_that_keeps_failing_does_not_hold_up_the_others_and_is_give
     assert f"已自动重试 {MAX_ATTEMPTS} 次" in reason and "AttributeError" in reason
     assert "重新签发" in reason
     assert moved(before, await scrape(client))[POLL_GIVEN_UP] == 1
+    assert reason in await _console_page(api, first, broken.id)
     # Signed again, it is published afresh (the give-up of the last round does not stick).
     monkeypatch.undo()
     resp = await client.post(f"/api/v1/posts/{broken.id}/sign", headers=first.leader.headers)
@@ -86,7 +101,7 @@ async def test_wechat_unreachable_for_a_submitted_post_is_given_up_and_said(clie
 
 
 async def test_a_mass_send_whose_result_cannot_be_asked_is_given_up_and_said(
-    client, sandbox_client
+    api, client, sandbox_client
 ):
     world = await make_world(client)
     row = await published_post(client, world)
@@ -110,3 +125,4 @@ async def test_a_mass_send_whose_result_cannot_be_asked_is_given_up_and_said(
         f"已自动重试 {MAX_ATTEMPTS} 次" in mass["message"] and "公众号后台核对" in mass["message"]
     )
     assert moved(before, await scrape(client))[MASS_GIVEN_UP] == 1
+    assert mass["message"] in await _console_page(api, world, row.id)
