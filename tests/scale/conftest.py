@@ -28,9 +28,25 @@ class Cluster:
     procs: dict[str, Proc]
     broker: object
 
+    async def start(self) -> None:
+        """Start every process that is not running, and wait until the servers answer."""
+        for proc in self.procs.values():
+            if proc.proc is None or proc.proc.returncode is not None:
+                await proc.start()
+        for url in (self.sandbox + "/sandbox/stats", *(a + "/healthz" for a in self.apis)):
+            await wait_http(url)
+
+    async def stop(self) -> None:
+        """Stop every process (a stopped one is left as it is)."""
+        await asyncio.gather(*(proc.stop() for proc in self.procs.values()))
+
+
+#: The package's cluster once a test started it.
+_STARTED = pytest.StashKey[Cluster]()
+
 
 @pytest.fixture(scope="package")
-async def cluster(settings, api, tmp_path_factory):
+async def cluster(request, settings, api, tmp_path_factory):
     # Its own Redis database: the test process's own job receiver must not take these jobs.
     redis_url = backends.redis_url(13)
     scratch = aioredis.from_url(redis_url)
@@ -66,24 +82,47 @@ async def cluster(settings, api, tmp_path_factory):
         "scheduler": Proc("scheduler", ["scheduler"], env, logs / "sch"),
     }
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    apis = [f"http://127.0.0.1:{port}" for port in api_ports]
+    started = Cluster(
+        apis=apis, sandbox=sandbox_url, redis_url=redis_url, procs=procs, broker=broker
+    )
+    request.session.stash[_STARTED] = started
     try:
-        for proc in procs.values():
-            await proc.start()
-        apis = [f"http://127.0.0.1:{port}" for port in api_ports]
-        for url in (sandbox_url + "/sandbox/stats", *(a + "/healthz" for a in apis)):
-            await wait_http(url)
+        await started.start()
         await broker.startup()
-        yield Cluster(
-            apis=apis, sandbox=sandbox_url, redis_url=redis_url, procs=procs, broker=broker
-        )
+        yield started
     finally:
+        del request.session.stash[_STARTED]
         await broker.shutdown()
-        await asyncio.gather(*(proc.stop() for proc in procs.values()))
+        await started.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(_no_cluster_unless_used, _clean_state):
+    """The reset of tests/conftest.py, after the cluster is stopped for a test without it."""
+    yield
+
+
+@pytest.fixture
+async def _no_cluster_unless_used(request):
+    """A test that does not use the cluster runs with none of its processes alive.
+
+    They share the test database: the scheduler's sweep every minute would queue this
+    test's messages for the cluster's workers, which send them to the cluster's own sandbox
+    (issue 18). Stopped before the reset empties the tables, so no job of theirs is midway.
+    """
+    if "cluster" not in request.fixturenames:
+        started = request.session.stash.get(_STARTED, None)
+        if started is not None:
+            await started.stop()
+    yield
 
 
 @pytest.fixture
 async def fresh(cluster):
     """The cluster with an empty sandbox and Redis (the test database is emptied per test)."""
+    # Started again if a test without it ran since.
+    await cluster.start()
     async with httpx.AsyncClient(base_url=cluster.sandbox, timeout=30) as http:
         await http.post("/sandbox/reset")
     scratch = aioredis.from_url(cluster.redis_url)
