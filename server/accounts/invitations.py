@@ -239,6 +239,14 @@ async def redeem_invitation(
             account.person_id = target_id
             await account.save(update_fields=["person_id"])
         await _grant_invited_role(inv=inv, person_id=target_id, relation=relation)
+        # Who bound herself with which code, and what it gave (no names: ids only).
+        await audit.record_action(
+            actor_id=target_id,
+            action="invitation.redeem",
+            target_type="invitation",
+            target_id=inv.id,
+            detail={"kind": inv.kind.value, "role": inv.role.value, "account_id": account.id},
+        )
     if displaced:
         await end_account_sessions(account_ids=displaced, settings=current().settings)
         await note_grants_changed([target_id])

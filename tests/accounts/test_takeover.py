@@ -157,6 +157,8 @@ async def test_director_names_her_own_unbound_teacher(client):
     resp = await _redeem(client, redeemer, resp.json()["code"])
     assert resp.status_code == 200, resp.text
     assert resp.json()["person"]["id"] == teacher.id
+    redeemed = await AuditEntry.get(action="invitation.redeem", actor_id=teacher.id)
+    assert redeemed.detail["role"] == "teacher" and redeemed.target_type == "invitation"
 
 
 async def test_director_grants_roles_to_her_own_staff_only(client):

@@ -172,7 +172,7 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         await helpers.fan_out(broker, more, "notice:redis-after")
         await until(lambda: helpers.settled("notice:redis", 12), within=60, what="the fan-out")
         await until(lambda: helpers.settled("notice:redis-after", 2), within=60, what="new jobs")
-        # The sweeper (cron, every five minutes) queues what could not be queued.
+        # The sweeper (cron, every minute) queues what could not be queued.
         await enqueue(broker, "delivery.recover_stuck")
         await until(lambda: helpers.settled("notice:redis-during", 2), within=60, what="sweeper")
         rows = await Delivery.filter(key__startswith="notice:redis")
