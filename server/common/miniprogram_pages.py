@@ -22,7 +22,7 @@ class MiniProgramPage:
     reads: tuple[str, ...] = ()
 
     def link(self, **query: object) -> str:
-        """The page with its query (`pages/x/index?id=3`); only keys the page reads."""
+        """The page with its query (`pages/notice/index?id=3`); only keys the page reads."""
         unknown = set(query) - set(self.reads)
         if unknown:
             raise ValueError(f"{self.path} does not read {sorted(unknown)}")
