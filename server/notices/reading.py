@@ -12,7 +12,7 @@ from tortoise.expressions import Case, Q, When
 
 from server.common.auth import Principal
 from server.common.errors import DomainError
-from server.notices import access, outbox, present
+from server.notices import access, feedback, outbox, present
 from server.notices.access import Seat
 from server.notices.models import (
     AckMode,
@@ -44,12 +44,15 @@ async def recipient_view(*, principal: Principal, notice: Notice) -> dict:
         notice, kindergarten_name=names.get(notice.kindergarten_id), activity=activity
     )
     answer = await NoticeRsvp.get_or_none(notice_id=notice.id, family=receipt.family)
-    feedback = await NoticeFeedback.get_or_none(notice_id=notice.id, family=receipt.family)
+    rating = await NoticeFeedback.get_or_none(notice_id=notice.id, family=receipt.family)
     data["me"] = {
         "read_at": present.iso(receipt.read_at),
         "confirmed_at": present.iso(receipt.confirmed_at),
         "rsvp": present.rsvp_view(notice, answer, await present.waitlist_position(answer)),
-        "feedback": ({"stars": feedback.stars, "comment": feedback.comment} if feedback else None),
+        "feedback": ({"stars": rating.stars, "comment": rating.comment} if rating else None),
+        # Whether her family checked in to the linked activity, so it may rate it (the
+        # mini-program shows the rating form only then, and says why otherwise).
+        "attended": receipt.family in await feedback.attended_families(notice),
     }
     data["totals"] = present.public_totals(notice, (await present.counts([notice]))[notice.id])
     return data

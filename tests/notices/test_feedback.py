@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from server.activities.codes import static_scene
 from server.activities.models import Activity, ActivityKind, ActivityStatus, AudienceMode
+from server.checkin.models import Checkin
 from server.common.time import china, now
 from server.notices.feedback import satisfaction
 from server.notices.jobs import request_feedback
@@ -101,6 +102,32 @@ async def test_families_who_did_not_come_cannot_rate(client, school):
     activity, notice = await open_day_notice(client, school)
     status, body = await give(client, school.a2, notice["id"], 5)
     assert status == 403 and body["error"] == "not_attended"
+
+
+async def test_the_notice_tells_each_family_whether_it_may_rate(client, school):
+    activity, notice = await open_day_notice(client, school)
+
+    async def attended(family) -> bool:
+        resp = await client.get(f"/api/v1/notices/{notice['id']}", headers=family.headers)
+        return resp.json()["me"]["attended"]
+
+    assert [await attended(f) for f in (school.a1, school.a1_partner, school.a2)] == [
+        False,
+        False,
+        False,
+    ]
+    status, answer = await scan(client, school.a1.who, static_scene(activity.code))
+    assert status == 200 and answer["status"] == "checked_in"
+    # The family came: her partner may rate too; a family that did not come may not.
+    assert [await attended(f) for f in (school.a1, school.a1_partner, school.a2)] == [
+        True,
+        True,
+        False,
+    ]
+    assert (await give(client, school.a1_partner, notice["id"], 4))[0] == 200
+    assert (await give(client, school.a2, notice["id"], 4))[0] == 403
+    await Checkin.filter(id=answer["checkin"]["id"]).update(annulled_at=now())
+    assert await attended(school.a1) is False
 
 
 async def test_stars_and_comment_are_checked(client, school):
