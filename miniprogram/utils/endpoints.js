@@ -20,12 +20,13 @@ const CALLS = {
   activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },
   activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
   attendance: { method: 'GET', path: '/api/v1/activities/{activity_id}/attendance', reads: ['counts', 'checkins', 'absent'] },
-  manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late'], reads: ['status', 'message'] },
+  manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late', 'adults', 'children'], reads: ['status', 'message'] },
+  annulCheckin: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/annul', sends: ['reason'], reads: ['id', 'annulled'] },
   rotatingCode: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code', reads: ['scene', 'step', 'expires_in', 'rotate_seconds', 'image_url', 'checkin_open'] },
   rotatingCodeImage: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code.png', download: true, query: ['step'] },
 
   myNotices: { method: 'GET', path: '/api/v1/me/notices', query: ['limit', 'offset'], reads: ['items', 'total', 'unread'] },
-  notice: { method: 'GET', path: '/api/v1/notices/{notice_id}', reads: ['id', 'title', 'body', 'kindergarten_name', 'ack_mode', 'ack_mode_label', 'deadline', 'status', 'max_adults', 'max_children', 'activity', 'me', 'totals'] },
+  notice: { method: 'GET', path: '/api/v1/notices/{notice_id}', reads: ['id', 'title', 'body', 'images', 'attachments', 'kindergarten_name', 'ack_mode', 'ack_mode_label', 'deadline', 'status', 'cancel_reason', 'rsvp_closed', 'max_adults', 'max_children', 'activity', 'me', 'totals'] },
   readNotice: { method: 'POST', path: '/api/v1/notices/{notice_id}/read', reads: ['read_at'] },
   confirmNotice: { method: 'POST', path: '/api/v1/notices/{notice_id}/confirm' },
   rsvp: { method: 'POST', path: '/api/v1/notices/{notice_id}/rsvp', sends: ['answer', 'adults', 'children'], reads: ['rsvp', 'message', 'totals'] },
@@ -40,7 +41,23 @@ const CALLS = {
   summaryChart: { method: 'GET', path: '/api/v1/reports/summaries/{summary_id}/chart.png', download: true },
   kindergartenReports: { method: 'GET', path: '/api/v1/reports/kindergartens', query: ['semester'], reads: ['period', 'items'] },
   alerts: { method: 'GET', path: '/api/v1/reports/alerts', reads: ['items'] },
-  pairingReport: { method: 'GET', path: '/api/v1/reports/pairings/{pairing_id}', query: ['semester'], reads: ['pairing_id', 'name', 'supporting', 'supported', 'period', 'targets', 'figures', 'behind', 'manual'] }
+  rankings: { method: 'GET', path: '/api/v1/reports/rankings', query: ['by', 'semester'], reads: ['period', 'by', 'items'] },
+  summaries: { method: 'GET', path: '/api/v1/reports/summaries', query: ['kind', 'limit'], reads: ['items'] },
+  pairingReport: { method: 'GET', path: '/api/v1/reports/pairings/{pairing_id}', query: ['semester'], reads: ['pairing_id', 'name', 'supporting', 'supported', 'period', 'targets', 'figures', 'behind', 'manual'] },
+
+  activityFiles: { method: 'GET', path: '/api/v1/activities/{activity_id}/files', reads: ['items'] },
+  // multipart/form-data through wx.uploadFile (utils/files.js): the file part is named `file`.
+  uploadActivityFile: { method: 'POST', path: '/api/v1/activities/{activity_id}/files', upload: true, sends: ['file', 'kind', 'caption', 'consent'], reads: ['id', 'kind', 'filename', 'consent'] },
+  fileContent: { method: 'GET', path: '/api/v1/files/{file_id}/content', download: true },
+  updateFile: { method: 'PATCH', path: '/api/v1/files/{file_id}', sends: ['caption', 'consent'], reads: ['id', 'consent'] },
+  recordCard: { method: 'GET', path: '/api/v1/activities/{activity_id}/record-card', reads: ['activity_id', 'title', 'starts_at', 'record', 'files', 'photo_count', 'attachment_count', 'attendance', 'sides', 'locked', 'state_label', 'consent_withdrawals'] },
+  confirmRecordCard: { method: 'POST', path: '/api/v1/activities/{activity_id}/record-card/confirm', sends: ['side'], reads: ['sides', 'locked', 'state_label'] },
+
+  posts: { method: 'GET', path: '/api/v1/posts', query: ['status'], reads: ['items'] },
+  post: { method: 'GET', path: '/api/v1/posts/{post_id}', reads: ['id', 'title', 'digest', 'status', 'status_label', 'html', 'author_name', 'comment', 'fail_message', 'photos', 'steps', 'can'] },
+  approvePost: { method: 'POST', path: '/api/v1/posts/{post_id}/approve', sends: ['comment'], reads: ['status', 'status_label', 'can'] },
+  signPost: { method: 'POST', path: '/api/v1/posts/{post_id}/sign', sends: ['comment'], reads: ['status', 'status_label', 'can'] },
+  sendBackPost: { method: 'POST', path: '/api/v1/posts/{post_id}/send-back', sends: ['comment'], reads: ['status', 'status_label', 'can'] }
 }
 
 /** The path of a call with its {placeholders} filled from params. */
