@@ -1,6 +1,7 @@
-// Leader's latest summary: the chart, what happened, the targets and the pairings at risk.
+// A leader's summary: the one a push links to (?id=), else the latest; the chart, what happened,
+// the targets and the pairings at risk, and the way to the earlier ones.
 const api = require('../../utils/api')
-const { load } = require('../../utils/page')
+const { load, go } = require('../../utils/page')
 const { hours, percent } = require('../../utils/format')
 const subscribe = require('../../utils/subscribe')
 
@@ -31,6 +32,9 @@ Component({
     },
     askSummary() {
       subscribe.ask('summary')
+    },
+    openHistory() {
+      go('/pages/summaries/index')
     },
     preview() {
       if (this.data.chart) wx.previewImage({ urls: [this.data.chart] })
