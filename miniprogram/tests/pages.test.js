@@ -12,8 +12,8 @@ function entries(page) {
 describe('home by role', () => {
   test.each([
     [TEACHER, ['扫码签到', '帮扶活动', '我的学时', '通知', '我的']],
-    [DIRECTOR, ['扫码签到', '帮扶活动', '我的学时', '通知', '本园概况', '我的']],
-    [LEADER, ['帮扶活动', '通知', '工作简报', '我的']],
+    [DIRECTOR, ['扫码签到', '帮扶活动', '我的学时', '通知', '本园概况', '推文审核', '电脑登录', '我的']],
+    [LEADER, ['帮扶活动', '通知', '工作简报', '推文审核', '通报排名', '电脑登录', '我的']],
     [PARENT, ['扫码签到', '通知', '我的']]
   ])('%#: entries follow the roles', async (person, expected) => {
     loggedInAs(person)

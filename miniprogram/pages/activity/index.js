@@ -2,8 +2,10 @@
 // organizers also see the live count, check people in by hand (补签) and put the rotating
 // code on screen.
 const api = require('../../utils/api')
-const { load, act } = require('../../utils/page')
+const { load, act, go } = require('../../utils/page')
 const { dateTime } = require('../../utils/format')
+const { hasRole } = require('../../utils/roles')
+const subscribe = require('../../utils/subscribe')
 
 const LIVE_SECONDS = 5
 
@@ -11,8 +13,19 @@ Component({
   data: { loading: true, error: '', id: null, activity: null, when: '', mine: null, counts: null, absent: [], checkins: [], codeImage: '', showCode: false },
   methods: {
     onLoad(options) {
-      this.setData({ id: Number(options.id) })
+      subscribe.prepare().catch(() => null)
+      const session = api.getSession()
+      this.setData({ id: Number(options.id), director: hasRole(session && session.person, 'director') })
       return this.refresh()
+    },
+    openManage() {
+      go(`/pages/organize/index?id=${this.data.id}`)
+    },
+    openRecordCard() {
+      go(`/pages/record-card/index?id=${this.data.id}`)
+    },
+    askReminders() {
+      subscribe.ask('attending')
     },
     onUnload() {
       this.stopTimers()

@@ -3,11 +3,13 @@ const api = require('../../utils/api')
 const { load } = require('../../utils/page')
 const { percent } = require('../../utils/format')
 const { directedKindergarten } = require('../../utils/roles')
+const subscribe = require('../../utils/subscribe')
 
 Component({
   data: { loading: true, error: '', kindergarten: null, period: '', figures: [], targets: [], alerts: [] },
   methods: {
     onLoad() {
+      subscribe.prepare().catch(() => null)
       return load(this, async () => {
         const person = await api.call('me')
         const mine = directedKindergarten(person)
@@ -24,6 +26,10 @@ Component({
         ]
         return { kindergarten: { id: mine.id, name: item.name }, period: reports.period, figures, targets: item.targets, alerts: (alerts.items || []).slice(0, 10) }
       })
+    },
+    askAlerts() {
+      // 帮扶进度预警 goes to the directors of both sides of a pairing that falls behind.
+      subscribe.ask('alert')
     }
   }
 })
