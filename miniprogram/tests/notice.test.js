@@ -251,3 +251,52 @@ describe('rating the activity', () => {
     await settle()
   })
 })
+
+test('opening an unread notice marks it read; the steppers stop at the notice limits; 取消报名 after confirming', async () => {
+  loggedInAs(PARENT)
+  const state = { me: { read_at: null } }
+  const server = fakeServer(routes(state, {
+    'POST /api/v1/notices/7/read': () => [200, { notice_id: 7, read_at: '2026-11-27T08:00:00+08:00' }],
+    'POST /api/v1/notices/7/rsvp': req => {
+      state.me = { ...state.me, rsvp: { ...CONFIRMED, adults: req.data.adults, children: req.data.children } }
+      return [200, { rsvp: state.me.rsvp, message: '报名成功', totals: OPEN_DAY.totals }]
+    },
+    'DELETE /api/v1/notices/7/rsvp': () => {
+      state.me = { ...state.me, rsvp: { ...state.me.rsvp, status: 'cancelled', status_label: '已取消', answer: 'no' } }
+      return [200, { rsvp: state.me.rsvp, message: '已取消报名' }]
+    }
+  }))
+  const page = await openPage('pages/notice/index', { id: '7' })
+  expect(server.calls.filter(c => c.method === 'POST' && c.path === '/api/v1/notices/7/read')).toHaveLength(1)
+  expect(page.dom.textContent).toContain('欢迎家长走进课堂')
+
+  for (let i = 0; i < 4; i += 1) await tap(page, '.adults-plus') // max_adults is 3
+  await tap(page, '.adults-minus')
+  await tap(page, '.children-minus') // never below 0
+  expect([text(page, '.adults'), text(page, '.children')]).toEqual(['2', '0'])
+  await tap(page, '.rsvp-yes')
+  expect(server.calls.find(c => c.path === '/api/v1/notices/7/rsvp').data).toEqual({ answer: 'yes', adults: 2, children: 0 })
+
+  wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success && o.success({ confirm: true })))
+  await tap(page, '.rsvp-cancel')
+  expect(server.calls.some(c => c.method === 'DELETE' && c.path === '/api/v1/notices/7/rsvp')).toBe(true)
+  expect(page.querySelector('.rsvp-cancel')).toBeFalsy()
+  expect(page.querySelector('.rsvp-no')).toBeTruthy()
+})
+
+test('a refused answer shows the server reason in Chinese', async () => {
+  loggedInAs(PARENT)
+  fakeServer(routes({}, { 'POST /api/v1/notices/7/rsvp': () => [400, { error: 'rsvp_closed', message: '报名已截止' }] }))
+  const page = await openPage('pages/notice/index', { id: '7' })
+  await tap(page, '.rsvp-no')
+  expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '报名已截止' }))
+})
+
+test('an RSVP for a cancelled activity says it is closed and offers no buttons', async () => {
+  loggedInAs(PARENT)
+  fakeServer(routes({ notice: { rsvp_closed: '活动已取消，报名已关闭', activity: { ...OPEN_DAY.activity, status: 'cancelled' } } }))
+  const page = await openPage('pages/notice/index', { id: '7' })
+  expect(text(page, '.rsvp-closed')).toBe('活动已取消，报名已关闭')
+  expect(page.querySelector('.rsvp-yes')).toBeFalsy()
+  expect(page.querySelector('.rsvp-no')).toBeFalsy()
+})

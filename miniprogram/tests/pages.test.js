@@ -1,7 +1,6 @@
 const fs = require('fs')
 const path = require('path')
 const { ROOT, freshWx, fakeServer, loggedInAs, openPage, settle, text, TEACHER, DIRECTOR, LEADER, PARENT, UNBOUND, SUBSCRIPTIONS, loginBody } = require('./helpers')
-const subscribe = require('../utils/subscribe')
 
 beforeEach(() => freshWx())
 
@@ -197,12 +196,6 @@ test('activities list marks the ones I checked in to', async () => {
   expect(rows[1]).toContain('进行中')
 })
 
-const NOTICE = {
-  id: 1, title: '家长开放日通知', body: '欢迎参加', kindergarten_name: '青山镇石桥村幼儿园', ack_mode: 'rsvp', ack_mode_label: '需报名回执',
-  deadline: '2026-11-29T07:53:57+08:00', status: 'published', max_adults: 2, max_children: 2, activity: { id: 3 },
-  me: { read_at: null, confirmed_at: null, rsvp: null, feedback: null }, totals: { recipients: 2, read: 0, rsvp_yes: 0, rsvp_waitlisted: 0, places_left: 30 }
-}
-
 describe('notices', () => {
   test('the list shows unread first with their state', async () => {
     loggedInAs(PARENT)
@@ -210,80 +203,6 @@ describe('notices', () => {
     const page = await openPage('pages/notices/index')
     expect(page.dom.textContent).toContain('未读 1 条')
     expect(text(page, '.state')).toBe('未读')
-  })
-
-  test('opening marks read; RSVP with adults and children, then cancel; feedback', async () => {
-    loggedInAs(PARENT)
-    let me = { ...NOTICE.me }
-    const server = fakeServer({
-      'GET /api/v1/notices/1': () => [200, { ...NOTICE, me }],
-      'POST /api/v1/notices/1/read': () => [200, { notice_id: 1, read_at: '2026-11-27T08:00:00+08:00' }],
-      'POST /api/v1/notices/1/rsvp': req => {
-        me = { ...me, rsvp: { status: 'confirmed', status_label: '报名成功', answer: 'yes', adults: req.data.adults, children: req.data.children, waitlist_position: null } }
-        return [200, { rsvp: me.rsvp, message: `报名成功：成人 ${req.data.adults} 人，幼儿 ${req.data.children} 人`, totals: NOTICE.totals }]
-      },
-      'DELETE /api/v1/notices/1/rsvp': () => {
-        me = { ...me, rsvp: { ...me.rsvp, status: 'cancelled', status_label: '已取消', answer: 'no' } }
-        return [200, { rsvp: me.rsvp, message: '已取消报名' }]
-      },
-      'POST /api/v1/notices/1/feedback': req => [200, { stars: req.data.stars }],
-      'POST /api/v1/subscriptions': () => [200, { items: SUBSCRIPTIONS }]
-    })
-    await subscribe.prepare()
-    const page = await openPage('pages/notice/index', { id: '1' })
-    expect(server.calls.some(c => c.method === 'POST' && c.path === '/api/v1/notices/1/read')).toBe(true)
-    expect(page.dom.textContent).toContain('欢迎参加')
-
-    page.instance.step({ currentTarget: { dataset: { field: 'children', delta: '1' } } })
-    page.instance.step({ currentTarget: { dataset: { field: 'adults', delta: '1' } } })
-    page.instance.step({ currentTarget: { dataset: { field: 'adults', delta: '1' } } }) // capped at max_adults
-    await page.instance.rsvpYes()
-    await settle()
-    expect(wx.requestSubscribeMessage).toHaveBeenCalled()
-    const rsvp = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/notices/1/rsvp')
-    expect(rsvp.data).toEqual({ answer: 'yes', adults: 2, children: 1 })
-    expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: '报名成功：成人 2 人，幼儿 1 人' }))
-    expect(text(page, '.rsvp-state').replace(/\s+/g, '')).toBe('报名成功：成人2人，幼儿1人')
-
-    page.instance.cancelRsvp()
-    await settle(20)
-    expect(server.calls.some(c => c.method === 'DELETE' && c.path === '/api/v1/notices/1/rsvp')).toBe(true)
-    expect(page.querySelector('.rsvp-cancel')).toBeFalsy()
-
-    page.instance.rate({ currentTarget: { dataset: { stars: 4 } } })
-    page.instance.onComment({ detail: { value: '很有收获' } })
-    await page.instance.sendFeedback()
-    expect(server.calls.find(c => c.path === '/api/v1/notices/1/feedback').data).toEqual({ stars: 4, comment: '很有收获' })
-  })
-
-  test('confirm-mode notices are confirmed; a server refusal is shown in Chinese', async () => {
-    loggedInAs(TEACHER)
-    let confirmed = false
-    fakeServer({
-      'GET /api/v1/notices/2': () => [200, { ...NOTICE, id: 2, ack_mode: 'confirm', activity: null, me: { read_at: 'x', confirmed_at: confirmed ? 'y' : null } }],
-      'POST /api/v1/notices/2/confirm': () => {
-        confirmed = true
-        return [200, { ok: true }]
-      }
-    })
-    const page = await openPage('pages/notice/index', { id: '2' })
-    await page.instance.confirm()
-    await settle()
-    expect(text(page, '.done')).toBe('您已确认收到')
-
-    fakeServer({ 'GET /api/v1/notices/3': () => [200, { ...NOTICE, id: 3, me: { read_at: 'x' } }], 'POST /api/v1/notices/3/rsvp': () => [400, { error: 'rsvp_closed', message: '报名已截止' }] })
-    const other = await openPage('pages/notice/index', { id: '3' })
-    await other.instance.rsvpYes()
-    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '报名已截止' }))
-  })
-
-  test('an RSVP for a cancelled activity says it is closed and offers no buttons', async () => {
-    loggedInAs(PARENT)
-    fakeServer({ 'GET /api/v1/notices/4': () => [200, { ...NOTICE, id: 4, rsvp_closed: '活动已取消，报名已关闭', me: { read_at: 'x', rsvp: null } }] })
-    const page = await openPage('pages/notice/index', { id: '4' })
-    expect(text(page, '.rsvp-closed')).toBe('活动已取消，报名已关闭')
-    expect(page.querySelector('.rsvp-yes')).toBeFalsy()
-    expect(page.querySelector('.rsvp-no')).toBeFalsy()
   })
 })
 
