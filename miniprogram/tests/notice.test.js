@@ -1,6 +1,6 @@
 // A parent's notice, acted on through the page's WXML: pictures, attachments, the activity's time
 // and place, RSVP, the open-day check-in with the headcount, and the rating form after attending.
-const { freshWx, fakeServer, loggedInAs, openPage, settle, text, PARENT, TEACHER } = require('./helpers')
+const { freshWx, fakeServer, loggedInAs, openPage, settle, text, PARENT, TEACHER, DIRECTOR } = require('./helpers')
 const { tap, type, texts, ALL_SUBSCRIPTIONS, acceptEveryPrompt, prompts, withFileApis } = require('./ui')
 
 beforeEach(() => {
@@ -299,4 +299,14 @@ test('an RSVP for a cancelled activity says it is closed and offers no buttons',
   expect(text(page, '.rsvp-closed')).toBe('活动已取消，报名已关闭')
   expect(page.querySelector('.rsvp-yes')).toBeFalsy()
   expect(page.querySelector('.rsvp-no')).toBeFalsy()
+})
+
+test('the director who sent it reads the notice without the families’ rating or check-in parts', async () => {
+  loggedInAs(DIRECTOR)
+  const sender = { ...OPEN_DAY, me: undefined, counts: { recipients: 30 }, can_manage: true }
+  fakeServer({ 'GET /api/v1/subscriptions': () => [200, { items: ALL_SUBSCRIPTIONS }], 'GET /api/v1/notices/7': () => [200, sender] })
+  const page = await openPage('pages/notice/index', { id: '7' })
+  expect(text(page, '.activity-place')).toBe('青山镇石桥村幼儿园多功能厅')
+  expect(page.querySelector('.rating-note')).toBeFalsy()
+  expect(page.querySelector('.arrive-scan')).toBeFalsy()
 })

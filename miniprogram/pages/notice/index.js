@@ -43,7 +43,8 @@ function mayArrive(notice, me) {
 
 /** What the rating part shows: the form, or why not. */
 function ratingState(notice, me) {
-  if (!notice.activity) return ''
+  // Senders and leaders read the notice without `me`: rating is the families'.
+  if (!notice.activity || !notice.me) return ''
   if (notice.activity.status === 'cancelled') return 'cancelled'
   return me.attended ? 'form' : 'not_attended'
 }
