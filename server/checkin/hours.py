@@ -172,3 +172,16 @@ async def hours_of(*, person_id: int, semester: str) -> dict:
             for r in rows
         ],
     }
+
+
+async def hours_by_activity(*, person_id: int, activity_ids: set[int]) -> dict[int, float]:
+    """A person's 课时 per activity (presenting and attending together)."""
+    if not activity_ids:
+        return {}
+    rows = await HoursEntry.filter(person_id=person_id, activity_id__in=list(activity_ids)).values(
+        "activity_id", "hours"
+    )
+    out: dict[int, float] = {}
+    for r in rows:
+        out[r["activity_id"]] = out.get(r["activity_id"], 0.0) + r["hours"]
+    return out

@@ -252,7 +252,7 @@ async def _checkin_to_run_for_checkout(
 
 
 async def my_checkins(*, principal: Principal, limit: int = 50) -> list[dict]:
-    """The caller's own check-ins, newest first, with the activity title."""
+    """The caller's own check-ins, newest first, with the activity title and 课时 earned."""
     if principal.person_id is None:
         return []
     rows = (
@@ -261,6 +261,15 @@ async def my_checkins(*, principal: Principal, limit: int = 50) -> list[dict]:
         .limit(limit)
         .prefetch_related("activity")
     )
+    earned = await hours.hours_by_activity(
+        person_id=principal.person_id, activity_ids={c.activity_id for c in rows}
+    )
     return [
-        {**checkin_view(c), "title": c.activity.title, "kind": c.activity.kind.value} for c in rows
+        {
+            **checkin_view(c),
+            "title": c.activity.title,
+            "kind": c.activity.kind.value,
+            "hours": earned.get(c.activity_id, 0.0),
+        }
+        for c in rows
     ]

@@ -58,19 +58,60 @@ def checkin_view(c: Checkin) -> dict:
     }
 
 
-def _answer(
-    status: str, checkin: Checkin | None, *, reason: str | None = None, message: str
-) -> dict:
+def activity_brief(activity: Activity) -> dict:
+    """What a scan's answer says of its activity: enough to name it on the phone."""
     return {
+        "id": activity.id,
+        "title": activity.title,
+        "starts_at": china(activity.starts_at).isoformat(),
+        "ends_at": china(activity.ends_at).isoformat(),
+        "address": activity.address,
+    }
+
+
+def _answer(
+    status: str,
+    checkin: Checkin | None,
+    *,
+    reason: str | None = None,
+    message: str,
+    activity: Activity | None = None,
+) -> dict:
+    out = {
         "status": status,
         "reason": reason,
         "message": message,
         "checkin": checkin_view(checkin) if checkin else None,
+        "activity": activity_brief(activity) if activity is not None else None,
+        "hours": None,
     }
+    if checkin is not None and activity is not None:
+        # The attendee 课时 this check-in earns as things stand (a later check-out may
+        # lower them); a parent at a family activity earns none.
+        out["hours"] = hours.earned_attendee_hours(
+            activity=activity,
+            arrived_at=hours.arrival_of(
+                activity=activity, method=checkin.method, scanned_at=checkin.scanned_at
+            ),
+            left_at=checkin.checkout_at,
+        )
+    return out
 
 
-def _refused(refusal: Refusal) -> dict:
-    return _answer("refused", None, reason=refusal.reason, message=refusal.message)
+#: Refusals whose answer may name the activity, to someone who may attend it: the others
+#: come before we know the code is real (bad_code, not_bound), tell a stranger nothing
+#: (not_invited), or concern a draft nobody was told about (not_published).
+NAMED_REFUSALS = frozenset({"code_expired", "not_open_yet", "closed", "activity_cancelled"})
+
+
+async def _refused(refusal: Refusal, activity: Activity | None, person_id: int | None) -> dict:
+    named = None
+    if activity is not None and person_id is not None and refusal.reason in NAMED_REFUSALS:
+        if person_id in await attendees(activity) or await may_attend(
+            activity=activity, person_id=person_id
+        ):
+            named = activity
+    return _answer("refused", None, reason=refusal.reason, message=refusal.message, activity=named)
 
 
 def _geofence(activity: Activity, location: dict | None) -> dict:
@@ -97,15 +138,16 @@ def _coords(location: dict | None) -> dict:
     return {"lat": location["lat"], "lng": location["lng"], "accuracy_m": location.get("accuracy")}
 
 
-def _repeat(existing: Checkin, nonce: str) -> dict:
+def _repeat(existing: Checkin, nonce: str, activity: Activity) -> dict:
     if existing.nonce == nonce:
         # The same scan sent again (a retry on a weak network): the same answer.
-        return _answer("checked_in", existing, message=_welcome(existing))
+        return _answer("checked_in", existing, message=_welcome(existing), activity=activity)
     return _answer(
         "already_checked_in",
         existing,
         reason="already_checked_in",
         message="您已签到，无需重复签到",
+        activity=activity,
     )
 
 
@@ -127,6 +169,7 @@ async def check_in(
     children: int | None = None,
 ) -> dict:
     """Check the caller in from a scanned scene; refusals carry a reason code."""
+    activity = None
     try:
         if principal.person_id is None:
             raise Refusal("not_bound")
@@ -144,14 +187,14 @@ async def check_in(
         if known:
             existing = await Checkin.get_or_none(id=known)
             if existing and existing.annulled_at is None:
-                return _repeat(existing, nonce)
+                return _repeat(existing, nonce, activity)
         late = check_window(activity=activity, at=moment.at)
         if person_id not in await attendees(activity) and not await may_attend(
             activity=activity, person_id=person_id
         ):
             raise Refusal("not_invited")
     except Refusal as refusal:
-        return _refused(refusal)
+        return await _refused(refusal, activity, principal.person_id)
 
     family = activity.kind in FAMILY_KINDS
     fields = dict(
@@ -166,9 +209,9 @@ async def check_in(
     )
     checkin, created = await _insert_once(activity, person_id, fields)
     if not created:
-        return _repeat(checkin, nonce)
+        return _repeat(checkin, nonce, activity)
     await remember(redis, activity.id, person_id, checkin.id, announce="new")
-    return _answer("checked_in", checkin, message=_welcome(checkin))
+    return _answer("checked_in", checkin, message=_welcome(checkin), activity=activity)
 
 
 async def _insert_once(activity: Activity, person_id: int, fields: dict) -> tuple[Checkin, bool]:

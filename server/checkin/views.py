@@ -10,7 +10,7 @@ from sanic_ext import openapi, validate
 
 from server.activities import access
 from server.audit.service import activity_log
-from server.checkin import export, hours, organizer, service
+from server.checkin import export, hours, organizer, overview, service
 from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
@@ -181,6 +181,30 @@ async def audit(request: Request, activity_id: int):
 async def my_checkins(request: Request):
     """The caller's check-ins, newest first."""
     return json(await organizer.my_checkins(principal=request.ctx.principal))
+
+
+@bp.get("/me/overview")
+@openapi.definition(summary="我的本学期概况（下一个活动、课时与目标）", tag="签到", secured="token")
+@openapi.response(
+    200,
+    {
+        "application/json": {
+            "semester": str,
+            "hours": {"presenter_hours": float, "attendee_hours": float, "total_hours": float},
+            "targets": [dict],
+            "next_activity": dict,
+        }
+    },
+    "本人课时、所在园的送教课时目标（无目标时为空列表）、下一个应参加的活动（没有时为 null）",
+)
+@requires(ANY_ACCOUNT)
+async def my_overview(request: Request):
+    """The caller's next activity, this semester's 课时 and her kindergartens' targets."""
+    return json(
+        await overview.my_overview(
+            principal=request.ctx.principal, calendar=request.app.ctx.settings.semester_calendar
+        )
+    )
 
 
 @bp.get("/me/hours")

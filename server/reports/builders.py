@@ -472,6 +472,33 @@ async def kindergarten_reports(
     return items
 
 
+async def kindergarten_hours_targets(
+    *, period: Period, kindergarten_ids: set[int], calendar: SemesterCalendar | None = None
+) -> list[dict]:
+    """送教课时 given and received by each kindergarten against its pairings' targets.
+
+    The same sums as `kindergarten_reports` (a director's 本园概况), without the rest:
+    what a teacher's home shows beside her own 课时, since the seeds set 课时 targets per
+    pairing (每学期送教不低于10课时), not per teacher.
+    """
+    if not kindergarten_ids:
+        return []
+    kgs = await queries.kindergartens(ids=kindergarten_ids)
+    pairs = await queries.pairings(period, kindergarten_ids=set(kgs))
+    items = await build_pairing_items(
+        period, pairs, filtered=True, figures=False, calendar=calendar
+    )
+    out = []
+    for kid, kg in sorted(kgs.items()):
+        given = [i for i in items if i["supporting"]["id"] == kid]
+        received = [i for i in items if i["supported"]["id"] == kid]
+        for key, mine in (("send_hours", given), ("send_hours_received", received)):
+            m = sum_metric(key, _parts(mine, "send_hours"), period)
+            if m:
+                out.append({**m, "kindergarten_id": kid, "kindergarten_name": kg["name"]})
+    return out
+
+
 def _parts(items: list[dict], key: str) -> list[tuple[float, float]]:
     """(done, target) of one target over pairing items that track it."""
     return [

@@ -15,6 +15,7 @@ from server.reports import export, rankings
 from server.reports.alerts import at_risk
 from server.reports.builders import (
     alliance_reports,
+    kindergarten_hours_targets,
     kindergarten_reports,
     pairing_reports,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "at_risk",
     "build_scope",
     "export_workbook",
+    "hours_targets",
     "kindergarten_reports",
     "kindergartens",
     "pairing",
@@ -184,3 +186,21 @@ async def semester_report(
         return items[0] if items else None
     items = await alliance_reports(period=period, scope=CITY, calendar=calendar)
     return next((i for i in items if i["alliance_id"] == unit_id), None)
+
+
+async def hours_targets(
+    *,
+    kindergarten_ids: set[int],
+    calendar: SemesterCalendar | None = None,
+    at: datetime | None = None,
+) -> dict:
+    """This semester's 送教课时 of the given kindergartens against their targets.
+
+    For their own staff (the caller's kindergartens, checked by the caller's domain):
+    aggregates only, no names.
+    """
+    period = resolve_period(calendar=calendar, at=at)
+    items = await kindergarten_hours_targets(
+        period=period, kindergarten_ids=kindergarten_ids, calendar=calendar
+    )
+    return {"period": period.label, "items": items}
