@@ -132,3 +132,18 @@ async def test_secret_is_not_kept_in_the_outbox(sandbox):
     [entry] = await sandbox.outbox(kind="stable_token")
     assert entry["request"]["secret"] == "***"
     assert SECRET not in str(await sandbox.outbox())
+
+
+def test_an_app_silent_for_a_day_gets_a_new_token_when_another_app_asked_meanwhile():
+    # Found by the week test: the 公众号's token expired over a weekend was forgotten when the
+    # mini-program asked for one, and the 公众号's next stable_token crashed the sandbox.
+    from server.wechat.sandbox.tokens import LIFETIME_S, TokenRegistry
+
+    clock = [1_000_000.0]
+    tokens = TokenRegistry(lambda: clock[0])
+    oa, _ = tokens.stable("wx-oa", force_refresh=False)
+    clock[0] += LIFETIME_S + 2 * 86400
+    tokens.stable("wx-mp", force_refresh=False)  # forgets tokens expired over a day ago
+    fresh, lifetime = tokens.stable("wx-oa", force_refresh=False)
+    assert fresh != oa and lifetime == LIFETIME_S
+    assert tokens.check(fresh) == 0 and tokens.check(oa) == 40001

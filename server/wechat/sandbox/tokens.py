@@ -44,7 +44,7 @@ class TokenRegistry:
     def issue(self, appid: str) -> tuple[str, int]:
         """Issue a new token to `appid`; its previous one stays valid for the grace period."""
         now = self._clock()
-        if (previous := self._current.get(appid)) is not None:
+        if (previous := self._current.get(appid)) in self._expiry:
             self._expiry[previous] = min(self._expiry[previous], now + GRACE_S)
         self._forget_old(now)
         token = "SBX_" + secrets.token_urlsafe(60)
@@ -61,7 +61,7 @@ class TokenRegistry:
         """
         now = self._clock()
         current = self._current.get(appid)
-        valid = current is not None and self._expiry[current] > now
+        valid = current is not None and self._expiry.get(current, 0) > now
         last = self._last_forced.get(appid)
         if force_refresh and valid and last is not None and now - last < FORCED_GAP_S:
             force_refresh = False  # "否则不会刷新"
@@ -113,3 +113,7 @@ class TokenRegistry:
         for token in stale:
             del self._expiry[token]
             self._owner.pop(token, None)
+        # Another app's newest token may be among them (it has not asked for a day): it has
+        # no current token any more, and its next call is issued a new one.
+        for appid in [a for a, t in self._current.items() if t not in self._expiry]:
+            del self._current[appid]
