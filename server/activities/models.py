@@ -34,6 +34,9 @@ class ActivityKind(StrEnum):
 FAMILY_KINDS = frozenset({ActivityKind.OPEN_DAY, ActivityKind.PARENT_CHILD})
 #: Kinds that count as 送教 for the hours targets.
 SEND_KINDS = frozenset({ActivityKind.SEND_TO_COUNTRYSIDE, ActivityKind.SEND_TO_KINDERGARTEN})
+#: Help given by a pairing's supporting side to its supported side: by default their audience
+#: is the supported kindergarten's staff (the sending side presents and organizes).
+HELP_GIVEN_KINDS = SEND_KINDS | {ActivityKind.SHADOWING}
 
 
 class ActivityStatus(StrEnum):

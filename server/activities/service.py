@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from server.activities import access, rules
 from server.activities.codes import new_activity_code, new_activity_secret, static_scene
 from server.activities.models import (
+    HELP_GIVEN_KINDS,
     STATUS_LABELS,
     Activity,
     ActivityAudience,
@@ -276,17 +277,26 @@ async def _audience_ids(
     host_id: int,
     pairing_id: int | None,
     alliance_id: int | None,
+    kind: ActivityKind | None = None,
 ) -> list[int]:
-    """The audience kindergartens: checked against the caller's sight, defaulted."""
+    """The audience kindergartens: checked against the caller's sight, defaulted.
+
+    By default a pairing's activity is for the staff of both its sides and the host; a 送教
+    or a 跟岗学习 is help given to the supported side, so it is for the supported
+    kindergarten's staff alone: the sending side comes as presenters and organizer, and is
+    not counted among "N名教师参加" (issue 16, item 14; docs/decisions.md).
+    """
     if mode == AudienceMode.ALLIANCE and alliance_id is None:
         raise DomainError("invalid_audience", "面向联盟的活动须选择所属联盟")
     if mode in (AudienceMode.INVITED, AudienceMode.ALLIANCE):
         return []
-    sides = set(await orgs.pairing_sides(pairing_id=pairing_id)) if pairing_id else set()
+    sides = tuple(await orgs.pairing_sides(pairing_id=pairing_id)) if pairing_id else ()
     wanted = list(dict.fromkeys(given))
     if not wanted:
-        return sorted({host_id} | (sides if mode == AudienceMode.KINDERGARTENS else set()))
-    own = {host_id} | sides
+        if mode == AudienceMode.KINDERGARTENS and kind in HELP_GIVEN_KINDS and len(sides) == 2:
+            return [sides[1]]
+        return sorted({host_id} | (set(sides) if mode == AudienceMode.KINDERGARTENS else set()))
+    own = {host_id} | set(sides)
     if alliance_id is not None:
         own |= await orgs.alliance_member_ids(alliance_id=alliance_id)
     visible = await orgs.visible_kindergarten_ids(principal)
@@ -411,6 +421,7 @@ async def create_activity(
         host_id=host_id,
         pairing_id=pairing_id,
         alliance_id=alliance_id,
+        kind=parsed_kind,
     )
     code = await _new_code()
     async with in_transaction():
@@ -665,6 +676,7 @@ async def _validated_changes(principal: Principal, activity: Activity, changes: 
             host_id=activity.host_id,
             pairing_id=pairing_id,
             alliance_id=alliance_id,
+            kind=kind,
         )
     return out
 

@@ -23,6 +23,12 @@ from tests.support.factories import (
 )
 
 
+async def test_a_joint_research_of_a_pairing_is_for_both_sides_by_default(client):
+    world = await make_world(client)
+    made = await create(client, world, kind="联合教研")
+    assert {k["id"] for k in made["audience"]} == {world.supporting.id, world.supported.id}
+
+
 async def test_organizer_creates_a_draft_with_default_checkin_window(client):
     world = await make_world(client)
     made = await create(client, world)
@@ -43,8 +49,9 @@ async def test_organizer_creates_a_draft_with_default_checkin_window(client):
             "subject_area": "",
         }
     ]
-    # Staff of both sides of the pairing are the audience by default.
-    assert {k["id"] for k in made["audience"]} == {world.supporting.id, world.supported.id}
+    # A 送教 is help for the supported side: its staff alone are the audience by default
+    # (the sending side presents and organizes; issue 16, item 14).
+    assert [k["id"] for k in made["audience"]] == [world.supported.id]
     assert made["audience_mode"] == "kindergartens" and made["can_manage"] is True
     stored = await Activity.get(id=made["id"])
     assert stored.created_by_id == world.organizer.person.id and len(stored.code) == 8
