@@ -31,7 +31,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from server.demo import load_demo
 
     _migrate(settings)
-    summary = asyncio.run(load_demo(settings))
+    summary = asyncio.run(load_demo(settings, history=not args.no_history))
     print(summary)
     return 0
 
@@ -207,7 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(func=cmd_sandbox)
     sub.add_parser("migrate", help="应用数据库迁移").set_defaults(func=cmd_migrate)
-    sub.add_parser("demo", help="载入演示数据").set_defaults(func=cmd_demo)
+    demo = sub.add_parser("demo", help="载入演示数据")
+    demo.add_argument(
+        "--no-history", action="store_true", help="只载入机构与人员，不生成历史活动、签到和推文"
+    )
+    demo.set_defaults(func=cmd_demo)
     roster = sub.add_parser("import-roster", help="导入花名册 .xlsx")
     roster.add_argument("file")
     roster.add_argument("--kindergarten", type=int, required=True, help="幼儿园 id")
