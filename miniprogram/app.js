@@ -15,8 +15,9 @@ App({
   },
 
   syncOfflineCheckins() {
+    // What was accepted, and each refused scan with its activity, time and reason.
     return checkin.syncQueue().then(out => {
-      if (out.sent) wx.showToast({ title: `已提交 ${out.sent} 条离线签到`, icon: 'none' })
+      if (out.sent) checkin.showSyncSummary(out)
       return out
     }, () => null)
   }

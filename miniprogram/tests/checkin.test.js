@@ -1,4 +1,5 @@
 const { freshWx, fakeServer, loggedInAs, openPage, settle, text, TEACHER } = require('./helpers')
+const { tap, texts } = require('./ui')
 const checkin = require('../utils/checkin')
 const queue = require('../utils/offline-queue')
 const { sceneFromScan, sceneFromOptions } = require('../utils/scene')
@@ -185,13 +186,15 @@ describe('offline queue', () => {
 
   test('the check-in page shows waiting scans and sends them on a tap', async () => {
     queue.add({ scene: 'd.a.1.y', nonce: 'aaaaaaaaaaaa', scanned_at: '2026-11-20T08:00:00Z' })
-    answerWith(200, { status: 'checked_in', reason: null, message: '签到成功', checkin: CHECKIN })
+    answerWith(200, { status: 'checked_in', reason: null, message: '签到成功', checkin: CHECKIN, activity: { id: 1, title: '送教下乡示范课', starts_at: '2026-11-20T15:30:00+08:00' }, hours: 2 })
     const page = await openPage('pages/checkin/index')
     expect(page.dom.textContent).toContain('有 1 条签到在等待网络')
-    await page.instance.sync()
-    await settle()
+    await tap(page, '.sync')
     expect(page.dom.textContent).not.toContain('等待网络')
-    expect(page.querySelectorAll('.synced').map(n => n.dom.textContent.trim())).toEqual(['签到成功'])
+    // Which activity, when it was scanned (China time), what became of it.
+    expect(texts(page, '.synced-title')).toEqual(['送教下乡示范课'])
+    expect(texts(page, '.synced .muted')).toEqual(['11月20日 16:00 扫码'])
+    expect(texts(page, '.synced-outcome')).toEqual(['签到成功'])
   })
 
   test('a queue flushed while still offline keeps every scan', async () => {

@@ -43,7 +43,10 @@ function makeWx() {
     switchTab: jest.fn(),
     navigateBack: jest.fn(),
     setClipboardData: callbackApi(() => ({})),
-    stopPullDownRefresh: jest.fn()
+    stopPullDownRefresh: jest.fn(),
+    setKeepScreenOn: callbackApi(() => ({ errMsg: 'setKeepScreenOn:ok' })),
+    setTabBarBadge: callbackApi(() => ({ errMsg: 'setTabBarBadge:ok' })),
+    removeTabBarBadge: callbackApi(() => ({ errMsg: 'removeTabBarBadge:ok' }))
   }
   return wx
 }

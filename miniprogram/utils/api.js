@@ -3,6 +3,10 @@ const config = require('../config')
 const { CALLS, pathOf } = require('./endpoints')
 
 const SESSION_KEY = 'sjt.session'
+const CACHE_KEY = 'sjt.cache'
+// wx.setStorageSync: "单个 key 允许存储的最大数据长度为 1MB，所有数据存储上限为 10MB" (微信开放文档):
+// the kept answers are lists of 50 rows at most, and only the latest few are kept.
+const CACHE_ENTRIES = 30
 const NETWORK_MESSAGE = '网络不可用，请检查网络后重试'
 
 /** An error the user can read: `message` is Chinese, `code` the server's error code. */
@@ -191,6 +195,60 @@ async function download(name, options = {}) {
   return res.tempFilePath
 }
 
+// ---- answers kept on the phone for offline use ----------------------------------------------
+
+/** Whose answers the cache may hold: the logged-in account (another person's are never shown). */
+function cacheOwner() {
+  const session = getSession()
+  const person = session && session.person
+  if (!person) return null
+  return person.account_id !== undefined && person.account_id !== null ? `a${person.account_id}` : `p${person.id}`
+}
+
+function readCache() {
+  const owner = cacheOwner()
+  const kept = wx.getStorageSync(CACHE_KEY)
+  if (owner && kept && kept.owner === owner && kept.entries) return kept
+  return { owner, entries: {} }
+}
+
+function keep(key, data) {
+  const cache = readCache()
+  if (!cache.owner) return
+  cache.entries[key] = { data, savedAt: new Date().toISOString() }
+  const keys = Object.keys(cache.entries).sort((a, b) => (cache.entries[a].savedAt < cache.entries[b].savedAt ? 1 : -1))
+  keys.slice(CACHE_ENTRIES).forEach(k => delete cache.entries[k])
+  try {
+    wx.setStorageSync(CACHE_KEY, cache)
+  } catch (err) {
+    // Storage full: the answer is still shown, just not kept.
+  }
+}
+
+/**
+ * A GET whose last answer is kept on the phone. Online: { data, offline: false } (and the
+ * answer is kept); when the network fails: the kept answer as { data, offline: true, savedAt }.
+ * Without a kept answer, or on any other error, it throws like call().
+ */
+async function cached(name, options = {}) {
+  const key = pathOf(name, options.params) + queryString(options.query)
+  try {
+    const data = await call(name, options)
+    keep(key, data)
+    return { data, offline: false, savedAt: null }
+  } catch (err) {
+    if (!err.isNetwork) throw err
+    const hit = readCache().entries[key]
+    if (!hit) throw err
+    return { data: hit.data, offline: true, savedAt: hit.savedAt }
+  }
+}
+
+/** Forget every kept answer (unbinding clears the phone). */
+function clearCache() {
+  wx.removeStorageSync(CACHE_KEY)
+}
+
 /** Show an error to the user in Chinese: the server's own message when it gave one. */
 function showError(err) {
   const message = (err && err.message) || '操作失败，请稍后重试'
@@ -204,7 +262,10 @@ module.exports = {
   ApiError,
   NETWORK_MESSAGE,
   SESSION_KEY,
+  CACHE_KEY,
   call,
+  cached,
+  clearCache,
   download,
   login,
   refresh,

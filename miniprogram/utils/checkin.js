@@ -3,6 +3,8 @@ const api = require('./api')
 const config = require('../config')
 const queue = require('./offline-queue')
 const { sceneFromScan, webLoginToken } = require('./scene')
+const { chinaDateTime } = require('./offline')
+const { dateTime, hours } = require('./format')
 
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -115,16 +117,74 @@ const VIEWS = {
   error: { icon: 'warn', title: '签到未完成' }
 }
 
+/** The answers that count as checked in. */
+const ACCEPTED = ['checked_in', 'already_checked_in']
+
 /** What the result page shows for a server answer. */
 function describe(result) {
   const view = VIEWS[result.status] || VIEWS.error
   const c = result.checkin || {}
+  const a = result.activity || null
   const notes = []
   if (c.late) notes.push('迟到签到')
   if (c.offline) notes.push('离线签到，已按签到码显示时间记录')
   if (c.no_location) notes.push('未获取位置')
   if (c.outside_geofence) notes.push('位置不在活动地点附近，组织者会核对')
-  return { icon: view.icon, title: view.title, message: result.message || '', reason: result.reason || '', notes }
+  let earned = ''
+  if (ACCEPTED.includes(result.status) && typeof result.hours === 'number' && result.hours > 0) {
+    earned = `计参与课时 ${hours(result.hours)}，中途离开请签退（按在场时间计算）`
+  }
+  return {
+    icon: view.icon,
+    title: view.title,
+    message: result.message || '',
+    reason: result.reason || '',
+    activity: a ? a.title : '',
+    activityWhen: a ? `${dateTime(a.starts_at)} · ${a.address || ''}`.replace(/ · $/, '') : '',
+    scannedAt: c.scanned_at ? `${dateTime(c.scanned_at)} 签到` : '',
+    earned,
+    notes
+  }
 }
 
-module.exports = { newNonce, currentLocation, isOnline, submit, checkInScene, scanAndCheckIn, confirmWebLogin, syncQueue, describe }
+/** One line of the offline results: which activity, when it was scanned, what became of it. */
+function resultLine(kept) {
+  const ok = ACCEPTED.includes(kept.status)
+  return {
+    ok,
+    title: kept.activity_title || (ok ? '活动' : kept.reason === 'bad_code' ? '未能识别的签到码' : '未能确认的活动'),
+    when: kept.scanned_at ? `${chinaDateTime(kept.scanned_at)} 扫码` : '',
+    outcome: ok ? kept.message || '签到成功' : `未成功：${kept.message || '提交失败'}`
+  }
+}
+
+/**
+ * What to tell after sending the queue: how many were accepted, and for each refused scan its
+ * activity, scan time and reason. Answers { toast } when all went through, else { modal }.
+ */
+function syncSummary(out) {
+  const answered = (out && out.answered) || []
+  if (!answered.length) return out && out.left ? { toast: '网络仍不可用，稍后自动重试' } : null
+  const lines = answered.map(({ scan, result }) => resultLine({ ...result, scanned_at: scan.scanned_at, activity_title: result.activity ? result.activity.title : null }))
+  const accepted = lines.filter(l => l.ok).length
+  const refused = lines.filter(l => !l.ok)
+  if (!refused.length) return { toast: `离线签到已提交，${accepted} 条签到成功` }
+  const head = accepted ? `${accepted} 条签到成功，${refused.length} 条未成功：` : `${refused.length} 条签到未成功：`
+  const body = refused.map(l => `${l.title}（${l.when}）${l.outcome.replace(/^未成功：/, '')}`).join('\n')
+  const waiting = out.left ? `\n另有 ${out.left} 条等待网络。` : ''
+  return { modal: { title: '离线签到结果', content: `${head}\n${body}${waiting}` } }
+}
+
+/**
+ * Show syncSummary's answer: a toast (wx.showToast with icon none: "不显示图标，此时 title 文本最多可显示
+ * 两行", 微信开放文档), or a dialog when a scan was refused, whose reasons do not fit two lines.
+ */
+function showSyncSummary(out) {
+  const said = syncSummary(out)
+  if (!said) return null
+  if (said.toast) wx.showToast({ title: said.toast, icon: 'none', duration: 2500 })
+  else wx.showModal({ ...said.modal, showCancel: false })
+  return said
+}
+
+module.exports = { newNonce, currentLocation, isOnline, submit, checkInScene, scanAndCheckIn, confirmWebLogin, syncQueue, describe, resultLine, syncSummary, showSyncSummary }

@@ -7,18 +7,19 @@ const CALLS = {
   refresh: { method: 'POST', path: '/api/v1/auth/refresh', auth: false, sends: ['refresh_token'], reads: ['access_token', 'refresh_token', 'person'] },
   logout: { method: 'POST', path: '/api/v1/auth/logout' },
   me: { method: 'GET', path: '/api/v1/me', reads: ['id', 'name', 'bound', 'roles'] },
+  overview: { method: 'GET', path: '/api/v1/me/overview', reads: ['semester', 'hours', 'targets', 'next_activity'] },
   redeem: { method: 'POST', path: '/api/v1/invitations/redeem', sends: ['code', 'name', 'relation'], reads: ['access_token', 'refresh_token', 'person'] },
   confirmWebLogin: { method: 'POST', path: '/api/v1/web-login/{token}/confirm', reads: ['confirmed'] },
   followQrcode: { method: 'GET', path: '/api/v1/me/follow-qrcode', reads: ['linked', 'expires_at'] },
   followQrcodeImage: { method: 'GET', path: '/api/v1/me/follow-qrcode.png', download: true },
 
-  checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin'] },
-  myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['id', 'activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled', 'checkout_at'] },
+  checkIn: { method: 'POST', path: '/api/v1/checkins', sends: ['scene', 'nonce', 'location', 'scanned_at', 'adults', 'children'], reads: ['status', 'reason', 'message', 'checkin', 'activity', 'hours'] },
+  myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['id', 'activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled', 'checkout_at', 'hours'] },
   checkOut: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/checkout', reads: ['checkout_at', 'minutes_on_site', 'hours', 'message'] },
   myHours: { method: 'GET', path: '/api/v1/me/hours', query: ['semester'], reads: ['semester', 'presenter_hours', 'attendee_hours', 'total_hours', 'entries'] },
 
   activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },
-  activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
+  activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
   attendance: { method: 'GET', path: '/api/v1/activities/{activity_id}/attendance', reads: ['counts', 'checkins', 'absent'] },
   manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late', 'adults', 'children'], reads: ['status', 'message'] },
   annulCheckin: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/annul', sends: ['reason'], reads: ['id', 'annulled'] },
@@ -32,6 +33,9 @@ const CALLS = {
   rsvp: { method: 'POST', path: '/api/v1/notices/{notice_id}/rsvp', sends: ['answer', 'adults', 'children'], reads: ['rsvp', 'message', 'totals'] },
   cancelRsvp: { method: 'DELETE', path: '/api/v1/notices/{notice_id}/rsvp', reads: ['rsvp', 'message'] },
   feedback: { method: 'POST', path: '/api/v1/notices/{notice_id}/feedback', sends: ['stars', 'comment'] },
+
+  inbox: { method: 'GET', path: '/api/v1/inbox', query: ['unread', 'limit', 'offset'], reads: ['items', 'total', 'unread'] },
+  readMessage: { method: 'POST', path: '/api/v1/inbox/{delivery_id}/read', reads: ['id', 'read', 'read_at'] },
 
   subscriptions: { method: 'GET', path: '/api/v1/subscriptions', reads: ['items'] },
   reportSubscriptions: { method: 'POST', path: '/api/v1/subscriptions', sends: ['results'], reads: ['items'] },

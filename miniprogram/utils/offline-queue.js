@@ -31,7 +31,17 @@ function results() {
 }
 
 function recordResult(scan, result) {
-  const kept = [{ scene: scan.scene, scanned_at: scan.scanned_at, status: result.status, reason: result.reason || null, message: result.message }]
+  // The server names the activity to those who may attend it (never for an unknown code).
+  const activity = result.activity || null
+  const kept = [{
+    scene: scan.scene,
+    scanned_at: scan.scanned_at,
+    status: result.status,
+    reason: result.reason || null,
+    message: result.message,
+    activity_title: activity ? activity.title : null,
+    hours: result.hours === undefined ? null : result.hours
+  }]
     .concat(results())
     .slice(0, KEEP_RESULTS)
   wx.setStorageSync(RESULTS_KEY, kept)

@@ -26,7 +26,7 @@ async function act(page, action, successText) {
   }
 }
 
-const TAB_PAGES = ['/pages/home/index', '/pages/notices/index', '/pages/settings/index']
+const TAB_PAGES = ['/pages/home/index', '/pages/notices/index', '/pages/inbox/index', '/pages/settings/index']
 
 /** Open a page; tab pages are switched to, as WeChat requires. */
 function go(url) {

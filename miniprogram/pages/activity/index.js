@@ -3,7 +3,7 @@
 // code on screen.
 const api = require('../../utils/api')
 const { load, act, go } = require('../../utils/page')
-const { dateTime } = require('../../utils/format')
+const { dateTime, hours } = require('../../utils/format')
 const { hasRole } = require('../../utils/roles')
 const subscribe = require('../../utils/subscribe')
 
@@ -27,11 +27,38 @@ Component({
     askReminders() {
       subscribe.ask('attending')
     },
-    onUnload() {
-      this.stopTimers()
+    // Page lifecycle (Component pages: "页面的生命周期方法（即 on 开头的方法），应写在 methods 定义段中",
+    // 微信开放文档): onHide runs when the screen locks or she leaves ("页面隐藏/切入后台时触发"),
+    // onShow when she is back, so the timers stopped in onHide start again in onShow; a
+    // frozen rotating code would be refused as 签到码已过期 to everyone scanning it.
+    onShow() {
+      if (!this.hidden) return
+      this.hidden = false
+      if (this.data.activity && this.data.activity.can_manage) {
+        this.startLive()
+        this.updateLive()
+      }
+      if (this.data.showCode) {
+        this.keepScreenOn(true)
+        this.nextCode()
+      }
     },
     onHide() {
+      this.hidden = true
       this.stopTimers()
+      if (this.data.showCode) this.keepScreenOn(false)
+    },
+    onUnload() {
+      this.stopTimers()
+      if (this.data.showCode) this.keepScreenOn(false)
+    },
+    /**
+     * The screen stays on while the rotating code is shown. wx.setKeepScreenOn: "设置是否保持常亮
+     * 状态。仅在当前小程序生效，离开小程序后设置失效" (微信开放文档), so it is set again on onShow and
+     * turned off when the code is put away or the page goes.
+     */
+    keepScreenOn(on) {
+      wx.setKeepScreenOn({ keepScreenOn: on, fail: () => null })
     },
     refresh() {
       return load(this, async () => {
@@ -44,13 +71,23 @@ Component({
         return out
       })
     },
+    openCheckin() {
+      go('/pages/checkin/index')
+    },
     async myCheckin() {
       // Her own check-in here, if any; without it the page is still worth showing.
       try {
         const rows = await api.call('myCheckins')
         const mine = (rows || []).find(c => c.activity_id === this.data.id && !c.annulled)
         if (!mine) return null
-        return { id: mine.id, checkedIn: dateTime(mine.scanned_at), checkedOut: mine.checkout_at ? dateTime(mine.checkout_at) : '' }
+        const notes = [mine.late ? '迟到' : '', mine.offline ? '离线签到' : ''].filter(Boolean).join('，')
+        return {
+          id: mine.id,
+          checkedIn: dateTime(mine.scanned_at),
+          checkedOut: mine.checkout_at ? dateTime(mine.checkout_at) : '',
+          notes,
+          earned: mine.hours ? hours(mine.hours) : ''
+        }
       } catch (err) {
         return null
       }
@@ -66,7 +103,7 @@ Component({
           const done = await act(this, () => api.call('checkOut', { params: { checkin_id: mine.id } }))
           if (!done) return
           wx.showModal({ title: '已签退', content: done.message, showCancel: false })
-          this.setData({ mine: { ...mine, checkedOut: dateTime(done.checkout_at) } })
+          this.setData({ mine: { ...mine, checkedOut: dateTime(done.checkout_at), earned: done.hours ? hours(done.hours) : '' } })
         }
       })
     },
@@ -116,23 +153,35 @@ Component({
     async toggleCode() {
       if (this.data.showCode) {
         clearTimeout(this.codeTimer)
+        this.codeTimer = null
+        this.codeRun = (this.codeRun || 0) + 1
         this.setData({ showCode: false, codeImage: '' })
+        this.keepScreenOn(false)
         return
       }
       this.setData({ showCode: true })
+      this.keepScreenOn(true)
       await this.nextCode()
     },
     async nextCode() {
+      // One chain of refreshes at a time: a restart (onShow) or putting the code away makes
+      // an answer still on its way stale.
+      clearTimeout(this.codeTimer)
+      this.codeTimer = null
+      this.codeRun = (this.codeRun || 0) + 1
+      const run = this.codeRun
       try {
         const code = await api.call('rotatingCode', { params: { activity_id: this.data.id } })
         const image = await api.download('rotatingCodeImage', { params: { activity_id: this.data.id }, query: { step: code.step } })
-        if (!this.data.showCode) return
+        if (run !== this.codeRun || !this.data.showCode || this.hidden) return
         this.setData({ codeImage: image, codeOpen: code.checkin_open })
         const wait = Math.max(1, Number(code.expires_in) || code.rotate_seconds || 15)
         this.codeTimer = setTimeout(() => this.nextCode(), wait * 1000)
       } catch (err) {
+        if (run !== this.codeRun) return
         api.showError(err)
         this.setData({ showCode: false })
+        this.keepScreenOn(false)
       }
     }
   }

@@ -1,4 +1,6 @@
-// The answer to a scan with its Chinese reason; offers activity reminders on a tap.
+// The answer to a scan with its Chinese reason, the activity it was for and the 课时 it earns;
+// offers activity reminders on a tap.
+const { go } = require('../../utils/page')
 const subscribe = require('../../utils/subscribe')
 
 Component({
@@ -12,6 +14,10 @@ Component({
         // keep the fallback
       }
       this.setData({ result })
+    },
+    openActivity() {
+      const a = this.data.result && this.data.result.activity
+      if (a) go(`/pages/activity/index?id=${a.id}`)
     },
     again() {
       wx.navigateBack({ delta: 1 })

@@ -15,7 +15,7 @@ Component({
       this.refreshQueue()
     },
     refreshQueue() {
-      this.setData({ queued: queue.list().length, synced: queue.results().slice(0, 5) })
+      this.setData({ queued: queue.list().length, synced: queue.results().slice(0, 5).map(checkin.resultLine) })
     },
     scan() {
       return this.run(() => checkin.scanAndCheckIn())
@@ -33,7 +33,7 @@ Component({
         this.refreshQueue()
       }
       if (result) {
-        const brief = { status: result.status, reason: result.reason || null, message: result.message || '', checkin: result.checkin || null }
+        const brief = { status: result.status, reason: result.reason || null, message: result.message || '', checkin: result.checkin || null, activity: result.activity || null, hours: result.hours === undefined ? null : result.hours }
         wx.navigateTo({ url: `/pages/checkin-result/index?r=${encodeURIComponent(JSON.stringify(brief))}` })
       }
       return result
@@ -41,7 +41,7 @@ Component({
     async sync() {
       const out = await checkin.syncQueue()
       this.refreshQueue()
-      wx.showToast({ title: out.left ? '网络仍不可用，稍后自动重试' : `已提交 ${out.sent} 条`, icon: 'none' })
+      checkin.showSyncSummary(out)
       return out
     }
   }

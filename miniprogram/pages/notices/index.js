@@ -1,7 +1,8 @@
-// The notices I received, unread first.
-const api = require('../../utils/api')
-const { load, go } = require('../../utils/page')
+// The notices I received, unread first. Offline: the list kept on the phone, under a 离线 banner.
+const { go } = require('../../utils/page')
 const { dateTime } = require('../../utils/format')
+const { loadKept } = require('../../utils/offline')
+const inbox = require('../../utils/inbox')
 const subscribe = require('../../utils/subscribe')
 
 function stateOf(n) {
@@ -13,7 +14,7 @@ function stateOf(n) {
 }
 
 Component({
-  data: { loading: true, error: '', items: [], unread: 0 },
+  data: { loading: true, error: '', offline: false, offlineText: '', items: [], unread: 0 },
   methods: {
     onShow() {
       subscribe.prepare().catch(() => null)
@@ -23,8 +24,9 @@ Component({
       return this.refresh().then(() => wx.stopPullDownRefresh())
     },
     refresh() {
-      return load(this, async () => {
-        const body = await api.call('myNotices', { query: { limit: 50 } })
+      inbox.refreshBadge()
+      return loadKept(this, async ({ read }) => {
+        const body = await read('myNotices', { query: { limit: 50 } })
         return { items: body.items.map(n => ({ ...n, when: dateTime(n.published_at), state: stateOf(n) })), unread: body.unread }
       })
     },

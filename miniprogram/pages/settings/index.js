@@ -5,7 +5,7 @@ const { roleLines } = require('../../utils/roles')
 const queue = require('../../utils/offline-queue')
 
 /** Everything this mini-program keeps on the phone. */
-const LOCAL_KEYS = [api.SESSION_KEY, queue.QUEUE_KEY, queue.RESULTS_KEY, 'sjt.subscriptionTemplates']
+const LOCAL_KEYS = [api.SESSION_KEY, api.CACHE_KEY, queue.QUEUE_KEY, queue.RESULTS_KEY, 'sjt.subscriptionTemplates']
 
 Component({
   data: { loading: true, error: '', person: null, roles: [], subscriptions: [], queued: 0, follow: null, followImage: '' },
