@@ -51,7 +51,7 @@ test('scan button opens the camera only, sends the location and shows success', 
   wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.success({ result: '', path: 'pages/checkin/index?scene=s.02kjvR2r' })))
   const server = answerWith(200, { status: 'checked_in', reason: null, message: '签到成功', checkin: CHECKIN })
   const page = await openPage('pages/checkin/index')
-  await page.instance.scan()
+  await tap(page, '.scan')
   expect(wx.scanCode.mock.calls[0][0].onlyFromCamera).toBe(true)
   const sent = server.calls.find(c => c.path === '/api/v1/checkins').data
   expect(sent).toMatchObject({ scene: 's.02kjvR2r', location: { lat: 28.2031, lng: 112.964, accuracy: 20 } })
@@ -129,7 +129,7 @@ test('a cancelled or expired web console login says so in Chinese', async () => 
 test('closing the camera does nothing', async () => {
   wx.scanCode.mockImplementation(o => Promise.resolve().then(() => o.fail({ errMsg: 'scanCode:fail cancel' })))
   const page = await openPage('pages/checkin/index')
-  await page.instance.scan()
+  await tap(page, '.scan')
   expect(wx.navigateTo).not.toHaveBeenCalled()
 })
 

@@ -1,6 +1,7 @@
 const fs = require('fs')
 const path = require('path')
 const { ROOT, freshWx, fakeServer, loggedInAs, openPage, settle, text, TEACHER, DIRECTOR, LEADER, PARENT, UNBOUND, SUBSCRIPTIONS, loginBody } = require('./helpers')
+const { tap } = require('./ui')
 
 beforeEach(() => freshWx())
 
@@ -33,8 +34,8 @@ describe('home by role', () => {
     const server = fakeServer({ 'GET /api/v1/me': () => [200, PARENT], 'POST /api/v1/subscriptions': () => [200, { items: SUBSCRIPTIONS }] })
     wx.requestSubscribeMessage.mockImplementation(o => Promise.resolve().then(() => o.success({ errMsg: 'ok', 'tpl-notice': 'accept', 'tpl-notice-updated': 'reject', 'tpl-notice-reminder': 'accept' })))
     const page = await openPage('pages/home/index')
-    page.instance.askNews()
-    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1) // synchronously inside the tap
+    await tap(page, '.ask-news')
+    expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1) // inside the tap's handler
     expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['tpl-notice', 'tpl-notice-updated', 'tpl-notice-reminder'])
     await settle()
     const report = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/subscriptions')
@@ -106,8 +107,7 @@ describe('activity detail for organizers', () => {
     const manual = server.calls.find(c => c.method === 'POST' && c.path === '/api/v1/activities/5/checkins')
     expect(manual.data).toEqual({ person_id: 43, reason: '手机没电' })
 
-    await page.instance.toggleCode()
-    await settle()
+    await tap(page, '.toggle-code')
     expect(wx.downloadFile.mock.calls[0][0].url).toBe('http://127.0.0.1:8000/api/v1/activities/5/rotating-code.png?step=99')
     expect(page.querySelector('.code-image')).toBeTruthy()
     jest.advanceTimersByTime(12000)
@@ -140,8 +140,7 @@ describe('check-out from the activity page', () => {
     expect(text(page, '.mine-state')).toBe('11月27日 08:02 已签到')
     expect(text(page, '.check-out')).toBe('签退')
     wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success && o.success({ confirm: true })))
-    page.instance.checkOut()
-    await settle(20)
+    await tap(page, '.check-out')
     const calls = server.calls.filter(c => c.method === 'POST' && c.path.endsWith('/checkout'))
     expect(calls.map(c => c.path)).toEqual(['/api/v1/checkins/31/checkout'])
     expect(wx.showModal.mock.calls[1][0].content).toBe('签退成功：在场约 38 分钟，计参与课时 0.5')
@@ -164,8 +163,7 @@ describe('check-out from the activity page', () => {
     const again = fakeServer({ 'GET /api/v1/activities/5': () => [200, { ...ACTIVITY, can_manage: false }], 'GET /api/v1/me/checkins': () => [200, [MINE]] })
     const other = await openPage('pages/activity/index', { id: '5' })
     wx.showModal.mockImplementation(o => Promise.resolve().then(() => o.success({ confirm: false })))
-    other.instance.checkOut()
-    await settle(20)
+    await tap(other, '.check-out')
     expect(again.calls.some(c => c.path.endsWith('/checkout'))).toBe(false)
     expect(server.calls.some(c => c.path.endsWith('/checkout'))).toBe(false)
     expect(text(other, '.check-out')).toBe('签退')
