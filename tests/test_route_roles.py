@@ -98,6 +98,7 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/activities/{activity_id}/audit"): RUNNERS,
     ("GET", "/api/v1/me/checkins"): ANY,
     ("GET", "/api/v1/me/hours"): ANY,
+    ("GET", "/api/v1/me/overview"): ANY,
     # Refused in the view to an account not bound to a person.
     ("GET", "/api/v1/me/follow-qrcode"): ANY,
     ("GET", "/api/v1/me/follow-qrcode.png"): ANY,
