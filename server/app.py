@@ -107,6 +107,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.delivery.views import bp as delivery_bp
     from server.followers.views import bp as followers_bp
     from server.jobs.views import bp as jobs_bp
+    from server.ledger.views import bp as ledger_bp
     from server.metrics.views import bp as metrics_bp
     from server.notices.views import bp as notices_bp
     from server.orgs.roster_views import bp as roster_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(followers_bp)
     app.blueprint(notices_bp)
     app.blueprint(publicity_bp)
+    app.blueprint(ledger_bp)
     app.blueprint(official_account_bp)
     for bp in console_blueprints(settings):
         app.blueprint(bp)
