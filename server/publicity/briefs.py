@@ -79,7 +79,9 @@ async def _post_blocks(post: Post, data_dir: Path, *, short: bool = False) -> li
 
 async def _subtitle(post: Post) -> str:
     names = await orgs.kindergarten_names(kindergarten_ids={post.kindergarten_id})
-    if post.kind == PostKind.RECAP:
+    if post.kind == PostKind.DISCLOSURE:
+        when = f"{post.semester}捐赠与经费公示"
+    elif post.kind == PostKind.RECAP:
         when = f"{post.semester}学期"
     else:
         facts = await activities.publicity_facts(activity_id=post.activity_id)

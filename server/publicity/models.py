@@ -30,10 +30,12 @@ STATUS_LABELS = {
 
 
 class PostKind(StrEnum):
-    """What a post is about: one finished activity, or a semester of a pairing or alliance."""
+    """What a post is about: one finished activity, a semester of a pairing or alliance, or
+    the 公示 of a pairing's or alliance's donations and funds for a period."""
 
     ACTIVITY = "activity"
     RECAP = "recap"
+    DISCLOSURE = "disclosure"
 
 
 class MassStatus(StrEnum):
@@ -54,7 +56,14 @@ class Post(Model):
     """A 公众号 article about one finished activity, or a semester recap."""
 
     id = fields.IntField(primary_key=True)
-    kind = fields.CharEnumField(PostKind, max_length=16, default=PostKind.ACTIVITY)
+    # The column comment stays the one the first migration wrote (as for mass_status): SQLite
+    # cannot alter a comment, and the column is a plain varchar whatever the members.
+    kind = fields.CharEnumField(
+        PostKind,
+        max_length=16,
+        default=PostKind.ACTIVITY,
+        description="ACTIVITY: activity\nRECAP: recap",
+    )
     #: The activity of an activity post; none for a recap.
     activity = fields.OneToOneField("models.Activity", related_name="post", null=True)
     #: A recap's pairing or alliance, and its semester (e.g. 2026-autumn).

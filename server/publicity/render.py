@@ -137,6 +137,11 @@ def render_recap(context: dict) -> str:
     return _env.get_template("recap.html.j2").render(**context)
 
 
+def render_disclosure(context: dict) -> str:
+    """A 公示's body from its template."""
+    return _env.get_template("disclosure.html.j2").render(**context)
+
+
 def render_preview(context: dict) -> str:
     """A page that shows the post as a phone would."""
     return _env.get_template("preview.html.j2").render(**context)

@@ -26,6 +26,13 @@ class RecapBody(Body):
     semester: str | None = None
 
 
+class DisclosurePostBody(Body):
+    """The 公示's period: a semester (2026秋) or a year (2026); default the current semester."""
+
+    semester: str | None = None
+    year: str | None = None
+
+
 class PostPatch(Body):
     """What the author may change; each is checked again on save."""
 

@@ -24,7 +24,7 @@ from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.time import china, now
 from server.orgs import service as orgs
-from server.publicity import compose, images, render, sources
+from server.publicity import compose, disclosure_figures, images, render, sources
 from server.publicity.models import STATUS_LABELS, MassStatus, Post, PostKind, PostStatus, PostStep
 
 WRITERS = ("organizer", "director")
@@ -195,6 +195,8 @@ async def check_post(*, post: Post) -> None:
     photos = await sources.photos_of(post)
     await _check_images(post, post.html, photos)
     await _check_cover(post, post.cover_file_id, photos)
+    if post.kind == PostKind.DISCLOSURE:
+        await disclosure_figures.check_figures(post)
 
 
 # ---- views ------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ async def recap_activity_ids(
 
 async def activity_ids_of(post: Post) -> list[int]:
     """The activities whose archive the post may draw photos from."""
+    if post.kind == PostKind.DISCLOSURE:
+        return []  # a 公示 shows no photos
     if post.kind != PostKind.RECAP:
         return [post.activity_id]
     return await recap_activity_ids(

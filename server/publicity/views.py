@@ -10,8 +10,14 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
-from server.publicity import briefs, listing, mass_send, recap, service
-from server.publicity.schemas import CommentBody, CreateBody, PostPatch, RecapBody
+from server.publicity import briefs, disclosure, listing, mass_send, recap, service
+from server.publicity.schemas import (
+    CommentBody,
+    CreateBody,
+    DisclosurePostBody,
+    PostPatch,
+    RecapBody,
+)
 
 bp = Blueprint("publicity", url_prefix="/api/v1")
 TAG = "宣传推文"
@@ -76,6 +82,44 @@ async def create_pairing_recap(request: Request, pairing_id: int):
 async def create_alliance_recap(request: Request, alliance_id: int):
     """Draft the alliance's semester recap; asked again, the same post."""
     return await _recap(request, "alliance", alliance_id)
+
+
+async def _disclosure(request: Request, kind: str, unit_id: int):
+    body = _body(DisclosurePostBody, request)
+    data, created = await disclosure.create_disclosure(
+        principal=request.ctx.principal,
+        kind=kind,
+        unit_id=unit_id,
+        semester=body.semester,
+        year=body.year,
+    )
+    return json(data, status=201 if created else 200)
+
+
+@bp.post("/pairings/<pairing_id:int>/disclosure-post")
+@openapi.definition(
+    body=DisclosurePostBody,
+    summary="生成结对的捐赠与经费公示推文（帮扶园撰稿）",
+    tag=TAG,
+    secured="token",
+)
+@requires(*WRITERS)
+async def create_pairing_disclosure(request: Request, pairing_id: int):
+    """Draft the pairing's 公示 post from its ledger; asked again while drafting, redrafted."""
+    return await _disclosure(request, "pairing", pairing_id)
+
+
+@bp.post("/alliances/<alliance_id:int>/disclosure-post")
+@openapi.definition(
+    body=DisclosurePostBody,
+    summary="生成联盟的捐赠与经费公示推文（牵头园撰稿）",
+    tag=TAG,
+    secured="token",
+)
+@requires(*WRITERS)
+async def create_alliance_disclosure(request: Request, alliance_id: int):
+    """Draft the alliance's 公示 post from its ledger; asked again while drafting, redrafted."""
+    return await _disclosure(request, "alliance", alliance_id)
 
 
 @bp.get("/posts")
