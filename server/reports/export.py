@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from server.common.semester import SemesterCalendar
 from server.common.sheets import append_row
+from server.reports import ledger_figures
 from server.reports.builders import (
     alliance_reports,
     kindergarten_reports,
@@ -47,6 +48,16 @@ def _family(key: str) -> Callable[[dict], object]:
     return lambda i: (i["figures"].get("families") or {}).get(key)
 
 
+def _ledger(key: str) -> Callable[[dict], object]:
+    # Decimal text to the fen ("1280.50"): written as a text cell like every string here.
+    return lambda i: (i.get("ledger") or {}).get(key)
+
+
+LEDGER_COLUMNS: list[Column] = [
+    (title, 16, _ledger(key), None) for key, title in ledger_figures.COLUMNS
+]
+
+
 def _behind(item: dict) -> str:
     return "、".join(item["targets"][k]["label"] for k in item["behind"])
 
@@ -75,6 +86,7 @@ PAIRING_COLUMNS: list[Column] = [
     *_pair("trainings", "集中培训（全年）"),
     ("需手工填报的指标", 24, lambda i: "、".join(m["label"] for m in i.get("manual", [])), None),
     *COMMON_TAIL,
+    *LEDGER_COLUMNS,
 ]
 ALLIANCE_COLUMNS: list[Column] = [
     ("排名", 6, lambda i: i.get("rank"), None),
@@ -89,6 +101,7 @@ ALLIANCE_COLUMNS: list[Column] = [
     ("结对数", 8, _fig("pairings"), None),
     ("进度正常的结对", 14, _fig("pairings_on_track"), None),
     *COMMON_TAIL,
+    *LEDGER_COLUMNS,
 ]
 KINDERGARTEN_COLUMNS: list[Column] = [
     ("幼儿园", 24, lambda i: i["name"], None),
@@ -114,6 +127,7 @@ REGION_COLUMNS: list[Column] = [
     *_pair("key_teachers_sending", "骨干教师送教人数"),
     ("家长满意度", 12, _family("satisfaction"), "0.00"),
     *COMMON_TAIL,
+    *LEDGER_COLUMNS,
 ]
 
 
@@ -149,6 +163,9 @@ async def targets_workbook(
         kindergarten_reports(period=period, scope=scope, calendar=calendar),
         region_reports(period=period, scope=scope, calendar=calendar),
     )
+    await ledger_figures.with_pairings(pairings, period)
+    await ledger_figures.with_alliances(alliances, period)
+    await ledger_figures.with_regions(regions, period)
     region_rows = regions["items"] + ([regions["total"]] if len(regions["items"]) > 1 else [])
     sheets = [
         ("结对", PAIRING_COLUMNS, _ranked(pairings, "pairing_id")),

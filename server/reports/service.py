@@ -11,7 +11,7 @@ from datetime import datetime
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.semester import SemesterCalendar
-from server.reports import export, rankings
+from server.reports import export, ledger_figures, rankings
 from server.reports.alerts import at_risk
 from server.reports.builders import (
     alliance_reports,
@@ -68,7 +68,8 @@ async def pairings(
 ) -> dict:
     """Every pairing the caller may see, against its targets."""
     period, scope = await _setup(principal, semester, year, calendar, at)
-    return {"period": period.label, "items": await pairing_reports(period=period, scope=scope)}
+    items = await pairing_reports(period=period, scope=scope)
+    return {"period": period.label, "items": await ledger_figures.with_pairings(items, period)}
 
 
 async def pairing(
@@ -85,7 +86,7 @@ async def pairing(
     items = await pairing_reports(period=period, scope=scope, pairing_id=pairing_id)
     if not items:
         raise DomainError("not_found", "结对不存在、不在您的查看范围内，或其帮扶周期不在所选时段内")
-    return items[0]
+    return (await ledger_figures.with_pairings(items[:1], period))[0]
 
 
 async def alliances(
@@ -99,7 +100,7 @@ async def alliances(
     """Every alliance the caller may see, against its targets."""
     period, scope = await _setup(principal, semester, year, calendar, at)
     items = await alliance_reports(period=period, scope=scope, calendar=calendar)
-    return {"period": period.label, "items": items}
+    return {"period": period.label, "items": await ledger_figures.with_alliances(items, period)}
 
 
 async def kindergartens(
@@ -126,7 +127,8 @@ async def regions(
 ) -> dict:
     """Every region the caller leads (all for admins) and their total."""
     period, scope = await _setup(principal, semester, year, calendar, at)
-    return await region_reports(period=period, scope=scope, calendar=calendar)
+    data = await region_reports(period=period, scope=scope, calendar=calendar)
+    return await ledger_figures.with_regions(data, period)
 
 
 async def alerts(

@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from server.common.errors import DomainError
 from server.common.semester import SemesterCalendar, semester_of
 from server.common.time import china, now
+from server.ledger import service as ledger
 from server.publicity import listing as publicity
 from server.reports import parents, queries, rankings
 from server.reports.alerts import at_risk
@@ -133,7 +134,7 @@ def _attendance(rows: dict, scope: SummaryScope) -> dict:
 
 async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> dict:
     level, ids = scope.level
-    by_kind, hours, seen, families, stars, posts = await asyncio.gather(
+    by_kind, hours, seen, families, stars, posts, books = await asyncio.gather(
         queries.activities_by_kind(window, level, ids),
         queries.hours_given(window, level, ids),
         queries.attendance(window, level, ids, with_total=scope.kind == "city"),
@@ -143,6 +144,12 @@ async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> di
             since=window.since,
             until=window.asof,
             kindergarten_ids=None if scope.kind == "city" else kg_ids,
+        ),
+        ledger.scope_figures(
+            first=window.first,
+            last=window.last,
+            region_ids={scope.id} if scope.kind == "region" else None,
+            alliance_ids={scope.id} if scope.kind == "alliance" else None,
         ),
     )
     seen = _attendance(seen, scope)
@@ -162,6 +169,8 @@ async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> di
         ),
         "satisfaction": _stars(stars),
         "posts_published": posts,
+        # Donations and spending dated in the window (an alliance: with its pairings').
+        "ledger": books,
     }
 
 

@@ -167,6 +167,12 @@ def markdown(data: dict, *, limit: int = MARKDOWN_LIMIT) -> str:
         f"> 参训学时：{_number(h['attendee_hours'])}　出勤率：{_percent(h['attendance_rate'])}",
         f"> 公众号推文：{h.get('posts_published', 0)} 篇",
     ]
+    books = h.get("ledger")  # summaries stored before the ledger existed have none
+    if books:
+        head.append(
+            f"> 捐赠物资：{books['donated_value']} 元"
+            f"（已确认 {books['donated_confirmed_value']} 元）　经费支出：{books['spent']} 元"
+        )
     kinds = "、".join(f"{k['kind']} {k['count']}" for k in h["by_kind"][:8])
     if kinds:
         head.append(f"> 活动类型：{kinds}")
