@@ -22,6 +22,7 @@ AREAS = (
     "orgs",
     "reports",
     "posts",
+    "ledger",
     "delivery",
     "follow",
 )

@@ -1,0 +1,372 @@
+"""Console pages: 捐赠与经费 – a pairing's or alliance's books (record a donation or a fund
+line), a line's page (items, photos or receipts, confirm item by item, reopen, void), and the
+公示 (page, PDF, and drafting it as a 公众号 post).
+
+Scope and every rule are the ledger's services', with the caller from the session cookie.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import quote
+
+from sanic import Blueprint, Request, raw
+from sanic.response import file_stream
+from sanic_ext import openapi
+
+from server.common.errors import DomainError
+from server.common.semester import configured_calendar, semester_of
+from server.common.time import now
+from server.common.uploads import read_multipart
+from server.ledger import book, disclosure, donations, funds
+from server.ledger import service as ledger
+from server.ledger.models import FundCategory, ItemCategory
+from server.publicity import disclosure as disclosure_posts
+from server.web.console import NavItem, add_nav, back, page, render
+
+bp = Blueprint("console_ledger")
+READERS = ("organizer", "director", "leader")
+KEEPERS = ("organizer", "director")
+DIRECTORS = ("director",)
+add_nav(NavItem("捐赠与经费", "/console/ledger", READERS, order=35))
+BASE = "/console/ledger"
+UNIT_KINDS = ("pairing", "alliance")
+#: Empty item rows offered by the donation form.
+ITEM_ROWS = 5
+MB = 1024 * 1024
+
+
+def _period(request: Request) -> dict:
+    year = (request.args.get("year") or "").strip() or None
+    semester = (request.args.get("semester") or "").strip() or None
+    return {"semester": None if year else semester, "year": year}
+
+
+def _choices() -> dict:
+    current = semester_of(now(), configured_calendar())
+    year = int(current[:4])
+    semesters = [f"{y}{s}" for y in range(year, year - 3, -1) for s in ("秋", "春")]
+    if current.endswith("春"):
+        semesters.remove(f"{year}秋")
+    return {"semesters": semesters, "years": [str(y) for y in range(year, year - 3, -1)]}
+
+
+def _int(text: str | None, what: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise DomainError("invalid_input", f"{what}选择有误，请刷新页面后重试")
+    return int(text)
+
+
+def _day(text: str | None, what: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError as exc:
+        raise DomainError("invalid_date", f"请填写{what}（年-月-日）") from exc
+
+
+def unit_route(method: str, suffix: str = "") -> Callable:
+    """Register a page of a unit at /ledger/pairing/<pairing_id> and /ledger/alliance/<alliance_id>.
+
+    The handler takes (request, kind, unit_id); each route keeps it as `__wrapped__`, so its
+    form fields stay visible to whoever reads the handler (the foreign-id matrix does).
+    """
+
+    def decorate(handler: Callable) -> Callable:
+        for kind in UNIT_KINDS:
+            param = f"{kind}_id"
+
+            @functools.wraps(handler)
+            async def route(request: Request, _kind: str = kind, _param: str = param, **ids):
+                return await handler(request, _kind, ids[_param])
+
+            bp.add_route(
+                openapi.exclude()(route),  # a console page, as page() marks its handlers
+                f"/ledger/{kind}/<{param}:int>{suffix}",
+                methods=[method],
+                name=f"{handler.__name__}_{kind}",
+            )
+        return handler
+
+    return decorate
+
+
+@bp.get("/ledger")
+@page(*READERS)
+async def ledger_index(request: Request):
+    """The pairings and alliances whose books the caller may see."""
+    return render(
+        request,
+        "web/ledger/index.html",
+        units=await ledger.units_in_sight(principal=request.ctx.principal),
+    )
+
+
+@unit_route("GET")
+@page(*READERS)
+async def unit_page(request: Request, kind: str, unit_id: int):
+    """A unit's donations and fund lines for a semester or year, with the forms to record."""
+    data = await book.unit_ledger(
+        principal=request.ctx.principal, kind=kind, unit_id=unit_id, **_period(request)
+    )
+    return render(
+        request,
+        "web/ledger/unit.html",
+        data=data,
+        choices=_choices(),
+        item_rows=range(1, ITEM_ROWS + 1),
+        item_categories=[c.value for c in ItemCategory],
+        fund_categories=[c.value for c in FundCategory],
+        today=now().date().isoformat(),
+        query=request.query_string,
+    )
+
+
+def _items(request: Request) -> list[dict]:
+    form, rows = request.form, []
+    for i in range(1, ITEM_ROWS + 1):
+        name = (form.get(f"item_{i}_name") or "").strip()
+        if not name:
+            continue
+        quantity = (form.get(f"item_{i}_quantity") or "").strip()
+        if not quantity.isdigit():
+            raise DomainError("invalid_quantity", f"第 {i} 行物品的数量须为整数")
+        rows.append(
+            {
+                "category": form.get(f"item_{i}_category"),
+                "name": name,
+                "quantity": int(quantity),
+                "unit": form.get(f"item_{i}_unit"),
+                "value": (form.get(f"item_{i}_value") or "").strip() or "0",
+            }
+        )
+    return rows
+
+
+@unit_route("POST", "/donations")
+@page(*KEEPERS)
+async def record_donation(request: Request, kind: str, unit_id: int):
+    """Record a donation of the giving side."""
+    form = request.form
+    created = await donations.create_donation(
+        principal=request.ctx.principal,
+        kind=kind,
+        unit_id=unit_id,
+        donated_on=_day(form.get("donated_on"), "捐赠日期"),
+        items=_items(request),
+        recipient_id=_int(form.get("recipient_id"), "接收园"),
+        activity_id=_int(form.get("activity_id"), "活动"),
+        note=form.get("note"),
+    )
+    return back(f"{BASE}/donations/{created['id']}", "已登记捐赠，等待接收园园长确认")
+
+
+@unit_route("POST", "/funds")
+@page(*KEEPERS)
+async def record_fund(request: Request, kind: str, unit_id: int):
+    """Record money allocated or spent for the caller's side."""
+    form = request.form
+    created = await funds.create_fund(
+        principal=request.ctx.principal,
+        kind=kind,
+        unit_id=unit_id,
+        direction=form.get("direction") or "",
+        occurred_on=_day(form.get("occurred_on"), "日期"),
+        amount=(form.get("amount") or "").strip(),
+        category=form.get("category") or "",
+        purpose=form.get("purpose") or "",
+        counterpart_id=_int(form.get("counterpart_id"), "确认方"),
+    )
+    return back(f"{BASE}/funds/{created['id']}", "已登记经费，请上传票据并等待对方园长确认")
+
+
+@unit_route("GET", "/disclosure")
+@page(*READERS)
+async def disclosure_page(request: Request, kind: str, unit_id: int):
+    """The 公示 of the period, as it will be printed and published."""
+    data = await disclosure.unit_disclosure(
+        principal=request.ctx.principal, kind=kind, unit_id=unit_id, **_period(request)
+    )
+    return render(
+        request,
+        "web/ledger/disclosure.html",
+        data=data,
+        choices=_choices(),
+        query=request.query_string,
+        may_draft=request.ctx.principal.has(*KEEPERS),
+    )
+
+
+@unit_route("GET", "/disclosure.pdf")
+@page(*READERS)
+async def disclosure_pdf(request: Request, kind: str, unit_id: int):
+    """The 公示 as a PDF download."""
+    content, filename = await ledger.disclosure_pdf(
+        principal=request.ctx.principal, kind=kind, unit_id=unit_id, **_period(request)
+    )
+    disposition = (
+        f'attachment; filename="disclosure-{kind}-{unit_id}.pdf"; '
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    return raw(
+        content, content_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
+
+
+@unit_route("POST", "/disclosure-post")
+@page(*KEEPERS)
+async def draft_disclosure_post(request: Request, kind: str, unit_id: int):
+    """Draft (or draft again) the 公示 as a 公众号 post, then on to its review."""
+    period = (request.form.get("period") or "").strip()
+    post, created = await disclosure_posts.create_disclosure(
+        principal=request.ctx.principal,
+        kind=kind,
+        unit_id=unit_id,
+        semester=None if period.endswith("年") else period or None,
+        year=period if period.endswith("年") else None,
+    )
+    return back(f"/console/posts/{post['id']}", "已生成公示推文草稿" if created else "已按台账更新")
+
+
+# ---- a donation -------------------------------------------------------------------------
+
+
+@bp.get("/ledger/donations/<donation_id:int>")
+@page(*READERS)
+async def donation_page(request: Request, donation_id: int):
+    """A donation: items, photos, confirmation, and the caller's actions."""
+    data = await donations.get_donation(principal=request.ctx.principal, donation_id=donation_id)
+    return render(request, "web/ledger/donation.html", d=data)
+
+
+@bp.post("/ledger/donations/<donation_id:int>/confirm")
+@page(*DIRECTORS)
+async def confirm_donation(request: Request, donation_id: int):
+    """The receiving director confirms each item: received, short (how many) or damaged."""
+    form = request.form
+    current = await donations.get_donation(principal=request.ctx.principal, donation_id=donation_id)
+    outcomes = []
+    for item in current["items"]:
+        key = item["id"]
+        received = (form.get(f"received_{key}") or "").strip()
+        outcomes.append(
+            {
+                "item_id": key,
+                "outcome": form.get(f"outcome_{key}") or "",
+                "received_quantity": int(received) if received.isdigit() else None,
+                "note": form.get(f"note_{key}") or "",
+            }
+        )
+    await donations.confirm_donation(
+        principal=request.ctx.principal,
+        donation_id=donation_id,
+        outcomes=outcomes,
+        content_hash=form.get("content_hash") or None,
+    )
+    return back(f"{BASE}/donations/{donation_id}", "已确认接收，记录已锁定")
+
+
+@bp.post("/ledger/donations/<donation_id:int>/<action:reopen|void>")
+@page(*KEEPERS)
+async def donation_reason_step(request: Request, donation_id: int, action: str):
+    """Withdraw the confirmation (directors) or void the donation, with a reason."""
+    step = donations.reopen_donation if action == "reopen" else donations.void_donation
+    await step(
+        principal=request.ctx.principal,
+        donation_id=donation_id,
+        reason=request.form.get("reason"),
+    )
+    message = "已撤销确认，记录可以修改" if action == "reopen" else "已作废"
+    return back(f"{BASE}/donations/{donation_id}", message)
+
+
+@bp.post("/ledger/donations/<donation_id:int>/photos")
+@page(*KEEPERS)
+async def donation_photo(request: Request, donation_id: int):
+    """Add a photo of the donation."""
+    read_multipart(request)
+    upload = (request.files or {}).get("file")
+    if upload is None or not upload.body:
+        raise DomainError("invalid_input", "请选择要上传的照片")
+    settings = request.app.ctx.settings
+    await donations.add_photo(
+        principal=request.ctx.principal,
+        donation_id=donation_id,
+        data=upload.body,
+        filename=upload.name,
+        data_dir=settings.data_dir,
+        max_bytes=settings.max_upload_mb * MB,
+    )
+    return back(f"{BASE}/donations/{donation_id}", "照片已上传")
+
+
+# ---- a fund line ------------------------------------------------------------------------
+
+
+@bp.get("/ledger/funds/<fund_id:int>")
+@page(*READERS)
+async def fund_page(request: Request, fund_id: int):
+    """A fund line: amount, purpose, receipts, confirmation, and the caller's actions."""
+    data = await funds.get_fund(principal=request.ctx.principal, fund_id=fund_id)
+    return render(request, "web/ledger/fund.html", f=data)
+
+
+@bp.post("/ledger/funds/<fund_id:int>/confirm")
+@page(*DIRECTORS)
+async def confirm_fund(request: Request, fund_id: int):
+    """The other side's director confirms the line."""
+    await funds.confirm_fund(
+        principal=request.ctx.principal,
+        fund_id=fund_id,
+        content_hash=request.form.get("content_hash") or None,
+    )
+    return back(f"{BASE}/funds/{fund_id}", "已确认，记录已锁定")
+
+
+@bp.post("/ledger/funds/<fund_id:int>/<action:reopen|void>")
+@page(*KEEPERS)
+async def fund_reason_step(request: Request, fund_id: int, action: str):
+    """Withdraw the confirmation (directors) or void the line, with a reason."""
+    step = funds.reopen_fund if action == "reopen" else funds.void_fund
+    await step(principal=request.ctx.principal, fund_id=fund_id, reason=request.form.get("reason"))
+    message = "已撤销确认，记录可以修改" if action == "reopen" else "已作废"
+    return back(f"{BASE}/funds/{fund_id}", message)
+
+
+@bp.post("/ledger/funds/<fund_id:int>/receipts")
+@page(*KEEPERS)
+async def fund_receipt(request: Request, fund_id: int):
+    """Attach a receipt (photo or PDF)."""
+    read_multipart(request)
+    upload = (request.files or {}).get("file")
+    if upload is None or not upload.body:
+        raise DomainError("invalid_input", "请选择要上传的票据")
+    settings = request.app.ctx.settings
+    await funds.add_receipt(
+        principal=request.ctx.principal,
+        fund_id=fund_id,
+        data=upload.body,
+        filename=upload.name,
+        data_dir=settings.data_dir,
+        max_bytes=settings.max_upload_mb * MB,
+    )
+    return back(f"{BASE}/funds/{fund_id}", "票据已上传")
+
+
+@bp.get("/ledger/files/<ledger_file_id:int>")
+@page(*READERS)
+async def ledger_file(request: Request, ledger_file_id: int):
+    """A donation photo or fund receipt the caller may see."""
+    path, _, content_type = await ledger.file_for_download(
+        principal=request.ctx.principal,
+        file_id=ledger_file_id,
+        data_dir=request.app.ctx.settings.data_dir,
+    )
+    disposition = "inline" if content_type.startswith("image/") else "attachment"
+    return await file_stream(
+        path, mime_type=content_type, headers={"Content-Disposition": disposition}
+    )
