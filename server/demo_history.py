@@ -26,6 +26,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.common.auth import Grant, Principal
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
+from server.demo_ledger import load_ledger_demo
 from server.demo_photos import demo_photo
 from server.orgs.models import Kindergarten, Pairing, Person
 from server.publicity import service as publicity
@@ -264,4 +265,5 @@ async def load_history(
             await _check_ins(activity, held, staff)
             await _photos(activity, held, kgs, staff, settings)
         await _post(activity, held, kgs, staff)
+    await load_ledger_demo(kgs, staff)
     return made
