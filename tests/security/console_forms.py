@@ -23,6 +23,9 @@ CONSOLE_ID_FIELDS = {
 }
 #: Console form and query fields that carry no id.
 CONSOLE_PLAIN_FIELDS = {
+    "amount", "category", "content_hash", "direction", "donated_on", "item_{i}_category",
+    "item_{i}_name", "item_{i}_quantity", "item_{i}_unit", "item_{i}_value", "note_{i}",
+    "occurred_on", "outcome_{i}", "purpose", "received_{i}",
     "ack_mode", "address", "agreement_date", "attendee_hours", "audience_mode", "body", "by",
     "capacity", "caption", "channel", "checkins", "comment", "consent", "cycle_end",
     "cycle_start", "deadline", "digest", "ends_at", "expires_in_days", "file", "grades", "html",

@@ -14,6 +14,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.delivery.models import Delivery, GroupMessage
 from server.jobs.models import JobRecord
+from server.ledger.models import Donation, DonationItem, FundEntry, LedgerFile
 from server.notices.models import Notice, NoticeRecipient
 from server.orgs.models import (
     Alliance,
@@ -153,6 +154,37 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         consent=True,
         uploaded_by=staff,
     )
+    donation = await Donation.create(
+        pairing=pairing,
+        donor=supporting,
+        recipient=supported,
+        donated_on=date(2026, 10, 12),
+        note=unique(f"{mark}捐赠"),
+        recorded_by=staff,
+    )
+    donation_item = await DonationItem.create(
+        donation=donation, category="图书", name=unique(f"{mark}绘本"), quantity=10, value="100.00"
+    )
+    fund = await FundEntry.create(
+        pairing=pairing,
+        direction="spent",
+        occurred_on=date(2026, 10, 12),
+        amount="50.00",
+        category="交通",
+        purpose=unique(f"{mark}车费"),
+        recorder=supporting,
+        counterpart=supported,
+        recorded_by=staff,
+    )
+    ledger_file = await LedgerFile.create(
+        kind="photo",
+        donation=donation,
+        filename="donation.jpg",
+        stored_path=f"missing/{uuid.uuid4().hex}.jpg",
+        content_type="image/jpeg",
+        size=1,
+        sha256="0" * 64,
+    )
     post = await Post.create(
         activity=done,
         kindergarten=supporting,
@@ -205,6 +237,10 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         "draft_notice": draft,
         "post": post.id,
         "file": photo.id,
+        "donation": donation.id,
+        "donation_item": donation_item.id,
+        "fund": fund.id,
+        "ledger_file": ledger_file.id,
         "checkin": checkin.id,
         "invitation": invitation.id,
         "grant": grant.id,
@@ -337,6 +373,10 @@ async def watched_rows(world: World) -> dict[str, list]:
         "invitation_of_kg": Invitation.filter(kindergarten_id__in=kgs),
         "invitation_of_child": Invitation.filter(child_id__in=children),
         "file": ArchiveFile.filter(activity_id__in=activities),
+        "ledger_donation": Donation.filter(pairing_id=f["pairing"]),
+        "ledger_item": DonationItem.filter(donation__pairing_id=f["pairing"]),
+        "ledger_fund": FundEntry.filter(pairing_id=f["pairing"]),
+        "ledger_file": LedgerFile.filter(donation__pairing_id=f["pairing"]),
         "post": Post.filter(kindergarten_id__in=kgs),
         "notice": Notice.filter(kindergarten_id__in=kgs),
         "notice_recipient": NoticeRecipient.filter(person_id__in=people),
