@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -41,3 +42,51 @@ class AnnulBody(BaseModel):
     """Why a check-in is annulled."""
 
     reason: str = Field(min_length=1, max_length=200)
+
+
+@dataclass
+class OverviewHours:
+    """Her 课时 this semester."""
+
+    presenter_hours: float
+    attendee_hours: float
+    total_hours: float
+
+
+@dataclass
+class OverviewTarget:
+    """One kindergarten's 送教课时 (given or received) against its pairings' targets."""
+
+    key: str
+    label: str
+    unit: str
+    done: float
+    target: float
+    rate: float | None
+    status: str
+    status_label: str
+    kindergarten_id: int
+    kindergarten_name: str
+
+
+@dataclass
+class NextActivity:
+    """The soonest activity she is expected at that has not ended."""
+
+    id: int
+    title: str
+    starts_at: str
+    ends_at: str
+    address: str | None
+    checked_in: bool
+
+
+@dataclass
+class OverviewAnswer:
+    """GET /me/overview: her semester at a glance (documents the answer; dataclasses, since
+    sanic-ext copies a pydantic model's own JSON schema into the document with dangling $refs)."""
+
+    semester: str
+    hours: OverviewHours
+    targets: list[OverviewTarget]
+    next_activity: NextActivity | None

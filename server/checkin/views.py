@@ -11,7 +11,7 @@ from sanic_ext import openapi, validate
 from server.activities import access
 from server.audit.service import activity_log
 from server.checkin import export, hours, organizer, overview, service
-from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody
+from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody, OverviewAnswer
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
@@ -187,14 +187,7 @@ async def my_checkins(request: Request):
 @openapi.definition(summary="我的本学期概况（下一个活动、课时与目标）", tag="签到", secured="token")
 @openapi.response(
     200,
-    {
-        "application/json": {
-            "semester": str,
-            "hours": {"presenter_hours": float, "attendee_hours": float, "total_hours": float},
-            "targets": [dict],
-            "next_activity": dict,
-        }
-    },
+    {"application/json": OverviewAnswer},
     "本人课时、所在园的送教课时目标（无目标时为空列表）、下一个应参加的活动（没有时为 null）",
 )
 @requires(ANY_ACCOUNT)
