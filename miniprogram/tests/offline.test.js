@@ -164,3 +164,29 @@ describe('the notices tab without a network', () => {
     expect(page.querySelector('.offline-banner')).toBeFalsy()
   })
 })
+
+describe('the activities list without a network', () => {
+  const LIST = { items: [{ id: 7, title: '绘本教学示范课', kind: '送教下乡', host_name: '石桥村幼儿园', starts_at: '2026-12-08T09:00:00+08:00', status_label: '已发布' }], total: 1 }
+
+  test('shows the kept list with her check-ins marked, and opens an activity on a tap', async () => {
+    loggedInAs(TEACHER)
+    fakeServer({ 'GET /api/v1/activities': () => [200, LIST], 'GET /api/v1/me/checkins': () => [200, [{ id: 41, activity_id: 7, annulled: false }]] })
+    await openPage('pages/activities/index')
+    goOffline()
+    const page = await openPage('pages/activities/index')
+    expect(text(page, '.offline-banner')).toContain('当前离线，显示的是')
+    expect(texts(page, '.activity .weui-cell__ft')).toEqual(['已签到'])
+    expect(page.dom.textContent).not.toContain('暂无活动')
+    await tap(page, '.activity')
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/activity/index?id=7' })
+  })
+
+  test('with nothing kept it says so', async () => {
+    loggedInAs(TEACHER)
+    goOffline()
+    const page = await openPage('pages/activities/index')
+    expect(text(page, '.offline-banner')).toBe('当前离线，手机上还没有保存的内容。联网后下拉刷新。')
+    expect(page.dom.textContent).not.toContain('暂无活动')
+    expect(page.querySelector('.error')).toBeFalsy()
+  })
+})
