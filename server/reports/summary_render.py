@@ -11,8 +11,12 @@ from PIL import Image, ImageDraw
 
 from server.common.fonts import cjk_font
 
-#: The chart's size in pixels (WeCom shows images up to 2 MB; this stays far below).
-CHART_SIZE = (1000, 720)
+#: The chart's size in pixels: portrait, twice a phone's width. The summary page shows it the
+#: screen's width (375 px on most phones), so every font below is at least 24 px here to be
+#: 12 px there; WeCom shows images up to 2 MB and this stays far below.
+CHART_SIZE = (750, 1500)
+#: The smallest font drawn on the chart (tests/reports/test_summary_chart.py measures it).
+CHART_MIN_FONT = 24
 #: WeCom markdown content limit, in UTF-8 bytes.
 MARKDOWN_LIMIT = 4096
 
@@ -69,51 +73,58 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
     return text + "…"
 
 
-def _panel_title(draw: ImageDraw.ImageDraw, x: int, y: int, text: str) -> None:
-    draw.text((x, y), text, font=cjk_font(24, bold=True), fill=INK)
+MARGIN = 36
+#: Rows each panel has room for (the chart's height is fixed).
+TARGET_ROWS, KIND_ROWS = 6, 7
 
 
-def _targets_panel(draw: ImageDraw.ImageDraw, data: dict, box: tuple[int, int, int, int]) -> None:
-    x0, y0, x1, _ = box
-    _panel_title(draw, x0, y0, f"{data['semester']} 目标进度")
-    items = data["targets"]["items"][:6]
-    font = cjk_font(18)
+def _panel_title(draw: ImageDraw.ImageDraw, y: int, text: str) -> None:
+    draw.text((MARGIN, y), text, font=cjk_font(32, bold=True), fill=INK)
+
+
+def _targets_panel(draw: ImageDraw.ImageDraw, data: dict, top: int) -> None:
+    """A row per target: its name, done/target and state on one line, the bar below."""
+    width = CHART_SIZE[0]
+    _panel_title(draw, top, f"{data['semester']} 目标进度")
+    items = data["targets"]["items"][:TARGET_ROWS]
+    label_font, note_font = cjk_font(26), cjk_font(CHART_MIN_FONT)
     if not items:
-        draw.text((x0, y0 + 50), "暂无需跟踪的目标", font=font, fill=GREY)
+        draw.text((MARGIN, top + 56), "暂无需跟踪的目标", font=label_font, fill=GREY)
         return
-    label_w, bar_x = 130, x0 + 140
-    bar_w = x1 - bar_x - 10
+    bar_w = width - 2 * MARGIN
     for n, m in enumerate(items):
-        y = y0 + 50 + n * 62
-        draw.text((x0, y + 4), _fit(draw, m["label"], font, label_w), font=font, fill=INK)
-        draw.rounded_rectangle((bar_x, y, bar_x + bar_w, y + 24), radius=6, fill=LIGHT)
-        rate = min(1.0, (m["done"] or 0) / m["target"]) if m["target"] else 0.0
+        y = top + 56 + n * 84
         colour = STATUS_COLOURS.get(m["status"], BAR)
-        if rate > 0:
-            draw.rounded_rectangle(
-                (bar_x, y, bar_x + max(12, int(bar_w * rate)), y + 24), radius=6, fill=colour
-            )
         note = f"{_number(m['done'])}/{_number(m['target'])} {m['unit']} · {m['status_label']}"
-        draw.text((bar_x, y + 28), note, font=cjk_font(15), fill=colour)
+        note_w = int(draw.textlength(note, font=note_font))
+        draw.text((width - MARGIN - note_w, y + 2), note, font=note_font, fill=colour)
+        label = _fit(draw, m["label"], label_font, bar_w - note_w - 16)
+        draw.text((MARGIN, y), label, font=label_font, fill=INK)
+        draw.rounded_rectangle((MARGIN, y + 40, MARGIN + bar_w, y + 62), radius=8, fill=LIGHT)
+        rate = min(1.0, (m["done"] or 0) / m["target"]) if m["target"] else 0.0
+        if rate > 0:
+            right = MARGIN + max(16, int(bar_w * rate))
+            draw.rounded_rectangle((MARGIN, y + 40, right, y + 62), radius=8, fill=colour)
 
 
-def _kinds_panel(draw: ImageDraw.ImageDraw, data: dict, box: tuple[int, int, int, int]) -> None:
-    x0, y0, x1, _ = box
-    _panel_title(draw, x0, y0, "本期活动类型")
-    kinds = data["happened"]["by_kind"][:7]
-    font = cjk_font(18)
+def _kinds_panel(draw: ImageDraw.ImageDraw, data: dict, top: int) -> None:
+    """A bar per activity kind, longest for the most held."""
+    width = CHART_SIZE[0]
+    _panel_title(draw, top, "本期活动类型")
+    kinds = data["happened"]["by_kind"][:KIND_ROWS]
+    font = cjk_font(26)
     if not kinds:
-        draw.text((x0, y0 + 50), "本期没有已开展的活动", font=font, fill=GREY)
+        draw.text((MARGIN, top + 56), "本期没有已开展的活动", font=font, fill=GREY)
         return
-    top = max(k["count"] for k in kinds)
-    bar_x = x0 + 130
-    bar_w = x1 - bar_x - 50
+    most = max(k["count"] for k in kinds)
+    bar_x = MARGIN + 200
+    bar_w = width - MARGIN - 70 - bar_x
     for n, k in enumerate(kinds):
-        y = y0 + 50 + n * 52
-        draw.text((x0, y), _fit(draw, k["kind"], font, 120), font=font, fill=INK)
-        width = max(8, int(bar_w * k["count"] / top))
-        draw.rounded_rectangle((bar_x, y, bar_x + width, y + 24), radius=6, fill=BAR)
-        draw.text((bar_x + width + 8, y), str(k["count"]), font=font, fill=INK)
+        y = top + 56 + n * 50
+        draw.text((MARGIN, y), _fit(draw, k["kind"], font, 188), font=font, fill=INK)
+        length = max(10, int(bar_w * k["count"] / most))
+        draw.rounded_rectangle((bar_x, y + 4, bar_x + length, y + 32), radius=8, fill=BAR)
+        draw.text((bar_x + length + 12, y), str(k["count"]), font=font, fill=INK)
 
 
 def chart_png(data: dict) -> bytes:
@@ -121,28 +132,33 @@ def chart_png(data: dict) -> bytes:
     width, height = CHART_SIZE
     image = Image.new("RGB", CHART_SIZE, (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, 96), fill=(41, 98, 186))
-    draw.text(
-        (36, 14),
-        _fit(draw, title_of(data), cjk_font(34, bold=True), width - 72),
-        font=cjk_font(34, bold=True),
-        fill=(255, 255, 255),
-    )
-    draw.text((36, 60), data["period_label"], font=cjk_font(20), fill=(220, 230, 250))
+    draw.rectangle((0, 0, width, 140), fill=(41, 98, 186))
+    title_font = cjk_font(44, bold=True)
+    title = _fit(draw, title_of(data), title_font, width - 2 * MARGIN)
+    draw.text((MARGIN, 22), title, font=title_font, fill=(255, 255, 255))
+    draw.text((MARGIN, 86), data["period_label"], font=cjk_font(28), fill=(220, 230, 250))
+    card_w = (width - 2 * MARGIN - 24) // 2
     for n, (label, value) in enumerate(key_numbers(data)):
-        x = 36 + n * 235
-        draw.rounded_rectangle((x, 116, x + 215, 196), radius=10, fill=(243, 246, 251))
-        draw.text((x + 16, 124), label, font=cjk_font(18), fill=GREY)
-        draw.text((x + 16, 152), value, font=cjk_font(28, bold=True), fill=INK)
-    _targets_panel(draw, data, (36, 222, 520, 660))
-    _kinds_panel(draw, data, (560, 222, width - 36, 660))
+        x, y = MARGIN + (n % 2) * (card_w + 24), 164 + (n // 2) * 120
+        draw.rounded_rectangle((x, y, x + card_w, y + 100), radius=12, fill=(243, 246, 251))
+        draw.text((x + 20, y + 10), label, font=cjk_font(26), fill=GREY)
+        draw.text((x + 20, y + 44), value, font=cjk_font(40, bold=True), fill=INK)
+    targets_top = 412
+    _targets_panel(draw, data, targets_top)
+    kinds_top = targets_top + 56 + TARGET_ROWS * 84 + 24
+    _kinds_panel(draw, data, kinds_top)
     alerts = data["alerts"]
-    footer = (
-        f"进度预警 {alerts['count']} 条（{alerts['pairings']} 个结对）  ·  "
-        f"家长满意度 {_stars(data['satisfaction']['semester'])}"
+    footer_top = kinds_top + 56 + KIND_ROWS * 50 + 16
+    draw.line((MARGIN, footer_top, width - MARGIN, footer_top), fill=LIGHT, width=2)
+    footer = cjk_font(CHART_MIN_FONT)
+    draw.text(
+        (MARGIN, footer_top + 14),
+        f"进度预警 {alerts['count']} 条（{alerts['pairings']} 个结对）",
+        font=footer,
+        fill=INK,
     )
-    draw.line((36, height - 52, width - 36, height - 52), fill=LIGHT, width=2)
-    draw.text((36, height - 40), footer, font=cjk_font(18), fill=INK)
+    stars = f"家长满意度 {_stars(data['satisfaction']['semester'])}"
+    draw.text((MARGIN, footer_top + 48), stars, font=footer, fill=INK)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -118,7 +118,7 @@ async def test_chart_is_a_png_of_the_right_size_with_real_chinese_glyphs(api):
     image.load()
     assert image.format == "PNG" and image.size == CHART_SIZE
     # Something is drawn in every panel (title band, numbers, targets, kinds).
-    for box in ((36, 14, 600, 50), (36, 116, 250, 196), (36, 222, 520, 400), (560, 222, 964, 400)):
+    for box in ((36, 22, 700, 70), (36, 164, 350, 264), (36, 412, 714, 980), (36, 996, 714, 1400)):
         extrema = image.crop(box).convert("L").getextrema()
         assert extrema[0] != extrema[1], box
     # The font draws Chinese as glyphs: each character differs from the missing-glyph box.
