@@ -44,7 +44,7 @@ test('消息 is a tab of app.json at the index the badge uses, within WeChat\'s 
   const tabs = app.tabBar.list
   expect(tabs.length).toBeGreaterThanOrEqual(2)
   expect(tabs.length).toBeLessThanOrEqual(5)
-  expect(tabs[INBOX_TAB_INDEX]).toEqual({ pagePath: 'pages/inbox/index', text: '消息' })
+  expect(tabs[INBOX_TAB_INDEX]).toMatchObject({ pagePath: 'pages/inbox/index', text: '消息' })
   expect(app.pages).toContain('pages/inbox/index')
   const json = JSON.parse(fs.readFileSync(path.join(ROOT, 'pages/inbox/index.json'), 'utf8'))
   expect(json.usingComponents).toEqual({})

@@ -48,3 +48,23 @@ describe('style isolation', () => {
     expect(read('components/privacy-popup/index.wxml')).toContain('weui-btn_primary')
   })
 })
+
+describe('tab bar', () => {
+  // tabBar: "backgroundColor | HexColor | 是 | tab 的背景色"; list items: "iconPath: 图片路径，icon
+  // 大小限制为 40kb，建议尺寸为 81px * 81px，不支持网络图片" (微信开放文档, 全局配置). The icons are drawn
+  // by scripts/tab_icons.py.
+  test('has its required background colour', () => {
+    expect(app.tabBar.backgroundColor).toMatch(/^#[0-9a-fA-F]{6}$/)
+  })
+
+  test.each(app.tabBar.list.map(t => [t.text, t]))('%s has both icons: local PNGs, 81 × 81 px, at most 40 KB', (_, tab) => {
+    for (const icon of [tab.iconPath, tab.selectedIconPath]) {
+      expect(icon).toMatch(/^images\/tab\/[\w-]+\.png$/)
+      const bytes = fs.readFileSync(path.join(ROOT, icon))
+      expect(bytes.slice(1, 4).toString()).toBe('PNG')
+      expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([81, 81])
+      expect(bytes.length).toBeLessThanOrEqual(40 * 1024)
+    }
+    expect(tab.iconPath).not.toBe(tab.selectedIconPath)
+  })
+})
