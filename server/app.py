@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sanic import Request, Sanic
@@ -15,10 +16,12 @@ from server.common.logging import configure_logging
 from server.common.rate_limit import RateLimiter
 from server.jobs.broker import build_broker
 from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
+from server.jobs.running import running_jobs
 from server.lifecycle import close_runtime, open_runtime
 from server.metrics.views import PATH as METRICS_PATH
 from server.metrics.views import install as install_metrics
 from server.settings import SANDBOX_PREFIX, Settings, load_settings
+from server.stopping import CONNECTIONS_GRACE_S, JOBS_GRACE_S, close_connection_after
 
 log = logging.getLogger("songjiao")
 
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     # trusted proxies in front (nginx appends the peer it saw); never REAL_IP_HEADER, which
     # a client reaching the api directly could set.
     app.config.PROXIES_COUNT = settings.proxies_count
+    # Open requests get this long to finish when the process stops (Sanic's default 15 s
+    # and the jobs' grace after it would overrun the 10 s that systemd and docker give).
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = CONNECTIONS_GRACE_S
     app.ctx.settings = settings
     Extend(app)
     openapi.install(app)
@@ -58,14 +64,33 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         app.ctx.wechat = app.ctx.runtime.wechat
         app.ctx.official_account = app.ctx.runtime.official_account
         app.ctx.broker = broker
+        app.ctx.stopping = asyncio.Event()  #: set when the process begins to stop
         await broker.startup()
         app.ctx.cron = None
         if settings.embedded_redis and settings.embedded_cron:
             app.ctx.cron = await start_embedded_scheduler(broker)
 
+    @app.before_server_stop
+    async def _stopping(app: Sanic) -> None:
+        app.ctx.stopping.set()  # live boards end; answers close their connections
+
+    @app.on_response
+    async def _close_when_stopping(request: Request, response) -> None:
+        if request.app.ctx.stopping.is_set():
+            close_connection_after(request)
+
     @app.after_server_stop
     async def _close(app: Sanic) -> None:
+        # The open requests were answered (or cut after CONNECTIONS_GRACE_S). Then the work
+        # they left running here: cron first (no new jobs), then the jobs and the bot's
+        # deferred answers, before the database, Redis and WeChat client they use close.
+        from bots.official_account import background
+
         await stop_embedded_scheduler(app.ctx.cron)
+        await asyncio.gather(
+            running_jobs(app.ctx.broker).drain(seconds=JOBS_GRACE_S),
+            background.stop(seconds=JOBS_GRACE_S),
+        )
         await app.ctx.broker.shutdown()
         await close_runtime(app.ctx.runtime)
 

@@ -38,10 +38,22 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate, optionally load demo data, then serve the api."""
+    from server.stopping import exit_now, interrupt_on_sigterm
+
+    interrupt_on_sigterm()
+    try:
+        _serve(args, settings)
+    except KeyboardInterrupt:
+        # Stopped before the server ran (Sanic handles a stop once it serves).
+        print("送教通已停止。", file=sys.stderr)
+    exit_now(0)  # stopped and closed: nothing is left for Python's teardown to do
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
-    from server.app import create_app
+    from server.stopping import api_for_serving, use_stoppable_worker_manager
 
     if not args.no_migrate:
         _migrate(settings)
@@ -53,7 +65,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.embedded_redis and workers > 1:
         print("提示：嵌入式模式（无 Redis）只能单进程运行，已改为 1 个进程。")
         workers = 1
-    loader = AppLoader(factory=partial(create_app, settings))
+    loader = AppLoader(factory=partial(api_for_serving, settings))
     app = loader.load()
     app.prepare(
         host=settings.host,
@@ -63,8 +75,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         motd=True,
     )
     print(f"送教通已启动：{settings.self_base_url}  （接口文档 {settings.self_base_url}/docs）")
+    use_stoppable_worker_manager()
     Sanic.serve(primary=app, app_loader=loader)
-    return 0
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -79,6 +91,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from taskiq.cli.worker.args import WorkerArgs
     from taskiq.cli.worker.run import run_worker
 
+    from server.stopping import WORKER_CLOSE_S, WORKER_JOBS_GRACE_S
+
     return (
         run_worker(
             WorkerArgs(
@@ -86,6 +100,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
                 modules=[],
                 workers=args.processes,
                 max_async_tasks=50,
+                # At a stop: the jobs running get this long, then they are cut (and run
+                # again elsewhere), and closing the broker this long.
+                wait_tasks_timeout=WORKER_JOBS_GRACE_S,
+                shutdown_timeout=WORKER_CLOSE_S,
             )
         )
         or 0
@@ -99,11 +117,12 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
             "嵌入式模式下没有独立的调度进程；请设置 SONGJIAO_REDIS_URL 后再运行。", file=sys.stderr
         )
         return 2
-    from taskiq.cli.scheduler.args import SchedulerArgs
-    from taskiq.cli.scheduler.run import run_scheduler
+    from server.jobs.scheduler import run_until_stopped
+    from server.jobs.worker import scheduler
+    from server.stopping import JOBS_GRACE_S, exit_now
 
-    asyncio.run(run_scheduler(SchedulerArgs(scheduler="server.jobs.worker:scheduler", modules=[])))
-    return 0
+    asyncio.run(run_until_stopped(scheduler, grace=JOBS_GRACE_S))
+    exit_now(0)
 
 
 def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:

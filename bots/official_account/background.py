@@ -37,3 +37,19 @@ async def drain(*, seconds: float) -> None:
     """Wait (`seconds` at most) for the background work still running."""
     if _TASKS:
         await asyncio.wait(set(_TASKS), timeout=seconds)
+
+
+async def stop(*, seconds: float) -> int:
+    """At a process's stop: wait up to `seconds` for the background work, cancel the rest.
+
+    Returns how many were cancelled (a deferred answer cut short is one the follower
+    does not get; WeChat's own retry of the message was already answered).
+    """
+    await drain(seconds=seconds)
+    left = [task for task in _TASKS if not task.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        log.warning("公众号 background work cut short at stop: %d", len(left))
+        await asyncio.wait(left, timeout=1.0)
+    return len(left)

@@ -50,12 +50,6 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-@bp.before_server_stop
-async def _finish_deferred_answers(app, loop=None) -> None:
-    """Let deferred answers reach their followers before the worker stops."""
-    await router.drain()
-
-
 @bp.get(PATH)
 @openapi.exclude()
 @requires(PUBLIC)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -50,21 +51,27 @@ async def stream_live(
     activity: Activity,
     detailed: bool,
     max_seconds: float | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Send counts now and after every change; `detailed` adds who changed (organizers)."""
+    """Send counts now and after every change; `detailed` adds who changed (organizers).
+
+    Ends when `stopping` is set (the process stops; the browser's EventSource reconnects,
+    to another api process) as well as after `max_seconds`.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds if max_seconds else None
+    stopping = stopping or asyncio.Event()
     await send(sse("counts", await attendance_counts(activity=activity)))
     pubsub = redis.pubsub()
     try:
         await pubsub.subscribe(channel(activity.id))
     except (RedisError, OSError):
         log.warning("live board without redis: polling the database")
-        await _poll(send=send, activity=activity, deadline=deadline)
+        await _poll(send=send, activity=activity, deadline=deadline, stopping=stopping)
         return
     try:
         idle = 0.0
-        while deadline is None or loop.time() < deadline:
+        while (deadline is None or loop.time() < deadline) and not stopping.is_set():
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             if message is None:
                 idle += 1.0
@@ -86,7 +93,7 @@ async def stream_live(
                     await send(sse("checkin", item))
     except (RedisError, OSError):
         log.warning("live board lost redis: polling the database")
-        await _poll(send=send, activity=activity, deadline=deadline)
+        await _poll(send=send, activity=activity, deadline=deadline, stopping=stopping)
     finally:
         try:
             await pubsub.unsubscribe()
@@ -95,12 +102,15 @@ async def stream_live(
             pass
 
 
-async def _poll(*, send, activity: Activity, deadline: float | None) -> None:
+async def _poll(
+    *, send, activity: Activity, deadline: float | None, stopping: asyncio.Event
+) -> None:
     loop = asyncio.get_running_loop()
     last = None
-    while deadline is None or loop.time() < deadline:
+    while (deadline is None or loop.time() < deadline) and not stopping.is_set():
         counts = await attendance_counts(activity=activity)
         if counts != last:
             await send(sse("counts", counts))
             last = counts
-        await asyncio.sleep(POLL_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), POLL_S)

@@ -19,6 +19,7 @@ from server.common.rate_limit import client_address
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
 from server.metrics import counters
+from server.stopping import close_connection_after
 
 bp = Blueprint("checkin", url_prefix="/api/v1")
 RUNNERS = ("organizer", "director")
@@ -91,7 +92,10 @@ async def live(request: Request, activity_id: int):
         activity=activity,
         detailed=detailed,
         max_seconds=max_seconds,
+        stopping=request.app.ctx.stopping,
     )
+    if request.app.ctx.stopping.is_set():
+        close_connection_after(request)  # its browser reconnects to a running process
     await response.eof()
 
 

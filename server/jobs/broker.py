@@ -17,6 +17,7 @@ from taskiq import (
 
 from server.common.redis import stale_connection_retry
 from server.jobs.registry import registered_jobs
+from server.jobs.running import RunningJobs, running_jobs
 from server.jobs.stream import ReconnectingStreamBroker
 from server.settings import Settings
 
@@ -63,7 +64,8 @@ def build_broker(settings: Settings) -> AsyncBroker:
             idle_timeout=5 * 60 * 1000,
             retry=stale_connection_retry(),
         )
-    broker.add_middlewares(FailureMiddleware())
+    # RunningJobs first: it counts a job before any other middleware awaits.
+    broker.add_middlewares(RunningJobs(), FailureMiddleware())
     for name, (func, cron) in registered_jobs().items():
         labels: dict[str, Any] = {}
         if cron:
@@ -92,6 +94,9 @@ def add_worker_lifecycle(broker: AsyncBroker, settings: Settings) -> None:
         from server.lifecycle import close_runtime
         from server.metrics import counters
 
+        # The receiver waited for its jobs (WORKER_JOBS_GRACE_S); what still runs is cut
+        # here, before the database and Redis it uses are closed under it.
+        await running_jobs(broker).drain(seconds=0)
         await counters.stop_flusher(state.metrics_flusher, state.runtime.redis)
         await close_runtime(state.runtime)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from datetime import UTC, datetime
 
 import redis.asyncio as redis_asyncio
@@ -36,6 +39,8 @@ class OncePerTickScheduler(TaskiqScheduler):
         super().__init__(broker, sources)
         self._settings = settings
         self._redis: redis_asyncio.Redis | None = None
+        #: The ticks being queued right now (each in a task of taskiq's scheduler loop).
+        self._queueing: set[asyncio.Task] = set()
 
     async def startup(self) -> None:
         """Start the broker and connect to Redis."""
@@ -59,7 +64,43 @@ class OncePerTickScheduler(TaskiqScheduler):
 
     async def on_ready(self, source: ScheduleSource, task: ScheduledTask) -> None:
         """Queue the job unless another scheduler already queued this tick."""
+        current = asyncio.current_task()
+        if current is not None:
+            self._queueing.add(current)
+            current.add_done_callback(self._queueing.discard)
         if task.cron is not None and not await self.claim(task):
             log.info("cron %s: this tick was queued by another scheduler", task.schedule_id)
             return
         await super().on_ready(source, task)
+
+    async def finish_queueing(self, *, seconds: float) -> None:
+        """Wait up to `seconds` for the ticks being queued (a claimed tick is queued)."""
+        if self._queueing:
+            await asyncio.wait(set(self._queueing), timeout=seconds)
+
+
+async def run_until_stopped(scheduler: OncePerTickScheduler, *, grace: float) -> None:
+    """taskiq's scheduler loop until SIGTERM or SIGINT, then a clean shutdown.
+
+    By default SIGTERM ends Python at once: a tick claimed in Redis but not yet queued
+    would be lost until the next one. Here a stop lets the ticks being queued finish
+    (`grace` seconds at most), then taskiq's loop is cancelled, which closes the broker
+    and Redis.
+    """
+    from taskiq.cli.scheduler.args import SchedulerArgs
+    from taskiq.cli.scheduler.run import run_scheduler
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(run_scheduler(SchedulerArgs(scheduler=scheduler, modules=[])))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({runner, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not runner.done():
+        log.info("scheduler stopping")
+        await scheduler.finish_queueing(seconds=grace)
+        runner.cancel()  # no await between: no new tick starts after the wait
+    stopped.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await runner

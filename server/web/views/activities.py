@@ -21,6 +21,7 @@ from server.common.errors import DomainError
 from server.common.time import CHINA, china, now
 from server.common.uploads import read_multipart
 from server.orgs import service as orgs
+from server.stopping import close_connection_after
 from server.web.console import NavItem, add_nav, back, page, render
 
 bp = Blueprint("console_activities")
@@ -458,7 +459,10 @@ async def live_stream(request: Request, activity_id: int):
         activity=activity,
         detailed=True,
         max_seconds=3600,
+        stopping=request.app.ctx.stopping,
     )
+    if request.app.ctx.stopping.is_set():
+        close_connection_after(request)  # its browser reconnects to a running process
     await response.eof()
 
 

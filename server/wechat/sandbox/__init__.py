@@ -105,7 +105,25 @@ def create_sandbox_app(
     )
     app.blueprint(bp)
     app.ctx.sandbox = bp.ctx.sandbox
+    _stop_promptly(app)
     return app
+
+
+def _stop_promptly(app: Sanic) -> None:
+    """At a stop, calls in flight are answered, then their connections close (no keep-alive)."""
+    from server.stopping import CONNECTIONS_GRACE_S, close_connection_after
+
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = CONNECTIONS_GRACE_S
+    app.ctx.stopping = False
+
+    @app.before_server_stop
+    async def _stopping(app: Sanic) -> None:
+        app.ctx.stopping = True
+
+    @app.on_response
+    async def _close_when_stopping(request, response) -> None:
+        if request.app.ctx.stopping:
+            close_connection_after(request)
 
 
 def sandbox_state(app_or_bp: Sanic | Blueprint) -> SandboxState:

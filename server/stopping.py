@@ -1,0 +1,131 @@
+"""How the processes stop: within 10 s of SIGTERM or SIGINT, in-flight work done, no child left.
+
+The budget of one api worker, from the signal: open requests get CONNECTIONS_GRACE_S to
+finish (live boards end at once, their browsers reconnect), then the jobs running in the
+process get JOBS_GRACE_S, then whatever is left is cancelled and the connections close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from functools import partial
+from typing import Any, NoReturn
+
+#: Seconds an api worker waits for its open requests before closing their connections.
+CONNECTIONS_GRACE_S = 5.0
+#: Seconds a process waits for the jobs it is running before cancelling them (they are
+#: idempotent: an unacknowledged one is run again by another worker; a delivery left
+#: midway is taken up by the sweeper).
+JOBS_GRACE_S = 3.0
+#: A `songjiao worker` has no connections to drain: its jobs get longer. Its manager
+#: passes a signal on within a second; closing the database and Redis takes the rest.
+WORKER_JOBS_GRACE_S = 5.0
+WORKER_CLOSE_S = 2.5
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def interrupt_on_sigterm() -> None:
+    """Make SIGTERM stop this process like Ctrl-C, unwinding `finally` blocks.
+
+    By default SIGTERM ends Python at once: during the api's start-up that leaves Sanic's
+    manager process (a multiprocessing server) running without a parent.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def use_stoppable_worker_manager() -> None:
+    """Have `Sanic.serve` run StoppableWorkerManager instead of Sanic's WorkerManager."""
+    import sanic.mixins.startup as startup
+
+    startup.WorkerManager = _stoppable_manager_class()
+
+
+def exit_now(code: int) -> NoReturn:
+    """End this process without Python's teardown, once it has stopped and closed all.
+
+    Tearing down the interpreter of a process that imported the whole app frees every
+    object one by one: 0.3 s of CPU on a quiet machine, several seconds on a loaded one,
+    all of it after the work is done. Logs and output are flushed first.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def _serve_then_exit(serve: Any, **kwargs: Any) -> None:
+    # A Sanic worker process: its server stopped and closed everything ("Worker complete").
+    serve(**kwargs)
+    exit_now(0)
+
+
+def _stoppable_manager_class() -> type:
+    from sanic.worker.manager import WorkerManager
+
+    class StoppableWorkerManager(WorkerManager):
+        """Sanic's WorkerManager that obeys a stop signal received during start-up.
+
+        Sanic 25.12's manager waits for every worker's "ready" before it reads its own
+        stop message; a SIGTERM or SIGINT that arrives first sets each worker's state to
+        TERMINATED, so that wait never ends: the main process spins at full CPU with its
+        manager child alive until it is killed (sanic-org/sanic#2997, fix proposed in
+        sanic-org/sanic#3063). Once stopping, nobody needs the workers to be ready.
+
+        Its worker processes end with exit_now() once served.
+        """
+
+        def __init__(self, number: int, serve: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(number, partial(_serve_then_exit, serve), *args, **kwargs)
+
+        def _all_workers_ack(self) -> bool:
+            return self._shutting_down or super()._all_workers_ack()
+
+    return StoppableWorkerManager
+
+
+def close_connection_after(request: Any) -> None:
+    """Close this request's HTTP/1.1 connection once its answer is sent (no keep-alive).
+
+    Sanic closes the idle connections once when it stops; one whose request was still in
+    flight stays open after its answer until the grace period ends.
+    """
+    stream = getattr(request, "stream", None)
+    if stream is not None and hasattr(stream, "keep_alive"):
+        stream.keep_alive = False
+
+
+def api_for_serving(settings: Any) -> Any:
+    """The api as `songjiao serve` runs it in each worker process: one stop per signal."""
+    from server.app import create_app
+
+    app = create_app(settings)
+    app.after_server_start(_stop_on_first_signal)
+    return app
+
+
+async def _stop_on_first_signal(app: Any) -> None:
+    # Ctrl-C reaches the worker from the terminal and again from Sanic's manager, and
+    # systemd signals every process of the service before the manager does; Sanic stops
+    # the loop again at each one, which breaks its shutdown halfway ("Event loop stopped
+    # before Future completed") and leaves the main process waiting. Once stopping, a
+    # repeat changes nothing: the grace periods bound the stop.
+    loop = asyncio.get_running_loop()
+
+    def first_signal() -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
+        app.stop(terminate=False)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, first_signal)
