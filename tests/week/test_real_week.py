@@ -555,6 +555,22 @@ async def _week_counts(week, first: datetime, last: datetime) -> dict:
         "SELECT hours FROM activity_presenter WHERE activity_id IN "
         f"({','.join(str(i) for i in send) or '0'})"
     )
+    # 应到人次 of the leaders' reports: per activity, its audience kindergartens' active staff,
+    # its invitees and its presenters, added up.
+    expected = 0
+    for activity_id in staff:
+        audience = await week.one(
+            "SELECT COUNT(*) FROM teacher t JOIN activity_audience aa"
+            f" ON aa.kindergarten_id = t.kindergarten_id WHERE aa.activity_id = {activity_id}"
+            " AND t.active"
+        )
+        invitees = await week.one(
+            f"SELECT COUNT(*) FROM activity_invitee WHERE activity_id = {activity_id}"
+        )
+        presenters = await week.one(
+            f"SELECT COUNT(*) FROM activity_presenter WHERE activity_id = {activity_id}"
+        )
+        expected += audience + invitees + presenters
     by_kind: dict[str, int] = {}
     for a in acts:
         by_kind[a["kind"]] = by_kind.get(a["kind"], 0) + 1
@@ -563,6 +579,7 @@ async def _week_counts(week, first: datetime, last: datetime) -> dict:
         "activities": len(acts),
         "by_kind": by_kind,
         "checkins": len(checkins),
+        "expected": expected,
         "teachers_reached": len({r["person_id"] for r in checkins}),
         "families_checked_in": families,
         "satisfaction": (round(sum(stars) / len(stars), 1), len(stars)),
@@ -620,6 +637,7 @@ async def _summary_arrives(week, county, leader, alliance_leader, shots):
     assert {k["kind"]: k["count"] for k in happened["by_kind"]} == counts["by_kind"]
     assert happened["checkins"] == counts["checkins"]
     assert happened["teachers_reached"] == counts["teachers_reached"]
+    assert happened["expected"] == counts["expected"]
     assert happened["families_checked_in"] == counts["families_checked_in"] == 2
     satisfaction = happened["satisfaction"]
     assert (satisfaction["average"], satisfaction["count"]) == counts["satisfaction"]
