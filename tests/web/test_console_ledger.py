@@ -80,6 +80,9 @@ async def test_record_confirm_and_disclose_through_the_console(client, api):
         )
         assert fund.status_code == 303, fund.text
         assert (await FundEntry.get(pairing_id=w.pairing.id)).purpose == "县教育局下拨结对帮扶经费"
+        books = await giver.get(unit_url)
+        assert '<b id="total-allocated">20,000.00</b>' in books.text
+        assert '<b id="total-donated">2,450.40</b>' in books.text
 
         shown = await receiver.get(f"/console/ledger/donations/{donation.id}")
         assert shown.status_code == 200 and 'id="confirm-form"' in shown.text
@@ -102,6 +105,9 @@ async def test_record_confirm_and_disclose_through_the_console(client, api):
         assert "已确认接收（部分物品数量不足或有损坏）" in locked.text
         assert 'id="confirm-form"' not in locked.text and 'id="reopen"' in locked.text
 
+        # The receiving side reads the 公示 but does not write its post.
+        seen = await receiver.get(f"/console/ledger/pairing/{w.pairing.id}/disclosure")
+        assert seen.status_code == 200 and 'id="disclosure-post"' not in seen.text
         disclosure = await giver.get(
             f"/console/ledger/pairing/{w.pairing.id}/disclosure?semester=2026秋"
         )

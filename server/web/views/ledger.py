@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from urllib.parse import quote
 
 from sanic import Blueprint, Request, raw
@@ -23,6 +24,7 @@ from server.common.uploads import read_multipart
 from server.ledger import book, disclosure, donations, funds
 from server.ledger import service as ledger
 from server.ledger.models import FundCategory, ItemCategory
+from server.ledger.money import grouped
 from server.publicity import disclosure as disclosure_posts
 from server.web.console import NavItem, add_nav, back, page, render
 
@@ -95,6 +97,12 @@ def unit_route(method: str, suffix: str = "") -> Callable:
     return decorate
 
 
+def _writes_disclosure(principal, data: dict) -> bool:
+    """The 公示 post is written by the side that keeps the books (帮扶园 or 牵头园)."""
+    giver = next((p["id"] for p in data["parties"] if p["role"] in ("帮扶园", "牵头园")), None)
+    return principal.is_admin or giver in principal.scope_ids("kindergarten", KEEPERS)
+
+
 @bp.get("/ledger")
 @page(*READERS)
 async def ledger_index(request: Request):
@@ -113,10 +121,14 @@ async def unit_page(request: Request, kind: str, unit_id: int):
     data = await book.unit_ledger(
         principal=request.ctx.principal, kind=kind, unit_id=unit_id, **_period(request)
     )
+    totals = {**data["totals"]["donations"], **data["totals"]["funds"]}
+    keys = ("value", "confirmed_value", "allocated", "allocated_confirmed", "spent")
+    shown = {key: grouped(Decimal(totals[key])) for key in (*keys, "spent_confirmed", "balance")}
     return render(
         request,
         "web/ledger/unit.html",
         data=data,
+        shown=shown,
         choices=_choices(),
         item_rows=range(1, ITEM_ROWS + 1),
         item_categories=[c.value for c in ItemCategory],
@@ -197,7 +209,7 @@ async def disclosure_page(request: Request, kind: str, unit_id: int):
         data=data,
         choices=_choices(),
         query=request.query_string,
-        may_draft=request.ctx.principal.has(*KEEPERS),
+        may_draft=_writes_disclosure(request.ctx.principal, data),
     )
 
 
