@@ -30,6 +30,24 @@ def flag_answers(provider: Callable[[int], Awaitable[dict[int, str]]]) -> None:
         _ANSWER_FLAGS.append(provider)
 
 
+_HEADCOUNTS: list[Callable[[int, int], Awaitable[tuple[int, int] | None]]] = []
+
+
+def know_headcounts(provider: Callable[[int, int], Awaitable[tuple[int, int] | None]]) -> None:
+    """Register a source of a family's announced headcount (adults, children) at an activity."""
+    if provider not in _HEADCOUNTS:
+        _HEADCOUNTS.append(provider)
+
+
+async def announced_headcount(*, activity_id: int, person_id: int) -> tuple[int, int] | None:
+    """What the person's family said it would bring (its confirmed RSVP), if anything."""
+    for provider in _HEADCOUNTS:
+        found = await provider(activity_id, person_id)
+        if found is not None:
+            return found
+    return None
+
+
 async def answer_flags(*, activity_id: int) -> dict[int, str]:
     """People whose answer to the activity's invitation was not a confirmed yes, by id."""
     out: dict[int, str] = {}
@@ -197,6 +215,12 @@ async def check_in(
         return await _refused(refusal, activity, principal.person_id)
 
     family = activity.kind in FAMILY_KINDS
+    if family and adults is None and children is None:
+        # A scan that did not ask (the home page's 扫码签到): the family's own RSVP says who
+        # came, rather than "1 adult, no child" (issue 17, item 4).
+        announced = await announced_headcount(activity_id=activity.id, person_id=person_id)
+        if announced is not None:
+            adults, children = announced
     fields = dict(
         method=CheckinMethod.DYNAMIC if parsed.dynamic else CheckinMethod.STATIC,
         late=late,

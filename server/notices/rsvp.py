@@ -170,6 +170,22 @@ async def unconfirmed_answers(activity_id: int) -> dict[int, str]:
 checkin_service.flag_answers(unconfirmed_answers)
 
 
+async def confirmed_headcount(activity_id: int, person_id: int) -> tuple[int, int] | None:
+    """(adults, children) of the person's family's confirmed yes to a notice of the activity."""
+    rows = await NoticeRsvp.filter(
+        notice__activity_id=activity_id,
+        notice__status=NoticeStatus.PUBLISHED,
+        status=RsvpStatus.CONFIRMED,
+    ).values_list("notice_id", "family", "adults", "children")
+    for notice_id, family, adults, children in rows:
+        if person_id in await _family_people(notice_id, family):
+            return adults, children
+    return None
+
+
+checkin_service.know_headcounts(confirmed_headcount)
+
+
 async def promote(notice: Notice) -> list[NoticeRsvp]:
     """Move waiting families up, in order, while places allow (call in the transaction)."""
     promoted = []

@@ -229,3 +229,36 @@ async def test_editing_a_published_invitation_tells_its_readers(client, school):
     [row] = await Delivery.filter(key=f"notice:{notice['id']}:edit:2")
     assert row.person_id == school.a2.person.id
     assert row.field_values["place"] == "青山镇中心幼儿园一楼大厅"
+
+
+async def _scan_without_headcount(client, who, activity: dict) -> dict:
+    """The home page's 扫码签到: the scene only, no adults or children asked."""
+    from server.activities.codes import static_scene
+    from server.activities.models import Activity
+
+    code = (await Activity.get(id=activity["id"])).code
+    resp = await client.post(
+        "/api/v1/checkins",
+        json={"scene": static_scene(code), "nonce": "homescan" + str(who.person.id)},
+        headers=who.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+async def test_a_scan_that_asks_nothing_records_the_family_s_rsvp_headcount(client, school):
+    activity = await open_day(client, school, start_in_hours=0.25)
+    notice = await invitation(client, school, activity)
+    resp = await client.post(
+        f"/api/v1/notices/{notice['id']}/rsvp",
+        json={"answer": "yes", "adults": 2, "children": 1},
+        headers=school.a1.headers,
+    )
+    assert resp.status_code == 200, resp.text
+    # The other guardian of the same child scans from the home page: the family's answer.
+    body = await _scan_without_headcount(client, school.a1_partner, activity)
+    assert body["status"] == "checked_in", body
+    assert (body["checkin"]["adults"], body["checkin"]["children"]) == (2, 1)
+    # A family that never answered is counted as one adult, as before.
+    body = await _scan_without_headcount(client, school.b1, activity)
+    assert (body["checkin"]["adults"], body["checkin"]["children"]) == (1, 0)
