@@ -87,6 +87,8 @@ async def disclosure_data(unit: units.Unit, period: periods.LedgerPeriod) -> dic
                 "direction_label": DIRECTION_LABELS[FundDirection(f.row.direction)],
                 "category": str(f.row.category),
                 "purpose": f.row.purpose,
+                "recorder": names.get(f.row.recorder_id, ""),
+                "counterpart": names.get(f.row.counterpart_id, ""),
                 "amount": grouped(f.row.amount),
                 "receipts": len(f.receipts),
                 "state": f.state,

@@ -76,6 +76,13 @@ def _people(line: dict) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _purpose(line: dict, kind: str) -> str:
+    """The purpose; in an alliance's books also the two kindergartens the line is between."""
+    if kind != "alliance":
+        return line["purpose"]
+    return f"{line['purpose']}\n（{line['recorder']}—{line['counterpart']}）"
+
+
 def render_disclosure(data: dict) -> bytes:
     """The 公示 as PDF bytes (A4, Chinese text embedded)."""
     path, index = cjk_font_spec()
@@ -184,7 +191,7 @@ def render_disclosure(data: dict) -> bytes:
                     f["date"],
                     f["direction_label"],
                     f["category"],
-                    f["purpose"],
+                    _purpose(f, data["unit"]["kind"]),
                     f["amount"],
                     f"{f['receipts']} 张" if f["receipts"] else "无",
                     f["state_label"],

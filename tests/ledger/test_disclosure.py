@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +17,13 @@ from pypdf import PdfReader
 from server.ledger.models import DonationItem, FundEntry
 from server.orgs.models import Person
 from tests.archive.helpers import PDF_BYTES
-from tests.ledger.helpers import items, make_world, record_donation, record_fund
+from tests.ledger.helpers import (
+    items,
+    make_alliance_world,
+    make_world,
+    record_donation,
+    record_fund,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ledger"
 PHONES = ("13912345678", "13787654321")
@@ -197,3 +204,39 @@ async def test_an_empty_period_prints_an_empty_disclosure(client):
     flat = "".join(_text(resp.content).split())
     assert "本期无捐赠记录" in flat and "本期无经费收支记录" in flat and "0.00" in flat
     pages_to_png(resp.content, "empty-disclosure")
+
+
+async def test_a_long_alliance_disclosure_runs_over_pages_with_its_headings(client):
+    a = await make_alliance_world(client)
+    purposes = ("联盟教研活动场地费", "送教下乡往返车费", "绘本采购", "骨干教师培训资料印制")
+    for n in range(45):
+        await FundEntry.create(
+            alliance=a.alliance,
+            direction="spent" if n % 3 else "allocated",
+            occurred_on=date(2026, 9, 1) + timedelta(days=n * 3),
+            amount=Decimal(f"{100 + n * 37}.{n:02d}"),
+            category=("培训", "交通", "物资", "教研活动")[n % 4],
+            purpose=purposes[n % 4],
+            recorder=a.lead,
+            counterpart=a.members[n % 2],
+            recorded_by=a.keeper.person,
+        )
+    resp = await client.get(
+        f"/api/v1/alliances/{a.alliance.id}/disclosure.pdf",
+        params={"semester": "2026秋"},
+        headers=a.member_directors[0].headers,
+    )
+    assert resp.status_code == 200, resp.text
+    reader = PdfReader(io.BytesIO(resp.content))
+    assert len(reader.pages) >= 2
+    # The table's headings are printed again at the top of the next page.
+    assert "金额（元）" in reader.pages[1].extract_text().replace("\x00", "")
+    flat = "".join(_text(resp.content).split())
+    funds = await FundEntry.filter(alliance_id=a.alliance.id)
+    for direction in ("spent", "allocated"):
+        total = sum((f.amount for f in funds if f.direction == direction), Decimal(0))
+        assert _yuan(total) in flat
+    assert "结对帮扶" not in flat and "捐赠与经费公示（2026秋）" in flat
+    # An alliance's line says which member it concerns.
+    assert f"（{a.lead.name}—{a.members[1].name}）" in flat
+    pages_to_png(resp.content, "alliance-disclosure")
