@@ -72,6 +72,17 @@ async def create_invitation(
         )
         # An invitation that names a person binds one WeChat account, once.
         max_uses = 1
+        # Said now, not when she enters the code: a code she could never use helps nobody.
+        await _ensure_fits_person(
+            Invitation(
+                kind=kind,
+                kindergarten_id=kindergarten_id,
+                child_id=child_id,
+                person_id=person_id,
+                role=role,
+            ),
+            at_creation=True,
+        )
     for _ in range(5):
         code = _new_code()
         if not await Invitation.exists(code=code):
@@ -267,6 +278,11 @@ async def _ensure_redeemable_for_person(inv: Invitation) -> None:
     The person's roles are looked at again now: a role added since the invitation was
     made (say, a leader's) must not come with it.
     """
+    await _ensure_fits_person(inv, at_creation=False)
+
+
+async def _ensure_fits_person(inv: Invitation, *, at_creation: bool) -> None:
+    """Every role the named person holds lies inside the invitation's kind and scope."""
     held = await RoleGrant.filter(person_id=inv.person_id)
     for grant in held:
         of_child = grant.scope_kind.value == ScopeKind.CHILD
@@ -275,10 +291,23 @@ async def _ensure_redeemable_for_person(inv: Invitation) -> None:
             grant=grant,
             child_kindergarten=await _kindergarten_of_child(grant.scope_id) if of_child else None,
         )
-        if not inside:
+        if inside:
+            continue
+        if not at_creation:
             raise DomainError(
                 "invitation_not_applicable", "该邀请码不能用于绑定此人员，请联系管理员"
             )
+        directs_here = (
+            grant.role.value == Role.DIRECTOR
+            and grant.scope_kind.value == ScopeKind.KINDERGARTEN
+            and grant.scope_id == inv.kindergarten_id
+        )
+        raise DomainError(
+            "invitation_not_applicable",
+            "该人员是本园园长，请选择“园长”角色生成邀请码"
+            if directs_here
+            else "该人员还有本园以外的角色，不能用本园的邀请码绑定，请联系管理员",
+        )
 
 
 async def _other_accounts_of(*, person_id: int, account_id: int) -> list[int]:

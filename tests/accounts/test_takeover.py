@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.accounts.models import Account, RoleGrant, Session
+from server.accounts.models import Account, Invitation, RoleGrant, Session
 from server.audit.models import AuditEntry
 from server.wechat.sandbox import openid_for
 from tests.support.factories import (
@@ -258,3 +258,32 @@ async def test_a_forged_refresh_token_does_not_end_anyones_session(client):
         "/api/v1/auth/refresh", json={"refresh_token": me.tokens["refresh_token"]}
     )
     assert ok.status_code == 200
+
+
+async def test_an_invitation_she_could_never_use_is_refused_when_it_is_made(client):
+    # Found by the week test: the admin made a 教师 code for a 园长, and the 园长 learnt at
+    # the bind page that it "cannot bind this person".
+    kg = await make_kindergarten()
+    head = await make_person(
+        grants=(("teacher", "kindergarten", kg.id), ("director", "kindergarten", kg.id)),
+        teacher_of=kg,
+    )
+    admin = await login_as(client, "admin")
+    resp = await _post_invitation(
+        client, admin, kind="teacher", kindergarten_id=kg.id, person_id=head.id
+    )
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["error"] == "invitation_not_applicable"
+    assert resp.json()["message"] == "该人员是本园园长，请选择“园长”角色生成邀请码"
+    assert not await Invitation.exists(person_id=head.id)
+    resp = await _post_invitation(
+        client, admin, kind="teacher", kindergarten_id=kg.id, person_id=head.id, role="director"
+    )
+    assert resp.status_code == 201, resp.text
+    # A person who also leads a region cannot be bound with a kindergarten's code at all.
+    await RoleGrant.create(person=head, role="leader", scope_kind="region", scope_id=kg.region_id)
+    resp = await _post_invitation(
+        client, admin, kind="teacher", kindergarten_id=kg.id, person_id=head.id, role="director"
+    )
+    assert resp.status_code == 400, resp.text
+    assert "本园以外的角色" in resp.json()["message"]
