@@ -56,6 +56,7 @@ def env(port: int, workers: int) -> dict:
         **os.environ,
         "SONGJIAO_ENV": "test",
         "SONGJIAO_JWT_SECRET": SECRET,
+        "SONGJIAO_CERTIFICATE_SECRET": SECRET,
         "SONGJIAO_WECHAT_SECRET": "bench",
         "SONGJIAO_WECHAT_TOKEN": "bench",
         "SONGJIAO_DATABASE_URL": DSN,

@@ -59,6 +59,7 @@ def env(sandbox_url: str) -> dict:
         **os.environ,
         "SONGJIAO_ENV": "test",
         "SONGJIAO_JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123456789",
+        "SONGJIAO_CERTIFICATE_SECRET": "bench-certificate-secret-0123456789abcdef01",
         "SONGJIAO_WECHAT_APPID": APPID,
         "SONGJIAO_WECHAT_SECRET": SECRET,
         "SONGJIAO_WECHAT_TOKEN": "bench",

@@ -27,6 +27,7 @@ DEV_SECRETS = {
     "jwt_secret": "dev-only-jwt-secret-change-me-please",
     "wechat_secret": "dev-only-wechat-secret",
     "wechat_token": "dev-only-callback-token",
+    "certificate_secret": "dev-only-certificate-secret-change-me",
 }
 
 
@@ -102,6 +103,9 @@ class Settings(BaseSettings):
     redis_url: str = ""
     public_base_url: str = ""
     jwt_secret: str = DEV_SECRETS["jwt_secret"]
+    #: Signs the ids in 学时证明 QR codes. Its own secret, not jwt_secret: printed certificates
+    #: must stay verifiable for years, whatever happens to the login tokens' key.
+    certificate_secret: str = DEV_SECRETS["certificate_secret"]
     access_token_ttl: int = Field(900, ge=60)
     refresh_token_ttl: int = Field(2_592_000, ge=3600)
     wechat_appid: str = "wx_sandbox_appid"
@@ -268,6 +272,8 @@ class Settings(BaseSettings):
             bad.append("oa_secret")
         if len(self.jwt_secret) < 32 and "jwt_secret" not in bad:
             bad.append("jwt_secret")
+        if len(self.certificate_secret) < 32 and "certificate_secret" not in bad:
+            bad.append("certificate_secret")
         if bad:
             names = ", ".join(f"SONGJIAO_{key.upper()}" for key in bad)
             raise InsecureSettings(

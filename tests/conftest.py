@@ -10,6 +10,8 @@ from tests.support import backends
 Sanic.test_mode = True
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
+#: Signs the 学时证明 QR codes of the test runs.
+CERTIFICATE_SECRET = "test-certificate-secret-long-enough-0123456789"
 #: Two WeChat apps, as in production: the mini-program and the 公众号, each with its own token.
 MP_APPID, MP_SECRET = "wx_test_appid", "test-wechat-secret"
 OA_APPID, OA_SECRET = "wx_test_oa_appid", "test-oa-secret"
@@ -98,6 +100,7 @@ async def settings(sandbox, tmp_path_factory):
     overrides = dict(
         env="test",
         jwt_secret=JWT_SECRET,
+        certificate_secret=CERTIFICATE_SECRET,
         wechat_appid=MP_APPID,
         wechat_secret=MP_SECRET,
         oa_appid=OA_APPID,

@@ -23,6 +23,7 @@ from tests.web.console import password_login
 ROOT = Path(__file__).resolve().parent.parent
 STRONG = {
     "jwt_secret": "production-jwt-secret-0123456789-abcdefghij",
+    "certificate_secret": "production-certificate-secret-0123456789-abc",
     "wechat_secret": "real-wechat-secret",
     "wechat_token": "real-callback-token",
 }

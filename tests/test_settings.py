@@ -46,6 +46,7 @@ def test_strong_secrets_are_accepted_in_production():
     load_settings(
         env="production",
         jwt_secret="x" * 40,
+        certificate_secret="c" * 40,
         wechat_secret="real-secret",
         wechat_token="real-token",
     ).check_secrets()
@@ -108,6 +109,7 @@ def test_default_secret_as_oa_secret_is_refused_outside_development(env):
     settings = load_settings(
         env=env,
         jwt_secret="x" * 40,
+        certificate_secret="c" * 40,
         wechat_secret="real-secret",
         wechat_token="real-token",
         oa_appid="wx_oa",
@@ -124,6 +126,7 @@ def test_strong_oa_secret_is_accepted_in_production():
     load_settings(
         env="production",
         jwt_secret="x" * 40,
+        certificate_secret="c" * 40,
         wechat_secret="real-secret",
         wechat_token="real-token",
         oa_appid="wx_oa",

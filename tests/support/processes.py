@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from server.settings import Settings
-from tests.conftest import JWT_SECRET
+from tests.conftest import CERTIFICATE_SECRET, JWT_SECRET
 
 
 def process_env(settings: Settings, *, redis_url: str, **extra: str) -> dict[str, str]:
@@ -14,6 +14,7 @@ def process_env(settings: Settings, *, redis_url: str, **extra: str) -> dict[str
         **os.environ,
         "SONGJIAO_ENV": "test",
         "SONGJIAO_JWT_SECRET": JWT_SECRET,
+        "SONGJIAO_CERTIFICATE_SECRET": CERTIFICATE_SECRET,
         "SONGJIAO_WECHAT_SECRET": settings.wechat_secret,
         "SONGJIAO_WECHAT_TOKEN": settings.wechat_token,
         "SONGJIAO_WECHAT_APPID": settings.wechat_appid,
