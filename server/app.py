@@ -128,6 +128,7 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     from server.accounts.views import bp as accounts_bp
     from server.activities.views import blueprints as activity_blueprints
     from server.archive.views import bp as archive_bp
+    from server.certificates.views import blueprints as certificate_blueprints
     from server.checkin.views import bp as checkin_bp
     from server.delivery.views import bp as delivery_bp
     from server.followers.views import bp as followers_bp
@@ -158,6 +159,8 @@ def _register_blueprints(app: Sanic, settings: Settings) -> None:
     app.blueprint(followers_bp)
     app.blueprint(notices_bp)
     app.blueprint(publicity_bp)
+    for bp in certificate_blueprints:
+        app.blueprint(bp)
     app.blueprint(ledger_bp)
     app.blueprint(official_account_bp)
     for bp in console_blueprints(settings):

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "server.followers.models",
     "server.reports.models",
     "server.publicity.models",
+    "server.certificates.models",
     "server.ledger.models",
 ]
 

@@ -210,6 +210,16 @@ ROUTE_ROLES: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/posts/{post_id}/approve"): DIRECTORS,
     ("POST", "/api/v1/posts/{post_id}/sign"): LEADERS,
     ("POST", "/api/v1/posts/{post_id}/send-back"): MANAGERS,
+    # 学时证明: staff get their own (the service refuses one who is not staff anywhere);
+    # directors their staff's and the batch; anyone may verify a code.
+    ("POST", "/api/v1/me/certificates"): STAFF,
+    ("GET", "/api/v1/me/certificates"): STAFF,
+    ("GET", "/api/v1/certificates/{certificate_id}"): STAFF,
+    ("GET", "/api/v1/certificates/{certificate_id}/certificate.pdf"): STAFF,
+    ("GET", "/api/v1/kindergartens/{kindergarten_id}/certificates"): DIRECTORS,
+    ("POST", "/api/v1/kindergartens/{kindergarten_id}/certificates/batch"): DIRECTORS,
+    ("GET", "/api/v1/certificate-batches/{job_id}/certificates.pdf"): DIRECTORS,
+    ("GET", "/api/v1/certificates/verify/{code}"): P,
 }
 ROLES = ["anonymous", "unbound", "teacher", "organizer", "director", "leader", "parent", "admin"]
 

@@ -36,6 +36,7 @@ JOB_MODULES = (
     "server.activities.jobs",
     "server.reports.jobs",
     "server.publicity.jobs",
+    "server.certificates.jobs",
 )
 
 

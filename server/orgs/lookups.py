@@ -188,3 +188,24 @@ async def workplace_names(*, person_ids: Iterable[int]) -> dict[int, str]:
     for person_id, name in rows:
         out.setdefault(person_id, []).append(name)
     return {pid: "、".join(dict.fromkeys(names)) for pid, names in out.items()}
+
+
+async def issuing_bodies(*, kindergarten_id: int) -> dict | None:
+    """A kindergarten's name and who may issue papers for it: its region's education bureau
+    (the bureau's name, else the region's name + 教育局) and its alliance (None when it has
+    none). None when there is no such kindergarten."""
+    kg = await Kindergarten.get_or_none(id=kindergarten_id).prefetch_related("region", "alliance")
+    if kg is None:
+        return None
+    region = kg.region
+    return {
+        "kindergarten": kg.name,
+        "region": region.bureau_name or f"{region.name}教育局",
+        "alliance": kg.alliance.name if kg.alliance else None,
+    }
+
+
+async def staff_in_list_order(*, kindergarten_id: int) -> list[int]:
+    """A kindergarten's active staff, in the order of its staff list (the roster's order)."""
+    rows = await Teacher.filter(kindergarten_id=kindergarten_id, active=True).order_by("id")
+    return list(dict.fromkeys(row.person_id for row in rows))

@@ -58,6 +58,7 @@ FIELD_KINDS = {
     "delivery_id": "delivery",
     "message_id": "group_message",
     "job_id": "job",
+    "certificate_id": "certificate",
 }
 #: Strings that carry an id inside them (?scope=region:3).
 STRING_ID_FIELDS = {"scope": "summary_scope"}

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from server.accounts.models import Account, Invitation, RoleGrant
 from server.activities.models import ActivityInvitee, ActivityStatus, Presenter
 from server.archive.models import ArchiveFile
+from server.certificates.codes import new_token
+from server.certificates.models import Certificate
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.delivery.models import Delivery, GroupMessage
@@ -216,6 +218,28 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         key=unique(f"matrix-group:{mark}:"), group="leaders", kind="summary", markdown=mark
     )
     job = await JobRecord.create(id=uuid.uuid4(), kind="export", account_id=account.id)
+    certificate = await Certificate.create(
+        token=new_token(),
+        person=staff,
+        kindergarten=supporting,
+        period="2026秋",
+        issuer_kind="region",
+        issuer_name=region.bureau_name,
+        holder_name=staff.name,
+        kindergarten_name=supporting.name,
+        entries=[
+            {
+                "activity_id": live.id,
+                "title": live.title,
+                "kind": "送教下乡",
+                "date": "2026-10-15",
+                "host": supporting.name,
+                "role": "presenter",
+                "hours": 1.0,
+            }
+        ],
+        total_hours=1.0,
+    )
     side.ids = {
         "region": region.id,
         "alliance": alliance.id,
@@ -248,6 +272,7 @@ async def _region(client, admin: LoggedIn, mark: str) -> Side:
         "delivery": delivery.id,
         "group_message": message.id,
         "job": str(job.id),
+        "certificate": certificate.id,
         "summary_scope": f"region:{region.id}",
         "recap_subject": f"pairing:{pairing.id}",
     }
@@ -383,6 +408,7 @@ async def watched_rows(world: World) -> dict[str, list]:
         "delivery": Delivery.filter(person_id__in=people),
         "summary": Summary.filter(id=f["summary"]),
         "job": JobRecord.filter(id=f["job"]),
+        "certificate": Certificate.filter(kindergarten_id__in=kgs),
     }
     from server.activities.models import Activity
 
