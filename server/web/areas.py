@@ -25,6 +25,7 @@ AREAS = (
     "ledger",
     "delivery",
     "follow",
+    "certificates",
 )
 #: Areas that exist only on a sandbox setup (Settings.uses_sandbox): never in production.
 SANDBOX_AREAS = ("sandbox_inbox",)

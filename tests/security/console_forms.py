@@ -36,7 +36,7 @@ CONSOLE_PLAIN_FIELDS = {
     "status", "targets", "title", "total", "updated_at", "wechat_sandbox", "whole", "year",
     "key", "csrf_token", "measures", "summary", "reflection", "q", "mode", "step", "t",
     "t_{i}",
-    "lat", "lng", "radius_m", "period",
+    "lat", "lng", "radius_m", "period", "issuer",
 }  # fmt: skip
 #: Values of path words that are not ids, per route and word (all of them are tried).
 CONSOLE_PATH_WORDS = {("/console/posts/<post_id:int>/<action:str>", "action"): "STEPS"}

@@ -98,4 +98,27 @@
     source.onerror = () => { board.querySelector(".live-state").textContent = "连接中断，正在重连……"; };
     source.onopen = () => { board.querySelector(".live-state").textContent = "实时更新中"; };
   }
+  // ---- a batch of 学时证明: progress while the PDF is made, then the download --------------
+  const certJob = document.getElementById("certificate-job");
+  if (certJob && certJob.dataset.running === "yes") {
+    const bar = document.getElementById("job-progress");
+    const labels = { queued: "排队中", running: "正在生成", done: "已完成", failed: "失败" };
+    const timer = setInterval(async () => {
+      try {
+        const job = await call(certJob.dataset.url);
+        bar.max = job.total || 1;
+        bar.value = job.done;
+        document.getElementById("job-count").textContent = job.done + "/" + job.total;
+        document.getElementById("job-percent").textContent = job.percent;
+        document.getElementById("job-status").textContent = labels[job.status] || job.status;
+        if (job.status === "done" || job.status === "failed") {
+          clearInterval(timer);
+          const summary = document.getElementById("job-summary");
+          summary.textContent = job.error || (job.result && job.result.summary) || "";
+          summary.className = job.status === "failed" ? "error" : "ok";
+          document.getElementById("job-download").hidden = job.status !== "done";
+        }
+      } catch (e) { document.getElementById("job-summary").textContent = e.message; }
+    }, 1000);
+  }
 })();
