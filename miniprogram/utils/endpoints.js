@@ -17,6 +17,8 @@ const CALLS = {
   myCheckins: { method: 'GET', path: '/api/v1/me/checkins', reads: ['id', 'activity_id', 'title', 'kind', 'scanned_at', 'late', 'offline', 'annulled', 'checkout_at', 'hours'] },
   checkOut: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/checkout', reads: ['checkout_at', 'minutes_on_site', 'hours', 'message'] },
   myHours: { method: 'GET', path: '/api/v1/me/hours', query: ['semester'], reads: ['semester', 'presenter_hours', 'attendee_hours', 'total_hours', 'entries'] },
+  issueCertificate: { method: 'POST', path: '/api/v1/me/certificates', sends: ['period'], reads: ['id', 'number', 'period', 'period_label', 'total_hours'] },
+  certificatePdf: { method: 'GET', path: '/api/v1/certificates/{certificate_id}/certificate.pdf', download: true },
 
   activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },
   activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
