@@ -40,6 +40,15 @@ const cfg = JSON.parse(process.env.SJT_WEEK);
       else if (step.text !== undefined) read[step.as] = (await page.textContent(step.text)) || "";
       else if (step.value !== undefined) read[step.as] = await page.inputValue(step.value);
       else if (step.url !== undefined) read[step.url] = page.url();
+      else if (step.frame !== undefined) {
+        // How wide a framed page is against its frame (the phone preview must fit).
+        const frame = await (await page.waitForSelector(step.frame)).contentFrame();
+        await frame.waitForLoadState("load");
+        read[step.as] = await frame.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth,
+        }));
+      }
       else throw new Error("unknown step " + JSON.stringify(step));
     }
   } catch (err) {

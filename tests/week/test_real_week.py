@@ -484,6 +484,7 @@ async def _three_people_publish(week, county, organizer, director, leader, send_
         await wx.post("/sandbox/event_push", json={})
     steps = [
         {"goto": f"/console/posts/{post_id}"},
+        {"frame": "#preview", "as": "preview"},
         {"shot": "3-leader-post-to-sign"},
         {
             "fill": '#sign-post ~ textarea, form:has(#sign-post) [name="comment"]',
@@ -494,6 +495,8 @@ async def _three_people_publish(week, county, organizer, director, leader, send_
     ]
     seen = console(week.api, "demo-leader", CONSOLE_PASSWORD, steps, shots)
     assert seen["dialogs"] == ["签发后推文将发布到公众号，确定签发？"], seen
+    # The leader reads the whole phone preview before she signs: nothing cut at the right.
+    assert seen["preview"]["scroll"] <= seen["preview"]["client"], seen["preview"]
     assert seen["errors"] == [], seen
 
     async def published():
