@@ -218,11 +218,20 @@ async def test_family_activity_is_announced_to_presenters_only(client, sent):
     assert set(sent[1]["person_ids"]) == {presenter.id, *(p.id for p in parents)}
 
 
-async def test_a_failing_kick_never_fails_the_caller(client, monkeypatch):
+async def test_a_failing_kick_never_fails_the_caller(client, monkeypatch, caplog):
     import server.jobs.broker as broker_module
 
+    tried: list[tuple] = []
+
     async def broken(*args, **kwargs):
+        tried.append((args, kwargs))
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(broker_module, "enqueue", broken)
-    await notify.notify_events_soon()  # logs and returns
+    with caplog.at_level("WARNING", logger=notify.log.name):
+        await notify.notify_events_soon()  # logs and returns
+    # What it tried to send: the fan-out job, once, with no arguments (it reads the events).
+    assert [(args[1:], kwargs) for args, kwargs in tried] == [((notify.DELIVER_JOB,), {})]
+    assert [r.getMessage() for r in caplog.records if r.name == notify.log.name] == [
+        "activity events not queued, the cron will deliver: ConnectionError"
+    ]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -49,19 +47,9 @@ class Outbox:
         return [p for m in self.of(kind) for p in m.person_ids]
 
 
-def delivery_exists() -> bool:
-    """True once the delivery engine is there and its models are registered."""
-    from server.db import MODEL_MODULES
-
-    return (
-        importlib.util.find_spec("server.delivery.service") is not None
-        and "server.delivery.models" in MODEL_MODULES
-    )
-
-
 @pytest.fixture(autouse=True)
 def outbox(monkeypatch) -> Outbox:
-    """Record each message, then hand it to the real delivery engine when it exists."""
+    """Record each message, then hand it to the real delivery engine (never faked)."""
     log = Outbox()
     real = outbox_module.notify
 
@@ -78,8 +66,6 @@ def outbox(monkeypatch) -> Outbox:
                 page=message.get("page"),
             )
         )
-        if not delivery_exists():
-            return SimpleNamespace(created=len(ids), skipped=0, delivery_ids=[])
         return await real(**message)
 
     monkeypatch.setattr(outbox_module, "notify", record)

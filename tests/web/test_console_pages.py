@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from server.checkin.models import Checkin
 from tests.support.factories import make_activity, make_kindergarten, make_person
 from tests.web.console import console_person, page_csrf, password_login
@@ -160,14 +162,36 @@ async def test_a_scheduled_rsvp_notice_is_composed_for_a_class(browser):
 
 async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, api):
     from server.demo import load_demo
+    from server.demo_data import REGION
+    from server.orgs.models import Alliance, Pairing, Region
 
     await load_demo(api.app.ctx.settings)
     await password_login(browser, "demo-leader", "sjt-demo-2026")
     page = await browser.get("/console/dashboard")
     assert page.status_code == 200
-    assert '<svg class="bar-chart"' in page.text and "送教课时" in page.text
-    assert "进度预警" in page.text and "联盟排名" in page.text
     assert 'href="/console/notices"' in page.text
+    # Counted here, not by the reports: the region's pairings and alliances (the demo's today).
+    region = await Region.get(name=REGION["name"])
+    pairings = await Pairing.filter(supporting__region_id=region.id).prefetch_related(
+        "supporting", "supported"
+    )
+    names = [f"{p.supporting.name} → {p.supported.name}" for p in pairings]
+    alliances = await Alliance.filter(region_id=region.id).values_list("name", flat=True)
+    assert len(names) > 1 and alliances
+    assert f'<div class="stat">结对<b>{len(names)}</b></div>' in page.text
+    # The chart draws a row per pairing (the first 12) with its 送教课时 bar.
+    chart = page.text.split('<svg class="bar-chart"', 1)[1].split("</svg>", 1)[0]
+    drawn = re.findall(r'<text x="0" y="\d+" font-weight="600">([^<]+)</text>', chart)
+    assert len(set(drawn)) == len(drawn) == min(len(names), 12) and set(drawn) <= set(names)
+    assert chart.count(">送教课时</text>") == len(drawn)
+    # The alerts are the demo's behind targets, each naming one of these pairings.
+    warned = page.text.split("<h2>进度预警</h2>", 1)[1].split("</section>", 1)[0]
+    listed = re.findall(r'<li class="(?:warn|error)">([^<：]+)：', warned)
+    assert listed and "暂无预警" not in warned and set(listed) <= set(names)
+    # The ranking lists the region's alliances.
+    ranking = page.text.split("<h2>联盟排名</h2>", 1)[1].split("</table>", 1)[0]
+    ranked = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", ranking)
+    assert sorted(ranked) == sorted(alliances)
 
 
 async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
