@@ -5,6 +5,9 @@ one process), through the project's own connection pool, with the sliding window
 two counters per key whatever the limit, so a generous per-address limit costs no memory.
 When Redis cannot be reached the limits let requests through (check-in must go on while
 Redis restarts) and a warning is logged, at most once a minute per process.
+
+The limits others set on us (a WeCom robot's 20 messages a minute) are counted here too,
+by `MovingWindow`, on the same library and storage.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem, parse, parse_many
 from limits.aio.storage import RedisStorage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from redis.exceptions import RedisError
 
@@ -77,20 +80,24 @@ def name_key(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:24]
 
 
+def redis_storage(redis, *, wrap_exceptions: bool = True) -> RedisStorage:
+    """The `limits` storage on `redis` (a redis.asyncio client): its pool, our key prefix."""
+    return RedisStorage(
+        "async+redis://",
+        implementation="redispy",
+        # The client's own pool: its timeouts and reconnects, no second pool per process.
+        connection_pool=redis.connection_pool,
+        wrap_exceptions=wrap_exceptions,
+        key_prefix=KEY_PREFIX,
+    )
+
+
 class RateLimiter:
     """The process's rate limits, one rule per name of `RateLimits`."""
 
     def __init__(self, *, rules: RateLimits, redis) -> None:
         """Count in `redis` (the runtime's client) the limits `rules` names."""
-        storage = RedisStorage(
-            "async+redis://",
-            implementation="redispy",
-            # The runtime's own pool: its timeouts and reconnects, no second pool per process.
-            connection_pool=redis.connection_pool,
-            wrap_exceptions=True,
-            key_prefix=KEY_PREFIX,
-        )
-        self._strategy = SlidingWindowCounterRateLimiter(storage)
+        self._strategy = SlidingWindowCounterRateLimiter(redis_storage(redis))
         self._rules: dict[str, list[RateLimitItem]] = {
             name: parse_many(text) for name, text in rules.model_dump().items()
         }
@@ -145,3 +152,25 @@ class RateLimiter:
                 self._warned_at = time.monotonic()
                 log.warning("redis unavailable: rate limits not applied (%s)", type(exc).__name__)
             return None
+
+
+class MovingWindow:
+    """At most `limit` events in *any* window of its length, counted in Redis by every process.
+
+    For limits a third party enforces (WeCom's robots): the moving window keeps every
+    period under the limit however the other side draws its windows. Unlike RateLimiter it
+    does not let events through when Redis is unavailable: the Redis error is raised.
+    """
+
+    def __init__(self, *, redis, limit: str, namespace: str) -> None:
+        """Count `limit` (limits notation, e.g. "20/minute") under `namespace` in `redis`."""
+        self._item = parse(limit)
+        self._namespace = namespace
+        self._strategy = MovingWindowRateLimiter(redis_storage(redis, wrap_exceptions=False))
+
+    async def take(self, *identifiers: str) -> float | None:
+        """Count one event; None when it is allowed, else the seconds until one will be."""
+        if await self._strategy.hit(self._item, self._namespace, *identifiers):
+            return None
+        stats = await self._strategy.get_window_stats(self._item, self._namespace, *identifiers)
+        return max(stats.reset_time - time.time(), 0.001)

@@ -18,6 +18,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from redis.asyncio import Redis
 
+from server.common.rate_limit import MovingWindow
 from server.wechat.errors import (
     InvalidCredential,
     RateLimited,
@@ -25,14 +26,14 @@ from server.wechat.errors import (
     WeChatUnavailable,
     error_for,
 )
-from server.wechat.rate_limit import allow, seconds_to_next_window
 from server.wechat.token_store import TokenStore
 
 log = logging.getLogger(__name__)
 
 _TOKEN_ERRORS = frozenset(InvalidCredential.codes)
-#: WeCom allows 20 messages a minute per robot; we hold that across processes.
-WECOM_LIMIT_PER_MINUTE = 20
+#: WeCom's 群机器人配置说明 (developer.work.weixin.qq.com/document/path/91770), 消息发送频率限制:
+#: "每个机器人发送的消息不能超过20条/分钟。" Held across processes in any 60 seconds.
+WECOM_LIMIT = "20/minute"
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ class WeChatClient:
         self._secret = secret
         self._api = api_base.rstrip("/")
         self._wecom = wecom_base.rstrip("/")
-        self._redis = redis
         self._tokens = TokenStore(redis, appid)
+        self._wecom_pace = MovingWindow(redis=redis, limit=WECOM_LIMIT, namespace="wecom")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         #: Made on first use, inside the event loop that uses it.
         self._http: aiohttp.ClientSession | None = None
@@ -393,10 +394,11 @@ class WeChatClient:
 
     async def send_wecom_webhook(self, *, key: str, payload: Mapping[str, Any]) -> None:
         """Post to a WeCom group robot; at most 20 a minute per robot across all processes."""
-        bucket = "wecom:" + hashlib.sha256(key.encode()).hexdigest()[:16]
-        if not await allow(self._redis, bucket, WECOM_LIMIT_PER_MINUTE, 60):
+        robot = hashlib.sha256(key.encode()).hexdigest()[:16]
+        wait = await self._wecom_pace.take(robot)
+        if wait is not None:
             limited = RateLimited(45009, "local limit: 20 messages per minute per robot")
-            limited.retry_after = seconds_to_next_window(60)
+            limited.retry_after = wait
             raise limited
         response = await self._send(
             "POST",

@@ -237,3 +237,42 @@ async def test_a_legacy_scrypt_password_still_logs_in_and_is_rehashed_with_argon
     assert row.password_hash.startswith("$argon2id$")
     browser.cookies.clear()
     assert (await password_login(browser, login)).status_code == 303
+
+
+async def test_an_argon2_hash_with_older_parameters_is_rehashed_at_login(browser):
+    from argon2 import PasswordHasher
+
+    _, login = await console_person("director")
+    row = await WebCredential.get(login=login)
+    row.password_hash = PasswordHasher(time_cost=1, memory_cost=8 * 1024).hash(PASSWORD)
+    await row.save(update_fields=["password_hash"])
+    assert (await password_login(browser, login)).status_code == 303
+    await row.refresh_from_db()
+    assert row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+async def test_passwords_are_checked_and_hashed_off_the_event_loop(browser, monkeypatch):
+    import threading
+
+    from server.accounts import web_login
+
+    threads: dict[str, set[int]] = {"verify": set(), "hash": set()}
+
+    def recorded(name, real):
+        def call(*args):
+            threads[name].add(threading.get_ident())
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(web_login, "verify_password", recorded("verify", web_login.verify_password))
+    monkeypatch.setattr(web_login, "hash_password", recorded("hash", web_login.hash_password))
+    _, login = await console_person("director")  # hashes its password
+    row = await WebCredential.get(login=login)
+    row.password_hash = scrypt_hash(PASSWORD)
+    await row.save(update_fields=["password_hash"])
+    assert (await password_login(browser, login)).status_code == 303  # verifies, rehashes
+    # The api serves in this test's event loop: its thread must not have done the work.
+    loop_thread = threading.get_ident()
+    assert threads["verify"] and loop_thread not in threads["verify"]
+    assert len(threads["hash"]) >= 1 and loop_thread not in threads["hash"]
