@@ -7,10 +7,11 @@ fields in Chinese and WeChat's answer in Chinese on each message sent to someone
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-import httpx
+import aiohttp
 
 from server.accounts import lookups as accounts
 from server.common.errors import DomainError, Forbidden
@@ -53,12 +54,16 @@ async def read_outbox(*, settings: Settings, state: Any = None) -> list[dict]:
     if state is not None:
         entries = state.list_outbox()
     else:
+        url = f"{settings.wechat_base.rstrip('/')}/sandbox/outbox"
+        timeout = aiohttp.ClientTimeout(total=settings.wechat_timeout)
         try:
-            async with httpx.AsyncClient(timeout=settings.wechat_timeout) as http:
-                resp = await http.get(f"{settings.wechat_base.rstrip('/')}/sandbox/outbox")
-                resp.raise_for_status()
-                entries = resp.json()["items"]
-        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            # aiohttp, the one HTTP client of production code (see docs/decisions.md).
+            async with (
+                aiohttp.ClientSession(timeout=timeout, raise_for_status=True) as http,
+                http.get(url) as resp,
+            ):
+                entries = json.loads(await resp.read())["items"]
+        except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
             raise DomainError(
                 "sandbox_unreachable", "无法读取微信沙箱的发件记录，请确认沙箱正在运行", status=502
             ) from exc
