@@ -11,8 +11,11 @@ from server.accounts.schemas import (
     GrantBody,
     InvitationBody,
     LoginBody,
+    PersonAnswer,
     RedeemBody,
     RefreshBody,
+    SessionAnswer,
+    WebLoginAnswer,
 )
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.params import int_arg
@@ -23,6 +26,7 @@ bp = Blueprint("accounts", url_prefix="/api/v1")
 
 @bp.post("/auth/login")
 @openapi.definition(body=LoginBody, summary="微信登录", tag="账号")
+@openapi.response(200, {"application/json": SessionAnswer}, "令牌与本人资料")
 @requires(PUBLIC)
 @validate(json=LoginBody)
 async def login(request: Request, body: LoginBody):
@@ -37,6 +41,7 @@ async def login(request: Request, body: LoginBody):
 
 @bp.post("/auth/refresh")
 @openapi.definition(body=RefreshBody, summary="刷新登录", tag="账号")
+@openapi.response(200, {"application/json": SessionAnswer}, "新的令牌与本人资料")
 @requires(PUBLIC)
 @validate(json=RefreshBody)
 async def refresh(request: Request, body: RefreshBody):
@@ -61,6 +66,7 @@ async def logout(request: Request):
 
 @bp.get("/me")
 @openapi.definition(summary="我的资料与角色", tag="账号", secured="token")
+@openapi.response(200, {"application/json": PersonAnswer}, "本人资料与角色（未绑定时无 id、name）")
 @requires(ANY_ACCOUNT)
 async def me(request: Request):
     """The caller's profile and roles."""
@@ -103,6 +109,7 @@ async def revoke_invitation(request: Request, invitation_id: int):
 
 @bp.post("/invitations/redeem")
 @openapi.definition(body=RedeemBody, summary="使用邀请码绑定身份", tag="账号", secured="token")
+@openapi.response(200, {"application/json": SessionAnswer}, "绑定后的新令牌与本人资料")
 @requires(ANY_ACCOUNT)
 @validate(json=RedeemBody)
 async def redeem_invitation(request: Request, body: RedeemBody):
@@ -153,6 +160,7 @@ async def remove_grant(request: Request, grant_id: int):
 
 @bp.post("/web-login/<token:str>/confirm")
 @openapi.definition(summary="扫码登录管理后台：确认", tag="账号", secured="token")
+@openapi.response(200, {"application/json": WebLoginAnswer}, "已确认，电脑上的管理后台将登录")
 @requires(ANY_ACCOUNT)
 async def confirm_web_login(request: Request, token: str):
     """The mini-program confirms a console login code its user scanned."""

@@ -1,4 +1,4 @@
-"""Request bodies of the activity endpoints.
+"""Request bodies of the activity endpoints, and the answers the mini-program reads.
 
 Types only: the rules with Chinese messages and stable codes (title length, time
 window, coordinates, radius, hours, people) live in the service, so every client gets
@@ -7,6 +7,7 @@ the same explanation. Times without a timezone are read as China time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,3 +86,93 @@ class CancelBody(Body):
     """Why the activity is cancelled (everyone concerned is told)."""
 
     reason: str
+
+
+# ---- answers (dataclasses: see server/checkin/schemas.py) --------------------------------
+
+
+@dataclass
+class ActivityRow:
+    """An activity as list rows show it (China times, status as of now, never the secret)."""
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    status_label: str
+    host_id: int
+    host_name: str | None
+    pairing_id: int | None
+    alliance_id: int | None
+    address: str
+    starts_at: str
+    ends_at: str
+    audience_mode: str
+    version: int
+
+
+@dataclass
+class ActivityList:
+    """GET /activities: one page of rows and how many there are in all."""
+
+    items: list[ActivityRow]
+    total: int
+
+
+@dataclass
+class AudienceKindergarten:
+    """A kindergarten whose staff or families the activity is for."""
+
+    id: int
+    name: str
+
+
+@dataclass
+class PresenterAnswer:
+    """Who presents what (names for staff only)."""
+
+    person_id: int
+    name: str | None
+    hours: float
+    topic: str | None
+    class_name: str | None
+    subject_area: str | None
+
+
+@dataclass
+class ActivityDetail(ActivityRow):
+    """GET /activities/{id}: the row plus window, venue, audience, presenters and can_manage."""
+
+    lat: float | None
+    lng: float | None
+    radius_m: int | None
+    checkin_opens_at: str | None
+    late_after: str | None
+    checkin_closes_at: str | None
+    audience_label: str
+    audience: list[AudienceKindergarten]
+    invitees_count: int
+    presenters: list[PresenterAnswer]
+    presenters_count: int
+    attendee_hours: float
+    plan: str
+    measures: str
+    rotate_seconds: int
+    cancel_reason: str | None
+    created_by_id: int | None
+    created_at: str | None
+    updated_at: str | None
+    can_manage: bool
+
+
+@dataclass
+class RotatingCodeAnswer:
+    """GET /activities/{id}/rotating-code: the current step's scene, lifetime and image."""
+
+    scene: str
+    step: int
+    expires_in: float
+    rotate_seconds: int
+    image_url: str
+    status: str
+    checkin_open: bool

@@ -14,7 +14,14 @@ from sanic_ext import openapi, validate
 
 from server.activities import poster, projector, service
 from server.activities.models import Activity
-from server.activities.schemas import ActivityBody, ActivityPatch, CancelBody
+from server.activities.schemas import (
+    ActivityBody,
+    ActivityDetail,
+    ActivityList,
+    ActivityPatch,
+    CancelBody,
+    RotatingCodeAnswer,
+)
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import CHECKIN
@@ -82,6 +89,7 @@ async def create_activity(request: Request, body: ActivityBody):
 
 @bp.get("/activities")
 @openapi.definition(summary="活动列表", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": ActivityList}, "可见的活动，开始时间新的在前")
 @openapi.parameter("status", str, "query", description="draft/published/ongoing/finished/cancelled")
 @openapi.parameter("kind", str, "query", description="活动类型，如 送教下乡")
 @openapi.parameter("host_id", int, "query")
@@ -111,6 +119,7 @@ async def list_activities(request: Request):
 
 @bp.get("/activities/<activity_id:int>")
 @openapi.definition(summary="活动详情", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": ActivityDetail}, "活动详情；can_manage 为可否管理签到")
 @requires(*EVERYONE)
 async def get_activity(request: Request, activity_id: int):
     """One activity."""
@@ -224,6 +233,7 @@ async def create_projector_link(request: Request, activity_id: int):
     summary="当前动态签到码（放映链接凭证 t 或组织者登录）", tag=TAG, secured="token"
 )
 @openapi.parameter("t", str, "query", description="放映链接凭证")
+@openapi.response(200, {"application/json": RotatingCodeAnswer}, "当前时间步的签到码及其剩余秒数")
 @requires(PUBLIC)  # guarded by principal_or_projector: the token, or a manager's login
 async def get_rotating_code(request: Request, activity_id: int):
     """The scene of the current step, its lifetime and its image's address."""

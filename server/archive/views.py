@@ -12,7 +12,16 @@ from sanic_ext.extensions.openapi.types import Binary, Boolean, Object, String
 
 from server.archive import export, service
 from server.archive.files import MB, extension_of
-from server.archive.schemas import ConfirmBody, FilePatch, RecordBody, ReopenBody, WithdrawBody
+from server.archive.schemas import (
+    ConfirmBody,
+    FileAnswer,
+    FileList,
+    FilePatch,
+    RecordBody,
+    RecordCardAnswer,
+    ReopenBody,
+    WithdrawBody,
+)
 from server.common.auth import requires
 from server.common.errors import DomainError
 from server.common.uploads import read_multipart
@@ -88,6 +97,8 @@ async def _read_upload(request: Request):
 @bp.post("/activities/<activity_id:int>/files", stream=True)
 @openapi.definition(summary="上传活动照片或附件", tag=TAG, secured="token")
 @openapi.body(UPLOAD_BODY)
+@openapi.response(201, {"application/json": FileAnswer}, "已保存的文件")
+@openapi.response(200, {"application/json": FileAnswer}, "同一文件已上传过：先前的记录")
 @requires(*MANAGERS)
 async def upload_file(request: Request, activity_id: int):
     """Store a photo (EXIF removed) or attachment; the same file again answers the first."""
@@ -111,6 +122,7 @@ async def upload_file(request: Request, activity_id: int):
 
 @bp.get("/activities/<activity_id:int>/files")
 @openapi.definition(summary="活动照片与附件列表", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": FileList}, "照片与附件")
 @requires(*VIEWERS)
 async def list_files(request: Request, activity_id: int):
     """The activity's files (parents: photos with consent only)."""
@@ -142,6 +154,7 @@ async def file_content(request: Request, file_id: int):
 
 @bp.patch("/files/<file_id:int>")
 @openapi.definition(body=FilePatch, summary="修改照片说明或公开同意", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": FileAnswer}, "修改后的文件")
 @requires(*MANAGERS)
 @validate(json=FilePatch)
 async def update_file(request: Request, file_id: int, body: FilePatch):
@@ -206,6 +219,7 @@ async def update_record(request: Request, activity_id: int, body: RecordBody):
 
 @bp.get("/activities/<activity_id:int>/record-card")
 @openapi.definition(summary="帮扶记录卡（记录与双方确认）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": RecordCardAnswer}, "记录、照片与附件、双方确认状态")
 @requires(*VIEWERS)
 async def get_record_card(request: Request, activity_id: int):
     """The record with both sides' confirmations and the lock state."""
@@ -218,6 +232,7 @@ async def get_record_card(request: Request, activity_id: int):
 @openapi.definition(
     body=ConfirmBody, summary="确认帮扶记录卡（本方园长或组织者）", tag=TAG, secured="token"
 )
+@openapi.response(200, {"application/json": RecordCardAnswer}, "确认后的记录卡")
 @requires(*MANAGERS)
 async def confirm_record_card(request: Request, activity_id: int):
     """Confirm the record for the caller's side; both sides confirmed locks it."""

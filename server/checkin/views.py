@@ -11,7 +11,18 @@ from sanic_ext import openapi, validate
 from server.activities import access
 from server.audit.service import activity_log
 from server.checkin import export, hours, organizer, overview, service
-from server.checkin.schemas import AnnulBody, CheckinBody, ManualCheckinBody, OverviewAnswer
+from server.checkin.schemas import (
+    AnnulBody,
+    AttendanceAnswer,
+    CheckinAnswer,
+    CheckinBody,
+    CheckinView,
+    CheckoutAnswer,
+    HoursAnswer,
+    ManualCheckinBody,
+    MyCheckin,
+    OverviewAnswer,
+)
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
@@ -28,6 +39,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.post("/checkins")
 @openapi.definition(body=CheckinBody, summary="扫码签到", tag="签到", secured="token")
+@openapi.response(
+    200,
+    {"application/json": CheckinAnswer},
+    "签到成功或已签到（拒绝时为 422，error 与 reason 为原因代码，message 为中文说明）",
+)
 @requires(ANY_ACCOUNT)
 @validate(json=CheckinBody)
 async def check_in(request: Request, body: CheckinBody):
@@ -59,6 +75,7 @@ async def check_in(request: Request, body: CheckinBody):
 
 @bp.get("/activities/<activity_id:int>/attendance")
 @openapi.definition(summary="签到情况（名单与统计）", tag="签到", secured="token")
+@openapi.response(200, {"application/json": AttendanceAnswer}, "统计、签到名单、待核对与未签到")
 @requires(*RUNNERS)
 async def attendance(request: Request, activity_id: int):
     """Counts, the checked-in list with flags, and the absent list."""
@@ -111,6 +128,7 @@ def _max_seconds(request: Request) -> float | None:
 
 @bp.post("/activities/<activity_id:int>/checkins")
 @openapi.definition(body=ManualCheckinBody, summary="补签", tag="签到", secured="token")
+@openapi.response(201, {"application/json": CheckinView}, "补签的签到记录")
 @requires(*RUNNERS)
 @validate(json=ManualCheckinBody)
 async def manual_check_in(request: Request, activity_id: int, body: ManualCheckinBody):
@@ -126,6 +144,7 @@ async def manual_check_in(request: Request, activity_id: int, body: ManualChecki
 
 @bp.post("/checkins/<checkin_id:int>/annul")
 @openapi.definition(body=AnnulBody, summary="作废签到", tag="签到", secured="token")
+@openapi.response(200, {"application/json": CheckinView}, "已作废的签到记录")
 @requires(*RUNNERS)
 @validate(json=AnnulBody)
 async def annul(request: Request, checkin_id: int, body: AnnulBody):
@@ -142,6 +161,7 @@ async def annul(request: Request, checkin_id: int, body: AnnulBody):
 
 @bp.post("/checkins/<checkin_id:int>/checkout")
 @openapi.definition(summary="签退", tag="签到", secured="token")
+@openapi.response(200, {"application/json": CheckoutAnswer}, "签到记录、在场分钟数与所计课时")
 @requires(ANY_ACCOUNT)
 async def checkout(request: Request, checkin_id: int):
     """Record leaving; answers the minutes on site."""
@@ -181,6 +201,7 @@ async def audit(request: Request, activity_id: int):
 
 @bp.get("/me/checkins")
 @openapi.definition(summary="我的签到", tag="签到", secured="token")
+@openapi.response(200, {"application/json": list[MyCheckin]}, "最近的签到，新的在前")
 @requires(ANY_ACCOUNT)
 async def my_checkins(request: Request):
     """The caller's check-ins, newest first."""
@@ -206,6 +227,7 @@ async def my_overview(request: Request):
 
 @bp.get("/me/hours")
 @openapi.definition(summary="我的学时（按学期）", tag="签到", secured="token")
+@openapi.response(200, {"application/json": HoursAnswer}, "该学期的主讲、参加课时与明细")
 @openapi.parameter("semester", str, "query")
 @requires(ANY_ACCOUNT)
 async def my_hours(request: Request):

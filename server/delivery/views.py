@@ -8,13 +8,19 @@ from sanic_ext import openapi, validate
 from server.common.auth import ANY_ACCOUNT, requires
 from server.common.params import page_args
 from server.delivery import admin, inbox, subscriptions
-from server.delivery.schemas import SubscriptionReportBody
+from server.delivery.schemas import (
+    InboxAnswer,
+    InboxItem,
+    SubscriptionReportBody,
+    SubscriptionsAnswer,
+)
 
 bp = Blueprint("delivery", url_prefix="/api/v1")
 
 
 @bp.get("/inbox")
 @openapi.definition(summary="我的消息", tag="消息", secured="token")
+@openapi.response(200, {"application/json": InboxAnswer}, "消息（新的在前）、总数与未读数")
 @openapi.parameter("unread", bool, "query")
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
@@ -32,6 +38,7 @@ async def list_inbox(request: Request):
 
 @bp.post("/inbox/<delivery_id:int>/read")
 @openapi.definition(summary="标记消息已读", tag="消息", secured="token")
+@openapi.response(200, {"application/json": InboxItem}, "已读的消息")
 @requires(ANY_ACCOUNT)
 async def read_message(request: Request, delivery_id: int):
     """Mark one of the caller's messages read."""
@@ -40,6 +47,7 @@ async def read_message(request: Request, delivery_id: int):
 
 @bp.get("/subscriptions")
 @openapi.definition(summary="我的消息订阅", tag="消息", secured="token")
+@openapi.response(200, {"application/json": SubscriptionsAnswer}, "每类消息的模板与剩余可发次数")
 @requires(ANY_ACCOUNT)
 async def my_subscriptions(request: Request):
     """Per message kind: the template to request and the messages still allowed."""
@@ -54,6 +62,7 @@ async def my_subscriptions(request: Request):
 @openapi.definition(
     body=SubscriptionReportBody, summary="上报订阅结果", tag="消息", secured="token"
 )
+@openapi.response(200, {"application/json": SubscriptionsAnswer}, "上报后的订阅情况")
 @requires(ANY_ACCOUNT)
 @validate(json=SubscriptionReportBody)
 async def report_subscriptions(request: Request, body: SubscriptionReportBody):

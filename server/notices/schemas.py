@@ -1,4 +1,4 @@
-"""Request bodies of the notice endpoints.
+"""Request bodies of the notice endpoints, and the answers the mini-program reads.
 
 Types only, with generous caps: the rules with Chinese messages and stable codes
 (title length, at most 9 images, deadlines, capacity, headcounts) live in the service,
@@ -7,6 +7,7 @@ so every client gets the same explanation. Times without a timezone are China ti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -95,3 +96,145 @@ class FeedbackBody(Body):
 
     stars: int
     comment: str = ""
+
+
+# ---- answers (dataclasses: see server/checkin/schemas.py) --------------------------------
+
+
+@dataclass
+class MyNoticeRow:
+    """A notice the caller received, with her own state."""
+
+    id: int
+    title: str
+    kindergarten_name: str | None
+    snippet: str
+    ack_mode: str
+    deadline: str | None
+    status: str
+    published_at: str | None
+    version: int
+    read: bool
+    confirmed: bool
+    rsvp_status: str | None
+
+
+@dataclass
+class MyNotices:
+    """GET /me/notices: unread first, then newest first."""
+
+    items: list[MyNoticeRow]
+    total: int
+    unread: int
+
+
+@dataclass
+class NoticeAttachment:
+    """A file linked from a notice (another site's address)."""
+
+    name: str
+    url: str
+
+
+@dataclass
+class NoticeActivity:
+    """The activity a notice invites to."""
+
+    id: int
+    title: str
+    kind: str
+    status: str
+    address: str | None
+    starts_at: str | None
+    ends_at: str | None
+
+
+@dataclass
+class RsvpView:
+    """A family's own answer."""
+
+    status: str
+    status_label: str
+    answer: str
+    adults: int
+    children: int
+    waitlist_position: int | None
+    updated_at: str | None
+
+
+@dataclass
+class NoticeFeedbackView:
+    """A family's own rating."""
+
+    stars: int
+    comment: str
+
+
+@dataclass
+class NoticeMine:
+    """A recipient's own receipt, answer and rating, and whether her family attended."""
+
+    read_at: str | None
+    confirmed_at: str | None
+    rsvp: RsvpView | None
+    feedback: NoticeFeedbackView | None
+    attended: bool
+
+
+@dataclass
+class NoticeTotals:
+    """What every recipient may see: totals, never who (the RSVP ones for RSVP notices)."""
+
+    recipients: int
+    read: int
+    confirmed: int
+    rsvp_yes: int
+    rsvp_waitlisted: int
+    places_left: int | None
+
+
+@dataclass
+class NoticeAnswer:
+    """GET /notices/{id}: the content; a recipient also gets `me` and `totals`, a sender
+    (or a leader) `counts` and the audience in words instead."""
+
+    id: int
+    kindergarten_id: int
+    kindergarten_name: str | None
+    title: str
+    body: str
+    images: list[str]
+    attachments: list[NoticeAttachment]
+    ack_mode: str
+    ack_mode_label: str
+    deadline: str | None
+    status: str
+    status_label: str
+    published_at: str | None
+    version: int
+    activity: NoticeActivity | None
+    cancel_reason: str | None
+    rsvp_closed: str | None
+    capacity: int | None
+    capacity_unit: str
+    max_adults: int | None
+    max_children: int | None
+    me: NoticeMine
+    totals: NoticeTotals
+
+
+@dataclass
+class ReadAnswer:
+    """POST /notices/{id}/read."""
+
+    notice_id: int
+    read_at: str | None
+
+
+@dataclass
+class RsvpAnswer:
+    """POST and DELETE /notices/{id}/rsvp: the family's answer now, what it means, the totals."""
+
+    rsvp: RsvpView | None
+    message: str
+    totals: NoticeTotals

@@ -15,9 +15,13 @@ from server.notices import feedback, reading, receipts, reminders, rsvp, service
 from server.notices.schemas import (
     CancelBody,
     FeedbackBody,
+    MyNotices,
+    NoticeAnswer,
     NoticeBody,
     NoticePatch,
     PublishBody,
+    ReadAnswer,
+    RsvpAnswer,
     RsvpBody,
 )
 
@@ -158,6 +162,7 @@ async def receipts_rollup(request: Request, notice_id: int):
 
 @bp.get("/me/notices")
 @openapi.definition(summary="我收到的通知（未读在前）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": MyNotices}, "收到的通知、总数与未读数")
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
 @requires(ANY_ACCOUNT)
@@ -171,6 +176,11 @@ async def my_notices(request: Request):
 
 @bp.get("/notices/<notice_id:int>")
 @openapi.definition(summary="通知详情", tag=TAG, secured="token")
+@openapi.response(
+    200,
+    {"application/json": NoticeAnswer},
+    "通知内容；收件人另有 me（本人回执）与 totals（只有统计，不含名单）",
+)
 @requires(*EVERYONE)
 async def get_notice(request: Request, notice_id: int):
     """One notice: the sender's view or the recipient's view."""
@@ -179,6 +189,7 @@ async def get_notice(request: Request, notice_id: int):
 
 @bp.post("/notices/<notice_id:int>/read")
 @openapi.definition(summary="标记已读（在小程序中打开通知）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": ReadAnswer}, "阅读时间")
 @requires(*EVERYONE)
 async def mark_read(request: Request, notice_id: int):
     """The caller opened the notice."""
@@ -195,6 +206,7 @@ async def confirm(request: Request, notice_id: int):
 
 @bp.post("/notices/<notice_id:int>/rsvp")
 @openapi.definition(body=RsvpBody, summary="报名回执：参加或不参加", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": RsvpAnswer}, "本家庭的回执、说明与名额统计")
 @requires(*EVERYONE)
 @validate(json=RsvpBody)
 async def answer_rsvp(request: Request, notice_id: int, body: RsvpBody):
@@ -212,6 +224,7 @@ async def answer_rsvp(request: Request, notice_id: int, body: RsvpBody):
 
 @bp.delete("/notices/<notice_id:int>/rsvp")
 @openapi.definition(summary="取消报名", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": RsvpAnswer}, "取消后的回执、说明与名额统计")
 @requires(*EVERYONE)
 async def cancel_rsvp(request: Request, notice_id: int):
     """The caller's family withdraws its answer; the waitlist moves up."""

@@ -1,9 +1,11 @@
-"""Request bodies of the publicity endpoints.
+"""Request bodies of the publicity endpoints, and the answers the mini-program reads.
 
 Types only: lengths and rules with Chinese messages live in the service.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,3 +48,101 @@ class CommentBody(Body):
     """A review comment (required when sending back)."""
 
     comment: str | None = None
+
+
+# ---- answers (dataclasses: see server/checkin/schemas.py) --------------------------------
+
+
+@dataclass
+class PostRow:
+    """A post as lists show it."""
+
+    id: int
+    kind: str
+    activity_id: int | None
+    pairing_id: int | None
+    alliance_id: int | None
+    semester: str | None
+    kindergarten_id: int | None
+    title: str
+    digest: str
+    status: str
+    status_label: str
+    article_url: str | None
+    updated_at: str | None
+
+
+@dataclass
+class PostList:
+    """GET /posts: newest first."""
+
+    items: list[PostRow]
+
+
+@dataclass
+class PostPhoto:
+    """A photo of the post: usable (consent marked) or refused with the reason."""
+
+    id: int
+    caption: str | None
+    src: str
+    usable: bool
+    reason: str | None
+
+
+@dataclass
+class PostStepAnswer:
+    """One step of 撰稿 → 审核 → 签发: who, when, with what comment."""
+
+    step: str
+    label: str
+    actor: str | None
+    comment: str | None
+    at: str
+
+
+@dataclass
+class PostActions:
+    """What the caller may do with the post now."""
+
+    edit: bool
+    submit: bool
+    approve: bool
+    sign: bool
+    send_back: bool
+    mass_send: bool
+
+
+@dataclass
+class MassSend:
+    """The 群发 of a post as WeChat reported it."""
+
+    status: str
+    label: str
+    message: str | None
+    wechat_status: str | None
+    msg_id: str | None
+    submitted_at: str | None
+    sent_at: str | None
+    total_count: int | None
+    sent_count: int | None
+    error_count: int | None
+    article_url: str | None
+
+
+@dataclass
+class PostAnswer(PostRow):
+    """GET /posts/{id} and every step's answer: body, photos, steps and allowed actions."""
+
+    html: str
+    author_name: str
+    cover_file_id: int | None
+    comment: str | None
+    fail_code: str | None
+    fail_message: str | None
+    published_at: str | None
+    photos: list[PostPhoto]
+    mass: MassSend
+    steps: list[PostStepAnswer]
+    can: PostActions
+    preview_url: str

@@ -15,6 +15,8 @@ from server.publicity.schemas import (
     CommentBody,
     CreateBody,
     DisclosurePostBody,
+    PostAnswer,
+    PostList,
     PostPatch,
     RecapBody,
 )
@@ -124,6 +126,7 @@ async def create_alliance_disclosure(request: Request, alliance_id: int):
 
 @bp.get("/posts")
 @openapi.definition(summary="宣传推文列表", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": PostList}, "推文，更新时间新的在前")
 @openapi.parameter("status", str, "query", description="drafting/reviewing/signing/…")
 @requires(*READERS)
 async def list_posts(request: Request):
@@ -135,6 +138,7 @@ async def list_posts(request: Request):
 
 @bp.get("/posts/<post_id:int>")
 @openapi.definition(summary="宣传推文详情", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": PostAnswer}, "正文、照片、流程与可做的操作")
 @requires(*READERS)
 async def get_post(request: Request, post_id: int):
     """The post, its photos (usable or refused with the reason), steps and allowed actions."""
@@ -231,6 +235,7 @@ async def submit_post(request: Request, post_id: int):
 
 @bp.post("/posts/<post_id:int>/approve")
 @openapi.definition(body=CommentBody, summary="园长审核通过（审核）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": PostAnswer}, "审核通过后的推文")
 @requires(*REVIEWERS)
 async def approve_post(request: Request, post_id: int):
     """审核 passed: to a leader for 签发."""
@@ -246,6 +251,7 @@ async def approve_post(request: Request, post_id: int):
 @openapi.definition(
     body=CommentBody, summary="领导签发并发布到公众号（签发）", tag=TAG, secured="token"
 )
+@openapi.response(200, {"application/json": PostAnswer}, "签发后的推文（发布在后台进行）")
 @requires(*SIGNERS)
 async def sign_post(request: Request, post_id: int):
     """签发 with an optional comment: publishing starts in the background."""
@@ -259,6 +265,7 @@ async def sign_post(request: Request, post_id: int):
 
 @bp.post("/posts/<post_id:int>/send-back")
 @openapi.definition(body=CommentBody, summary="退回修改（需填写意见）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": PostAnswer}, "退回后的推文")
 @requires("director", "leader", "admin")
 async def send_back(request: Request, post_id: int):
     """The reviewer or signer returns the post to its author with a comment."""

@@ -14,9 +14,15 @@ from sanic_ext import openapi, validate
 from server.common.auth import requires
 from server.reports import service, summary_service
 from server.reports.schemas import (
+    AlertsAnswer,
+    KindergartenReports,
+    PairingReport,
     PeriodQuery,
+    RankingAnswer,
     RankingQuery,
     SemesterQuery,
+    SummaryAnswer,
+    SummaryList,
     SummaryListQuery,
     SummaryScopeQuery,
 )
@@ -50,6 +56,7 @@ async def pairing_reports(request: Request, query: PeriodQuery):
 
 @bp.get("/reports/pairings/<pairing_id:int>")
 @openapi.definition(summary="单个结对的目标完成情况", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": PairingReport}, "该结对本时段的数字、目标与落后项")
 @openapi.parameter("semester", str, "query")
 @openapi.parameter("year", str, "query")
 @requires(*DIRECTORS_UP)
@@ -72,6 +79,7 @@ async def alliance_reports(request: Request, query: PeriodQuery):
 
 @bp.get("/reports/kindergartens")
 @openapi.definition(summary="幼儿园目标完成情况", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": KindergartenReports}, "范围内各幼儿园的数字与目标")
 @openapi.parameter("semester", str, "query")
 @openapi.parameter("year", str, "query")
 @requires(*DIRECTORS_UP)
@@ -94,6 +102,7 @@ async def region_reports(request: Request, query: PeriodQuery):
 
 @bp.get("/reports/alerts")
 @openapi.definition(summary="进度预警：按当前进度将无法完成目标的结对", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": AlertsAnswer}, "进度落后的结对目标")
 @openapi.parameter("semester", str, "query")
 @requires(*DIRECTORS_UP)
 @validate(query=SemesterQuery)
@@ -110,6 +119,7 @@ async def alerts(request: Request, query: SemesterQuery):
 
 @bp.get("/reports/rankings")
 @openapi.definition(summary="通报排名（按联盟或结对）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": RankingAnswer}, "按完成度排名")
 @openapi.parameter("semester", str, "query")
 @openapi.parameter("year", str, "query")
 @openapi.parameter("by", str, "query", description="alliance（联盟，默认）或 pairing（结对）")
@@ -144,6 +154,7 @@ async def export_table(request: Request, query: PeriodQuery):
 
 @bp.get("/reports/summaries")
 @openapi.definition(summary="工作简报列表（周报与学期总结）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": SummaryList}, "可查看的简报，新的在前")
 @openapi.parameter("scope", str, "query", description="范围：region:编号、alliance:编号 或 city")
 @openapi.parameter("kind", str, "query", description="weekly（周报）或 semester（学期总结）")
 @openapi.parameter("period", str, "query", description="时段，如 2026-W10 或 2026春")
@@ -165,6 +176,7 @@ async def summaries(request: Request, query: SummaryListQuery):
 
 @bp.get("/reports/summaries/latest")
 @openapi.definition(summary="最新一期工作简报（没有时即时生成上周周报）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": SummaryAnswer}, "简报页面数据")
 @openapi.parameter("scope", str, "query", description="范围：region:编号、alliance:编号 或 city")
 @requires(*LEADERS)
 @validate(query=SummaryScopeQuery)
@@ -181,6 +193,7 @@ async def latest_summary(request: Request, query: SummaryScopeQuery):
 
 @bp.get("/reports/summaries/<summary_id:int>")
 @openapi.definition(summary="一期工作简报（页面数据）", tag=TAG, secured="token")
+@openapi.response(200, {"application/json": SummaryAnswer}, "简报页面数据")
 @requires(*LEADERS)
 async def summary(request: Request, summary_id: int):
     """One summary's page data."""
