@@ -23,7 +23,7 @@ const CALLS = {
   activities: { method: 'GET', path: '/api/v1/activities', query: ['limit', 'offset', 'status'], reads: ['items', 'total'] },
   activity: { method: 'GET', path: '/api/v1/activities/{activity_id}', reads: ['id', 'title', 'kind', 'status', 'status_label', 'host_name', 'address', 'starts_at', 'ends_at', 'can_manage', 'rotate_seconds'] },
   attendance: { method: 'GET', path: '/api/v1/activities/{activity_id}/attendance', reads: ['counts', 'checkins', 'absent'] },
-  manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late', 'adults', 'children'], reads: ['status', 'message'] },
+  manualCheckIn: { method: 'POST', path: '/api/v1/activities/{activity_id}/checkins', sends: ['person_id', 'reason', 'late', 'adults', 'children'], reads: ['id', 'late'] },
   annulCheckin: { method: 'POST', path: '/api/v1/checkins/{checkin_id}/annul', sends: ['reason'], reads: ['id', 'annulled'] },
   rotatingCode: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code', reads: ['scene', 'step', 'expires_in', 'rotate_seconds', 'image_url', 'checkin_open'] },
   rotatingCodeImage: { method: 'GET', path: '/api/v1/activities/{activity_id}/rotating-code.png', download: true, query: ['step'] },

@@ -1,8 +1,9 @@
-"""Request bodies of the certificate endpoints."""
+"""Request bodies of the certificate endpoints, and the answer the mini-program reads."""
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -20,3 +21,31 @@ class CertificateBatchBody(BaseModel):
 
     period: str | None = Field(default=None, max_length=8)
     issuer: Literal["region", "alliance"] | None = None
+
+
+# ---- answers (dataclasses: see server/checkin/schemas.py) --------------------------------
+
+
+@dataclass
+class CertificateAnswer:
+    """A certificate as its holder and her director see it; `entries` are the ledger's rows as
+    printed (activity_id, role, hours, date, title, kind, host)."""
+
+    id: int
+    number: str
+    person_id: int
+    holder_name: str
+    kindergarten_id: int
+    kindergarten_name: str
+    period: str
+    period_label: str
+    issuer: str
+    issuer_name: str
+    total_hours: float
+    presenter_hours: float
+    attendee_hours: float
+    entries: list[dict[str, Any]]
+    issued_at: str
+    issued_by_id: int | None
+    pdf_url: str
+    verify_url: str

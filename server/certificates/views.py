@@ -12,7 +12,7 @@ from sanic.response import raw
 from sanic_ext import openapi, validate
 
 from server.certificates import batch, service
-from server.certificates.schemas import CertificateBatchBody, CertificateBody
+from server.certificates.schemas import CertificateAnswer, CertificateBatchBody, CertificateBody
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
 
@@ -50,6 +50,8 @@ def _pdf(content: bytes, filename: str, fallback: str):
 
 @bp.post("/me/certificates")
 @openapi.definition(body=CertificateBody, summary="开具我的学时证明", tag=TAG, secured="token")
+@openapi.response(201, {"application/json": CertificateAnswer}, "新开具的学时证明")
+@openapi.response(200, {"application/json": CertificateAnswer}, "内容未变：先前开具的学时证明")
 @requires(*STAFF)
 @validate(json=CertificateBody)
 async def issue_mine(request: Request, body: CertificateBody):
