@@ -22,6 +22,7 @@ from server.activities.models import (
     Presenter,
 )
 from server.archive import service as archive
+from server.checkin import hours
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.auth import Grant, Principal
 from server.common.semester import configured_calendar, semester_of, semester_range
@@ -204,6 +205,14 @@ async def _check_ins(activity: Activity, held: Held, staff: dict) -> None:
         )
 
 
+async def _credit(activity: Activity, held: Held) -> None:
+    """The hours ledger as the real flow leaves it: each check-in credited (at the scan),
+    presenters once the activity has finished. Idempotent, so older demo data is mended."""
+    await hours.settle_attendees(activity_id=activity.id)
+    if held.days < 0:
+        await hours.credit_presenters(activity_id=activity.id)
+
+
 def _principal(person: Person, role: str, kindergarten_id: int) -> Principal:
     return Principal(
         account_id=0,
@@ -264,6 +273,7 @@ async def load_history(
             made += 1
             await _check_ins(activity, held, staff)
             await _photos(activity, held, kgs, staff, settings)
+        await _credit(activity, held)
         await _post(activity, held, kgs, staff)
     await load_ledger_demo(kgs, staff)
     return made
