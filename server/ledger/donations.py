@@ -424,27 +424,18 @@ async def add_photo(
     """A photo of the donation (EXIF and GPS removed); part of what the recipient confirms."""
     await ensure_may_upload(principal=principal, donation_id=donation_id)
     checked = files.check_upload(data, filename, kind="photo", max_bytes=max_bytes)
-    if await LedgerFile.filter(donation_id=donation_id).count() >= MAX_PHOTOS:
-        raise DomainError("too_many_photos", f"一条捐赠记录最多 {MAX_PHOTOS} 张照片")
-    digest = files.sha256(checked.data)
-    if await LedgerFile.exists(donation_id=donation_id, sha256=digest):
+    photo = await files.store_ledger_file(
+        model=LedgerFile,
+        owner={"donation_id": donation_id},
+        kind=LedgerFileKind.PHOTO,
+        checked=checked,
+        data_dir=data_dir,
+        uploader_id=principal.person_id,
+        limit=MAX_PHOTOS,
+        too_many=DomainError("too_many_photos", f"一条捐赠记录最多 {MAX_PHOTOS} 张照片"),
+    )
+    if photo is None:  # the same photo again
         return await get_donation(principal=principal, donation_id=donation_id)
-    stored = files.new_stored_path(checked.ext)
-    await files.write_file(data_dir, stored, checked.data)
-    try:
-        photo = await LedgerFile.create(
-            kind=LedgerFileKind.PHOTO,
-            donation_id=donation_id,
-            filename=checked.filename,
-            stored_path=stored,
-            content_type=files.stored_content_type(checked.content_type),
-            size=len(checked.data),
-            sha256=digest,
-            uploaded_by_id=principal.person_id,
-        )
-    except BaseException:
-        await files.remove_file(data_dir, stored)
-        raise
     row = await Donation.get(id=donation_id)
-    await _audit(principal, row, "photo", detail={"file_id": photo.id, "sha256": digest})
+    await _audit(principal, row, "photo", detail={"file_id": photo.id, "sha256": photo.sha256})
     return await get_donation(principal=principal, donation_id=donation_id)

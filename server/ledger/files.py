@@ -78,6 +78,46 @@ async def remove_file(data_dir: Path, stored_path: str) -> None:
     await asyncio.to_thread(absolute_path(data_dir, stored_path).unlink, True)
 
 
+async def store_ledger_file(
+    *,
+    model,
+    owner: dict[str, int],
+    kind,
+    checked: CheckedFile,
+    data_dir: Path,
+    uploader_id: int | None,
+    limit: int,
+    too_many: DomainError,
+):
+    """Store a checked photo or receipt of one ledger line (`owner`, e.g. {"donation_id": 3}).
+
+    Answers the new file row, or None when the same bytes are already attached (a retried
+    upload). `too_many` is raised when the line already holds `limit` files; the bytes are
+    written before the row and removed again if the row cannot be made.
+    """
+    if await model.filter(**owner).count() >= limit:
+        raise too_many
+    digest = sha256(checked.data)
+    if await model.exists(**owner, sha256=digest):
+        return None
+    stored = new_stored_path(checked.ext)
+    await write_file(data_dir, stored, checked.data)
+    try:
+        return await model.create(
+            kind=kind,
+            **owner,
+            filename=checked.filename,
+            stored_path=stored,
+            content_type=stored_content_type(checked.content_type),
+            size=len(checked.data),
+            sha256=digest,
+            uploaded_by_id=uploader_id,
+        )
+    except BaseException:
+        await remove_file(data_dir, stored)
+        raise
+
+
 __all__ = [
     "CheckedFile",
     "absolute_path",
@@ -86,6 +126,7 @@ __all__ = [
     "remove_file",
     "served_content_type",
     "sha256",
+    "store_ledger_file",
     "stored_content_type",
     "write_file",
 ]

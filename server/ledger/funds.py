@@ -274,27 +274,19 @@ async def add_receipt(
     """A receipt (photo or PDF) of the line; part of what the other side confirms."""
     await ensure_may_upload(principal=principal, fund_id=fund_id)
     checked = files.check_upload(data, filename, kind="receipt", max_bytes=max_bytes)
-    if await LedgerFile.filter(fund_entry_id=fund_id).count() >= MAX_RECEIPTS:
-        raise DomainError("too_many_receipts", f"一笔经费最多上传 {MAX_RECEIPTS} 张票据")
-    digest = files.sha256(checked.data)
-    if await LedgerFile.exists(fund_entry_id=fund_id, sha256=digest):
+    receipt = await files.store_ledger_file(
+        model=LedgerFile,
+        owner={"fund_entry_id": fund_id},
+        kind=LedgerFileKind.RECEIPT,
+        checked=checked,
+        data_dir=data_dir,
+        uploader_id=principal.person_id,
+        limit=MAX_RECEIPTS,
+        too_many=DomainError("too_many_receipts", f"一笔经费最多上传 {MAX_RECEIPTS} 张票据"),
+    )
+    if receipt is None:  # the same receipt again
         return await get_fund(principal=principal, fund_id=fund_id)
-    stored = files.new_stored_path(checked.ext)
-    await files.write_file(data_dir, stored, checked.data)
-    try:
-        receipt = await LedgerFile.create(
-            kind=LedgerFileKind.RECEIPT,
-            fund_entry_id=fund_id,
-            filename=checked.filename,
-            stored_path=stored,
-            content_type=files.stored_content_type(checked.content_type),
-            size=len(checked.data),
-            sha256=digest,
-            uploaded_by_id=principal.person_id,
-        )
-    except BaseException:
-        await files.remove_file(data_dir, stored)
-        raise
     row = await FundEntry.get(id=fund_id)
-    await _audit(principal, row, "receipt", detail={"file_id": receipt.id, "sha256": digest})
+    detail = {"file_id": receipt.id, "sha256": receipt.sha256}
+    await _audit(principal, row, "receipt", detail=detail)
     return await get_fund(principal=principal, fund_id=fund_id)
