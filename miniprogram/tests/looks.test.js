@@ -68,3 +68,12 @@ describe('tab bar', () => {
     expect(tab.iconPath).not.toBe(tab.selectedIconPath)
   })
 })
+
+describe('pages built with Component()', () => {
+  // "页面也可以使用 Component 构造器构造，拥有与普通组件一样的定义段与实例方法。但此时要求对应
+  // json 文件中包含 usingComponents 定义段" (微信开放文档, Component 构造器).
+  test.each(app.pages)('%s declares usingComponents', page => {
+    expect(read(`${page}.js`)).toMatch(/\bComponent\(/)
+    expect(JSON.parse(read(`${page}.json`)).usingComponents).toEqual(expect.any(Object))
+  })
+})
