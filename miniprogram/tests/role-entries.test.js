@@ -11,13 +11,15 @@ beforeEach(() => freshWx())
 const ORGANIZER = { account_id: 5, bound: true, id: 9, name: '李娜', roles: [{ role: 'organizer', scope_kind: 'kindergarten', scope_id: 2, scope_name: '湘江县实验幼儿园' }] }
 const ACTIVITY = { id: 5, title: '送教下乡示范课', kind: '送教下乡', status: 'published', status_label: '已发布', host_name: '石桥村幼儿园', address: '石桥村', starts_at: '2026-12-02T08:00:00+08:00', ends_at: '2026-12-02T10:00:00+08:00', can_manage: false, rotate_seconds: 15 }
 
-test('every console role gets 电脑登录; directors and leaders 推文审核; leaders 通报排名; each tile opens a page of app.json', () => {
+test('every console role (teachers too) gets 电脑登录; directors and leaders 推文审核; leaders 通报排名; each tile opens a page of app.json', () => {
   const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
   const keys = person => entriesFor(person).map(e => e.key)
   expect(keys(ORGANIZER)).toEqual(expect.arrayContaining(['scan-login']))
   expect(keys(DIRECTOR)).toEqual(expect.arrayContaining(['scan-login', 'posts']))
   expect(keys(LEADER)).toEqual(expect.arrayContaining(['scan-login', 'posts', 'rankings', 'summary']))
-  for (const person of [TEACHER, PARENT]) expect(keys(person)).not.toEqual(expect.arrayContaining(['scan-login']))
+  // A teacher's console is her 学时证明 page (issue 20); parents have none.
+  expect(keys(TEACHER)).toEqual(expect.arrayContaining(['scan-login']))
+  expect(keys(PARENT)).not.toEqual(expect.arrayContaining(['scan-login']))
   expect(keys(ORGANIZER)).not.toContain('rankings')
   for (const person of [TEACHER, ORGANIZER, DIRECTOR, LEADER, PARENT]) {
     for (const entry of entriesFor(person)) expect(app.pages).toContain(entry.url.slice(1))

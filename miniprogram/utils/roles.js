@@ -17,7 +17,7 @@ const ENTRIES = [
   { key: 'summary', label: '工作简报', url: '/pages/summary/index', roles: ['leader', 'admin'] },
   { key: 'posts', label: '推文审核', url: '/pages/posts/index', roles: ['director', 'leader', 'admin'] },
   { key: 'rankings', label: '通报排名', url: '/pages/rankings/index', roles: ['leader', 'admin'] },
-  { key: 'scan-login', label: '电脑登录', url: '/pages/scan-login/index', roles: ['organizer', 'director', 'leader', 'admin'] },
+  { key: 'scan-login', label: '电脑登录', url: '/pages/scan-login/index', roles: ['teacher', 'organizer', 'director', 'leader', 'admin'] },
   { key: 'settings', label: '我的', url: '/pages/settings/index', roles: null }
 ]
 

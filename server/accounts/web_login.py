@@ -42,6 +42,9 @@ SCAN_KEY = "weblogin:{}"
 SCAN_DONE_KEY = "weblogin:{}:account"
 #: Roles that have something to do in the console.
 CONSOLE_ROLES = ("organizer", "director", "leader", "admin")
+#: Who may log in to the console: its desk roles, and teachers for their own 学时证明 page
+#: (issue 20: a teacher gets her certificate from the console too); parents never.
+CONSOLE_LOGIN_ROLES = (*CONSOLE_ROLES, "teacher")
 LOGIN_FAILED = "账号或密码错误，请重新输入"
 
 #: argon2id at OWASP's minimum (19 MiB, two passes, one lane), about 30 ms a check. The
@@ -169,8 +172,8 @@ async def password_login(
 
 async def _start(*, account: Account, settings: Settings) -> str:
     grants = await grants_for(account.person_id)
-    if not any(g.role in CONSOLE_ROLES for g in grants):
-        raise Forbidden("管理后台供组织者、园长、领导和管理员使用；教师和家长请使用小程序")
+    if not any(g.role in CONSOLE_LOGIN_ROLES for g in grants):
+        raise Forbidden("管理后台供教职工、领导和管理员使用；家长请使用小程序")
     session = await Session.create(
         id=uuid.uuid4(),
         account=account,
@@ -263,8 +266,8 @@ async def start_scan_login(*, redis, browser: str) -> dict:
 
 async def confirm_scan_login(*, principal: Principal, token: str, redis) -> dict:
     """The mini-program's user confirms a code she scanned: the page logs in as her."""
-    if principal.person_id is None or not principal.has(*CONSOLE_ROLES):
-        raise Forbidden("管理后台供组织者、园长、领导和管理员使用")
+    if principal.person_id is None or not principal.has(*CONSOLE_LOGIN_ROLES):
+        raise Forbidden("管理后台供教职工、领导和管理员使用")
     if not token or len(token) > 64 or not await redis.exists(SCAN_KEY.format(token)):
         raise DomainError(
             "scan_login_expired", "登录码已过期，请在网页上刷新后重新扫码", status=410

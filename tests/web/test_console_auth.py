@@ -113,11 +113,26 @@ async def test_posts_without_the_csrf_token_are_refused(browser):
     assert (await browser.get("/console/dashboard")).status_code == 200
 
 
-async def test_teachers_and_parents_are_sent_to_the_mini_program(browser):
+async def test_parents_are_sent_to_the_mini_program(browser):
+    _, login = await console_person("parent", scope_kind="child", scope_id=1)
+    resp = await password_login(browser, login)
+    assert resp.status_code == 403 and "家长请使用小程序" in resp.text
+
+
+async def test_a_teacher_s_console_is_her_certificate_page(browser):
+    # Issue 20: a teacher gets her 学时证明 from the console too, and nothing else there.
     kg = await make_kindergarten()
     _, login = await console_person("teacher", scope_id=kg.id)
     resp = await password_login(browser, login)
-    assert resp.status_code == 403 and "请使用小程序" in resp.text
+    assert resp.status_code == 303, resp.text
+    landing = await browser.get("/console/dashboard")
+    assert landing.status_code == 303
+    assert landing.headers["location"] == "/console/certificates"
+    page = await browser.get("/console/certificates")
+    assert page.status_code == 200 and "学时证明" in page.text
+    for other in ("/console/activities", "/console/notices", "/console/posts", "/console/orgs"):
+        refused = await browser.get(other)
+        assert "您没有权限查看此页面" in refused.text, other
 
 
 async def test_pages_need_a_login(browser):
@@ -186,13 +201,21 @@ async def test_scan_codes_expire_after_two_minutes(browser, client, api):
     assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "expired"
 
 
-async def test_teachers_cannot_confirm_a_console_login(browser, client):
+async def test_parents_cannot_confirm_a_console_login(browser, client):
+    code = await _scan_code(browser)
+    parent = await login_as(client, "parent", scope_kind="child", scope_id=1)
+    resp = await client.post(f"/api/v1/web-login/{code}/confirm", headers=parent.headers)
+    assert resp.status_code == 403
+    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "pending"
+
+
+async def test_a_teacher_confirms_a_console_login_for_her_certificates(browser, client):
     kg = await make_kindergarten()
     code = await _scan_code(browser)
     teacher = await login_as(client, "teacher", scope_id=kg.id)
     resp = await client.post(f"/api/v1/web-login/{code}/confirm", headers=teacher.headers)
-    assert resp.status_code == 403
-    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] == "pending"
+    assert resp.status_code == 200, resp.text
+    assert (await browser.get(f"/console/login/scan/{code}")).json()["state"] != "pending"
 
 
 def test_csrf_token_is_in_every_page_meta():

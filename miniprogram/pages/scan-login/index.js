@@ -1,5 +1,6 @@
 // 电脑登录: scan the web console's login code and confirm it, for every console role
-// (organizer, director, leader, admin) — leaders have no check-in button to scan with.
+// (organizer, director, leader, admin; and teachers, whose console is the 学时证明 page) —
+// leaders have no check-in button to scan with.
 const checkin = require('../../utils/checkin')
 const { webLoginToken } = require('../../utils/scene')
 

@@ -19,7 +19,7 @@ from server.web.console import NavItem, add_nav, back, page, render, wants_json
 
 bp = Blueprint("console_certificates")
 BASE = "/console/certificates"
-STAFF = ("organizer", "director")  # admins always pass
+STAFF = ("teacher", "organizer", "director")  # admins always pass
 DIRECTORS = ("director",)
 add_nav(NavItem("学时证明", BASE, STAFF, order=45))
 JOB_LABELS = {"queued": "排队中", "running": "正在生成", "done": "已完成", "failed": "失败"}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sanic import Blueprint, Request
+from sanic import Blueprint, Request, redirect
 
+from server.accounts import web_login
 from server.activities import service as activities
 from server.common.errors import DomainError
 from server.common.time import china, now
 from server.publicity import service as publicity
 from server.reports import service as reports
-from server.web.console import NavItem, add_nav, page, render
+from server.web.console import PREFIX, NavItem, add_nav, page, render
 
 bp = Blueprint("console_dashboard")
 add_nav(NavItem("首页", "/console/dashboard", ("organizer", "director", "leader"), order=0))
@@ -77,10 +78,12 @@ async def _recent_posts(principal) -> list[dict]:
 
 
 @bp.get("/dashboard")
-@page()
+@page(*web_login.CONSOLE_LOGIN_ROLES)
 async def dashboard(request: Request):
-    """The role's dashboard."""
+    """The role's dashboard; a teacher's console is her 学时证明 page."""
     principal = request.ctx.principal
+    if not principal.has(*web_login.CONSOLE_ROLES):
+        return redirect(f"{PREFIX}/certificates", status=303)
     today = china(now()).date()
     monday = today - timedelta(days=today.weekday())
     week = await activities.list_activities(
