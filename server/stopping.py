@@ -87,6 +87,13 @@ def _stoppable_manager_class() -> type:
         def __init__(self, number: int, serve: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(number, partial(_serve_then_exit, serve), *args, **kwargs)
 
+        #: Tenths of a second a worker may take to report ready before Sanic gives up and
+        #: shuts the server down (Sanic's own is 300, 30 s). A small two-core host that is busy
+        #: (a backup, another service starting) can need more to import and connect; a
+        #: server that refuses to start is worse than a slow start. The Sanic maintainers
+        #: name this override as the way to change it (sanic-org/sanic#2629).
+        THRESHOLD = 1200
+
         def _all_workers_ack(self) -> bool:
             return self._shutting_down or super()._all_workers_ack()
 
