@@ -88,25 +88,17 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from taskiq.cli.worker.args import WorkerArgs
-    from taskiq.cli.worker.run import run_worker
-
+    from server.jobs.taskiq_adapter import run_worker_cli
     from server.stopping import WORKER_CLOSE_S, WORKER_JOBS_GRACE_S
 
-    return (
-        run_worker(
-            WorkerArgs(
-                broker="server.jobs.worker:broker",
-                modules=[],
-                workers=args.processes,
-                max_async_tasks=50,
-                # At a stop: the jobs running get this long, then they are cut (and run
-                # again elsewhere), and closing the broker this long.
-                wait_tasks_timeout=WORKER_JOBS_GRACE_S,
-                shutdown_timeout=WORKER_CLOSE_S,
-            )
-        )
-        or 0
+    return run_worker_cli(
+        broker="server.jobs.worker:broker",
+        processes=args.processes,
+        max_async_tasks=50,
+        # At a stop: the jobs running get this long, then they are cut (and run again
+        # elsewhere), and closing the broker this long.
+        wait_tasks_timeout=WORKER_JOBS_GRACE_S,
+        shutdown_timeout=WORKER_CLOSE_S,
     )
 
 

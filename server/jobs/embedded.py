@@ -7,8 +7,9 @@ import contextlib
 import logging
 
 from taskiq import AsyncBroker, TaskiqScheduler
-from taskiq.cli.scheduler.run import SchedulerLoop
 from taskiq.schedule_sources import LabelScheduleSource
+
+from server.jobs.taskiq_adapter import embedded_cron_loop
 
 log = logging.getLogger("songjiao.jobs")
 
@@ -18,9 +19,8 @@ async def start_embedded_scheduler(broker: AsyncBroker) -> asyncio.Task:
     scheduler = TaskiqScheduler(broker, sources=[LabelScheduleSource(broker)])
     for source in scheduler.sources:
         await source.startup()
-    loop = SchedulerLoop(scheduler)
     log.info("cron runs inside the api (embedded default)")
-    return asyncio.get_running_loop().create_task(loop.run(skip_first_run=True))
+    return asyncio.get_running_loop().create_task(embedded_cron_loop(scheduler))
 
 
 async def stop_embedded_scheduler(task: asyncio.Task | None) -> None:

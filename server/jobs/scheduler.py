@@ -87,14 +87,13 @@ async def run_until_stopped(scheduler: OncePerTickScheduler, *, grace: float) ->
     (`grace` seconds at most), then taskiq's loop is cancelled, which closes the broker
     and Redis.
     """
-    from taskiq.cli.scheduler.args import SchedulerArgs
-    from taskiq.cli.scheduler.run import run_scheduler
+    from server.jobs.taskiq_adapter import run_scheduler_cli
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = asyncio.create_task(run_scheduler(SchedulerArgs(scheduler=scheduler, modules=[])))
+    runner = asyncio.create_task(run_scheduler_cli(scheduler))
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({runner, stopped}, return_when=asyncio.FIRST_COMPLETED)
     if not runner.done():

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
-from taskiq_redis import RedisStreamBroker
+
+from server.jobs.taskiq_adapter import Ack, AckWrappingStreamBroker
 
 log = logging.getLogger("songjiao.jobs")
 
@@ -22,7 +23,7 @@ RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 ACK_ATTEMPTS = 8
 
 
-class ReconnectingStreamBroker(RedisStreamBroker):
+class ReconnectingStreamBroker(AckWrappingStreamBroker):
     """RedisStreamBroker whose listener waits for Redis to come back.
 
     taskiq-redis's listener raises on a lost connection; the receiver then ends and
@@ -32,8 +33,8 @@ class ReconnectingStreamBroker(RedisStreamBroker):
     while the jobs already taken run on, and their acknowledgements wait for Redis too.
     """
 
-    def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
-        ack = super()._ack_generator(id=id, queue_name=queue_name)
+    def wrap_ack(self, ack: Ack, *, id: str) -> Ack:
+        """taskiq-redis's acknowledgement, retried while Redis is away (then left pending)."""
 
         async def _ack() -> None:
             delay = RETRY_FIRST_S

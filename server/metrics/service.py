@@ -7,6 +7,7 @@ import logging
 
 from server.jobs.broker import QUEUE
 from server.jobs.failures import failed_job_counts
+from server.jobs.taskiq_adapter import jobs_in_flight
 from server.metrics import counters
 
 log = logging.getLogger("songjiao.metrics")
@@ -45,9 +46,9 @@ async def queue_depth(*, broker, redis, queue: str = QUEUE) -> tuple[int, int]:
     The embedded in-memory broker runs jobs in this process as they come: its jobs in
     flight count as waiting.
     """
-    running = getattr(broker, "_running_tasks", None)
+    running = jobs_in_flight(broker)
     if running is not None:
-        return len(running), 0
+        return running, 0
     try:
         groups = await redis.xinfo_groups(queue)
     except Exception:  # noqa: BLE001 - no stream yet: nothing was ever queued
