@@ -34,7 +34,7 @@ class Account(Model):
 
     id = fields.IntField(primary_key=True)
     openid = fields.CharField(max_length=64, unique=True)
-    unionid = fields.CharField(max_length=64, null=True, index=True)
+    unionid = fields.CharField(max_length=64, null=True, db_index=True)
     person = fields.ForeignKeyField(
         "models.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
     )

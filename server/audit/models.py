@@ -18,7 +18,7 @@ class AuditEntry(Model):
     target_type = fields.CharField(max_length=32)
     target_id = fields.IntField()
     #: The activity the action concerns, to list an activity's log quickly.
-    activity_id = fields.IntField(null=True, index=True)
+    activity_id = fields.IntField(null=True, db_index=True)
     reason = fields.CharField(max_length=200, default="")
     detail = fields.JSONField(default=dict)
     at = fields.DatetimeField(auto_now_add=True)

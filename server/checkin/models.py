@@ -73,7 +73,7 @@ class HoursEntry(Model):
     role = fields.CharEnumField(HoursRole, max_length=16)
     hours = fields.FloatField()
     #: e.g. 2026秋 (autumn: Sep–Jan) or 2027春 (spring: Feb–Jul).
-    semester = fields.CharField(max_length=8, index=True)
+    semester = fields.CharField(max_length=8, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -13,7 +13,7 @@ class Follower(Model):
     #: The follower's openid under the 公众号: differs from the mini-program openid.
     oa_openid = fields.CharField(max_length=64, unique=True)
     #: Shared by the 公众号 and the mini-program of one open-platform account.
-    unionid = fields.CharField(max_length=64, null=True, index=True)
+    unionid = fields.CharField(max_length=64, null=True, db_index=True)
     #: Cached link to the person; the unionid's mini-program account is the truth.
     person = fields.ForeignKeyField(
         "models.Person", related_name="followers", null=True, on_delete=fields.SET_NULL

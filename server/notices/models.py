@@ -169,7 +169,7 @@ class NoticeFeedback(Model):
     id = fields.IntField(primary_key=True)
     notice = fields.ForeignKeyField("models.Notice", related_name="feedback")
     #: Copied from the notice so satisfaction roll-ups need no join.
-    kindergarten_id = fields.IntField(index=True)
+    kindergarten_id = fields.IntField(db_index=True)
     family = fields.CharField(max_length=16)
     person = fields.ForeignKeyField("models.Person", related_name="notice_feedback")
     stars = fields.SmallIntField()

@@ -121,7 +121,7 @@ class Person(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=32)
     #: Mainland mobile number, normalised to 11 digits; sensitive.
-    phone = fields.CharField(max_length=11, null=True, index=True)
+    phone = fields.CharField(max_length=11, null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

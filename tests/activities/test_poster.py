@@ -113,7 +113,7 @@ async def test_poster_title_area_has_ink(client):
     )
     image = Image.open(io.BytesIO(resp.content)).convert("L")
     title = image.crop(TITLE_AREA)
-    dark = sum(1 for value in title.getdata() if value < 100)
+    dark = sum(1 for value in title.tobytes() if value < 100)  # mode L: a byte a pixel
     assert dark > 500, dark
 
 

@@ -53,7 +53,8 @@ def _written(path: Path) -> bool:
 def _has_colour(path: Path, rgb: tuple[int, int, int], at_least: int = 200) -> bool:
     """True when the picture has many pixels of (about) this colour: the stamp is drawn."""
     with Image.open(path) as image:
-        pixels = image.convert("RGB").getdata()
+        data = image.convert("RGB").tobytes()  # R, G, B bytes, pixel after pixel
+        pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
         near = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, rgb, strict=True)) < 40)
     return near >= at_least
 

@@ -52,4 +52,4 @@ def test_title_card_draws_chinese_and_stays_small():
     image = Image.open(io.BytesIO(out))
     assert image.format == "JPEG" and len(out) <= 64 * 1024
     # Text was drawn: the card is not one flat colour.
-    assert len(set(image.convert("L").getdata())) > 10
+    assert len(set(image.convert("L").tobytes())) > 10  # mode L: a byte a pixel
