@@ -157,6 +157,7 @@ def _renders(d: dict) -> list[dict]:
             ("notices", {}, ["联合教研通知"]),
             ("notice", {"id": d["teacher_notice_id"]}, ["联合教研通知"]),
             ("inbox", {}, []),
+            ("scan-login", {}, []),
             ("settings", {}, ["郑洁"]),
             ("privacy", {}, []),
             ("checkin", {}, ["用户隐私保护提示", "同意并继续"], "privacy"),
