@@ -99,7 +99,8 @@ async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, ap
     seen = json.loads(stdout.decode().strip().splitlines()[-1]) if stdout.strip() else {}
     assert proc.returncode == 0, f"{stderr.decode()}\nseen so far: {seen}"
 
-    assert seen["nav"] == ["首页", "活动", "通知", "宣传推文", "捐赠与经费", "学时证明", "公众号通知"]
+    nav = ["首页", "活动", "通知", "宣传推文", "捐赠与经费", "学时证明", "公众号通知"]
+    assert seen["nav"] == nav
     assert seen["status_after_publish"] == "进行中"
     # Each form's message was shown on the page it led to, and no URL carried it.
     texts = [f["text"] for f in seen["flashes"]]
