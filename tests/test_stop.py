@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 from pathlib import Path
@@ -18,7 +19,9 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from server.delivery.models import Delivery, DeliveryStatus
+from server.common.runtime import current, install
+from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
+from server.delivery.service import notify_group
 from server.jobs.broker import build_broker
 from server.settings import load_settings
 from tests.delivery.helpers import seed_parents
@@ -259,6 +262,48 @@ async def test_worker_finishes_the_job_in_flight_then_exits_leaving_no_process(
         assert row.status == DeliveryStatus.SENT, (row.status, row.last_error, proc.output())
         assert await scale_helpers.delivered_counts(sandbox_client) == {openids[0]: 1}
         assert await scale_helpers.pending_jobs(redis_url) == 0  # acknowledged, not left
+        assert code == 0, proc.output()
+    finally:
+        await broker.shutdown()
+        await _cleanup(proc)
+
+
+@services_only
+async def test_worker_cuts_a_job_waiting_beyond_its_grace_and_leaves_it_queued(
+    api, sandbox_client, tmp_path
+):
+    # A group message over the WeCom robot's limit waits for the next minute inside its
+    # job: the stop does not wait a minute, it cuts the job, which stays unacknowledged in
+    # the queue (another worker takes it) and its message QUEUED (the sweeper sends it).
+    redis_url = backends.redis_url(13)
+    scratch = aioredis.from_url(redis_url)
+    await scratch.flushdb()
+    await scratch.aclose()
+    env = process_env(api.app.ctx.settings, redis_url=redis_url)
+    proc = await Proc("worker", ["worker"], env, tmp_path / "worker.log").start()
+    broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    await broker.startup()
+    own = current()
+    try:
+        await _until(lambda: _contains(proc, "Listening started"), what="the worker listens")
+        fault = {"kind": "wecom_send", "errcode": 45009, "times": 1}
+        assert (await sandbox_client.post("/sandbox/faults", json=fault)).status_code == 200
+        install(dataclasses.replace(own, broker=broker))  # queued for the worker process
+        try:
+            assert await notify_group(
+                group="leaders", kind="summary", key="stop:group", markdown="本周"
+            )
+        finally:
+            install(own)
+        await _until(
+            lambda: GroupMessage.filter(last_error__contains="每分钟最多发送 20 条").exists(),
+            what="the job began to wait for the robot's next minute",
+        )
+        code = await stop_and_check(proc, signal.SIGTERM, group=False)
+        [row] = await GroupMessage.all()
+        assert row.status == DeliveryStatus.QUEUED
+        assert await scale_helpers.pending_jobs(redis_url) == 1, proc.output()  # for another worker
+        assert "cut short" in proc.output()
         assert code == 0, proc.output()
     finally:
         await broker.shutdown()

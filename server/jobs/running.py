@@ -57,10 +57,14 @@ class RunningJobs(TaskiqMiddleware):
             await asyncio.wait(tasks, timeout=remaining)
         names = [self._names[t] for t in tasks if t in self._names]
         log.warning("stopping: %d job(s) cut short: %s", len(names), ", ".join(sorted(names)))
-        for task in tasks:
-            task.cancel()
         # Cancelled, a job unwinds: its transaction rolls back, its connection goes back.
-        await asyncio.wait(tasks, timeout=1.0)
+        # Cancelled again while it runs on: redis-py's sends (asyncio.wait_for) can lose a
+        # cancel on Python 3.11 (see server/jobs/stream.py).
+        pending, until = tasks, loop.time() + 1.0
+        while pending and loop.time() < until:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.2)
         return sorted(names)
 
 

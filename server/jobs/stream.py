@@ -23,6 +23,31 @@ RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 ACK_ATTEMPTS = 8
 
 
+#: Seconds between cancels of a stream read that goes on after being cancelled.
+RECANCEL_S = 0.2
+
+
+async def _next_or_end(messages: AsyncGenerator[AckableMessage, None]) -> AckableMessage:
+    """The next message of taskiq-redis's listener; cancelled, the read is ended for sure.
+
+    redis-py sends each command through asyncio.wait_for, which on Python 3.11 loses a
+    cancel that lands as the send completes (CPython gh-86296, fixed in 3.12). The read of
+    taskiq-redis's endless loop then goes on, and taskiq's receiver, which waits (shielded)
+    for it when it stops, never stops: seen in the tests' receiver on a loaded machine,
+    the read found cancelled yet in the next XREADGROUP. So the read runs in a task of its
+    own, cancelled again until it has ended; a message it took meanwhile stays pending in
+    the stream for another consumer.
+    """
+    step = asyncio.ensure_future(anext(messages))
+    try:
+        return await asyncio.shield(step)
+    except asyncio.CancelledError:
+        while not step.done():
+            step.cancel()
+            await asyncio.wait({step}, timeout=RECANCEL_S)
+        raise
+
+
 class ReconnectingStreamBroker(AckWrappingStreamBroker):
     """RedisStreamBroker whose listener waits for Redis to come back.
 
@@ -37,6 +62,13 @@ class ReconnectingStreamBroker(AckWrappingStreamBroker):
         """taskiq-redis's acknowledgement, retried while Redis is away (then left pending)."""
 
         async def _ack() -> None:
+            job = asyncio.current_task()
+            if job is not None and job.cancelling():
+                # Cut short at a stop (server/jobs/running.py): taskiq's receiver catches the
+                # cancel as the job's failure and acknowledges it all the same. Left pending,
+                # another worker claims it after the idle timeout and runs it from the start.
+                log.warning("job %s cut short: left in the queue for another worker", id)
+                return None
             delay = RETRY_FIRST_S
             for attempt in range(1, ACK_ATTEMPTS + 1):
                 try:
@@ -58,9 +90,16 @@ class ReconnectingStreamBroker(AckWrappingStreamBroker):
         delay = RETRY_FIRST_S
         while True:
             try:
-                async for message in super().listen():
-                    delay = RETRY_FIRST_S
-                    yield message
+                messages = super().listen()
+                try:
+                    while True:
+                        message = await _next_or_end(messages)
+                        delay = RETRY_FIRST_S
+                        yield message
+                finally:
+                    await messages.aclose()
+            except StopAsyncIteration:
+                return
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                 log.warning(
                     "job queue unreachable (%s); reading again in %.1fs", type(exc).__name__, delay

@@ -36,9 +36,22 @@ class Cluster:
         for url in (self.sandbox + "/sandbox/stats", *(a + "/healthz" for a in self.apis)):
             await wait_http(url)
 
-    async def stop(self) -> None:
-        """Stop every process (a stopped one is left as it is)."""
-        await asyncio.gather(*(proc.stop() for proc in self.procs.values()))
+    async def stop(self, *names: str) -> None:
+        """Stop the processes named (every one if none is), then empty their job queue.
+
+        A stopped one is left as it is. The queue's stream and consumer group are made
+        anew: nothing queued or taken and not acknowledged survives into the next test.
+        """
+        chosen = [self.procs[name] for name in names] if names else list(self.procs.values())
+        await asyncio.gather(*(proc.stop() for proc in chosen))
+        redis = aioredis.from_url(self.redis_url)
+        try:
+            await clear_redis(redis, keep_queue=False)
+            await redis.xgroup_create(
+                self.broker.queue_name, self.broker.consumer_group_name, id="0", mkstream=True
+            )
+        finally:
+            await redis.aclose()
 
 
 #: The package's cluster once a test started it.
@@ -103,6 +116,10 @@ async def _clean_state(_no_cluster_unless_used, _clean_state):
     yield
 
 
+#: The cluster's processes that work on their own (jobs, cron), not only when asked.
+WORKING = ("worker0", "worker1", "scheduler")
+
+
 @pytest.fixture
 async def _no_cluster_unless_used(request):
     """A test that does not use the cluster runs with none of its processes alive.
@@ -110,11 +127,15 @@ async def _no_cluster_unless_used(request):
     They share the test database: the scheduler's sweep every minute would queue this
     test's messages for the cluster's workers, which send them to the cluster's own sandbox
     (issue 18). Stopped before the reset empties the tables, so no job of theirs is midway.
+    A test that uses the cluster has its workers and scheduler stopped before the reset too
+    (a job of the last test must not run into the TRUNCATE); `fresh` starts them again.
     """
-    if "cluster" not in request.fixturenames:
-        started = request.session.stash.get(_STARTED, None)
-        if started is not None:
+    started = request.session.stash.get(_STARTED, None)
+    if started is not None:
+        if "cluster" not in request.fixturenames:
             await started.stop()
+        else:
+            await started.stop(*WORKING)
     yield
 
 

@@ -6,7 +6,10 @@ import os
 import socket
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_HOST = "127.0.0.1"
+#: Slots 5 to 7 (helpers' runs beside the others) take a Redis server of their own on
+#: SONGJIAO_TEST_REDIS_PORT, with slot 0's database numbers.
+REDIS_PORT = int(os.environ.get("SONGJIAO_TEST_REDIS_PORT", "6379") or 6379)
 #: Two test runs on one machine each take their own slot (SONGJIAO_TEST_SLOT=1 …):
 #: their own PostgreSQL database and their own Redis databases.
 TEST_SLOT = int(os.environ.get("SONGJIAO_TEST_SLOT", "0") or 0)
@@ -23,6 +26,9 @@ _REDIS_SLOTS = {
     2: {11: 2, 13: 3, 14: 4},
     3: {11: 6, 13: 9, 14: 10},
     4: {11: 1, 13: 12, 14: 15},
+    5: {11: 11, 13: 13, 14: 14},
+    6: {11: 11, 13: 13, 14: 14},
+    7: {11: 11, 13: 13, 14: 14},
 }
 
 

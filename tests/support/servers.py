@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sanic import Sanic
 
+from tests.support import background
+
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now."""
@@ -43,5 +45,8 @@ async def start_server(app: Sanic, *, port: int | None = None) -> RunningServer:
     await server.startup()
     await server.before_start()
     await server.after_start()
-    task = asyncio.create_task(server.serve_forever())
+    task = background.lasting(asyncio.create_task(server.serve_forever()))
+    background.serving(server)
+    if (flusher := getattr(app.ctx, "metrics_flusher", None)) is not None:
+        background.lasting(flusher)  # the api's metrics, flushed every few seconds
     return RunningServer(app=app, url=f"http://127.0.0.1:{port}", _server=server, _task=task)
