@@ -18,10 +18,22 @@ from server.accounts.schemas import (
     WebLoginAnswer,
 )
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
-from server.common.params import int_arg
+from server.common.params import IntArg, Params
 from server.common.rate_limit import client_address
 
 bp = Blueprint("accounts", url_prefix="/api/v1")
+
+
+class KindergartenQuery(Params):
+    """?kindergarten_id= (required)."""
+
+    kindergarten_id: IntArg()
+
+
+class PersonQuery(Params):
+    """?person_id= (required)."""
+
+    person_id: IntArg()
 
 
 @bp.post("/auth/login")
@@ -87,11 +99,13 @@ async def create_invitation(request: Request, body: InvitationBody):
 @openapi.definition(summary="邀请码列表", tag="账号", secured="token")
 @openapi.parameter("kindergarten_id", int, "query", required=True)
 @requires("director", "leader", "admin")
-async def list_invitations(request: Request):
+@validate(query=KindergartenQuery)
+async def list_invitations(request: Request, query: KindergartenQuery):
     """Invitations of one kindergarten."""
-    kid = int_arg(request, "kindergarten_id", required=True)
     return json(
-        await invitations.list_invitations(principal=request.ctx.principal, kindergarten_id=kid)
+        await invitations.list_invitations(
+            principal=request.ctx.principal, kindergarten_id=query.kindergarten_id
+        )
     )
 
 
@@ -133,10 +147,10 @@ async def redeem_invitation(request: Request, body: RedeemBody):
 @openapi.definition(summary="人员的角色", tag="账号", secured="token")
 @openapi.parameter("person_id", int, "query", required=True)
 @requires("director", "leader", "admin")
-async def list_grants(request: Request):
+@validate(query=PersonQuery)
+async def list_grants(request: Request, query: PersonQuery):
     """Grants of one person, within the caller's scope."""
-    pid = int_arg(request, "person_id", required=True)
-    return json(await roles.list_grants(principal=request.ctx.principal, person_id=pid))
+    return json(await roles.list_grants(principal=request.ctx.principal, person_id=query.person_id))
 
 
 @bp.post("/role-grants")

@@ -6,8 +6,7 @@ live counts): a projector token in ?t= or a manager's bearer token.
 
 from __future__ import annotations
 
-from datetime import date
-
+from pydantic import Field
 from sanic import Blueprint, Request, json
 from sanic.response import html, raw
 from sanic_ext import openapi, validate
@@ -25,7 +24,7 @@ from server.activities.schemas import (
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import CHECKIN
-from server.common.params import int_arg, page_args
+from server.common.params import DateOf, IntArg, Page, Params
 
 TAG = "活动"
 RUNNERS = ("organizer", "director", "admin")
@@ -64,14 +63,21 @@ async def principal_or_projector(request: Request, activity_id: int) -> Activity
     )
 
 
-def _date_arg(request: Request, name: str) -> date | None:
-    raw_value = request.args.get(name)
-    if not raw_value:
-        return None
-    try:
-        return date.fromisoformat(raw_value[:10])
-    except ValueError as exc:
-        raise DomainError("invalid_input", f"参数 {name} 须为日期，格式如 2026-11-25") from exc
+class ActivityQuery(Page):
+    """The list's filters: status, kind, host, pairing, from and to (dates), and the page."""
+
+    status: str | None = None
+    kind: str | None = None
+    host_id: IntArg() | None = None
+    pairing_id: IntArg() | None = None
+    day_from: DateOf("from", example="2026-11-25", length=10) | None = Field(None, alias="from")
+    day_to: DateOf("to", example="2026-11-25", length=10) | None = Field(None, alias="to")
+
+
+class StepQuery(Params):
+    """?step= (a time step, the current one when absent)."""
+
+    step: IntArg(0) | None = None
 
 
 # ---- activities -----------------------------------------------------------------------------
@@ -99,21 +105,11 @@ async def create_activity(request: Request, body: ActivityBody):
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
 @requires(*EVERYONE)
-async def list_activities(request: Request):
+@validate(query=ActivityQuery)
+async def list_activities(request: Request, query: ActivityQuery):
     """Activities within the caller's sight."""
-    limit, offset = page_args(request)
     return json(
-        await service.list_activities(
-            principal=request.ctx.principal,
-            status=request.args.get("status") or None,
-            kind=request.args.get("kind") or None,
-            host_id=int_arg(request, "host_id"),
-            pairing_id=int_arg(request, "pairing_id"),
-            day_from=_date_arg(request, "from"),
-            day_to=_date_arg(request, "to"),
-            limit=limit,
-            offset=offset,
-        )
+        await service.list_activities(principal=request.ctx.principal, **query.model_dump())
     )
 
 
@@ -248,13 +244,13 @@ async def get_rotating_code(request: Request, activity_id: int):
 @openapi.parameter("step", int, "query", description="时间步（默认当前）")
 @openapi.response(200, {"image/png": bytes}, "签到码图片")
 @requires(PUBLIC)  # guarded by principal_or_projector: the token, or a manager's login
-async def get_rotating_code_png(request: Request, activity_id: int):
+@validate(query=StepQuery)
+async def get_rotating_code_png(request: Request, activity_id: int, query: StepQuery):
     """The code image of one step."""
     activity = await principal_or_projector(request, activity_id)
-    step = int_arg(request, "step", minimum=0)
     png = await projector.rotating_code_png(
         activity=activity,
-        step=step,
+        step=query.step,
         settings=request.app.ctx.settings,
         wechat=request.app.ctx.wechat,
         redis=request.app.ctx.redis,

@@ -6,7 +6,7 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi, validate
 
 from server.common.auth import ANY_ACCOUNT, requires
-from server.common.params import page_args
+from server.common.params import Page, Params, Yes
 from server.delivery import admin, inbox, subscriptions
 from server.delivery.schemas import (
     InboxAnswer,
@@ -18,6 +18,24 @@ from server.delivery.schemas import (
 bp = Blueprint("delivery", url_prefix="/api/v1")
 
 
+class InboxQuery(Page):
+    """?unread=1 for the unread messages only, and the page."""
+
+    unread: Yes = False
+
+
+class DeadLetterQuery(Page):
+    """?key= (one message key) and the page."""
+
+    key: str | None = None
+
+
+class KeyQuery(Params):
+    """?key= (one message key)."""
+
+    key: str = ""
+
+
 @bp.get("/inbox")
 @openapi.definition(summary="我的消息", tag="消息", secured="token")
 @openapi.response(200, {"application/json": InboxAnswer}, "消息（新的在前）、总数与未读数")
@@ -25,13 +43,12 @@ bp = Blueprint("delivery", url_prefix="/api/v1")
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
 @requires(ANY_ACCOUNT)
-async def list_inbox(request: Request):
+@validate(query=InboxQuery)
+async def list_inbox(request: Request, query: InboxQuery):
     """The caller's messages, newest first, and how many are unread."""
-    limit, offset = page_args(request)
-    unread_only = request.args.get("unread", "").lower() in ("1", "true", "yes")
     return json(
         await inbox.list_inbox(
-            principal=request.ctx.principal, limit=limit, offset=offset, unread_only=unread_only
+            principal=request.ctx.principal, unread_only=query.unread, **query.page()
         )
     )
 
@@ -80,12 +97,10 @@ async def report_subscriptions(request: Request, body: SubscriptionReportBody):
 @openapi.definition(summary="发送失败的消息", tag="消息", secured="token")
 @openapi.parameter("key", str, "query")
 @requires("admin")
-async def dead_letters(request: Request):
+@validate(query=DeadLetterQuery)
+async def dead_letters(request: Request, query: DeadLetterQuery):
     """Failed messages with their reasons (no contents, no personal data)."""
-    limit, offset = page_args(request)
-    return json(
-        await admin.dead_letters(limit=limit, offset=offset, key=request.args.get("key") or None)
-    )
+    return json(await admin.dead_letters(key=query.key, **query.page()))
 
 
 @bp.post("/delivery/dead-letters/<delivery_id:int>/retry")
@@ -108,6 +123,7 @@ async def retry_group_dead_letter(request: Request, message_id: int):
 @openapi.definition(summary="消息发送状态统计", tag="消息", secured="token")
 @openapi.parameter("key", str, "query", required=True)
 @requires("admin")
-async def outbox(request: Request):
+@validate(query=KeyQuery)
+async def outbox(request: Request, query: KeyQuery):
     """Status counts of one message key."""
-    return json(await admin.outbox(key=request.args.get("key", "")))
+    return json(await admin.outbox(key=query.key))

@@ -10,7 +10,7 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import ANY_ACCOUNT, requires
 from server.common.errors import DomainError
-from server.common.params import int_arg, page_args
+from server.common.params import IntArg, Page
 from server.notices import feedback, reading, receipts, reminders, rsvp, service
 from server.notices.schemas import (
     CancelBody,
@@ -47,6 +47,20 @@ def _optional_body(request: Request, model: type[B]) -> B:
 # ---- senders ----------------------------------------------------------------------------------
 
 
+class SentQuery(Page):
+    """?status=&kindergarten_id= and the page."""
+
+    status: str | None = None
+    kindergarten_id: IntArg() | None = None
+
+
+class ReceiptQuery(Page):
+    """The names' page, ?only=unread/unconfirmed/unanswered and ?class_id=."""
+
+    only: str | None = None
+    class_id: IntArg() | None = None
+
+
 @bp.post("/notices")
 @openapi.definition(body=NoticeBody, summary="新建通知（草稿）", tag=TAG, secured="token")
 @requires(*SENDERS)
@@ -64,18 +78,10 @@ async def create_notice(request: Request, body: NoticeBody):
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
 @requires(*WATCHERS)
-async def list_sent(request: Request):
+@validate(query=SentQuery)
+async def list_sent(request: Request, query: SentQuery):
     """Notices of the kindergartens the caller sends for or leads."""
-    limit, offset = page_args(request)
-    return json(
-        await reading.list_sent(
-            principal=request.ctx.principal,
-            status=request.args.get("status") or None,
-            kindergarten_id=int_arg(request, "kindergarten_id"),
-            limit=limit,
-            offset=offset,
-        )
-    )
+    return json(await reading.list_sent(principal=request.ctx.principal, **query.model_dump()))
 
 
 @bp.patch("/notices/<notice_id:int>")
@@ -142,17 +148,12 @@ async def remind(request: Request, notice_id: int):
 @openapi.parameter("only", str, "query", description="unread / unconfirmed / unanswered")
 @openapi.parameter("class_id", int, "query")
 @requires(*WATCHERS)
-async def receipts_rollup(request: Request, notice_id: int):
+@validate(query=ReceiptQuery)
+async def receipts_rollup(request: Request, notice_id: int, query: ReceiptQuery):
     """Read, confirmed and RSVP roll-ups; names (one page) only for the kindergarten's senders."""
-    limit, offset = page_args(request)
     return json(
         await receipts.rollup(
-            principal=request.ctx.principal,
-            notice_id=notice_id,
-            limit=limit,
-            offset=offset,
-            only=request.args.get("only") or None,
-            class_id=int_arg(request, "class_id"),
+            principal=request.ctx.principal, notice_id=notice_id, **query.model_dump()
         )
     )
 
@@ -166,12 +167,10 @@ async def receipts_rollup(request: Request, notice_id: int):
 @openapi.parameter("limit", int, "query")
 @openapi.parameter("offset", int, "query")
 @requires(ANY_ACCOUNT)
-async def my_notices(request: Request):
+@validate(query=Page)
+async def my_notices(request: Request, query: Page):
     """Notices the caller received, unread first."""
-    limit, offset = page_args(request)
-    return json(
-        await reading.list_mine(principal=request.ctx.principal, limit=limit, offset=offset)
-    )
+    return json(await reading.list_mine(principal=request.ctx.principal, **query.page()))
 
 
 @bp.get("/notices/<notice_id:int>")

@@ -6,8 +6,8 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
+from server.common.params import BoolArg, Page
 from server.orgs import children, classes, people
-from server.orgs.params import bool_arg, page
 from server.orgs.schemas import (
     ChildBody,
     ChildPatch,
@@ -25,17 +25,25 @@ OK = {"ok": True}
 bp = Blueprint("orgs_people", url_prefix="/api/v1")
 
 
+class TeacherQuery(Page):
+    """?key_teacher=&active= (true/false) and the page."""
+
+    key_teacher: BoolArg | None = None
+    active: BoolArg | None = None
+
+
 # ---- classes (班级) ------------------------------------------------------------------
 
 
 @bp.get("/kindergartens/<kindergarten_id:int>/classes")
 @openapi.definition(summary="班级列表", tag=TAG, secured="token")
 @requires(*STAFF, "leader", "admin")
-async def list_classes(request: Request, kindergarten_id: int):
+@validate(query=Page)
+async def list_classes(request: Request, kindergarten_id: int, query: Page):
     """Classes of a kindergarten with their sizes."""
     return json(
         await classes.list_classes(
-            principal=request.ctx.principal, kindergarten_id=kindergarten_id, **page(request)
+            principal=request.ctx.principal, kindergarten_id=kindergarten_id, **query.page()
         )
     )
 
@@ -90,11 +98,12 @@ async def delete_class(request: Request, class_id: int):
 @bp.get("/classes/<class_id:int>/children")
 @openapi.definition(summary="班级幼儿名单", tag=TAG, secured="token")
 @requires(*STAFF, "admin")
-async def list_children(request: Request, class_id: int):
+@validate(query=Page)
+async def list_children(request: Request, class_id: int, query: Page):
     """Children of a class (the kindergarten's staff only)."""
     return json(
         await children.list_children(
-            principal=request.ctx.principal, class_id=class_id, **page(request)
+            principal=request.ctx.principal, class_id=class_id, **query.page()
         )
     )
 
@@ -146,11 +155,12 @@ async def delete_child(request: Request, child_id: int):
 @bp.get("/children/<child_id:int>/guardians")
 @openapi.definition(summary="幼儿家长列表", tag=TAG, secured="token")
 @requires(*STAFF, "parent", "admin")
-async def list_guardians(request: Request, child_id: int):
+@validate(query=Page)
+async def list_guardians(request: Request, child_id: int, query: Page):
     """Guardians of a child."""
     return json(
         await children.list_guardians(
-            principal=request.ctx.principal, child_id=child_id, **page(request)
+            principal=request.ctx.principal, child_id=child_id, **query.page()
         )
     )
 
@@ -186,15 +196,14 @@ async def remove_guardian(request: Request, child_id: int, guardian_id: int):
 @openapi.parameter("key_teacher", bool, "query")
 @openapi.parameter("active", bool, "query")
 @requires(*STAFF, "leader", "admin")
-async def list_teachers(request: Request, kindergarten_id: int):
+@validate(query=TeacherQuery)
+async def list_teachers(request: Request, kindergarten_id: int, query: TeacherQuery):
     """Staff of a kindergarten."""
     return json(
         await people.list_teachers(
             principal=request.ctx.principal,
             kindergarten_id=kindergarten_id,
-            key_teacher=bool_arg(request, "key_teacher"),
-            active=bool_arg(request, "active"),
-            **page(request),
+            **query.model_dump(),
         )
     )
 

@@ -6,10 +6,9 @@ from sanic import Blueprint, Request, json
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
-from server.common.params import int_arg
+from server.common.params import DateArg, IntArg, Page
 from server.orgs import alliances, groups, kindergartens, pairings
 from server.orgs import regions as regions_service
-from server.orgs.params import date_arg, page
 from server.orgs.people_views import bp as people_bp
 from server.orgs.schemas import (
     AllianceBody,
@@ -30,6 +29,36 @@ STAFF = ("teacher", "organizer", "director")
 EVERYONE = (*STAFF, "leader", "parent", "admin")
 OK = {"ok": True}
 
+
+class AllianceQuery(Page):
+    """?region_id= and the page."""
+
+    region_id: IntArg() | None = None
+
+
+class KindergartenQuery(AllianceQuery):
+    """?region_id=&alliance_id=&level=&q= and the page."""
+
+    alliance_id: IntArg() | None = None
+    level: str | None = None
+    q: str | None = None
+
+
+class PairingQuery(Page):
+    """?kindergarten_id=&alliance_id=&active_on= and the page."""
+
+    kindergarten_id: IntArg() | None = None
+    alliance_id: IntArg() | None = None
+    active_on: DateArg | None = None
+
+
+class GroupQuery(Page):
+    """?pairing_id=&alliance_id= and the page."""
+
+    pairing_id: IntArg() | None = None
+    alliance_id: IntArg() | None = None
+
+
 structure = Blueprint("orgs_structure", url_prefix="/api/v1")
 #: Registered by create_app; the roster blueprint lives in roster_views.
 blueprints: list[Blueprint] = [structure, people_bp]
@@ -41,11 +70,10 @@ blueprints: list[Blueprint] = [structure, people_bp]
 @structure.get("/regions")
 @openapi.definition(summary="教育局列表", tag=TAG, secured="token")
 @requires("leader", "admin")
-async def list_regions(request: Request):
+@validate(query=Page)
+async def list_regions(request: Request, query: Page):
     """Regions: all for admins, his own for a leader."""
-    return json(
-        await regions_service.list_regions(principal=request.ctx.principal, **page(request))
-    )
+    return json(await regions_service.list_regions(principal=request.ctx.principal, **query.page()))
 
 
 @structure.get("/regions/<region_id:int>")
@@ -90,14 +118,11 @@ async def update_region(request: Request, region_id: int, body: RegionPatch):
 @openapi.definition(summary="联盟列表", tag=TAG, secured="token")
 @openapi.parameter("region_id", int, "query")
 @requires(*STAFF, "leader", "admin")
-async def list_alliances(request: Request):
+@validate(query=AllianceQuery)
+async def list_alliances(request: Request, query: AllianceQuery):
     """Alliances within sight."""
     return json(
-        await alliances.list_alliances(
-            principal=request.ctx.principal,
-            region_id=int_arg(request, "region_id"),
-            **page(request),
-        )
+        await alliances.list_alliances(principal=request.ctx.principal, **query.model_dump())
     )
 
 
@@ -155,16 +180,12 @@ async def delete_alliance(request: Request, alliance_id: int):
 @openapi.parameter("level", str, "query")
 @openapi.parameter("q", str, "query")
 @requires(*EVERYONE)
-async def list_kindergartens(request: Request):
+@validate(query=KindergartenQuery)
+async def list_kindergartens(request: Request, query: KindergartenQuery):
     """Kindergartens within sight, filtered."""
     return json(
         await kindergartens.list_kindergartens(
-            principal=request.ctx.principal,
-            region_id=int_arg(request, "region_id"),
-            alliance_id=int_arg(request, "alliance_id"),
-            level=request.args.get("level"),
-            q=request.args.get("q"),
-            **page(request),
+            principal=request.ctx.principal, **query.model_dump()
         )
     )
 
@@ -228,17 +249,10 @@ async def delete_kindergarten(request: Request, kindergarten_id: int):
 @openapi.parameter("alliance_id", int, "query")
 @openapi.parameter("active_on", str, "query", description="日期，如 2024-03-01")
 @requires(*STAFF, "leader", "admin")
-async def list_pairings(request: Request):
+@validate(query=PairingQuery)
+async def list_pairings(request: Request, query: PairingQuery):
     """Pairings within sight."""
-    return json(
-        await pairings.list_pairings(
-            principal=request.ctx.principal,
-            kindergarten_id=int_arg(request, "kindergarten_id"),
-            alliance_id=int_arg(request, "alliance_id"),
-            active_on=date_arg(request, "active_on"),
-            **page(request),
-        )
-    )
+    return json(await pairings.list_pairings(principal=request.ctx.principal, **query.model_dump()))
 
 
 @structure.get("/pairings/<pairing_id:int>")
@@ -291,16 +305,10 @@ async def delete_pairing(request: Request, pairing_id: int):
 @openapi.parameter("pairing_id", int, "query")
 @openapi.parameter("alliance_id", int, "query")
 @requires(*STAFF, "leader", "admin")
-async def list_groups(request: Request):
+@validate(query=GroupQuery)
+async def list_groups(request: Request, query: GroupQuery):
     """Leading groups of a pairing or an alliance."""
-    return json(
-        await groups.list_groups(
-            principal=request.ctx.principal,
-            pairing_id=int_arg(request, "pairing_id"),
-            alliance_id=int_arg(request, "alliance_id"),
-            **page(request),
-        )
-    )
+    return json(await groups.list_groups(principal=request.ctx.principal, **query.model_dump()))
 
 
 @structure.get("/leading-groups/<group_id:int>")
