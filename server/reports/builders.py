@@ -1,8 +1,8 @@
 """Report builders per pairing, alliance and kindergarten (regions: regions.py).
 
 Every builder takes a Period and a ReportScope and returns plain dicts; the heavy lifting
-is a dozen grouped queries (queries.py) whatever the number of units, then sums of those
-aggregates here.
+is a dozen grouped queries (units.py, target_counts.py, attendance_counts.py …) whatever
+the number of units, then sums of those aggregates here.
 
 Targets and windows (see targets.py for how a figure is judged):
 - pairing: 送教课时 (presenters' hours at its 送教下乡/送教到园) ≥ its target × semesters
@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from server.common.semester import SemesterCalendar, configured_calendar
-from server.reports import queries
+from server.reports import attendance_counts, target_counts, units
 from server.reports.parents import FamilyFigures
 from server.reports.periods import Period, year_of
 from server.reports.scope import ReportScope
@@ -203,12 +203,12 @@ async def build_pairing_items(
     }
     year = year_of(period, calendar=calendar or configured_calendar())
     facts, visits, shadowed, trained, attendance, names = await asyncio.gather(
-        queries.pairing_facts(period, ids),
-        queries.visit_months(period, ids),
-        queries.shadow_teachers(period, ids),
-        queries.trainings_attended(year, ids),
-        queries.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
-        queries.kindergartens(ids=sides) if figures and pairs else _nothing(),
+        target_counts.pairing_facts(period, ids),
+        target_counts.visit_months(period, ids),
+        target_counts.shadow_teachers(period, ids),
+        target_counts.trainings_attended(year, ids),
+        attendance_counts.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
+        units.kindergartens(ids=sides) if figures and pairs else _nothing(),
     )
     family = None
     if figures and pairs:
@@ -263,7 +263,7 @@ async def pairing_reports(
     """Every pairing in scope (or one) with its targets, figures and score."""
     if scope.empty:
         return []
-    pairs = await queries.pairings(
+    pairs = await units.pairings(
         period,
         ids={pairing_id} if pairing_id is not None else None,
         kindergarten_ids=scope.kindergartens(),
@@ -329,23 +329,23 @@ async def alliance_reports(
     if scope.empty:
         return []
     year = year_of(period, calendar=calendar)
-    als = await queries.alliances(ids=scope.alliances())
+    als = await units.alliances(ids=scope.alliances())
     if not als:
         return []
     ids = None if scope.everything else set(als)
-    kgs = await queries.kindergartens(alliance_ids=set(als))
+    kgs = await units.kindergartens(alliance_ids=set(als))
     kg_ids = None if scope.everything else set(kgs)
     pairs = {
         pid: p
-        for pid, p in (await queries.pairings(period, alliance_ids=set(als))).items()
+        for pid, p in (await units.pairings(period, alliance_ids=set(als))).items()
         if p["alliance_id"] in als
     }
     counts, key, insp, openings, attendance, pairing_items, family = await asyncio.gather(
-        queries.alliance_activities(year, ids),
-        queries.key_teachers(period, kg_ids),
-        queries.inspections(year, kg_ids),
-        queries.lead_openings(period, ids),
-        queries.attendance(period, "alliance", ids),
+        target_counts.alliance_activities(year, ids),
+        target_counts.key_teachers(period, kg_ids),
+        target_counts.inspections(year, kg_ids),
+        target_counts.lead_openings(period, ids),
+        attendance_counts.attendance(period, "alliance", ids),
         build_pairing_items(
             period, pairs, filtered=not scope.everything, figures=False, calendar=calendar
         ),
@@ -409,21 +409,21 @@ async def kindergarten_reports(
     if scope.empty:
         return []
     year = year_of(period, calendar=calendar)
-    kgs = await queries.kindergartens(ids=scope.kindergartens())
+    kgs = await units.kindergartens(ids=scope.kindergartens())
     if not kgs:
         return []
     ids = None if scope.everything else set(kgs)
-    pairs = await queries.pairings(period, kindergarten_ids=ids)
+    pairs = await units.pairings(period, kindergarten_ids=ids)
     leads = {
         a["lead_id"]
         for a in (
-            await queries.alliances(ids={k["alliance_id"] for k in kgs.values()} - {None})
+            await units.alliances(ids={k["alliance_id"] for k in kgs.values()} - {None})
         ).values()
     }
     key, insp, attendance, pairing_items, family = await asyncio.gather(
-        queries.key_teachers(period, ids),
-        queries.inspections(year, ids),
-        queries.attendance(period, "kindergarten", ids),
+        target_counts.key_teachers(period, ids),
+        target_counts.inspections(year, ids),
+        attendance_counts.attendance(period, "kindergarten", ids),
         build_pairing_items(
             period, pairs, filtered=ids is not None, figures=False, calendar=calendar
         ),
@@ -483,8 +483,8 @@ async def kindergarten_hours_targets(
     """
     if not kindergarten_ids:
         return []
-    kgs = await queries.kindergartens(ids=kindergarten_ids)
-    pairs = await queries.pairings(period, kindergarten_ids=set(kgs))
+    kgs = await units.kindergartens(ids=kindergarten_ids)
+    pairs = await units.pairings(period, kindergarten_ids=set(kgs))
     items = await build_pairing_items(
         period, pairs, filtered=True, figures=False, calendar=calendar
     )

@@ -7,7 +7,7 @@ import asyncio
 import importlib
 from collections.abc import Callable
 
-from server.reports import queries
+from server.reports import family_checkins, units
 from server.reports.periods import Period
 
 
@@ -59,9 +59,9 @@ class FamilyFigures:
         """Read check-ins and notices figures for the kindergartens (None: all)."""
         ids = set(kindergarten_ids) if kindergarten_ids is not None else None
         if ids is None:
-            ids = set(await queries.kindergartens())
+            ids = set(await units.kindergartens())
         self.checkins, self.stars, self.rsvps = await asyncio.gather(
-            queries.family_checkins(self.period, kindergarten_ids),
+            family_checkins.family_checkins(self.period, kindergarten_ids),
             satisfaction(self.period, ids),
             rsvp(self.period, ids),
         )
@@ -70,7 +70,7 @@ class FamilyFigures:
 
     async def load_pairings(self) -> FamilyFigures:
         """Also read family check-ins per pairing of the activity (for pairing reports)."""
-        self.pairing_checkins = await queries.family_checkins_by_pairing(self.period)
+        self.pairing_checkins = await family_checkins.family_checkins_by_pairing(self.period)
         return self
 
     def of(self, kindergarten_ids: set[int], *, pairing_id: int | None = None) -> dict:
@@ -102,7 +102,7 @@ class FamilyFigures:
 async def _by_pairing(stars: dict | None) -> dict[int, dict]:
     """Ratings of linked activities summed up per pairing of the activity."""
     per_activity = (stars or {}).get("by_activity") or {}
-    pairings = await queries.pairings_of_activities({int(a) for a in per_activity})
+    pairings = await family_checkins.pairings_of_activities({int(a) for a in per_activity})
     out: dict[int, dict] = {}
     for activity_id, row in per_activity.items():
         pairing_id = pairings.get(int(activity_id))

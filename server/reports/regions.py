@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from server.common.semester import SemesterCalendar
-from server.reports import queries
+from server.reports import attendance_counts, target_counts, units
 from server.reports.builders import (
     attendance_figures,
     build_pairing_items,
@@ -90,12 +90,14 @@ async def region_reports(
     ids = scope.regions()
     # The check-in aggregate, the longest, needs only the region ids: it runs alongside
     # the lookups and everything that follows them.
-    checkins = asyncio.ensure_future(queries.attendance(period, "region", ids, with_total=True))
+    checkins = asyncio.ensure_future(
+        attendance_counts.attendance(period, "region", ids, with_total=True)
+    )
     regs, kgs, als, pairs = await asyncio.gather(
-        queries.regions(ids=ids),
-        queries.kindergartens(region_ids=ids),
-        queries.alliances(region_ids=ids),
-        queries.pairings(period, region_ids=ids),
+        units.regions(ids=ids),
+        units.kindergartens(region_ids=ids),
+        units.alliances(region_ids=ids),
+        units.pairings(period, region_ids=ids),
     )
     if not regs:
         await checkins
@@ -103,9 +105,9 @@ async def region_reports(
     kg_ids = None if scope.everything else set(kgs)
     al_ids = None if scope.everything else set(als)
     counts, key, insp, pairing_items, family, attendance = await asyncio.gather(
-        queries.alliance_activities(year, al_ids),
-        queries.key_teachers(period, kg_ids),
-        queries.inspections(year, kg_ids),
+        target_counts.alliance_activities(year, al_ids),
+        target_counts.key_teachers(period, kg_ids),
+        target_counts.inspections(year, kg_ids),
         build_pairing_items(period, pairs, filtered=ids is not None, figures=False),
         FamilyFigures(period).load(kg_ids),
         checkins,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from server.common.auth import Principal
-from server.reports import queries
+from server.reports import units
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,10 @@ async def build_scope(
     alliances = set(alliance_ids or ())
     kindergartens = set(kindergarten_ids or ())
     if regions:
-        alliances |= set(await queries.alliances(region_ids=regions))
-        kindergartens |= set(await queries.kindergartens(region_ids=regions))
+        alliances |= set(await units.alliances(region_ids=regions))
+        kindergartens |= set(await units.kindergartens(region_ids=regions))
     if alliance_ids:
-        kindergartens |= set(await queries.kindergartens(alliance_ids=set(alliance_ids)))
+        kindergartens |= set(await units.kindergartens(alliance_ids=set(alliance_ids)))
     return ReportScope(
         region_ids=frozenset(regions),
         alliance_ids=frozenset(alliances),

@@ -21,7 +21,14 @@ from server.common.semester import SemesterCalendar, semester_of
 from server.common.time import china, now
 from server.ledger import service as ledger
 from server.publicity import listing as publicity
-from server.reports import parents, queries, rankings
+from server.reports import (
+    activity_totals,
+    attendance_counts,
+    family_checkins,
+    parents,
+    rankings,
+    units,
+)
 from server.reports.alerts import at_risk
 from server.reports.builders import alliance_reports
 from server.reports.models import Summary
@@ -116,7 +123,7 @@ async def scope_name(scope: SummaryScope) -> str:
     """The scope's name (全市, a region's or an alliance's); DomainError when it is gone."""
     if scope.kind == "city":
         return "全市"
-    rows = await (queries.regions if scope.kind == "region" else queries.alliances)(ids={scope.id})
+    rows = await (units.regions if scope.kind == "region" else units.alliances)(ids={scope.id})
     if scope.id not in rows:
         raise DomainError("not_found", "该范围不存在")
     return rows[scope.id]["name"]
@@ -135,10 +142,10 @@ def _attendance(rows: dict, scope: SummaryScope) -> dict:
 async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> dict:
     level, ids = scope.level
     by_kind, hours, seen, families, stars, posts, books = await asyncio.gather(
-        queries.activities_by_kind(window, level, ids),
-        queries.hours_given(window, level, ids),
-        queries.attendance(window, level, ids, with_total=scope.kind == "city"),
-        queries.family_checkins(window, None if scope.kind == "city" else kg_ids),
+        activity_totals.activities_by_kind(window, level, ids),
+        activity_totals.hours_given(window, level, ids),
+        attendance_counts.attendance(window, level, ids, with_total=scope.kind == "city"),
+        family_checkins.family_checkins(window, None if scope.kind == "city" else kg_ids),
         parents.satisfaction(window, kg_ids),
         publicity.published_count(
             since=window.since,
@@ -216,7 +223,7 @@ async def build_data(
     name = await scope_name(scope)
     report_scope = await scope.report_scope()
     kg_ids = (
-        set(await queries.kindergartens())
+        set(await units.kindergartens())
         if report_scope.everything
         else set(report_scope.kindergarten_ids)
     )

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
 from server.common.semester import SemesterCalendar
-from server.reports import queries, summary_push, summary_render
+from server.reports import summary_push, summary_render, units
 from server.reports.models import Summary
 from server.reports.summaries import (
     KINDS,
@@ -34,7 +34,7 @@ async def readable_scopes(principal: Principal) -> set[SummaryScope] | None:
     regions = principal.scope_ids("region", ["leader"])
     alliances = principal.scope_ids("alliance", ["leader"])
     if regions:
-        alliances |= set(await queries.alliances(region_ids=regions))
+        alliances |= set(await units.alliances(region_ids=regions))
     return {SummaryScope("region", r) for r in regions} | {
         SummaryScope("alliance", a) for a in alliances
     }

@@ -1,0 +1,150 @@
+"""Attendance per pairing, alliance, region or kindergarten: activities held, check-ins,
+teachers reached and expected ("held" and what leaves family activities out: see
+conditions.py).
+"""
+
+# ruff: noqa: S608 -- every value is a bound parameter (Sql.p); f-strings only splice this
+# package's own SQL fragments and the placeholders, never user text.
+
+from __future__ import annotations
+
+import asyncio
+
+from server.activities.models import AudienceMode
+from server.reports.conditions import FAMILY, held, ids_in
+from server.reports.periods import Period
+from server.reports.sql import Sql, fetch, new_sql
+
+
+def activity_keys(sql: Sql, level: str, period: Period, ids: set[int] | None) -> str:
+    """(activity_id, key, kind, audience_mode, alliance_id) of held activities per level.
+
+    An activity belongs to its pairing; to its alliance, or its pairing's alliance; to the
+    region of the host; and to every kindergarten it involves: the host and both sides of
+    its pairing.
+    """
+    cols = "a.id AS activity_id, {key} AS key, a.kind, a.audience_mode, a.alliance_id"
+    if level == "pairing":
+        return (
+            f"SELECT {cols.format(key='a.pairing_id')} FROM activity a "
+            f"WHERE a.pairing_id IS NOT NULL AND {held(sql, period)}"
+            f"{ids_in(sql, 'a.pairing_id', ids)}"
+        )
+    if level == "alliance":
+        key = "COALESCE(a.alliance_id, p.alliance_id)"
+        return (
+            f"SELECT {cols.format(key=key)} FROM activity a "
+            "LEFT JOIN pairing p ON p.id = a.pairing_id "
+            f"WHERE {key} IS NOT NULL AND {held(sql, period)}{ids_in(sql, key, ids)}"
+        )
+    if level == "region":
+        return (
+            f"SELECT {cols.format(key='k.region_id')} FROM activity a "
+            "JOIN kindergarten k ON k.id = a.host_id "
+            f"WHERE {held(sql, period)}{ids_in(sql, 'k.region_id', ids)}"
+        )
+    if level != "kindergarten":
+        raise ValueError(level)
+    return " UNION ".join(
+        f"SELECT {cols.format(key=key)} FROM activity a {join} "
+        f"WHERE {held(sql, period)}{ids_in(sql, key, ids)}"
+        for key, join in (
+            ("a.host_id", ""),
+            ("p.supporting_id", "JOIN pairing p ON p.id = a.pairing_id"),
+            ("p.supported_id", "JOIN pairing p ON p.id = a.pairing_id"),
+        )
+    )
+
+
+async def attendance(
+    period: Period, level: str, ids: set[int] | None, *, with_total: bool = False
+) -> dict[int | None, dict]:
+    """Per key of `level`: activities held, check-ins, teachers reached and expected.
+
+    - activities: held activities of every kind;
+    - checked_in: check-ins not annulled, at non-family activities;
+    - reached: distinct people among those check-ins (unique teachers reached);
+    - expected: per activity, invitees + presenters + active staff of the audience
+      kindergartens (every member for alliance-wide activities), added up without
+      removing people who are on two of those lists: the organizer's 应到 up to overlap.
+
+    With `with_total`, key None holds the distinct people reached over all keys. The two
+    halves run as two statements, side by side.
+    """
+    seen, expected = await asyncio.gather(
+        _reached(period, level, ids, with_total=with_total), _expected(period, level, ids)
+    )
+    out: dict[int | None, dict] = {}
+    for key, row in expected.items():
+        out[key] = {"activities": row["activities"], "expected": row["expected"]}
+        out[key].update(seen.get(key) or {"checked_in": 0, "reached": 0})
+    if None in seen:
+        out[None] = {"activities": 0, "expected": 0, **seen[None]}
+    return out
+
+
+async def _reached(
+    period: Period, level: str, ids: set[int] | None, *, with_total: bool
+) -> dict[int | None, dict]:
+    sql = new_sql()
+    acts = activity_keys(sql, level, period, ids)
+    family = sql.in_("acts.kind", FAMILY)
+    total = " UNION ALL SELECT NULL, 0, COUNT(DISTINCT person_id) FROM seen" if with_total else ""
+    text = f"""
+WITH acts AS ({acts}),
+seen AS (
+  SELECT acts.key, c.person_id, COUNT(*) AS n
+  FROM acts JOIN checkin c ON c.activity_id = acts.activity_id
+  WHERE c.annulled_at IS NULL AND NOT ({family})
+  GROUP BY acts.key, c.person_id
+)
+SELECT key AS id, SUM(n) AS checked_in, COUNT(*) AS reached FROM seen GROUP BY key{total}
+"""
+    rows = await fetch(sql, text, heavy=True)
+    return {
+        r["id"]: {"checked_in": int(r["checked_in"]), "reached": int(r["reached"])} for r in rows
+    }
+
+
+async def _expected(period: Period, level: str, ids: set[int] | None) -> dict[int, dict]:
+    sql = new_sql()
+    acts = activity_keys(sql, level, period, ids)
+    family = sql.in_("acts.kind", FAMILY)
+    mode_kg = sql.p(AudienceMode.KINDERGARTENS.value)
+    mode_all = sql.p(AudienceMode.ALLIANCE.value)
+    text = f"""
+WITH acts AS ({acts}),
+staff AS (
+  SELECT kindergarten_id, COUNT(*) AS n FROM teacher WHERE active GROUP BY kindergarten_id
+),
+audience AS (
+  SELECT acts.key, aa.kindergarten_id, acts.activity_id
+  FROM acts JOIN activity_audience aa ON aa.activity_id = acts.activity_id
+  WHERE acts.audience_mode IN ({mode_kg}, {mode_all}) AND NOT ({family})
+  UNION
+  SELECT acts.key, k.id, acts.activity_id
+  FROM acts JOIN kindergarten k ON k.alliance_id = acts.alliance_id
+  WHERE acts.audience_mode = {mode_all} AND NOT ({family})
+),
+expected AS (
+  SELECT x.key, SUM(x.n) AS n FROM (
+    SELECT acts.key, COUNT(*) AS n FROM acts
+      JOIN activity_invitee ai ON ai.activity_id = acts.activity_id
+      WHERE NOT ({family}) GROUP BY acts.key
+    UNION ALL
+    SELECT acts.key, COUNT(*) AS n FROM acts
+      JOIN activity_presenter pr ON pr.activity_id = acts.activity_id
+      WHERE NOT ({family}) GROUP BY acts.key
+    UNION ALL
+    SELECT audience.key, SUM(staff.n) AS n FROM audience
+      JOIN staff ON staff.kindergarten_id = audience.kindergarten_id GROUP BY audience.key
+  ) x GROUP BY x.key
+),
+counted AS (SELECT key, COUNT(*) AS n FROM acts GROUP BY key)
+SELECT counted.key AS id, counted.n AS activities, COALESCE(expected.n, 0) AS expected
+FROM counted LEFT JOIN expected ON expected.key = counted.key
+"""
+    rows = await fetch(sql, text, heavy=True)
+    return {
+        r["id"]: {"activities": int(r["activities"]), "expected": int(r["expected"])} for r in rows
+    }
