@@ -139,6 +139,32 @@ async def create_notice(*, principal: Principal, kindergarten_id: int, **data) -
     return await present.sender_view(notice, manager=True)
 
 
+async def create_and_publish(
+    *,
+    principal: Principal,
+    kindergarten_id: int,
+    send: str = "draft",
+    publish_at: datetime | None = None,
+    **data,
+) -> tuple[dict, str]:
+    """Create a draft, then publish it now ("now"), at `publish_at` ("schedule") or not ("draft").
+
+    The draft stays when publishing is refused; the message (Chinese) tells the sender what
+    happened to it.
+    """
+    created = await create_notice(principal=principal, kindergarten_id=kindergarten_id, **data)
+    if send == "draft":
+        return created, "草稿已保存"
+    when = publish_at if send == "schedule" else None
+    if send == "schedule" and when is None:
+        return created, "草稿已保存；定时发送请填写发送时间"
+    try:
+        await publish_notice(principal=principal, notice_id=created["id"], publish_at=when)
+    except DomainError as exc:
+        return created, f"草稿已保存，但未能发送：{exc.message}"
+    return created, "已定时发送" if when else "已发送"
+
+
 async def update_notice(*, principal: Principal, notice_id: int, changes: dict) -> dict:
     """Change a notice; a published one gets a new version its readers hear of."""
     notice = await access.get_managed_notice(principal=principal, notice_id=notice_id)

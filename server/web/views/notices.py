@@ -3,18 +3,20 @@ remind non-readers, the RSVP list and feedback."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
+from pydantic import model_validator
 from sanic import Blueprint, Request
 
 from server.activities import service as activities
 from server.common.errors import DomainError
-from server.common.time import CHINA, china
+from server.common.params import Flag, FormIds, FormInt, FormWhen, Params, Text
 from server.notices import feedback, reading, receipts, reminders
 from server.notices import service as notices
 from server.notices.models import ACK_LABELS, AckMode
 from server.orgs import service as orgs
 from server.web.console import NavItem, add_nav, back, page, render
+from server.web.forms import echo, form, query, shown
 
 bp = Blueprint("console_notices")
 SENDERS = ("organizer", "director")
@@ -23,25 +25,71 @@ add_nav(NavItem("通知", "/console/notices", WATCHERS, order=20))
 BASE = "/console/notices"
 
 
-def _shown(iso: str | None) -> str:
-    return china(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M") if iso else ""
+#: A notice's recipients, ticked in the audience picker.
+RECIPIENTS = "收件人选择有误，请刷新页面后重试"
 
 
-def _when(value: str | None, label: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise DomainError("invalid_input", f"{label}格式不正确，如 2026-11-27 14:30") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+def _when(label: str) -> Any:
+    return FormWhen(label, bad=f"{label}格式不正确，如 2026-11-27 14:30")
 
 
-def _ints(values: list[str] | None) -> list[int]:
-    try:
-        return [int(v) for v in values or []]
-    except ValueError as exc:
-        raise DomainError("invalid_input", "收件人选择有误，请刷新页面后重试") from exc
+class NoticeForm(Params):
+    """The compose form: kindergarten, audience, text, answer mode, schedule, link."""
+
+    # A malformed number here was always told as the capacity's (one message for both).
+    kindergarten_id: FormInt("名额") = 0
+    title: Text = ""
+    body: Text = ""
+    whole: Flag = False
+    grades: list[str] = []
+    class_ids: FormIds(RECIPIENTS) = []
+    teacher_ids: FormIds(RECIPIENTS) = []
+    ack_mode: str = "read"
+    deadline: _when("截止时间") | None = None
+    capacity: FormInt("名额") | None = None
+    activity_id: FormInt("活动", bad="关联的活动不存在或您无权查看") | None = None
+    send: str = "draft"
+    publish_at: _when("定时发送时间") | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _schedule_only(cls, data: dict) -> dict:
+        # The sending time counts only when scheduling.
+        if data.get("send") != "schedule":
+            data.pop("publish_at", None)
+        return data
+
+    def audience(self) -> dict:
+        """The audience as the notice service reads it."""
+        return {
+            "kindergarten": self.whole,
+            "grades": self.grades,
+            "class_ids": self.class_ids,
+            "teacher_ids": self.teacher_ids,
+        }
+
+    def notice(self) -> dict:
+        """Keyword arguments of notices.create_and_publish."""
+        fields = self.model_dump(exclude={"whole", "grades", "class_ids", "teacher_ids"})
+        return {**fields, "audience": self.audience()}
+
+
+class PublishForm(Params):
+    """A draft's sending time (now when blank)."""
+
+    publish_at: _when("定时发送时间") | None = None
+
+
+class ReasonForm(Params):
+    """Why a notice is withdrawn."""
+
+    reason: str = ""
+
+
+class ReceiptsQuery(Params):
+    """?only=unread/unconfirmed/unanswered: the people list's filter."""
+
+    only: str | None = None
 
 
 async def _kindergartens(request: Request) -> list[dict]:
@@ -78,16 +126,9 @@ async def _activity_choices(request: Request) -> list[dict]:
     """Her own activities not yet finished or cancelled, to link a notice to (RSVP, 满意度)."""
     rows = await activities.managed_open_activities(principal=request.ctx.principal)
     return [
-        {"id": a["id"], "name": f"{_shown(a['starts_at'])} {a['title']}（{a['host_name']}）"}
+        {"id": a["id"], "name": f"{shown(a['starts_at'])} {a['title']}（{a['host_name']}）"}
         for a in rows
     ]
-
-
-def _activity_id(form) -> int | None:
-    try:
-        return int(form.get("activity_id")) if form.get("activity_id") else None
-    except ValueError as exc:
-        raise DomainError("invalid_activity", "关联的活动不存在或您无权查看") from exc
 
 
 @bp.get("/notices")
@@ -96,7 +137,7 @@ async def notice_list(request: Request):
     """Notices sent for the caller's kindergartens, with read and answer totals."""
     data = await reading.list_sent(principal=request.ctx.principal, limit=100, offset=0)
     for item in data["items"]:
-        item["when"] = _shown(item.get("published_at") or item.get("publish_at"))
+        item["when"] = shown(item.get("published_at") or item.get("publish_at"))
     return render(
         request,
         "web/notices/list.html",
@@ -136,62 +177,48 @@ async def _compose(request: Request, error: str = "", status: int = 200, values=
     )
 
 
+def _audience_echo(request: Request) -> dict:
+    """The ticked audience, to tick it again (ids that are not numbers are dropped)."""
+    data = request.form or {}
+
+    def ids(name: str) -> list[int]:
+        return [int(v) for v in data.getlist(name) or [] if v.isdigit()]
+
+    return {
+        "kindergarten": bool(data.get("whole")),
+        "grades": data.getlist("grades") or [],
+        "class_ids": ids("class_ids"),
+        "teacher_ids": ids("teacher_ids"),
+    }
+
+
+async def _compose_again(request: Request, exc: DomainError) -> Any:
+    values = {**echo(request), "audience": _audience_echo(request)}
+    return await _compose(request, error=exc.message, status=400, values=values)
+
+
 @bp.post("/notices/new")
 @page(*SENDERS)
-async def create(request: Request):
+@form(NoticeForm, again=_compose_again)
+async def create(request: Request, body: NoticeForm):
     """Create the notice, then publish it now, at the chosen time, or keep the draft."""
-    form = request.form
-    audience = {
-        "kindergarten": bool(form.get("whole")),
-        "grades": form.getlist("grades") or [],
-        "class_ids": _ints(form.getlist("class_ids")),
-        "teacher_ids": _ints(form.getlist("teacher_ids")),
-    }
-    try:
-        kindergarten_id = int(form.get("kindergarten_id") or 0)
-        capacity = int(form.get("capacity")) if form.get("capacity") else None
-        created = await notices.create_notice(
-            principal=request.ctx.principal,
-            kindergarten_id=kindergarten_id,
-            title=(form.get("title") or "").strip(),
-            body=(form.get("body") or "").strip(),
-            audience=audience,
-            ack_mode=form.get("ack_mode") or "read",
-            deadline=_when(form.get("deadline"), "截止时间"),
-            capacity=capacity,
-            activity_id=_activity_id(form),
-        )
-    except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "名额须为数字"
-        values = {k: form.get(k) for k in form}
-        values.update(audience=audience)
-        return await _compose(request, error=message, status=400, values=values)
-    send = form.get("send") or "draft"
-    if send == "draft":
-        return back(f"{BASE}/{created['id']}", "草稿已保存")
-    publish_at = _when(form.get("publish_at"), "定时发送时间") if send == "schedule" else None
-    if send == "schedule" and publish_at is None:
-        return back(f"{BASE}/{created['id']}", "草稿已保存；定时发送请填写发送时间")
-    try:
-        await notices.publish_notice(
-            principal=request.ctx.principal, notice_id=created["id"], publish_at=publish_at
-        )
-    except DomainError as exc:
-        return back(f"{BASE}/{created['id']}", f"草稿已保存，但未能发送：{exc.message}")
-    return back(f"{BASE}/{created['id']}", "已定时发送" if publish_at else "已发送")
+    created, message = await notices.create_and_publish(
+        principal=request.ctx.principal, **body.notice()
+    )
+    return back(f"{BASE}/{created['id']}", message)
 
 
 @bp.get("/notices/<notice_id:int>")
 @page(*WATCHERS)
-async def notice_page(request: Request, notice_id: int):
+@query(ReceiptsQuery)
+async def notice_page(request: Request, notice_id: int, query: ReceiptsQuery):
     """A notice with its receipts by class, the people list, RSVP and feedback."""
-    principal = request.ctx.principal
-    only = request.args.get("only") or None
+    principal, only = request.ctx.principal, query.only
     data = await reading.get_notice(principal=principal, notice_id=notice_id)
     rollup = await receipts.rollup(principal=principal, notice_id=notice_id, limit=200, only=only)
     summary = await feedback.summary(principal=principal, notice_id=notice_id)
-    data["when"] = _shown(data.get("published_at") or data.get("publish_at"))
-    data["deadline_shown"] = _shown(data.get("deadline"))
+    data["when"] = shown(data.get("published_at") or data.get("publish_at"))
+    data["deadline_shown"] = shown(data.get("deadline"))
     return render(
         request,
         "web/notices/detail.html",
@@ -204,13 +231,13 @@ async def notice_page(request: Request, notice_id: int):
 
 @bp.post("/notices/<notice_id:int>/publish")
 @page(*SENDERS)
-async def publish(request: Request, notice_id: int):
+@form(PublishForm)
+async def publish(request: Request, notice_id: int, body: PublishForm):
     """Publish a draft now, or at a time."""
-    publish_at = _when(request.form.get("publish_at"), "定时发送时间")
     await notices.publish_notice(
-        principal=request.ctx.principal, notice_id=notice_id, publish_at=publish_at
+        principal=request.ctx.principal, notice_id=notice_id, publish_at=body.publish_at
     )
-    return back(f"{BASE}/{notice_id}", "已定时发送" if publish_at else "已发送")
+    return back(f"{BASE}/{notice_id}", "已定时发送" if body.publish_at else "已发送")
 
 
 @bp.post("/notices/<notice_id:int>/announce")
@@ -231,11 +258,10 @@ async def remind(request: Request, notice_id: int):
 
 @bp.post("/notices/<notice_id:int>/cancel")
 @page(*SENDERS)
-async def cancel(request: Request, notice_id: int):
+@form(ReasonForm)
+async def cancel(request: Request, notice_id: int, body: ReasonForm):
     """Withdraw a notice."""
     await notices.cancel_notice(
-        principal=request.ctx.principal,
-        notice_id=notice_id,
-        reason=request.form.get("reason", ""),
+        principal=request.ctx.principal, notice_id=notice_id, reason=body.reason
     )
     return back(f"{BASE}/{notice_id}", "通知已取消")
