@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from pydantic import model_validator
 from sanic import Blueprint, Request, json, raw
 
 from server.certificates import batch, service
 from server.common.errors import DomainError
+from server.common.params import Params, Text
 from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import lookups
 from server.web.console import NavItem, add_nav, back, page, render, wants_json
+from server.web.forms import form, query
 
 bp = Blueprint("console_certificates")
 BASE = "/console/certificates"
@@ -49,60 +52,70 @@ def _pdf(content: bytes, filename: str, fallback: str):
     )
 
 
-@bp.get("/certificates")
-@page(*STAFF)
-async def index(request: Request):
-    """Her hours for the period and her certificates; her staff's, for a director."""
-    principal = request.ctx.principal
-    settings = request.app.ctx.settings
-    current = semester_of(now(), settings.semester_calendar)
-    mine = await service.own_ledger(
-        principal=principal, period=request.args.get("period") or current, settings=settings
-    )
+class PeriodQuery(Params):
+    """?period=2026秋 or 2026; this semester when absent."""
+
+    period: str | None = None
+
+
+class CertificateForm(Params):
+    """The period and the issuer (教育局 or 联盟) of a certificate."""
+
+    period: Text = ""
+    issuer: Text = "region"
+
+    @model_validator(mode="after")
+    def _known_issuer(self) -> CertificateForm:
+        if self.issuer not in dict(ISSUERS):
+            raise DomainError("invalid_issuer", "请选择出具单位")
+        return self
+
+
+async def _directed(request: Request, period: str) -> list[dict]:
+    """The kindergartens she directs, each with the certificates issued there for `period`."""
+    principal, settings = request.ctx.principal, request.app.ctx.settings
     directed = sorted(principal.scope_ids("kindergarten", ["director"]))
     names = await lookups.kindergarten_names(kindergarten_ids=set(directed))
-    kindergartens = [
+    return [
         {
             "id": kg_id,
             "name": names.get(kg_id, ""),
             "issued": await service.list_for_kindergarten(
-                principal=principal,
-                kindergarten_id=kg_id,
-                period=mine["period"],
-                settings=settings,
+                principal=principal, kindergarten_id=kg_id, period=period, settings=settings
             ),
         }
         for kg_id in directed
         if kg_id in names
     ]
+
+
+@bp.get("/certificates")
+@page(*STAFF)
+@query(PeriodQuery)
+async def index(request: Request, query: PeriodQuery):
+    """Her hours for the period and her certificates; her staff's, for a director."""
+    principal, settings = request.ctx.principal, request.app.ctx.settings
+    current = semester_of(now(), settings.semester_calendar)
+    period = query.period or current
+    mine = await service.own_ledger(principal=principal, period=period, settings=settings)
     return render(
         request,
         "web/certificates/index.html",
         mine=mine,
         issued=await service.list_own(principal=principal, settings=settings),
-        kindergartens=kindergartens,
+        kindergartens=await _directed(request, mine["period"]),
         choices=_choices(current),
         issuers=ISSUERS,
     )
 
 
-def _form_period(request: Request) -> tuple[str, str]:
-    form = request.form or {}
-    return (form.get("period") or "").strip(), (form.get("issuer") or "region").strip()
-
-
 @bp.post("/certificates/mine")
 @page(*STAFF)
-async def issue_mine(request: Request):
+@form(CertificateForm)
+async def issue_mine(request: Request, body: CertificateForm):
     """Issue her certificate for the chosen period, then offer its PDF."""
-    period, issuer = _form_period(request)
-    if issuer not in dict(ISSUERS):
-        raise DomainError("invalid_issuer", "请选择出具单位")
     view, new = await service.issue_own(
-        principal=request.ctx.principal,
-        period=period,
-        issuer=issuer,
-        settings=request.app.ctx.settings,
+        principal=request.ctx.principal, settings=request.app.ctx.settings, **body.model_dump()
     )
     message = "已开具" if new else "学时未变，沿用已开具的"
     return back(
@@ -125,16 +138,13 @@ async def certificate_pdf(request: Request, certificate_id: int):
 
 @bp.post("/certificates/kindergartens/<kindergarten_id:int>/batch")
 @page(*DIRECTORS)
-async def start_batch(request: Request, kindergarten_id: int):
+@form(CertificateForm)
+async def start_batch(request: Request, kindergarten_id: int, body: CertificateForm):
     """Start the batch of all her staff's certificates; the job page shows its progress."""
-    period, issuer = _form_period(request)
-    if issuer not in dict(ISSUERS):
-        raise DomainError("invalid_issuer", "请选择出具单位")
     started = await batch.start_batch(
         principal=request.ctx.principal,
         kindergarten_id=kindergarten_id,
-        period=period,
-        issuer=issuer,
+        **body.model_dump(),
         settings=request.app.ctx.settings,
         broker=request.app.ctx.broker,
     )

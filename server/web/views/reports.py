@@ -11,11 +11,13 @@ from urllib.parse import quote, urlencode
 
 from sanic import Blueprint, Request, raw
 
+from server.common.params import Params, Text
 from server.common.semester import semester_of
 from server.common.time import now
 from server.reports import service as reports
 from server.reports import summary_service
 from server.web.console import PREFIX, NavItem, add_nav, back, page, render
+from server.web.forms import form, query
 
 bp = Blueprint("console_reports")
 DIRECTORS_UP = ("director", "leader")  # admins always pass
@@ -36,12 +38,26 @@ def _choices(current: str) -> dict:
     return {"semesters": semesters, "years": [str(y) for y in range(year, year - 3, -1)]}
 
 
-def _period(request: Request) -> dict:
-    semester = (request.args.get("semester") or "").strip() or None
-    year = (request.args.get("year") or "").strip() or None
+class ReportQuery(Params):
+    """?semester=2026秋 or ?year=2026 (the year wins), and ?by=pairing for the ranking."""
+
+    semester: Text | None = None
+    year: Text | None = None
+    by: str | None = None
+
+
+class SummaryForm(Params):
+    """Which summaries to make now: kind (weekly or semester) and period."""
+
+    kind: Text = ""
+    period: Text | None = None
+
+
+def _period(request: Request, query: ReportQuery) -> dict:
+    year = query.year or None
     return {
         "principal": request.ctx.principal,
-        "semester": None if year else semester,
+        "semester": None if year else (query.semester or None),
         "year": year,
         "calendar": request.app.ctx.settings.semester_calendar,
     }
@@ -67,66 +83,84 @@ def _table(items: list[dict], link: str = "", id_key: str = "") -> dict:
     }
 
 
-@bp.get("/reports")
-@page(*DIRECTORS_UP)
-async def report_page(request: Request):
-    """Every table within the caller's scope for the chosen semester or year."""
-    principal = request.ctx.principal
-    period = _period(request)
-    current = semester_of(now(), period["calendar"])
-    leads = principal.has(*LEADERS)
+async def _scope_tables(period: dict) -> dict:
+    """The pairing and kindergarten tables, and the alerts, within the caller's scope."""
     pairings = await reports.pairings(**period)
     kindergartens = await reports.kindergartens(**period)
     # Alerts judge a semester's pace: for a year, the current semester's.
     alerts = await reports.alerts(
-        principal=principal, semester=period["semester"], calendar=period["calendar"]
+        principal=period["principal"], semester=period["semester"], calendar=period["calendar"]
     )
-    alliances = regions = ranking = None
-    if leads:
-        alliances = await reports.alliances(**period)
-        regions = await reports.regions(**period)
-        by = "pairing" if request.args.get("by") == "pairing" else "alliance"
-        ranking = await reports.ranking(by=by, **period)
-        ranking["by_label"] = "结对" if by == "pairing" else "联盟"
-        ranking["by"] = by
-    # Summaries that could not be made: said here, never only in the log (issue 16).
-    summary_failures = await summary_service.failed_summaries(principal=principal)
+    return {
+        "period_label": pairings["period"],
+        "pairings": _table(pairings["items"], "/console/orgs/pairings", "pairing_id"),
+        "kindergartens": _table(
+            kindergartens["items"], "/console/orgs/kindergartens", "kindergarten_id"
+        ),
+        "alerts": alerts,
+    }
+
+
+async def _leader_tables(period: dict, by: str | None) -> dict:
+    """The alliance, region and ranking tables a leader (or admin) also sees."""
+    alliances = await reports.alliances(**period)
+    regions = await reports.regions(**period)
+    by = "pairing" if by == "pairing" else "alliance"
+    ranking = await reports.ranking(by=by, **period)
+    ranking.update(by=by, by_label="结对" if by == "pairing" else "联盟")
     region_items = []
     if regions:
         region_items = regions["items"] + ([regions["total"]] if regions.get("total") else [])
+    return {
+        "alliances": _table(alliances["items"], "/console/orgs/alliances", "alliance_id")
+        if alliances
+        else None,
+        "regions": _table(region_items) if regions else None,
+        "ranking": ranking,
+    }
+
+
+def _picker(period: dict) -> dict:
+    """The semester/year picker, what is chosen, and the export link's query."""
+    chosen = (("semester", period["semester"]), ("year", period["year"]))
+    return {
+        "chosen_semester": period["semester"] or "",
+        "chosen_year": period["year"] or "",
+        "export_query": urlencode({k: v for k, v in chosen if v}),
+        "choices": _choices(semester_of(now(), period["calendar"])),
+    }
+
+
+@bp.get("/reports")
+@page(*DIRECTORS_UP)
+@query(ReportQuery)
+async def report_page(request: Request, query: ReportQuery):
+    """Every table within the caller's scope for the chosen semester or year."""
+    principal, period = request.ctx.principal, _period(request, query)
+    leads = principal.has(*LEADERS)
+    scope = await _scope_tables(period)
+    wider = await _leader_tables(period, query.by) if leads else {}
+    # Summaries that could not be made: said here, never only in the log (issue 16).
+    failures = await summary_service.failed_summaries(principal=principal)
     return render(
         request,
         "web/reports/index.html",
-        period_label=pairings["period"],
-        chosen_semester=period["semester"] or "",
-        chosen_year=period["year"] or "",
-        export_query=urlencode(
-            {k: v for k, v in (("semester", period["semester"]), ("year", period["year"])) if v}
-        ),
-        choices=_choices(current),
-        pairings=_table(pairings["items"], "/console/orgs/pairings", "pairing_id"),
-        kindergartens=_table(
-            kindergartens["items"], "/console/orgs/kindergartens", "kindergarten_id"
-        ),
-        alliances=_table(alliances["items"], "/console/orgs/alliances", "alliance_id")
-        if alliances
-        else None,
-        regions=_table(region_items) if regions else None,
-        ranking=ranking,
-        alerts=alerts,
+        **{"alliances": None, "regions": None, "ranking": None, **scope, **wider},
+        **_picker(period),
         badges=BADGES,
         cells=CELLS,
         may_export=leads,
         may_run_summary=principal.is_admin,
-        summary_failures=summary_failures,
+        summary_failures=failures,
     )
 
 
 @bp.get("/reports/export.xlsx")
 @page(*LEADERS)
-async def export(request: Request):
+@query(ReportQuery)
+async def export(request: Request, query: ReportQuery):
     """The whole targets table (.xlsx), one sheet per level."""
-    content, filename = await reports.export_workbook(**_period(request))
+    content, filename = await reports.export_workbook(**_period(request, query))
     return raw(
         content,
         content_type=XLSX,
@@ -136,13 +170,13 @@ async def export(request: Request):
 
 @bp.post("/reports/summaries/run")
 @page(*LEADERS)
-async def run_summary(request: Request):
+@form(SummaryForm)
+async def run_summary(request: Request, body: SummaryForm):
     """An admin makes and pushes a week's or a semester's summaries now (once per leader)."""
-    form = request.form
     result = await summary_service.run_now(
         principal=request.ctx.principal,
-        kind=(form.get("kind") or "").strip(),
-        period=(form.get("period") or "").strip() or None,
+        kind=body.kind,
+        period=body.period or None,
         calendar=request.app.ctx.settings.semester_calendar,
     )
     return back(
