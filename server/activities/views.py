@@ -49,18 +49,24 @@ pages = Blueprint("activity_pages")
 blueprints: list[Blueprint] = [bp, pages]
 
 
-async def principal_or_projector(request: Request, activity_id: int) -> Activity:
-    """The activity, if ?t= holds its projector token or the caller manages it.
+async def principal_or_projector(request: Request, activity_id: int, token: str | None) -> Activity:
+    """The activity, if `token` (?t=) is its projector token or the caller manages it.
 
     Refusals: no token and no login → 401; a bad or expired token → 401; a token of
     another activity, or a caller who does not manage the activity → 403 (404 if unseen).
     """
     return await projector.authorize_display(
         activity_id=activity_id,
-        token=request.args.get("t") or None,
+        token=token or None,
         principal=request.ctx.principal,
         jwt_secret=request.app.ctx.settings.jwt_secret,
     )
+
+
+class ProjectorQuery(Params):
+    """?t= (the projector link's token)."""
+
+    t: str | None = None
 
 
 class ActivityQuery(Page):
@@ -74,8 +80,8 @@ class ActivityQuery(Page):
     day_to: DateOf("to", example="2026-11-25", length=10) | None = Field(None, alias="to")
 
 
-class StepQuery(Params):
-    """?step= (a time step, the current one when absent)."""
+class StepQuery(ProjectorQuery):
+    """?t= and ?step= (a time step, the current one when absent)."""
 
     step: IntArg(0) | None = None
 
@@ -231,10 +237,11 @@ async def create_projector_link(request: Request, activity_id: int):
 @openapi.parameter("t", str, "query", description="放映链接凭证")
 @openapi.response(200, {"application/json": RotatingCodeAnswer}, "当前时间步的签到码及其剩余秒数")
 @requires(PUBLIC)  # guarded by principal_or_projector: the token, or a manager's login
-async def get_rotating_code(request: Request, activity_id: int):
+@validate(query=ProjectorQuery)
+async def get_rotating_code(request: Request, activity_id: int, query: ProjectorQuery):
     """The scene of the current step, its lifetime and its image's address."""
-    activity = await principal_or_projector(request, activity_id)
-    data = projector.rotating_code(activity=activity, token=request.args.get("t") or None)
+    activity = await principal_or_projector(request, activity_id, query.t)
+    data = projector.rotating_code(activity=activity, token=query.t)
     return json(data, headers={"Cache-Control": "no-store"})
 
 
@@ -247,7 +254,7 @@ async def get_rotating_code(request: Request, activity_id: int):
 @validate(query=StepQuery)
 async def get_rotating_code_png(request: Request, activity_id: int, query: StepQuery):
     """The code image of one step."""
-    activity = await principal_or_projector(request, activity_id)
+    activity = await principal_or_projector(request, activity_id, query.t)
     png = await projector.rotating_code_png(
         activity=activity,
         step=query.step,
@@ -261,24 +268,28 @@ async def get_rotating_code_png(request: Request, activity_id: int, query: StepQ
     )
 
 
+async def _projector_html(request: Request, activity_id: int, token: str | None) -> str:
+    """The projector page for a token of this activity (never a login: the room sees it)."""
+    if not token:
+        raise DomainError("token_invalid", "缺少放映链接凭证")
+    activity = await projector.authorize_display(
+        activity_id=activity_id,
+        token=token,
+        principal=None,
+        jwt_secret=request.app.ctx.settings.jwt_secret,
+    )
+    return await projector.projector_page(activity=activity, token=token)
+
+
 @pages.get("/activities/<activity_id:int>/projector")
 @openapi.exclude()
 @requires(PUBLIC)  # the projector token in ?t= is checked below
-async def projector_page(request: Request, activity_id: int):
-    """The full-screen projector page (HTML)."""
-    token = request.args.get("t") or ""
+@validate(query=ProjectorQuery)
+async def projector_page(request: Request, activity_id: int, query: ProjectorQuery):
+    """The full-screen projector page (HTML); a refusal is a page too."""
     try:
-        if not token:
-            raise DomainError("token_invalid", "缺少放映链接凭证")
-        activity = await projector.authorize_display(
-            activity_id=activity_id,
-            token=token,
-            principal=None,
-            jwt_secret=request.app.ctx.settings.jwt_secret,
-        )
-        page = await projector.projector_page(activity=activity, token=token)
+        page = await _projector_html(request, activity_id, query.t)
     except DomainError as exc:
-        return html(
-            projector.error_page(message=exc.message), status=exc.status, headers=PAGE_HEADERS
-        )
+        page, status = projector.error_page(message=exc.message), exc.status
+        return html(page, status=status, headers=PAGE_HEADERS)
     return html(page, headers=PAGE_HEADERS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 from sanic import Blueprint, Request, json
 from sanic.response import file_stream
 from sanic_ext import openapi, validate
@@ -24,6 +25,7 @@ from server.archive.schemas import (
 )
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.params import Params
 from server.common.uploads import read_multipart
 
 bp = Blueprint("archive", url_prefix="/api/v1")
@@ -56,6 +58,20 @@ def _flag(value: str | None) -> bool:
     if text in FALSE_WORDS:
         return False
     raise DomainError("invalid_input", "consent 只能是 true 或 false")
+
+
+class UploadFields(Params):
+    """The upload form's fields besides the file: kind, caption and consent."""
+
+    kind: str | None = None
+    caption: str | None = None
+    consent: Annotated[bool, BeforeValidator(_flag)] = False
+
+
+class SemesterQuery(Params):
+    """?semester=2026秋; this semester when absent."""
+
+    semester: str | None = None
 
 
 def content_disposition(filename: str, *, inline: bool, fallback: str) -> str:
@@ -102,20 +118,19 @@ async def _read_upload(request: Request):
 @requires(*MANAGERS)
 async def upload_file(request: Request, activity_id: int):
     """Store a photo (EXIF removed) or attachment; the same file again answers the first."""
-    principal = request.ctx.principal
-    settings = request.app.ctx.settings
+    principal, settings = request.ctx.principal, request.app.ctx.settings
     await service.ensure_may_upload(principal=principal, activity_id=activity_id)
     upload = await _read_upload(request)
+    # A streamed body has its form only now: read here, not by a decorator before the body.
+    fields = UploadFields.model_validate(request.form or {})
     data, created = await service.upload_file(
         principal=principal,
         activity_id=activity_id,
-        kind=request.form.get("kind"),
         data=upload.body,
         filename=upload.name,
-        caption=request.form.get("caption"),
-        consent=_flag(request.form.get("consent")),
         data_dir=settings.data_dir,
         max_bytes=settings.max_upload_mb * MB,
+        **fields.model_dump(),
     )
     return json(data, status=201 if created else 200)
 
@@ -272,26 +287,32 @@ async def reopen_record_card(request: Request, activity_id: int, body: ReopenBod
 @openapi.parameter("semester", str, "query", description="学期，如 2026秋；默认当前学期")
 @openapi.response(200, {"application/zip": Binary()}, "index.xlsx 与各活动的记录和文件")
 @requires("organizer", "director", "leader", "admin")
-async def export_archive(request: Request, pairing_id: int):
+@validate(query=SemesterQuery)
+async def export_archive(request: Request, pairing_id: int, query: SemesterQuery):
     """index.xlsx plus each activity's 记录.txt and files, zipped, streamed."""
     result = await export.export_pairing_archive(
         principal=request.ctx.principal,
         pairing_id=pairing_id,
-        semester=request.args.get("semester"),
+        semester=query.semester,
         data_dir=request.app.ctx.settings.data_dir,
     )
     try:
-        response = await request.respond(
-            content_type="application/zip",
-            headers={
-                "Content-Disposition": content_disposition(
-                    result.filename, inline=False, fallback=f"archive-{pairing_id}.zip"
-                ),
-                "Content-Length": str(result.size),
-                "Cache-Control": "private, no-store",
-            },
-        )
-        await export.send_file(result.path, response.send)
-        await response.eof()
+        await _send_zip(request, result, fallback=f"archive-{pairing_id}.zip")
     finally:
         await export.discard(result.path)
+
+
+async def _send_zip(request: Request, result, *, fallback: str) -> None:
+    """Stream a built zip file to the caller (the caller's code removes it afterwards)."""
+    response = await request.respond(
+        content_type="application/zip",
+        headers={
+            "Content-Disposition": content_disposition(
+                result.filename, inline=False, fallback=fallback
+            ),
+            "Content-Length": str(result.size),
+            "Cache-Control": "private, no-store",
+        },
+    )
+    await export.send_file(result.path, response.send)
+    await response.eof()

@@ -15,6 +15,7 @@ from server.certificates import batch, service
 from server.certificates.schemas import CertificateAnswer, CertificateBatchBody, CertificateBody
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
+from server.common.params import Params
 
 bp = Blueprint("certificates", url_prefix="/api/v1")
 #: The public verification page (HTML, no login), outside the API document.
@@ -46,6 +47,12 @@ def _pdf(content: bytes, filename: str, fallback: str):
         content_type="application/pdf",
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )
+
+
+class PeriodQuery(Params):
+    """?period=2026秋 or 2026; every period when absent."""
+
+    period: str | None = None
 
 
 @bp.post("/me/certificates")
@@ -107,12 +114,13 @@ async def certificate_pdf(request: Request, certificate_id: int):
 @openapi.definition(summary="本园教职工的学时证明开具记录", tag=TAG, secured="token")
 @openapi.parameter("period", str, "query", description="如 2026秋 或 2026；不填为全部")
 @requires(*DIRECTORS)
-async def kindergarten_certificates(request: Request, kindergarten_id: int):
+@validate(query=PeriodQuery)
+async def kindergarten_certificates(request: Request, kindergarten_id: int, query: PeriodQuery):
     """Who got which certificate, when, for which period and hours (the director's view)."""
     items = await service.list_for_kindergarten(
         principal=request.ctx.principal,
         kindergarten_id=kindergarten_id,
-        period=request.args.get("period"),
+        period=query.period,
         settings=request.app.ctx.settings,
     )
     return json({"items": items})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated
 from urllib.parse import quote
 
+from pydantic import BeforeValidator
 from sanic import Blueprint, Request, json
 from sanic.response import raw
 from sanic_ext import openapi, validate
@@ -26,6 +29,7 @@ from server.checkin.schemas import (
 from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
+from server.common.params import Params
 from server.common.rate_limit import client_address
 from server.common.semester import configured_calendar, semester_of, semester_range
 from server.common.time import CHINA, now
@@ -48,29 +52,36 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @validate(json=CheckinBody)
 async def check_in(request: Request, body: CheckinBody):
     """Check in with a scanned scene; retries with the same nonce get the same answer."""
-    # Offline queues sync through here too. A whole kindergarten behind one router shares
-    # an address: that limit is generous, the per-account one tight.
-    await request.app.ctx.limiter.hit_all(
-        ("checkin_per_address", (client_address(request),)),
-        ("checkin_per_account", (request.ctx.principal.account_id,)),
-    )
-    scanned_at = body.scanned_at
-    if scanned_at is not None and scanned_at.tzinfo is None:
-        scanned_at = scanned_at.replace(tzinfo=CHINA)
+    await _limit_scans(request)
     result = await service.check_in(
         principal=request.ctx.principal,
         scene=body.scene,
         nonce=body.nonce,
         redis=request.app.ctx.redis,
         location=body.location.model_dump() if body.location else None,
-        scanned_at=scanned_at,
+        scanned_at=_china_time(body.scanned_at),
         adults=body.adults,
         children=body.children,
     )
     counters.checkin(result=result["status"], reason=result["reason"])
-    if result["status"] == "refused":
-        return json({**result, "error": result["reason"]}, status=422)
-    return json(result)
+    refused = result["status"] == "refused"
+    return json({**result, "error": result["reason"]}, status=422) if refused else json(result)
+
+
+async def _limit_scans(request: Request) -> None:
+    # Offline queues sync through here too. A whole kindergarten behind one router shares
+    # an address: that limit is generous, the per-account one tight.
+    await request.app.ctx.limiter.hit_all(
+        ("checkin_per_address", (client_address(request),)),
+        ("checkin_per_account", (request.ctx.principal.account_id,)),
+    )
+
+
+def _china_time(moment: datetime | None) -> datetime | None:
+    """A scan time without a zone is China time (the phone's clock)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=CHINA)
+    return moment
 
 
 @bp.get("/activities/<activity_id:int>/attendance")
@@ -84,11 +95,46 @@ async def attendance(request: Request, activity_id: int):
     )
 
 
+def _seconds(value: object) -> float:
+    try:
+        return max(1.0, min(float(value), 3600.0))
+    except (TypeError, ValueError) as exc:
+        raise DomainError("invalid_input", "参数 max_seconds 必须是数字") from exc
+
+
+class LiveQuery(Params):
+    """?t= (the projector's token) and ?max_seconds= (1–3600, for tests and proxies)."""
+
+    t: str | None = None
+    max_seconds: Annotated[float, BeforeValidator(_seconds)] | None = None
+
+
+async def stream_events(request: Request, activity, *, detailed: bool, max_seconds) -> None:
+    """Answer with the activity's live board as server-sent events until it ends."""
+    response = await request.respond(
+        content_type="text/event-stream; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+    stopping = request.app.ctx.stopping
+    await stream_live(
+        send=response.send,
+        redis=request.app.ctx.redis,
+        activity=activity,
+        detailed=detailed,
+        max_seconds=max_seconds,
+        stopping=stopping,
+    )
+    if stopping.is_set():
+        close_connection_after(request)  # its browser reconnects to a running process
+    await response.eof()
+
+
 @bp.get("/activities/<activity_id:int>/live")
 @openapi.definition(summary="实时签到看板（SSE）", tag="签到", secured="token")
 @openapi.parameter("t", str, "query", description="放映链接中的令牌（投影屏使用）")
 @requires(PUBLIC)
-async def live(request: Request, activity_id: int):
+@validate(query=LiveQuery)
+async def live(request: Request, activity_id: int, query: LiveQuery):
     """Server-sent events: `counts` after every change; organizers also get `checkin`.
 
     Opened by a manager's login, or by the projector page with its token in ?t=, which
@@ -96,34 +142,9 @@ async def live(request: Request, activity_id: int):
     """
     from server.activities.views import principal_or_projector
 
-    activity = await principal_or_projector(request, activity_id)
-    detailed = not request.args.get("t") and request.ctx.principal is not None
-    max_seconds = _max_seconds(request)
-    response = await request.respond(
-        content_type="text/event-stream; charset=utf-8",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
-    await stream_live(
-        send=response.send,
-        redis=request.app.ctx.redis,
-        activity=activity,
-        detailed=detailed,
-        max_seconds=max_seconds,
-        stopping=request.app.ctx.stopping,
-    )
-    if request.app.ctx.stopping.is_set():
-        close_connection_after(request)  # its browser reconnects to a running process
-    await response.eof()
-
-
-def _max_seconds(request: Request) -> float | None:
-    raw_value = request.args.get("max_seconds")
-    if raw_value is None:
-        return None
-    try:
-        return max(1.0, min(float(raw_value), 3600.0))
-    except ValueError as exc:
-        raise DomainError("invalid_input", "参数 max_seconds 必须是数字") from exc
+    activity = await principal_or_projector(request, activity_id, query.t)
+    detailed = not query.t and request.ctx.principal is not None
+    await stream_events(request, activity, detailed=detailed, max_seconds=query.max_seconds)
 
 
 @bp.post("/activities/<activity_id:int>/checkins")
@@ -225,27 +246,36 @@ async def my_overview(request: Request):
     )
 
 
+#: The hours of an account that is no person (an admin).
+NO_HOURS = {"presenter_hours": 0, "attendee_hours": 0, "total_hours": 0, "entries": []}
+
+
+class SemesterQuery(Params):
+    """?semester=2026秋; this semester when absent."""
+
+    semester: str | None = None
+
+
+def _semester(value: str | None) -> str:
+    """The semester asked for (this one when None), refused when it is no semester."""
+    semester = value or semester_of(now(), configured_calendar())
+    try:
+        semester_range(semester, configured_calendar())
+    except ValueError as exc:
+        raise DomainError("invalid_semester", str(exc)) from exc
+    return semester
+
+
 @bp.get("/me/hours")
 @openapi.definition(summary="我的学时（按学期）", tag="签到", secured="token")
 @openapi.response(200, {"application/json": HoursAnswer}, "该学期的主讲、参加课时与明细")
 @openapi.parameter("semester", str, "query")
 @requires(ANY_ACCOUNT)
-async def my_hours(request: Request):
+@validate(query=SemesterQuery)
+async def my_hours(request: Request, query: SemesterQuery):
     """The caller's 课时 in a semester (default: this one)."""
-    semester = request.args.get("semester") or semester_of(now(), configured_calendar())
-    try:
-        semester_range(semester, configured_calendar())
-    except ValueError as exc:
-        raise DomainError("invalid_semester", str(exc)) from exc
+    semester = _semester(query.semester)
     person_id = request.ctx.principal.person_id
     if person_id is None:
-        return json(
-            {
-                "semester": semester,
-                "presenter_hours": 0,
-                "attendee_hours": 0,
-                "total_hours": 0,
-                "entries": [],
-            }
-        )
+        return json({"semester": semester, **NO_HOURS})
     return json(await hours.hours_of(person_id=person_id, semester=semester))

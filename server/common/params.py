@@ -43,6 +43,10 @@ class Missing:
         self.message = message
 
 
+class KeepBlank:
+    """Annotated metadata: a blank value of this field is kept, not taken as absent."""
+
+
 class Params(BaseModel):
     """Base of every query and form model (see the module's docstring)."""
 
@@ -57,7 +61,7 @@ class Params(BaseModel):
             return data
         values = cls._first_values(data or {})
         for name, field in cls.model_fields.items():
-            if field.is_required() and name not in values:
+            if field.is_required() and (field.alias or name) not in values:
                 said = [m.message for m in field.metadata if isinstance(m, Missing)]
                 raise refuse(said[0] if said else cls.missing.format(name=name))
         try:
@@ -80,9 +84,10 @@ class Params(BaseModel):
                 value = value[0] if value else None
             if wants_list and not isinstance(value, list):
                 value = [value]
-            if value is None or value == "":
+            blank = value == "" and not any(isinstance(m, KeepBlank) for m in field.metadata)
+            if value is None or blank:
                 continue
-            values[name] = value
+            values[key] = value
         return values
 
 
@@ -143,6 +148,11 @@ BoolArg = Annotated[bool, BeforeValidator(_bool)]
 DateArg = DateOf()
 #: ?name=1/true/yes means yes; anything else (or nothing) no, never a refusal.
 Yes = Annotated[bool, BeforeValidator(lambda value: str(value).lower() in ("1", "true", "yes"))]
+#: A number if the value is all digits, else nothing: for links and filters that fall back
+#: quietly (a page number, a chosen person) rather than refuse.
+Digits = Annotated[int | None, BeforeValidator(lambda v: int(v) if str(v).isdigit() else None)]
+#: The ids among the values that are all digits (boxes ticked on a list), the rest dropped.
+DigitIds = Annotated[list[int], BeforeValidator(lambda vs: [int(v) for v in vs if v.isdigit()])]
 #: A tick box or flag: any value but a blank one means yes (what `bool(form.get(x))` said).
 Flag = Annotated[bool, BeforeValidator(lambda value: bool(value))]
 
@@ -247,5 +257,7 @@ def FormWhen(label: str, *, bad: str | None = None) -> Any:  # noqa: N802 - a ty
     return Annotated[datetime, BeforeValidator(_form_when(bad or message)), Missing(message)]
 
 
+#: A text field as typed, where blank (clear it) differs from absent (None: leave it).
+Typed = Annotated[str | None, KeepBlank()]
 #: A text field, without the spaces around it.
 Text = Annotated[str, BeforeValidator(lambda value: str(value).strip())]
