@@ -29,7 +29,7 @@ from server.delivery import service as delivery
 from server.followers import events
 from server.followers import link as follower_link
 from server.followers import service as followers
-from server.publicity import service as publicity
+from server.publicity import mass_send, publish
 from server.reports import summary_render
 from server.reports import summary_service as summaries
 from server.settings import Settings
@@ -311,14 +311,14 @@ async def on_template_finished(message: BaseMessage, ctx: BotContext) -> None:
 
 
 async def on_publish_finished(message: BaseMessage, ctx: BotContext) -> None:
-    """PUBLISHJOBFINISH: have the publicity service confirm the job with freepublish/get.
+    """PUBLISHJOBFINISH: have publishing confirm the job with freepublish/get.
 
     Only the publish_id is read: the event's status and article_url are not trusted.
     """
     info = raw(message, "PublishEventInfo")
     publish_id = _text(info.get("publish_id")) if isinstance(info, dict) else ""
     if publish_id:
-        await publicity.on_publish_finished(publish_id=publish_id)
+        await publish.confirm_outcome(publish_id=publish_id)
     return None
 
 
@@ -343,7 +343,7 @@ async def on_mass_finished(message: BaseMessage, ctx: BotContext) -> None:
     msgid = _text(raw(message, "MsgID"))
     if not msgid.isdigit():
         return None
-    await publicity.on_mass_send_finished(
+    await mass_send.record_mass_outcome(
         msg_id=msgid,
         status=_text(raw(message, "Status")),
         total=_count(message, "TotalCount"),

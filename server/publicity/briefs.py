@@ -23,7 +23,7 @@ from server.orgs import service as orgs
 from server.publicity import compose, render, sources
 from server.publicity.brief_pdf import Block, Brief, read_post_html, render_brief
 from server.publicity.models import STATUS_LABELS, Post, PostKind, PostStatus
-from server.publicity.service import visible_post
+from server.publicity.post_access import visible_post
 from server.reports import service as reports
 
 FOOTER = "送教通 · 结对帮扶工作简报"

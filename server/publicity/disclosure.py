@@ -18,10 +18,12 @@ from server.ledger import service as ledger
 from server.orgs import service as orgs
 from server.publicity import compose, render
 from server.publicity.disclosure_figures import figures_sentence
+from server.publicity.drafting import get_post
 from server.publicity.models import Post, PostKind, PostStatus
+from server.publicity.post_access import writes_for
+from server.publicity.post_steps import record_step
 from server.publicity.recap import KINDS, Subject
 from server.publicity.recap import _subject as subject_of
-from server.publicity.service import get_post, record_step, writes_for
 
 
 def _lead(subject: Subject, label: str) -> str:

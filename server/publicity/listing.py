@@ -8,7 +8,7 @@ from server.common.auth import Principal
 from server.common.time import china
 from server.orgs import service as orgs
 from server.publicity.models import Post, PostStatus
-from server.publicity.service import post_summary
+from server.publicity.post_display import post_summary
 
 
 def published_view(post: Post) -> dict:

@@ -30,9 +30,11 @@ from server.common.errors import DomainError, Forbidden
 from server.common.runtime import current
 from server.common.time import now
 from server.jobs import failures
+from server.publicity.drafting import get_post
 from server.publicity.models import MassStatus, Post, PostStatus
+from server.publicity.post_access import visible_post
+from server.publicity.post_steps import record_step
 from server.publicity.publish import draft_article, wechat_for_posts, wechat_reason
-from server.publicity.service import get_post, record_step, visible_post
 from server.wechat.errors import (
     InvalidMedia,
     MassAlreadySent,

@@ -11,12 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from server.audit.service import record_action
 from server.common.errors import DomainError
 from server.common.runtime import current
 from server.common.time import now
 from server.jobs import failures
+from server.jobs.broker import enqueue
 from server.publicity import images, render, sources
 from server.publicity.models import Post, PostStatus, PostStep
+from server.publicity.post_checks import check_post
+from server.publicity.post_cover import cover_bytes
 from server.wechat.errors import (
     InvalidCredential,
     RateLimited,
@@ -69,8 +73,6 @@ def _advice(exc: WeChatError) -> str:
 
 async def publish_soon(*, post_id: int) -> None:
     """Queue the publish job; never fails the caller (the cron picks the post up)."""
-    from server.jobs.broker import enqueue
-
     try:
         await enqueue(current().broker, PUBLISH_JOB, post_id=post_id)
     except Exception as exc:
@@ -78,8 +80,6 @@ async def publish_soon(*, post_id: int) -> None:
 
 
 async def _fail(post: Post, *, code: str, message: str) -> None:
-    from server.audit.service import record_action
-
     done = await Post.filter(id=post.id, status=PostStatus.PUBLISHING).update(
         status=PostStatus.FAILED, fail_code=code[:32], fail_message=message[:300], updated_at=now()
     )
@@ -96,8 +96,6 @@ async def _fail(post: Post, *, code: str, message: str) -> None:
 
 
 async def _succeed(post: Post, *, url: str) -> None:
-    from server.audit.service import record_action
-
     done = await Post.filter(id=post.id, status=PostStatus.PUBLISHING).update(
         status=PostStatus.PUBLISHED,
         article_url=url[:500],
@@ -141,8 +139,6 @@ async def draft_article(post: Post, wechat, data_dir) -> dict:
 
     Raises DomainError when a photo's consent was withdrawn (or a photo deleted) meanwhile.
     """
-    from server.publicity.service import check_post, cover_bytes
-
     await check_post(post=post)
     content = await _upload_body_images(post, wechat, data_dir)
     if not post.thumb_media_id:

@@ -21,8 +21,10 @@ from server.common.semester import configured_calendar, semester_of
 from server.common.time import now
 from server.orgs import service as orgs
 from server.publicity import compose, render, sources
+from server.publicity.drafting import get_post
 from server.publicity.models import Post, PostKind
-from server.publicity.service import get_post, record_step, writes_for
+from server.publicity.post_access import writes_for
+from server.publicity.post_steps import record_step
 from server.reports import service as reports
 
 RECAP_PHOTOS = 6
