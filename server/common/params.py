@@ -31,16 +31,17 @@ from server.common.time import CHINA
 INT_MAX = 2**31 - 1
 
 
-def refuse(message: str) -> DomainError:
+def refuse(message: str, code: str = "invalid_input") -> DomainError:
     """The refusal of malformed input."""
-    return DomainError("invalid_input", message)
+    return DomainError(code, message)
 
 
 class Missing:
     """Annotated metadata: how a form refuses this field when it is absent or blank."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: str = "invalid_input"):
         self.message = message
+        self.code = code
 
 
 class KeepBlank:
@@ -53,6 +54,15 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="ignore")
     #: The refusal of an absent required parameter without its own `Missing` message.
     missing: ClassVar[str] = "缺少参数 {name}"
+    #: Fields of a repeated row or set, by the name they share with {i} (presenter_{i}),
+    #: so that whoever lists a form's fields (the foreign-id matrix) sees each kind once.
+    repeated: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def field_names(cls) -> set[str]:
+        """The names this model reads, a repeated field under its shared name."""
+        names = {field.alias or name for name, field in cls.model_fields.items()}
+        return {cls.repeated.get(name, name) for name in names}
 
     @model_validator(mode="wrap")
     @classmethod
@@ -62,8 +72,10 @@ class Params(BaseModel):
         values = cls._first_values(data or {})
         for name, field in cls.model_fields.items():
             if field.is_required() and (field.alias or name) not in values:
-                said = [m.message for m in field.metadata if isinstance(m, Missing)]
-                raise refuse(said[0] if said else cls.missing.format(name=name))
+                said = [m for m in field.metadata if isinstance(m, Missing)]
+                if said:
+                    raise refuse(said[0].message, said[0].code)
+                raise refuse(cls.missing.format(name=name))
         try:
             return handler(values)
         except ValidationError as exc:

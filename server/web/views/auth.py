@@ -10,9 +10,11 @@ from sanic import Blueprint, Request, json, redirect
 
 from server.accounts import web_login
 from server.common.errors import DomainError
+from server.common.params import Params, Text
 from server.common.rate_limit import client_address
 from server.web import console
 from server.web.console import PREFIX, page, render
+from server.web.forms import form
 
 bp = Blueprint("console_auth")
 SCAN_PATH = "/m/login"
@@ -59,31 +61,40 @@ async def login_page(request: Request):
     return render(request, "web/auth/login.html", next=_next(request), error="", login_name="")
 
 
+class LoginForm(Params):
+    """A login name and password (and ?next=, read by _next)."""
+
+    login: Text = ""
+    password: str = ""
+
+
+async def _login_again(request: Request, exc: DomainError):
+    """The login page with the refusal, the login name kept (never the password)."""
+    login_name = ((request.form or {}).get("login") or "").strip()
+    response = render(
+        request,
+        "web/auth/login.html",
+        status=exc.status,
+        next=_next(request),
+        error=exc.message,
+        login_name=login_name,
+    )
+    response.headers.update(exc.headers)
+    return response
+
+
 @bp.post("/login")
 @page(login=False)
-async def password_login(request: Request):
+@form(LoginForm, again=_login_again)
+async def password_login(request: Request, body: LoginForm):
     """Log in with a login name and password."""
-    form = request.form or {}
-    login_name = (form.get("login") or "").strip()
-    try:
-        cookie = await web_login.password_login(
-            login=login_name,
-            password=form.get("password") or "",
-            settings=request.app.ctx.settings,
-            limiter=request.app.ctx.limiter,
-            address=client_address(request),
-        )
-    except DomainError as exc:
-        response = render(
-            request,
-            "web/auth/login.html",
-            status=exc.status,
-            next=_next(request),
-            error=exc.message,
-            login_name=login_name,
-        )
-        response.headers.update(exc.headers)
-        return response
+    cookie = await web_login.password_login(
+        login=body.login,
+        password=body.password,
+        settings=request.app.ctx.settings,
+        limiter=request.app.ctx.limiter,
+        address=client_address(request),
+    )
     return _logged_in(request, _next(request), cookie)
 
 

@@ -3,15 +3,15 @@ as the API. The sandbox inbox (a sandbox setup only) is its own area: sandbox_in
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from sanic import Blueprint, Request
 
 from server.common.errors import DomainError
-from server.common.time import china
+from server.common.params import DigitIds, Digits, Params
 from server.delivery import admin
 from server.web.console import NavItem, add_nav, back, page, render
+from server.web.forms import form, query, shown
 from server.web.views.sandbox_inbox import BLUEPRINT as INBOX_BLUEPRINT
 
 bp = Blueprint("console_delivery")
@@ -25,74 +25,104 @@ def _inbox_mounted(request: Request) -> bool:
     return INBOX_BLUEPRINT in request.app.blueprints
 
 
-def _shown(iso: str | None) -> str:
-    return china(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M") if iso else ""
+class PageQuery(Params):
+    """?page=<n> (from 1; anything else is the first page)."""
+
+    page: Digits = None
+
+    def number(self) -> int:
+        """The page's number, at least 1."""
+        return max(self.page or 1, 1)
+
+    def window(self) -> dict:
+        """limit and offset of this page's rows."""
+        return {"limit": PER_PAGE, "offset": (self.number() - 1) * PER_PAGE}
 
 
-def _page_number(request: Request) -> int:
-    value = request.args.get("page") or "1"
-    return max(int(value), 1) if value.isdigit() else 1
+class OutboxQuery(PageQuery):
+    """The outbox's filters: ?status= and ?channel=, and the page."""
+
+    status: str | None = None
+    channel: str | None = None
+
+    def link(self, number: int) -> str:
+        """The address of another page with the same filters."""
+        chosen = {k: v for k, v in (("status", self.status), ("channel", self.channel)) if v}
+        return f"{BASE}?{urlencode({**chosen, 'page': number})}"
+
+
+class DeadLetterQuery(PageQuery):
+    """?key= (one message key) and the page."""
+
+    key: str | None = None
+
+
+class RetryForm(Params):
+    """The ids of the failed messages the page showed (id=… once each)."""
+
+    id: DigitIds = []
+
+
+def _times(items: list[dict], **fields: str) -> None:
+    """Add each `shown` field as the console shows the ISO time in its `source` field."""
+    for item in items:
+        for name, source in fields.items():
+            item[name] = shown(item[source])
+
+
+def _pages(total: int) -> int:
+    return max((total + PER_PAGE - 1) // PER_PAGE, 1)
+
+
+def _paging(query: OutboxQuery, total: int) -> dict:
+    """The page number, how many there are, and the links to the neighbours."""
+    number, pages = query.number(), _pages(total)
+    return {
+        "number": number,
+        "pages": pages,
+        "prev_link": query.link(number - 1) if number > 1 else "",
+        "next_link": query.link(number + 1) if number < pages else "",
+    }
 
 
 @bp.get("/delivery")
 @page("admin")
-async def outbox(request: Request):
+@query(OutboxQuery)
+async def outbox(request: Request, query: OutboxQuery):
     """Every message to a person: channel, status, attempts and the reason of a failure."""
-    status = request.args.get("status") or None
-    channel = request.args.get("channel") or None
-    number = _page_number(request)
-    data = await admin.outbox_messages(
-        limit=PER_PAGE, offset=(number - 1) * PER_PAGE, status=status, channel=channel
-    )
-    for item in data["items"]:
-        item["created"] = _shown(item["created_at"])
-        item["sent"] = _shown(item["sent_at"])
-    pages = max((data["total"] + PER_PAGE - 1) // PER_PAGE, 1)
-    query = {k: v for k, v in (("status", status), ("channel", channel)) if v}
-
-    def link(n: int) -> str:
-        return f"{BASE}?{urlencode({**query, 'page': n})}"
-
+    data = await admin.outbox_messages(status=query.status, channel=query.channel, **query.window())
+    _times(data["items"], created="created_at", sent="sent_at")
     return render(
         request,
         "web/delivery/outbox.html",
         items=data["items"],
         total=data["total"],
-        chosen_status=status or "",
-        chosen_channel=channel or "",
+        chosen_status=query.status or "",
+        chosen_channel=query.channel or "",
         statuses=[(s.value, label) for s, label in admin.STATUS_LABELS.items()],
         channels=[(c.value, label) for c, label in admin.CHANNEL_LABELS.items()],
-        number=number,
-        pages=pages,
-        prev_link=link(number - 1) if number > 1 else "",
-        next_link=link(number + 1) if number < pages else "",
         inbox_mounted=_inbox_mounted(request),
+        **_paging(query, data["total"]),
     )
 
 
 @bp.get("/delivery/dead-letters")
 @page("admin")
-async def dead_letters(request: Request):
+@query(DeadLetterQuery)
+async def dead_letters(request: Request, query: DeadLetterQuery):
     """Failed messages with their reasons, to send again one by one or all shown."""
-    number = _page_number(request)
-    data = await admin.dead_letters(
-        limit=PER_PAGE, offset=(number - 1) * PER_PAGE, key=request.args.get("key") or None
-    )
-    for item in data["items"]:
-        item["created"] = _shown(item["created_at"])
-        item["failed"] = _shown(item["failed_at"])
-    for item in data["groups"]:
-        item["created"] = _shown(item["created_at"])
-    pages = max((data["total"] + PER_PAGE - 1) // PER_PAGE, 1)
+    data = await admin.dead_letters(key=query.key, **query.window())
+    _times(data["items"], created="created_at", failed="failed_at")
+    _times(data["groups"], created="created_at")
     return render(
         request,
         "web/delivery/dead_letters.html",
         items=data["items"],
         groups=data["groups"],
         total=data["total"],
-        key=request.args.get("key") or "",
-        number=number,
-        pages=pages,
+        key=query.key or "",
+        number=query.number(),
+        pages=_pages(data["total"]),
         inbox_mounted=_inbox_mounted(request),
     )
 
@@ -107,12 +137,12 @@ async def retry_one(request: Request, delivery_id: int):
 
 @bp.post("/delivery/dead-letters/retry")
 @page("admin")
-async def retry_shown(request: Request):
+@form(RetryForm)
+async def retry_shown(request: Request, body: RetryForm):
     """Send again every failed message the page showed."""
-    ids = [int(v) for v in request.form.getlist("id") or [] if v.isdigit()]
-    if not ids:
+    if not body.id:
         raise DomainError("invalid_input", "没有可重发的消息")
-    done = await admin.retry_dead_letters(delivery_ids=ids[:PER_PAGE])
+    done = await admin.retry_dead_letters(delivery_ids=body.id[:PER_PAGE])
     message = f"已重新排队 {len(done['queued'])} 条"
     if done["skipped"]:
         message += f"，{done['skipped']} 条已不是失败状态"

@@ -3,25 +3,36 @@ the 三审 steps (submit, approve, sign, send back), publishing status and 群�
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
+from pydantic import BeforeValidator, model_validator
 from sanic import Blueprint, Request, html
 
 from server.common.errors import DomainError
+from server.common.params import KeepBlank, Params, Text, Typed
 from server.common.semester import configured_calendar, semester_of
-from server.common.time import china, now
+from server.common.time import now
 from server.orgs import service as orgs
 from server.publicity import mass_send, recap
 from server.publicity import service as posts
 from server.publicity.models import STATUS_LABELS, PostStatus
 from server.web.console import NavItem, add_nav, back, page, render
+from server.web.forms import form, query, shown
 
 bp = Blueprint("console_posts")
 WRITERS = ("organizer", "director")
 READERS = ("organizer", "director", "leader")
 add_nav(NavItem("宣传推文", "/console/posts", READERS, order=30))
 BASE = "/console/posts"
-STEPS = ("submit", "approve", "sign", "send-back", "mass-send")
+#: Each review step: the posts service's verb, and what the caller is told after it.
+REVIEW_STEPS = {
+    "submit": ("submit_post", "已提交园长审核"),
+    "approve": ("approve_post", "审核通过，已提交领导签发"),
+    "sign": ("sign_post", "已签发，正在发布到公众号"),
+    "send-back": ("send_back", "已退回修改"),
+}
+MASS_SENT = "已提交微信群发，发送完成后这里会显示结果"
+STEPS = (*REVIEW_STEPS, "mass-send")
 #: The phone preview is WeChat's inline-styled HTML: shown in a frame of our own pages only,
 #: with its styles but no script and no outside resource.
 PREVIEW_HEADERS = {
@@ -32,8 +43,62 @@ PREVIEW_HEADERS = {
 }
 
 
-def _shown(iso: str | None) -> str:
-    return china(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M") if iso else ""
+def _cover(value: object) -> int | None:
+    cover = str(value or "").strip()
+    if cover and not cover.isdigit():
+        raise DomainError("invalid_input", "封面照片选择有误，请刷新页面后重试")
+    return int(cover) if cover else None
+
+
+class StatusQuery(Params):
+    """?status= (draft, reviewing, …): the list's filter."""
+
+    status: str | None = None
+
+
+class RecapForm(Params):
+    """The recap's subject (pairing:<id> or alliance:<id>) and semester."""
+
+    subject: str = ""
+    semester: str | None = None
+
+    @model_validator(mode="after")
+    def _known_subject(self) -> RecapForm:
+        kind, _, raw_id = self.subject.partition(":")
+        if kind not in recap.KINDS or not raw_id.isdigit():
+            raise DomainError("invalid_input", "请选择要回顾的结对或联盟")
+        return self
+
+    def unit(self) -> dict:
+        """kind and unit_id of the recap."""
+        kind, _, raw_id = self.subject.partition(":")
+        return {"kind": kind, "unit_id": int(raw_id)}
+
+
+class PostForm(Params):
+    """The author's changes: title, digest, body and cover (a blank text is cleared)."""
+
+    title: Typed = None
+    digest: Typed = None
+    html: Typed = None
+    cover_file_id: Annotated[int | None, BeforeValidator(_cover), KeepBlank()] = None
+
+
+class CommentForm(Params):
+    """A reviewer's comment on a step."""
+
+    comment: Text | None = None
+
+
+async def _step(principal, post_id: int, action: str, comment: str | None) -> str:
+    """Take one step of the review (or the 群发); what the caller is told."""
+    if action == "mass-send":
+        await mass_send.mass_send(principal=principal, post_id=post_id)
+        return MASS_SENT
+    verb, message = REVIEW_STEPS[action]
+    comment = (comment or "") if action == "send-back" else comment
+    await getattr(posts, verb)(principal=principal, post_id=post_id, comment=comment)
+    return message
 
 
 async def _recap_choices(request: Request) -> dict:
@@ -56,12 +121,13 @@ async def _recap_choices(request: Request) -> dict:
 
 @bp.get("/posts")
 @page(*READERS)
-async def post_list(request: Request):
+@query(StatusQuery)
+async def post_list(request: Request, query: StatusQuery):
     """Posts of the caller's kindergartens, by status; drafting a semester recap."""
-    status = request.args.get("status") or None
+    status = query.status
     data = await posts.list_posts(principal=request.ctx.principal, status=status)
     for item in data["items"]:
-        item["when"] = _shown(item.get("updated_at"))
+        item["when"] = shown(item.get("updated_at"))
     return render(
         request,
         "web/posts/list.html",
@@ -85,17 +151,11 @@ async def draft_from_activity(request: Request, activity_id: int):
 
 @bp.post("/posts/recap")
 @page(*WRITERS)
-async def draft_recap(request: Request):
+@form(RecapForm)
+async def draft_recap(request: Request, body: RecapForm):
     """Draft (or open) the semester recap of a pairing or an alliance."""
-    subject = request.form.get("subject") or ""
-    kind, _, raw_id = subject.partition(":")
-    if kind not in recap.KINDS or not raw_id.isdigit():
-        raise DomainError("invalid_input", "请选择要回顾的结对或联盟")
     post, created = await recap.create_recap(
-        principal=request.ctx.principal,
-        kind=kind,
-        unit_id=int(raw_id),
-        semester=request.form.get("semester") or None,
+        principal=request.ctx.principal, semester=body.semester, **body.unit()
     )
     return back(f"{BASE}/{post['id']}", "已生成学期回顾草稿" if created else "")
 
@@ -106,9 +166,9 @@ async def post_detail(request: Request, post_id: int):
     """One post: status, steps, the editor for its author, the actions of each reviewer."""
     post = await posts.get_post(principal=request.ctx.principal, post_id=post_id)
     for step in post["steps"]:
-        step["when"] = _shown(step["at"])
-    post["published_shown"] = _shown(post.get("published_at"))
-    post["mass"]["when"] = _shown(post["mass"].get("sent_at") or post["mass"].get("submitted_at"))
+        step["when"] = shown(step["at"])
+    post["published_shown"] = shown(post.get("published_at"))
+    post["mass"]["when"] = shown(post["mass"].get("sent_at") or post["mass"].get("submitted_at"))
     return render(request, "web/posts/detail.html", post=post)
 
 
@@ -126,43 +186,20 @@ async def post_preview(request: Request, post_id: int):
 
 @bp.post("/posts/<post_id:int>/edit")
 @page(*WRITERS)
-async def post_edit(request: Request, post_id: int):
+@form(PostForm)
+async def post_edit(request: Request, post_id: int, body: PostForm):
     """Save the author's changes; every limit and photo is checked again."""
-    form = request.form
-    cover = (form.get("cover_file_id") or "").strip()
-    if cover and not cover.isdigit():
-        raise DomainError("invalid_input", "封面照片选择有误，请刷新页面后重试")
-    changes = {
-        "title": form.get("title"),
-        "digest": form.get("digest"),
-        "html": form.get("html"),
-        "cover_file_id": int(cover) if cover else None,
-    }
+    changes = body.model_dump()
     await posts.update_post(principal=request.ctx.principal, post_id=post_id, changes=changes)
     return back(f"{BASE}/{post_id}", "已保存")
 
 
 @bp.post("/posts/<post_id:int>/<action:str>")
 @page(*READERS)
-async def post_step(request: Request, post_id: int, action: str):
+@form(CommentForm)
+async def post_step(request: Request, post_id: int, action: str, body: CommentForm):
     """One step of the review, or the 群发, by whoever's turn it is."""
-    principal = request.ctx.principal
-    comment = (request.form.get("comment") or "").strip() or None
     if action not in STEPS:
         raise DomainError("not_found", "页面不存在", status=404)
-    if action == "submit":
-        await posts.submit_post(principal=principal, post_id=post_id, comment=comment)
-        message = "已提交园长审核"
-    elif action == "approve":
-        await posts.approve_post(principal=principal, post_id=post_id, comment=comment)
-        message = "审核通过，已提交领导签发"
-    elif action == "sign":
-        await posts.sign_post(principal=principal, post_id=post_id, comment=comment)
-        message = "已签发，正在发布到公众号"
-    elif action == "send-back":
-        await posts.send_back(principal=principal, post_id=post_id, comment=comment or "")
-        message = "已退回修改"
-    else:
-        await mass_send.mass_send(principal=principal, post_id=post_id)
-        message = "已提交微信群发，发送完成后这里会显示结果"
+    message = await _step(request.ctx.principal, post_id, action, body.comment or None)
     return back(f"{BASE}/{post_id}", message)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request
 
+from server.common.params import Digits, Params
 from server.delivery import sandbox_inbox
 from server.web.console import NavItem, add_nav, page, render
+from server.web.forms import query
 
 #: The blueprint's name: areas.py mounts it only with the sandbox, the nav checks for it.
 BLUEPRINT = "console_sandbox_inbox"
@@ -19,8 +21,10 @@ INBOX = "/console/sandbox-inbox"
 add_nav(NavItem("沙箱收件箱", INBOX, ("admin",), order=70, blueprint=BLUEPRINT))
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+class PersonQuery(Params):
+    """?person=<id>: one person's messages (anything but a number shows everyone's)."""
+
+    person: Digits = None
 
 
 def _embedded_state(request: Request):
@@ -31,10 +35,10 @@ def _embedded_state(request: Request):
 
 @bp.get("/sandbox-inbox")
 @page("admin")
-async def sandbox_inbox_page(request: Request):
+@query(PersonQuery)
+async def sandbox_inbox_page(request: Request, query: PersonQuery):
     """What each teacher, parent and leader received from the WeChat sandbox."""
-    settings = request.app.ctx.settings
-    person_id = _int_or_none(request.args.get("person"))
+    settings, person_id = request.app.ctx.settings, query.person
     data = await sandbox_inbox.sandbox_inbox(
         principal=request.ctx.principal,
         settings=settings,
