@@ -22,8 +22,7 @@ from server.publicity.drafting import get_post
 from server.publicity.models import Post, PostKind, PostStatus
 from server.publicity.post_access import writes_for
 from server.publicity.post_steps import record_step
-from server.publicity.recap import KINDS, Subject
-from server.publicity.recap import _subject as subject_of
+from server.publicity.recap import KINDS, Subject, subject_of
 
 
 def _lead(subject: Subject, label: str) -> str:

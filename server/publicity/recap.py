@@ -50,7 +50,8 @@ class Subject:
         return self.id if self.kind == "alliance" else None
 
 
-async def _subject(principal: Principal, kind: str, unit_id: int) -> Subject:
+async def subject_of(principal: Principal, kind: str, unit_id: int) -> Subject:
+    """The pairing or alliance a recap (or 公示) is about; 404 when the caller may not know it."""
     if kind == "pairing":
         sides = await orgs.pairing_sides(pairing_id=unit_id)
         if not sides:
@@ -187,7 +188,7 @@ async def create_recap(
     """Draft the semester recap of a pairing or alliance; returns (post, created now)."""
     if kind not in KINDS:
         raise NotFound("学期回顾")
-    subject = await _subject(principal, kind, unit_id)
+    subject = await subject_of(principal, kind, unit_id)
     if not writes_for(principal, subject.writer_id):
         raise NotFound("结对" if kind == "pairing" else "联盟")
     semester = (semester or "").strip() or semester_of(now(), configured_calendar())
