@@ -9,10 +9,13 @@ and owns its queue, its run and its outcome.
 from __future__ import annotations
 
 from server.publicity.drafting import create_post, get_post, list_posts, update_post
+from server.publicity.models import STATUS_LABELS, PostStatus
 from server.publicity.preview import preview_page
 from server.publicity.review import approve_post, send_back, sign_post, submit_post
 
 __all__ = [
+    "STATUS_LABELS",
+    "PostStatus",
     "approve_post",
     "create_post",
     "get_post",
