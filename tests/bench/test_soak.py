@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.soak import Call, Soak, memory, per_minute, percentile
+from bench.soak_checks import memory, per_minute, percentile
+from bench.soak_load import Call, Soak
 
 
 def soak_with(calls: list[Call], events: list[tuple[float, str]]) -> Soak:
