@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 
 from sanic import Blueprint, Request, redirect
 
@@ -13,6 +13,7 @@ from server.common.time import china, now
 from server.publicity import service as publicity
 from server.reports import service as reports
 from server.web.console import PREFIX, NavItem, add_nav, page, render
+from server.web.forms import shown
 
 bp = Blueprint("console_dashboard")
 add_nav(NavItem("首页", "/console/dashboard", ("organizer", "director", "leader"), order=0))
@@ -21,6 +22,8 @@ CHART_ROWS = 12
 #: Newest posts listed on the dashboard.
 RECENT_POSTS = 5
 BAR_WIDTH = 360
+#: Month, day and time, as the dashboard's short lists show them.
+SHORT = "%m-%d %H:%M"
 
 
 def _chart(items: list[dict]) -> dict:
@@ -70,11 +73,20 @@ async def _recent_posts(principal) -> list[dict]:
         return []
     posts = data["items"][:RECENT_POSTS]
     for post in posts:
-        updated = post.get("updated_at")
-        post["when"] = (
-            china(datetime.fromisoformat(updated)).strftime("%m-%d %H:%M") if updated else ""
-        )
+        post["when"] = shown(post.get("updated_at"), SHORT)
     return posts
+
+
+async def _this_week(principal) -> tuple[date, list[dict]]:
+    """Monday of this week and the activities from then to Sunday."""
+    today = china(now()).date()
+    monday = today - timedelta(days=today.weekday())
+    week = await activities.list_activities(
+        principal=principal, day_from=monday, day_to=monday + timedelta(days=6), limit=50
+    )
+    for item in week["items"]:
+        item["when"] = shown(item["starts_at"], SHORT)
+    return monday, week["items"]
 
 
 @bp.get("/dashboard")
@@ -84,18 +96,12 @@ async def dashboard(request: Request):
     principal = request.ctx.principal
     if not principal.has(*web_login.CONSOLE_ROLES):
         return redirect(f"{PREFIX}/certificates", status=303)
-    today = china(now()).date()
-    monday = today - timedelta(days=today.weekday())
-    week = await activities.list_activities(
-        principal=principal, day_from=monday, day_to=monday + timedelta(days=6), limit=50
-    )
-    for item in week["items"]:
-        item["when"] = china(datetime.fromisoformat(item["starts_at"])).strftime("%m-%d %H:%M")
+    monday, week = await _this_week(principal)
     data = await _reports(principal)
     return render(
         request,
         "web/dashboard/index.html",
-        week=week["items"],
+        week=week,
         monday=monday,
         posts=await _recent_posts(principal),
         **data,

@@ -10,7 +10,7 @@ from sanic import Blueprint, Request
 
 from server.activities import service as activities
 from server.common.errors import DomainError
-from server.common.params import Flag, FormIds, FormInt, FormWhen, Params, Text
+from server.common.params import Digits, Flag, FormIds, FormInt, FormWhen, Params, Text
 from server.notices import feedback, reading, receipts, reminders
 from server.notices import service as notices
 from server.notices.models import ACK_LABELS, AckMode
@@ -86,6 +86,12 @@ class ReasonForm(Params):
     reason: str = ""
 
 
+class ComposeQuery(Params):
+    """?kindergarten_id= (the sender's first kindergarten when absent or not hers)."""
+
+    kindergarten_id: Digits = None
+
+
 class ReceiptsQuery(Params):
     """?only=unread/unconfirmed/unanswered: the people list's filter."""
 
@@ -148,19 +154,18 @@ async def notice_list(request: Request):
 
 @bp.get("/notices/new")
 @page(*SENDERS)
-async def compose(request: Request):
+@query(ComposeQuery)
+async def compose(request: Request, query: ComposeQuery):
     """Compose a notice: kindergarten, audience, text, answer mode, schedule."""
-    return await _compose(request)
+    return await _compose(request, chosen=query.kindergarten_id)
 
 
-async def _compose(request: Request, error: str = "", status: int = 200, values=None):
+async def _compose(
+    request: Request, error: str = "", status: int = 200, values=None, chosen: int | None = None
+):
     kindergartens = await _kindergartens(request)
     if not kindergartens:
         raise DomainError("forbidden", "您没有可以发送通知的幼儿园")
-    try:
-        chosen = int(request.args.get("kindergarten_id") or (values or {}).get("kindergarten_id"))
-    except (TypeError, ValueError):
-        chosen = kindergartens[0]["id"]
     if chosen not in {k["id"] for k in kindergartens}:
         chosen = kindergartens[0]["id"]
     return render(
@@ -194,7 +199,14 @@ def _audience_echo(request: Request) -> dict:
 
 async def _compose_again(request: Request, exc: DomainError) -> Any:
     values = {**echo(request), "audience": _audience_echo(request)}
-    return await _compose(request, error=exc.message, status=400, values=values)
+    chosen = str(values.get("kindergarten_id") or "")
+    return await _compose(
+        request,
+        error=exc.message,
+        status=400,
+        values=values,
+        chosen=int(chosen) if chosen.isdigit() else None,
+    )
 
 
 @bp.post("/notices/new")

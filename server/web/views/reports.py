@@ -27,6 +27,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Status of a target → the CSS class of its badge, and of its table cell.
 BADGES = {"met": "ok", "on_track": "", "at_risk": "warn", "missed": "bad"}
 CELLS = {"met": "ok", "on_track": "", "at_risk": "warn", "missed": "error"}
+#: The tables only leaders (and admins) see, for everyone else.
+NOT_A_LEADER = {"alliances": None, "regions": None, "ranking": None}
 
 
 def _choices(current: str) -> dict:
@@ -139,16 +141,13 @@ async def report_page(request: Request, query: ReportQuery):
     principal, period = request.ctx.principal, _period(request, query)
     leads = principal.has(*LEADERS)
     scope = await _scope_tables(period)
-    wider = await _leader_tables(period, query.by) if leads else {}
+    wider = await _leader_tables(period, query.by) if leads else NOT_A_LEADER
     # Summaries that could not be made: said here, never only in the log (issue 16).
     failures = await summary_service.failed_summaries(principal=principal)
     return render(
         request,
         "web/reports/index.html",
-        **{"alliances": None, "regions": None, "ranking": None, **scope, **wider},
-        **_picker(period),
-        badges=BADGES,
-        cells=CELLS,
+        **{**scope, **wider, **_picker(period), "badges": BADGES, "cells": CELLS},
         may_export=leads,
         may_run_summary=principal.is_admin,
         summary_failures=failures,
