@@ -29,6 +29,8 @@ def form(model: type[Params], *, again: Again | None = None) -> Callable:
     """Validate the form into `body`; with `again`, a refusal shows the form once more."""
 
     def decorate(handler: Callable) -> Callable:
+        # What the form holds, for whoever reads the handler (tests/security/console_forms.py).
+        handler.__form_fields__ = model.field_names()
         validated = validate(form=model)(handler)
         if again is None:
             return validated

@@ -1,10 +1,11 @@
 """The console's POST forms and the id fields they read, found from the route handlers' source.
 
-A form field is what a handler (or a helper of its module that it calls) reads with
-`.get("name")`, `.getlist("name")` or `.get(f"name_{i}")`. Every field read anywhere in a
-console view must be classified here: an id field (by FIELD_KINDS, or CONSOLE_ID_FIELDS for
-names that do not say `_id`) or a plain one (CONSOLE_PLAIN_FIELDS). A new field fails
-test_every_console_form_field_is_classified until someone says which it is.
+A form field is what a handler's form model holds (`server.web.forms.form(Model)`, a
+repeated field as `name_{i}`), or what the handler (or a helper of its module that it calls)
+reads with `.get("name")`, `.getlist("name")` or `.get(f"name_{i}")`. Every field read
+anywhere in a console view must be classified here: an id field (by FIELD_KINDS, or
+CONSOLE_ID_FIELDS for names that do not say `_id`) or a plain one (CONSOLE_PLAIN_FIELDS).
+A new field fails test_every_console_form_field_is_classified until someone says which it is.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def fields_read(function, module, seen: set | None = None) -> set[str]:
     names = {
         re.sub(r"\{\w+\}", "{i}", name) if is_f else name for is_f, name in _READ.findall(source)
     }
+    names |= getattr(function, "__form_fields__", set())
     for called in set(_CALL.findall(source)):
         helper = getattr(module, called, None)
         if inspect.isfunction(helper) and helper.__module__ == module.__name__:

@@ -51,6 +51,12 @@ PresenterRows = create_model(
     },
 )
 
+PresenterRows.repeated = {
+    f"presenter_{i}{suffix}": f"presenter_{{i}}{suffix}"
+    for i in range(1, PRESENTER_ROWS + 1)
+    for suffix in ("", *(f"_{key}" for key in PRESENTER_KEYS))
+}
+
 
 class ActivityForm(PresenterRows):
     """An activity's details as the form sends them (blank numbers take their defaults)."""

@@ -61,6 +61,8 @@ TargetFields = create_model(
     **{f"t_{key}": (Text, "") for key in pairings.TARGET_NAMES},
 )
 
+TargetFields.repeated = {f"t_{key}": "t_{i}" for key in pairings.TARGET_NAMES}
+
 
 class PairingForm(TargetFields):
     """A pairing's cycle, alliance, agreement date, note and targets."""
