@@ -1,6 +1,7 @@
 """Leaders' weekly summary figures on a city-size data set, against hand-written SQL.
 
-    .venv/bin/python bench/summary.py [--scale 1.0] [--runs 10] [--keep]
+    .venv/bin/python bench/summary.py [--scale 1.0] [--runs 10] [--keep] [--at 2026-11-27T03:11]
+        [--profile FILE]
 
 Generates in a fresh PostgreSQL database (schema from the models) a city of 12 counties,
 1,000 kindergartens, 50,000 activities and 2,000,000 check-ins (times --scale), written
@@ -8,6 +9,11 @@ with COPY. Then, warm, it times the targets engine's region-level computation
 (server.reports: every county of the city, and one county) and the same aggregates
 written by hand in SQL and run directly with asyncpg (statements in parallel on a pool,
 as the engine does), checks both give the same figures, and prints both and the ratio.
+
+`--at` pins the moment the data is generated around and seen at (default: now), so that two
+runs on different days see the same share of the semester elapsed. `--profile FILE` records
+the engine's city runs with py-spy (collapsed stacks; the time PostgreSQL spends is not in it,
+only this process's).
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +39,15 @@ sys.path.insert(0, str(ROOT))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "songjiao_bench_summary"
 DSN = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
+
+
+def use_database(name: str) -> None:
+    """Generate into and measure database `name` instead of the default."""
+    global DATABASE, DSN
+    DATABASE = name
+    DSN = f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
 CHINA_OFFSET = timedelta(hours=8)
 
 SEND = ("送教下乡", "送教到园")
@@ -119,10 +137,9 @@ def china_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) - CHINA_OFFSET
 
 
-async def generate(scale: float, seed: int = 7) -> dict:
-    """Fill the database; returns counts and the moment the data is seen at."""
+async def generate(scale: float, now: datetime, seed: int = 7) -> dict:
+    """Fill the database around the moment `now` (the data is seen at it); returns counts."""
     rng = random.Random(seed)
-    now = datetime.now(UTC)
     n_regions = 12
     n_kgs = max(n_regions * 4, round(1000 * scale))
     n_activities = max(200, round(50_000 * scale))
@@ -577,7 +594,25 @@ async def timed(fn, runs: int) -> tuple[float, float, object]:
     return statistics.median(times), min(times), result
 
 
-async def measure(runs: int, at: datetime) -> int:
+def start_profile(path: str | None) -> subprocess.Popen | None:
+    """py-spy recording this process (raw collapsed stacks) into `path`, if given."""
+    if not path:
+        return None
+    spy = str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "--pid", str(os.getpid()), "-r", "250", "-f", "raw", "-o", path]
+    proc = subprocess.Popen(command + ["--nonblocking"], stdout=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the timed runs start
+    return proc
+
+
+def stop_profile(proc: subprocess.Popen | None) -> None:
+    """py-spy writes its profile on SIGINT."""
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+
+
+async def measure(runs: int, at: datetime, profile: str | None = None) -> int:
     from tortoise import Tortoise
 
     from server.db import tortoise_config
@@ -598,9 +633,11 @@ async def measure(runs: int, at: datetime) -> int:
     head = f"{'engine p50':>11} {'best':>8} {'hand SQL p50':>13} {'best':>8} {'ratio':>6}"
     print(f"{'scope':<8} {head}")
     for label, scope, ids in (("city", CITY, None), ("county", county, [1])):
+        spy = start_profile(profile if label == "city" else None)
         e50, ebest, report = await timed(
             lambda scope=scope: region_reports(period=period, scope=scope), runs
         )
+        stop_profile(spy)
         h50, hbest, hand = await timed(lambda ids=ids: baseline(pool, period, year, ids), runs)
         ratio = e50 / h50
         print(f"{label:<8} {e50:9.1f}ms {ebest:6.1f}ms {h50:11.1f}ms {hbest:6.1f}ms {ratio:6.2f}")
@@ -616,26 +653,28 @@ async def measure(runs: int, at: datetime) -> int:
                 f"  city: {total['activities']} activities held, {total['checked_in']} check-ins,"
                 f" {total['teachers_reached']} teachers reached"
             )
-            verdict = "OK" if ratio <= 1.5 and e50 < 200 else "MISSED"
-            print(f"  target ratio <= 1.5 and city < 200 ms: {verdict}")
+            verdict = "OK" if ratio <= 1.2 and e50 < 200 else "MISSED"
+            print(f"  target ratio <= 1.2 and city < 200 ms: {verdict}")
+        else:
+            print(f"  target ratio <= 1.2: {'OK' if ratio <= 1.2 else 'MISSED'}")
     await pool.close()
     await Tortoise.close_connections()
     return failures
 
 
 async def main(args: argparse.Namespace) -> int:
+    at = args.at or datetime.now(UTC)
     if not args.reuse:
         await prepare_database()
         await create_schema()
-        made = await generate(args.scale)
+        made = await generate(args.scale, at)
         print(
             f"generated {made['kindergartens']} kindergartens, {made['alliances']} alliances, "
             f"{made['pairings']} pairings, {made['activities']} activities, "
             f"{made['checkins']} check-ins in {made['seconds']:.1f} s "
             f"({made['seconds_with_vacuum']:.1f} s with VACUUM ANALYZE)"
         )
-    at = datetime.now(UTC)
-    failures = await measure(args.runs, at)
+    failures = await measure(args.runs, at, args.profile)
     if not args.keep and not args.reuse:
         conn = await asyncpg.connect(PG_ADMIN)
         await conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
@@ -649,4 +688,13 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=10, help="timed runs per measurement")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure the kept database again")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    parser.add_argument(
+        "--at",
+        type=lambda text: datetime.fromisoformat(text).replace(tzinfo=UTC),
+        help="UTC moment the data is generated around and seen at (default: now)",
+    )
+    parser.add_argument("--database", default=DATABASE, help="PostgreSQL database to use")
+    parser.add_argument("--profile", help="py-spy profile (raw) of the engine's city runs")
+    args = parser.parse_args()
+    use_database(args.database)
+    sys.exit(asyncio.run(main(args)))
