@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
@@ -70,13 +72,14 @@ def env(port: int, workers: int) -> dict:
     }
 
 
-async def seed(n: int) -> tuple[str, list[str], int]:
-    """Teachers with access tokens, and one activity open now; returns scene, tokens, id."""
+async def seed(n: int) -> tuple[str, str, list[str], int]:
+    """Teachers with access tokens and two activities open now (a warm-up and the measured
+    one); returns both scenes, the tokens and the measured activity's id."""
     from tortoise import Tortoise
 
     from server.accounts.models import Account, RoleGrant
-    from server.activities.codes import new_activity_code, new_activity_secret, static_scene
-    from server.activities.models import Activity, ActivityAudience, AudienceMode
+    from server.activities.codes import static_scene
+    from server.activities.models import ActivityAudience
     from server.common.auth import Grant, issue_access_token
     from server.common.time import now
     from server.db import tortoise_config
@@ -99,8 +102,33 @@ async def seed(n: int) -> tuple[str, list[str], int]:
     await Account.bulk_create([Account(openid=f"bench{p.id}", person=p) for p in people])
     accounts = {a.person_id: a.id for a in await Account.all()}
     start = now() - timedelta(minutes=5)
-    activity = await Activity.create(
-        title="压测活动",
+    activities = []
+    for title in ("压测预热", "压测活动"):
+        activity = await _open_activity(title, kg, start)
+        await ActivityAudience.create(activity=activity, kindergarten=kg)
+        activities.append(activity)
+    warmup, activity = activities
+    tokens = [
+        issue_access_token(
+            secret=SECRET,
+            ttl=3600,
+            account_id=accounts[p.id],
+            person_id=p.id,
+            session_id=str(uuid.uuid4()),
+            grants=[Grant("teacher", "kindergarten", kg.id)],
+        )
+        for p in people
+    ]
+    await Tortoise.close_connections()
+    return static_scene(warmup.code), static_scene(activity.code), tokens, activity.id
+
+
+async def _open_activity(title: str, kg, start):
+    from server.activities.codes import new_activity_code, new_activity_secret
+    from server.activities.models import Activity, AudienceMode
+
+    return await Activity.create(
+        title=title,
         kind="送教下乡",
         host=kg,
         starts_at=start,
@@ -116,31 +144,34 @@ async def seed(n: int) -> tuple[str, list[str], int]:
         lat=28.2,
         lng=112.9,
     )
-    await ActivityAudience.create(activity=activity, kindergarten=kg)
-    tokens = [
-        issue_access_token(
-            secret=SECRET,
-            ttl=3600,
-            account_id=accounts[p.id],
-            person_id=p.id,
-            session_id=str(uuid.uuid4()),
-            grants=[Grant("teacher", "kindergarten", kg.id)],
+
+
+def scans(tokens: list[str], scene: str) -> list[tuple[dict, dict]]:
+    """One scan of `scene` per token: (headers, body)."""
+    return [
+        (
+            {"Authorization": f"Bearer {t}"},
+            {
+                "scene": scene,
+                "nonce": uuid.uuid4().hex,
+                "location": {"lat": 28.2, "lng": 112.9, "accuracy": 30},
+            },
         )
-        for p in people
+        for t in tokens
     ]
-    await Tortoise.close_connections()
-    return static_scene(activity.code), tokens, activity.id
 
 
-async def wait_ready(url: str) -> None:
+async def wait_ready(url: str, process: subprocess.Popen, seconds: float = 300.0) -> None:
+    """Wait for `url` to answer (a busy two-core machine may take minutes to start Sanic)."""
+    deadline = time.monotonic() + seconds
     async with httpx.AsyncClient() as http:
-        for _ in range(200):
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 await http.get(url)
                 return
             except httpx.TransportError:
                 await asyncio.sleep(0.1)
-    raise SystemExit(f"server at {url} did not start")
+    raise SystemExit(f"server at {url} did not start (exit status {process.poll()})")
 
 
 async def fire(url: str, bodies: list[tuple[dict, dict]], concurrency: int) -> dict:
@@ -177,6 +208,108 @@ async def fire(url: str, bodies: list[tuple[dict, dict]], concurrency: int) -> d
     }
 
 
+#: Where a profile sample's time goes, by the innermost frame that says (library or module).
+SELF_RULES = (
+    ("(logging/", "logging"),
+    ("(json/", "JSON (stdlib json)"),
+    ("(ujson", "JSON (ujson)"),
+    ("(jwt/", "auth: JWT verify (PyJWT)"),
+    ("(server/common/auth.py", "auth: JWT verify (PyJWT)"),
+    ("(server/accounts/", "auth: session check (our code)"),
+    ("(limits/", "rate limits (limits)"),
+    ("(server/common/rate_limit.py", "rate limits (limits)"),
+    ("(redis/", "Redis client (redis-py)"),
+    ("(pypika", "ORM (Tortoise, pypika)"),
+    ("(tortoise/", "ORM (Tortoise, pypika)"),
+    ("(asyncpg/", "SQL driver (asyncpg)"),
+    ("(server/metrics/", "metrics"),
+    ("(server/audit/", "audit"),
+    ("(sanic_ext/", "validation (sanic-ext, pydantic)"),
+    ("(pydantic", "validation (sanic-ext, pydantic)"),
+    ("(server/checkin/", "check-in logic (server/checkin)"),
+    ("(sanic/", "Sanic (HTTP, routing, middleware)"),
+    ("(sanic_routing/", "Sanic (HTTP, routing, middleware)"),
+    ("(server/", "other project code"),
+)
+#: The steps of one check-in: a sample counts for every step on its stack.
+STEP_RULES = (
+    ("_authenticate (", "auth middleware (JWT + session check)"),
+    ("read_access_token (", "  of which JWT verify"),
+    ("current_principal (", "  of which session check (Redis)"),
+    ("refuse_malformed_input (", "input guard middleware"),
+    ("hit_all (", "rate limits (Redis)"),
+    ("sanic_ext/extras/validation", "body validation (sanic-ext, pydantic)"),
+    ("check_in (server/checkin/service.py", "check-in service"),
+    ("activity_by_code (", "  activity (cache)"),
+    ("attendees (", "  audience (cache)"),
+    ("remembered (", "  'already checked in?' (Redis)"),
+    ("_flush (server/checkin/writer.py", "  group-commit writer (SQL)"),
+    ("remember (", "  remember + announce (Redis)"),
+    ("_answer (", "  the answer dict"),
+    ("_count (", "metrics middleware"),
+    ("console_headers (", "console headers middleware"),
+    ("_close_when_stopping (", "stopping middleware"),
+    ("json (server/checkin/views.py", "response JSON"),
+)
+
+
+def start_profile(api_pid: int, path: str) -> subprocess.Popen:
+    """py-spy on the api's processes (main and workers) while the check-ins are fired."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(api_pid), "--subprocesses", "--nonblocking"]
+        + ["--rate", "250", "--format", "raw", "--output", path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profile(spy: subprocess.Popen) -> None:
+    """py-spy writes its profile on SIGINT."""
+    spy.send_signal(signal.SIGINT)
+    try:
+        spy.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+
+
+def _category(frames: list[str]) -> str:
+    for frame in reversed(frames):  # innermost first
+        for needle, name in SELF_RULES:
+            if needle in frame:
+                return name
+    return "event loop, I/O and other stdlib"
+
+
+def profile_breakdown(path: str, requests: int) -> str:
+    """Shares of the api's sampled CPU, by library (innermost frame) and by check-in step."""
+    by_self: dict[str, int] = {}
+    by_step: dict[str, int] = {}
+    total = 0
+    # One sample stack a record: "frame;frame;… count"; a process's command line (the
+    # first frame) may hold a line break.
+    for record in re.findall(r"(.*?) (\d+)$", Path(path).read_text(), re.MULTILINE | re.DOTALL):
+        stack, n = record[0].strip(), int(record[1])
+        frames = [f for f in stack.split(";") if not f.startswith("process ")]
+        total += n
+        by_self[_category(frames)] = by_self.get(_category(frames), 0) + n
+        for needle, name in STEP_RULES:
+            if any(needle in f for f in frames):
+                by_step[name] = by_step.get(name, 0) + n
+    if not total:
+        return "profile: no samples"
+    out = [f"profile: {total} samples at 250 Hz = {total / 250:.2f} CPU-s, "]
+    out[0] += f"{total / 250 / requests * 1000:.2f} ms of api CPU per check-in"
+    out.append("  by innermost library or module (self):")
+    for name, n in sorted(by_self.items(), key=lambda kv: -kv[1]):
+        out.append(f"    {n / total:6.1%}  {name}")
+    out.append("  by step of the check-in (inclusive):")
+    for _, name in STEP_RULES:
+        if name in by_step:
+            out.append(f"    {by_step[name] / total:6.1%}  {name}")
+    return "\n".join(out)
+
+
 async def count_records(activity_id: int) -> tuple[int, int]:
     conn = await asyncpg.connect(DSN.replace("postgres://", "postgresql://"))
     total = await conn.fetchval("SELECT count(*) FROM checkin WHERE activity_id=$1", activity_id)
@@ -206,17 +339,14 @@ async def main(args: argparse.Namespace) -> int:
     if migrate.returncode:
         print(migrate.stderr)
         return 1
-    scene, tokens, activity_id = await seed(args.teachers)
-    spy = str(Path(sys.executable).parent / "py-spy")
-    prefix = []
-    if args.profile:
-        prefix = [spy, "record", "-s", "-r", "400", "-o", args.profile, "-f", "raw", "--"]
+    warmup_scene, scene, tokens, activity_id = await seed(args.teachers)
+    api_log = tempfile.TemporaryFile()
     api = subprocess.Popen(
-        [*prefix, python, "-m", "server.cli", "serve", "--no-migrate"],
+        [python, "-m", "server.cli", "serve", "--no-migrate"],
         cwd=ROOT,
         env=env(api_port, args.workers),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=api_log,
+        stderr=subprocess.STDOUT,
     )
     bare = subprocess.Popen(
         [
@@ -237,34 +367,42 @@ async def main(args: argparse.Namespace) -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        await wait_ready(f"http://127.0.0.1:{api_port}/healthz")
-        await wait_ready(f"http://127.0.0.1:{bare_port}/api/v1/checkins")
-        bodies = [
-            (
-                {"Authorization": f"Bearer {t}"},
-                {
-                    "scene": scene,
-                    "nonce": uuid.uuid4().hex,
-                    "location": {"lat": 28.2, "lng": 112.9, "accuracy": 30},
-                },
-            )
-            for t in tokens
-        ]
-        # The bare endpoint is stateless: send it more requests for a steadier figure.
+        try:
+            await wait_ready(f"http://127.0.0.1:{api_port}/healthz", api)
+        except SystemExit:
+            api_log.seek(0)
+            print(api_log.read().decode(errors="replace")[-3000:])
+            raise
+        await wait_ready(f"http://127.0.0.1:{bare_port}/api/v1/checkins", bare)
+        bodies = scans(tokens, scene)
+        # Both servers warm up alike (imports, connection pools) on 200 requests, the api
+        # with check-ins to another activity. The bare endpoint is stateless: it gets more
+        # requests for a steadier figure.
         await fire(f"http://127.0.0.1:{bare_port}/api/v1/checkins", bodies[:200], 50)
+        await fire(
+            f"http://127.0.0.1:{api_port}/api/v1/checkins", scans(tokens[:200], warmup_scene), 50
+        )
         baseline = await fire(
             f"http://127.0.0.1:{bare_port}/api/v1/checkins", bodies * 5, args.concurrency
         )
-        result = await fire(
-            f"http://127.0.0.1:{api_port}/api/v1/checkins", bodies, args.concurrency
-        )
+        spy = start_profile(api.pid, args.profile) if args.profile else None
+        try:
+            result = await fire(
+                f"http://127.0.0.1:{api_port}/api/v1/checkins", bodies, args.concurrency
+            )
+        finally:
+            if spy is not None:
+                stop_profile(spy)
     finally:
-        # py-spy writes its profile on SIGINT, not on SIGTERM.
-        api.send_signal(signal.SIGINT if args.profile else signal.SIGTERM)
+        api.send_signal(signal.SIGTERM)
         bare.terminate()
         api.wait(timeout=30)
         bare.wait(timeout=30)
     total, distinct = await count_records(activity_id)
+    r = aioredis.from_url(REDIS)
+    redis_stats = await r.info("stats")
+    commands = await r.info("commandstats")
+    await r.aclose()
     statuses: dict[str, int] = {}
     for a in result["answers"]:
         statuses[a.get("status", "error")] = statuses.get(a.get("status", "error"), 0) + 1
@@ -282,13 +420,22 @@ async def main(args: argparse.Namespace) -> int:
         f"p99 {result['p99_ms']:6.1f} ms"
     )
     print(f"ratio (check-in / bare throughput): {ratio:.3f}")
+    if args.profile:
+        print(profile_breakdown(args.profile, args.teachers))
+    print(
+        f"redis: {redis_stats['total_connections_received']} connections, "
+        f"{redis_stats['total_commands_processed']} commands in the whole run"
+    )
+    top = sorted(commands.items(), key=lambda kv: -kv[1]["calls"])[:8]
+    print("  " + ", ".join(f"{k.removeprefix('cmdstat_')} {v['calls']}" for k, v in top))
     print(f"answers: {statuses}; records: {total}, distinct people: {distinct}")
     if (
         total != args.teachers
         or distinct != args.teachers
         or statuses.get("checked_in") != args.teachers
     ):
-        print("FAIL: lost or duplicated check-ins")
+        odd = [a for a in result["answers"] if a.get("status") != "checked_in"]
+        print(f"FAIL: lost or duplicated check-ins; e.g. {odd[:2]}")
         return 1
     print("OK: every teacher checked in exactly once")
     return 0
@@ -299,7 +446,11 @@ if __name__ == "__main__":
     parser.add_argument("--teachers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--profile", help="write a py-spy flame graph of the api to this file")
+    parser.add_argument(
+        "--profile",
+        help="record the api's processes with py-spy while the check-ins run (raw stacks to "
+        "this file) and print where the time goes",
+    )
     arguments = parser.parse_args()
     from bench.stores import start_redis, stop_redis
 

@@ -37,6 +37,20 @@ async def remember(
         log.warning("redis unavailable; the database stays the only truth")
 
 
+async def remember_many(redis, checkins, *, announce: str) -> None:
+    """Remember new check-ins and tell the live boards, all in one round trip."""
+    if not checkins:
+        return
+    try:
+        pipe = redis.pipeline(transaction=False)
+        for c in checkins:
+            pipe.set(DONE_KEY.format(c.activity_id, c.person_id), c.id, ex=DONE_TTL)
+            pipe.publish(channel(c.activity_id), change_message(c.id, announce))
+        await pipe.execute()
+    except (RedisError, OSError):
+        log.warning("redis unavailable; the database stays the only truth")
+
+
 async def forget(redis, activity_id: int, person_id: int) -> None:
     """Forget an annulled check-in (best effort)."""
     try:
