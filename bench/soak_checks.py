@@ -93,7 +93,8 @@ async def check_messages(soak: Soak, people: People) -> tuple[list[str], str]:
     conn = await asyncpg.connect(DSN.replace("postgres://", "postgresql://"))
     try:
         rows = await conn.fetch(
-            "SELECT d.id, d.key, d.status, d.channel, d.last_error, d.page, a.openid "
+            "SELECT d.id, d.key, d.status, d.channel, d.last_error, d.page, d.attempts, "
+            "d.push_started_at IS NOT NULL AS pushed, a.openid "
             "FROM delivery d LEFT JOIN account a ON a.person_id = d.person_id"
         )
         published = {
@@ -122,9 +123,11 @@ async def check_messages(soak: Soak, people: People) -> tuple[list[str], str]:
     #: and it is not sent again lest she get it twice; the inbox has it. WeChat may or may
     #: not have delivered it: at most once, with the reason recorded.
     unconfirmed: Counter = Counter()
+    rows_at: dict[tuple, list] = defaultdict(list)
     for r in rows:
         statuses[f"{r['status']}/{r['channel']}"] += 1
         where = (r["openid"], (r["page"] or "").lstrip("/"))
+        rows_at[where].append(r)
         if r["status"] in ("sent", "read") and r["channel"] in ("subscribe", "template"):
             pushed[where] += 1
         elif r["status"] == "failed":
@@ -143,9 +146,23 @@ async def check_messages(soak: Soak, people: People) -> tuple[list[str], str]:
         findings.append(
             f"{len(missing)} messages marked sent that the sandbox never received: {missing[:5]}"
         )
-    if doubled:
+    twice = [w for w in doubled if received[w] > 1]
+    if twice:
+        findings.append(f"{len(twice)} messages received twice or more: {twice[:5]}")
+    unrecorded = [w for w in doubled if received[w] <= 1]
+    if unrecorded:
+        shown = [
+            f"{w[0]} {w[1]}: "
+            + ", ".join(
+                f"row {r['id']} {r['status']}/{r['channel']} attempts {r['attempts']}"
+                f"{' push started' if r['pushed'] else ''}"
+                for r in rows_at[w]
+            )
+            for w in unrecorded[:5]
+        ]
         findings.append(
-            f"{len(doubled)} messages the sandbox received more often than sent: {doubled[:5]}"
+            f"{len(unrecorded)} messages the sandbox received once whose row does not say it was"
+            f" sent: {'; '.join(shown)}"
         )
     for notice_id, k in soak.notices:
         want = len(people.parents[k])
