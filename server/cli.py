@@ -146,8 +146,10 @@ def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import_roster(args: argparse.Namespace, settings: Settings) -> int:
     """Import a roster .xlsx into a kindergarten from the command line."""
     from server.orgs.roster_cli import import_roster_file
+    from server.wiring import connect
 
     _migrate(settings)
+    connect()  # the roster gives role grants: accounts' store connected to orgs
     return asyncio.run(
         import_roster_file(
             settings, path=Path(args.file), kindergarten_id=args.kindergarten, dry_run=args.dry_run

@@ -36,6 +36,7 @@ from server.orgs.models import (
     Teacher,
 )
 from server.settings import Settings
+from server.wiring import connect
 
 #: Roles that come with a staff title, besides teacher.
 TITLE_ROLES = {"园长": "director", "保教主任": "organizer"}
@@ -48,6 +49,7 @@ async def _database(settings: Settings) -> AsyncIterator[None]:
     if Tortoise.is_inited():
         yield
         return
+    connect()  # demo data goes through domains' services, which call each other's hooks
     await Tortoise.init(config=tortoise_config(settings, with_aerich=False))
     try:
         yield

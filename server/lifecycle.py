@@ -11,6 +11,7 @@ from server.common.runtime import Runtime, install
 from server.db import tortoise_config
 from server.settings import Settings
 from server.wechat.client import WeChatClient
+from server.wiring import connect
 
 log = logging.getLogger("songjiao")
 
@@ -43,6 +44,7 @@ def make_wechat_clients(settings: Settings, *, redis) -> tuple[WeChatClient, WeC
 
 async def open_runtime(settings: Settings, *, broker) -> Runtime:
     """Connect everything this process needs and install it as the current runtime."""
+    connect()
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     # Connect now: a first query cancelled mid-connect (a request's timeout) can leave
     # SQLite's lazily made connection half set up and every later query waiting.

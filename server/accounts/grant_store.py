@@ -82,3 +82,20 @@ async def delete_grant(grant: RoleGrant) -> None:
     """Remove one grant row."""
     await grant.delete()
     await note_grants_changed([grant.person_id])
+
+
+async def grant_scopes_of(*, person_ids: Iterable[int]) -> list[tuple[int, str, int]]:
+    """(person id, scope kind, scope id) of every grant these people hold (read only)."""
+    rows = await RoleGrant.filter(person_id__in=list(person_ids)).values_list(
+        "person_id", "scope_kind", "scope_id"
+    )
+    return [(pid, str(getattr(kind, "value", kind)), scope_id) for pid, kind, scope_id in rows]
+
+
+async def holders(*, role: str, scope_kind: str, scope_id: int) -> list[int]:
+    """Ids of the people holding a role within one scope (read only)."""
+    return list(
+        await RoleGrant.filter(role=role, scope_kind=scope_kind, scope_id=scope_id).values_list(
+            "person_id", flat=True
+        )
+    )

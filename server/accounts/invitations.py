@@ -17,7 +17,6 @@ from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.runtime import current
 from server.common.time import now
 from server.orgs import service as orgs
-from server.orgs.models import Child, Guardian, Person, Teacher
 
 #: No 0/O, 1/I/L: codes are read aloud and typed on phones.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -49,8 +48,8 @@ async def create_invitation(
     if kind == InvitationKind.PARENT:
         if child_id is None:
             raise DomainError("invalid_input", "家长邀请码须指定幼儿")
-        child = await Child.get_or_none(id=child_id).prefetch_related("school_class")
-        if child is None or child.school_class.kindergarten_id != kindergarten_id:
+        child_home = await orgs.child_kindergarten_id(child_id=child_id)
+        if child_home is None or child_home != kindergarten_id:
             raise NotFound("幼儿")
         role = Role.PARENT
     elif kind == InvitationKind.TEACHER:
@@ -120,12 +119,12 @@ async def _ensure_may_invite_person(
     inviter must be able to grant every role the person holds, and a person whose
     WeChat is bound may be re-bound by an admin only (audited).
     """
-    if not await Person.exists(id=person_id):
+    if not await orgs.existing_person_ids(person_ids=[person_id]):
         raise NotFound("人员")
     if kind == InvitationKind.PARENT:
-        inside = await Guardian.exists(person_id=person_id, child_id=child_id)
+        inside = await orgs.is_guardian(person_id=person_id, child_id=child_id)
     else:
-        inside = await Teacher.exists(person_id=person_id, kindergarten_id=kindergarten_id)
+        inside = await orgs.is_staff_on_record(person_id=person_id, kindergarten_id=kindergarten_id)
     if not inside and not principal.is_admin:
         raise NotFound("人员")
     if principal.is_admin:
@@ -242,7 +241,7 @@ async def redeem_invitation(
         if not used:
             raise DomainError("invitation_used_up", "该邀请码的使用次数已满，请联系园长")
         if target_id is None:
-            target_id = (await Person.create(name=name)).id
+            target_id = await orgs.create_person(name=name)
         if displaced:
             # Re-binding (an admin's invitation): the old WeChat account lets go of the person.
             await Account.filter(id__in=displaced).update(person_id=None)
@@ -329,10 +328,8 @@ async def _made_by_admin(inv: Invitation) -> bool:
 
 async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str | None) -> None:
     if inv.kind == InvitationKind.PARENT:
-        await Guardian.get_or_create(
-            person_id=person_id,
-            child_id=inv.child_id,
-            defaults={"relation": (relation or "家长")[:8]},
+        await orgs.enrol_guardian(
+            person_id=person_id, child_id=inv.child_id, relation=(relation or "家长")[:8]
         )
         await give_grant(
             person_id=person_id,
@@ -341,7 +338,7 @@ async def _grant_invited_role(*, inv: Invitation, person_id: int, relation: str 
             scope_id=inv.child_id,
         )
         return
-    await Teacher.get_or_create(person_id=person_id, kindergarten_id=inv.kindergarten_id)
+    await orgs.enrol_teacher(person_id=person_id, kindergarten_id=inv.kindergarten_id)
     roles = {Role.TEACHER, inv.role}
     for role in roles:
         await give_grant(

@@ -48,3 +48,22 @@ async def roles_of(person_ids: Iterable[int]) -> dict[int, set[str]]:
         for person_id, role in rows:
             found.setdefault(person_id, set()).add(str(getattr(role, "value", role)))
     return found
+
+
+async def person_of_unionid(unionid: str) -> int | None:
+    """The person of the most recently used account with this unionid, if bound."""
+    return await (
+        Account.filter(unionid=unionid, person_id__isnull=False)
+        .order_by("-last_login_at", "-id")
+        .first()
+        .values_list("person_id", flat=True)
+    )
+
+
+async def unionids_of(person_ids: Iterable[int]) -> dict[str, int]:
+    """Unionid -> person id of those people's accounts that have a unionid."""
+    return dict(
+        await Account.filter(person_id__in=list(person_ids), unionid__isnull=False).values_list(
+            "unionid", "person_id"
+        )
+    )

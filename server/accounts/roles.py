@@ -7,7 +7,6 @@ from server.accounts.models import RoleGrant
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.orgs import service as orgs
-from server.orgs.models import Alliance, Kindergarten, Region
 
 #: What a non-admin may hand out, by her own role.
 GRANTABLE = {"director": {"teacher", "organizer"}, "leader": {"teacher", "organizer", "director"}}
@@ -48,8 +47,7 @@ async def _ensure_scope_exists(scope_kind: str, scope_id: int) -> None:
         if scope_id != 0:
             raise DomainError("invalid_input", "全局角色的 scope_id 必须为 0")
         return
-    model = {"region": Region, "alliance": Alliance, "kindergarten": Kindergarten}[scope_kind]
-    if not await model.exists(id=scope_id):
+    if not await orgs.scope_exists(scope_kind=scope_kind, scope_id=scope_id):
         raise NotFound("授权范围")
 
 

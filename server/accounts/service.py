@@ -20,7 +20,7 @@ from server.common.auth import Principal, issue_access_token
 from server.common.errors import DomainError
 from server.common.runtime import current
 from server.common.time import now
-from server.orgs.models import Person
+from server.orgs import service as orgs
 from server.settings import Settings
 from server.wechat.errors import (
     CodeUsed,
@@ -139,12 +139,13 @@ async def person_view(*, account: Account, grants=None) -> dict:
     """The logged-in person as the clients show it."""
     if grants is None:
         grants = await grants_for(account.person_id)
-    person = await Person.get_or_none(id=account.person_id) if account.person_id else None
+    names = await orgs.person_names(person_ids=[account.person_id]) if account.person_id else {}
+    bound = account.person_id in names
     return {
         "account_id": account.id,
-        "bound": person is not None,
-        "id": person.id if person else None,
-        "name": person.name if person else None,
+        "bound": bound,
+        "id": account.person_id if bound else None,
+        "name": names[account.person_id] if bound else None,
         "roles": await describe_grants(grants),
     }
 

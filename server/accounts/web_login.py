@@ -28,7 +28,7 @@ from server.common.auth import ALGORITHM, Principal
 from server.common.errors import DomainError, Forbidden
 from server.common.rate_limit import RateLimited, RateLimiter, name_key
 from server.common.time import now
-from server.orgs.models import Person
+from server.orgs import service as orgs
 from server.settings import Settings
 
 log = logging.getLogger("songjiao.accounts")
@@ -119,9 +119,9 @@ async def create_admin(*, name: str, login: str, password: str) -> int:
     """The first admin: a person with the global admin role and a console password."""
     from server.accounts.models import RoleGrant
 
-    person = await Person.create(name=name)
-    await RoleGrant.create(person=person, role="admin", scope_kind="global", scope_id=0)
-    account = await Account.create(openid=f"web:{uuid.uuid4().hex}", person=person)
+    person_id = await orgs.create_person(name=name)
+    await RoleGrant.create(person_id=person_id, role="admin", scope_kind="global", scope_id=0)
+    account = await Account.create(openid=f"web:{uuid.uuid4().hex}", person_id=person_id)
     await set_password(account_id=account.id, login=login, password=password)
     return account.id
 

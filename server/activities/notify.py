@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from server.activities.audience import expected_person_ids
+from server.activities.hooks import checked_in_ids
 from server.activities.models import (
     FAMILY_KINDS,
     STATUS_LABELS,
@@ -22,8 +24,6 @@ from server.activities.models import (
     AudienceMode,
     Presenter,
 )
-from server.checkin.audience import expected_person_ids
-from server.checkin.models import Checkin
 from server.common.miniprogram_pages import ACTIVITY
 from server.common.time import china, now
 from server.delivery import service as delivery
@@ -146,15 +146,6 @@ async def announce_ids(activity: Activity) -> set[int]:
             await Presenter.filter(activity_id=activity.id).values_list("person_id", flat=True)
         )
     return await expected_person_ids(activity=activity)
-
-
-async def checked_in_ids(activity_id: int) -> set[int]:
-    """People with a valid (not annulled) check-in."""
-    return set(
-        await Checkin.filter(activity_id=activity_id, annulled_at__isnull=True).values_list(
-            "person_id", flat=True
-        )
-    )
 
 
 async def reminder_ids(activity: Activity) -> set[int]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.activities.models import FAMILY_KINDS, ActivityKind, AudienceMode
+from server.activities.models import (
+    FAMILY_KINDS,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    AudienceMode,
+)
 from server.common.errors import DomainError
 from server.common.time import CHINA
 
@@ -160,3 +166,16 @@ def clean_presenters(presenters: list[dict]) -> list[dict]:
             }
         )
     return cleaned
+
+
+#: Statuses in which an activity may still be changed (and cancelled).
+EDITABLE = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED)
+
+
+def ensure_editable(activity: Activity) -> None:
+    """Refuse changes to a finished or cancelled activity."""
+    status = ActivityStatus(activity.status)
+    if status == ActivityStatus.FINISHED:
+        raise DomainError("not_editable", "活动已结束，不能再修改", status=409)
+    if status == ActivityStatus.CANCELLED:
+        raise DomainError("not_editable", "活动已取消，不能再修改", status=409)

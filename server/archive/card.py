@@ -16,7 +16,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from server.activities.models import Activity
+from server.activities import service as activities
 from server.archive.models import ArchiveFile, RecordCard
 from server.audit.service import actions_on_activity, record_action
 from server.common.auth import Principal
@@ -40,7 +40,7 @@ def record_locked() -> DomainError:
     )
 
 
-async def card_sides(activity: Activity) -> dict[str, int]:
+async def card_sides(activity: activities.Activity) -> dict[str, int]:
     """Kindergarten of each side: the pairing's, else the alliance lead (or host) and the host."""
     if activity.pairing_id:
         sides = await orgs.pairing_sides(pairing_id=activity.pairing_id)
@@ -56,7 +56,7 @@ async def card_sides(activity: Activity) -> dict[str, int]:
 CONSENT_WITHDRAWN = "archive.consent_withdrawn"
 
 
-async def consent_withdrawals(activity: Activity) -> list[dict]:
+async def consent_withdrawals(activity: activities.Activity) -> list[dict]:
     """Every withdrawal of a photo's publication consent: which photo, who, when, why."""
     rows = await actions_on_activity(activity_id=activity.id, action=CONSENT_WITHDRAWN)
     return [
@@ -72,7 +72,7 @@ async def consent_withdrawals(activity: Activity) -> list[dict]:
     ]
 
 
-async def content_hash(activity: Activity) -> str:
+async def content_hash(activity: activities.Activity) -> str:
     """sha256 over the texts and the sorted (file sha256, caption, consent) of the record.
 
     A photo whose consent was withdrawn counts as it was confirmed: a withdrawal must
@@ -129,13 +129,13 @@ class CardState:
         return f"{confirmed[0]}已确认，待另一方确认" if confirmed else "未确认"
 
 
-async def card_state(activity: Activity) -> CardState:
+async def card_state(activity: activities.Activity) -> CardState:
     """The activity's card (if any) and the current content hash."""
     card = await RecordCard.get_or_none(activity_id=activity.id)
     return CardState(card=card, current_hash=await content_hash(activity))
 
 
-async def ensure_unlocked(activity: Activity) -> None:
+async def ensure_unlocked(activity: activities.Activity) -> None:
     """Refuse with record_locked when both sides have confirmed the current content."""
     card = await RecordCard.get_or_none(activity_id=activity.id)
     if card is None or card.supporting_at is None or card.supported_at is None:
@@ -144,7 +144,7 @@ async def ensure_unlocked(activity: Activity) -> None:
         raise record_locked()
 
 
-async def card_view(activity: Activity, state: CardState) -> dict:
+async def card_view(activity: activities.Activity, state: CardState) -> dict:
     """Both sides' confirmation (who, when, state) and whether the card is locked."""
     sides = await card_sides(activity)
     card = state.card
@@ -194,7 +194,9 @@ def _clear(card: RecordCard) -> None:
         setattr(card, f"{side}_at", None)
 
 
-async def confirm(*, principal: Principal, activity: Activity, side: str | None) -> list[str]:
+async def confirm(
+    *, principal: Principal, activity: activities.Activity, side: str | None
+) -> list[str]:
     """Confirm the record for the caller's side (admins: both at once); the sides confirmed."""
     sides = await card_sides(activity)
     eligible = _eligible_sides(principal, sides)
@@ -247,7 +249,7 @@ def _targets(
     return [target]
 
 
-async def reopen(*, principal: Principal, activity: Activity, reason: str) -> None:
+async def reopen(*, principal: Principal, activity: activities.Activity, reason: str) -> None:
     """Clear both confirmations so the record may change again (directors of a side, admins)."""
     reason = (reason or "").strip()
     if not reason:

@@ -18,13 +18,13 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from server.activities.models import STATUS_LABELS, Activity, ActivityStatus, Presenter
+from server.activities import service as activities_service
 from server.archive import card as cards
 from server.archive import storage
 from server.archive.files import safe_filename
 from server.archive.models import ArchiveFile, FileKind
+from server.checkin import facts as checkin_facts
 from server.checkin.figures import counts_line, figures_of
-from server.checkin.models import Checkin
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
 from server.common.semester import configured_calendar, semester_of, semester_range
@@ -144,14 +144,19 @@ def _fmt(moment: datetime | None) -> str:
     return china(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-async def _entry(principal: Principal, activity: Activity, names: dict) -> ActivityEntry:
+async def _entry(
+    principal: Principal, activity: activities_service.Activity, names: dict
+) -> ActivityEntry:
     rows = await ArchiveFile.filter(activity_id=activity.id).order_by("created_at", "id")
-    checked_in = await Checkin.filter(activity_id=activity.id, annulled_at__isnull=True).count()
-    hours = sum(await Presenter.filter(activity_id=activity.id).values_list("hours", flat=True))
+    checked_in = await checkin_facts.checked_in_count(activity_id=activity.id)
+    presenters = await activities_service.presenters_of(activity_id=activity.id)
+    hours = sum(p["hours"] for p in presenters)
     state = await cards.card_state(activity)
     view = await cards.card_view(activity, state)
     host = await _kindergarten_name(principal, activity.host_id, names)
-    status = STATUS_LABELS.get(ActivityStatus(activity.status), str(activity.status))
+    status = activities_service.STATUS_LABELS.get(
+        activities_service.ActivityStatus(activity.status), str(activity.status)
+    )
     files = [
         FileEntry(r.filename, r.stored_path, _kind_value(r.kind), r.caption, bool(r.consent))
         for r in rows
@@ -177,7 +182,9 @@ async def _entry(principal: Principal, activity: Activity, names: dict) -> Activ
     return entry
 
 
-def _record_text(activity: Activity, entry: ActivityEntry, view: dict, side_names: dict) -> str:
+def _record_text(
+    activity: activities_service.Activity, entry: ActivityEntry, view: dict, side_names: dict
+) -> str:
     lines = [
         f"活动名称：{activity.title}",
         f"活动类型：{entry.kind}",
@@ -313,10 +320,8 @@ async def export_pairing_archive(
     await _ensure_may_export(principal, pairing_id)
     pairing = await orgs.get_pairing(principal=principal, pairing_id=pairing_id)
     pairing_title = f"{pairing['supporting_name']}—{pairing['supported_name']}"
-    activities = (
-        await Activity.filter(pairing_id=pairing_id, starts_at__gte=start, starts_at__lt=end)
-        .exclude(status=ActivityStatus.DRAFT)
-        .order_by("starts_at", "id")
+    activities = await activities_service.published_activities_of_pairing(
+        pairing_id=pairing_id, since=start, until=end
     )
     names: dict[int, str] = {}
     entries = [await _entry(principal, a, names) for a in activities]

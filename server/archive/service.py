@@ -12,14 +12,13 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from server.activities.access import can_view, get_managed_activity, get_visible_activity
-from server.activities.models import Activity
+from server.activities import service as activities
 from server.archive import card as cards
 from server.archive import files as checks
 from server.archive import storage
 from server.archive.models import ArchiveFile, FileKind
 from server.audit.service import record_action
-from server.checkin.models import Checkin
+from server.checkin import facts as checkin_facts
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 
@@ -36,26 +35,30 @@ TEXT_LABELS = {
 # ---- scope ------------------------------------------------------------------------------
 
 
-async def _sees_as_family_only(principal: Principal, activity: Activity) -> bool:
+async def _sees_as_family_only(principal: Principal, activity: activities.Activity) -> bool:
     """True when the caller sees the activity only through a parent's grant."""
     if principal.is_admin or not principal.scope_ids("child", ["parent"]):
         return False
     as_staff = dataclasses.replace(
         principal, grants=tuple(g for g in principal.grants if g.role != "parent")
     )
-    return not await can_view(as_staff, activity)
+    return not await activities.can_view(as_staff, activity)
 
 
 def _family_may_see(row: ArchiveFile) -> bool:
     return row.kind == FileKind.PHOTO and bool(row.consent)
 
 
-async def _managed_file(principal: Principal, file_id: int) -> tuple[ArchiveFile, Activity]:
+async def _managed_file(
+    principal: Principal, file_id: int
+) -> tuple[ArchiveFile, activities.Activity]:
     row = await ArchiveFile.get_or_none(id=file_id)
     if row is None:
         raise NotFound("文件")
     try:
-        activity = await get_managed_activity(principal=principal, activity_id=row.activity_id)
+        activity = await activities.get_managed_activity(
+            principal=principal, activity_id=row.activity_id
+        )
     except NotFound as exc:
         raise NotFound("文件") from exc
     return row, activity
@@ -82,7 +85,7 @@ def file_view(row: ArchiveFile) -> dict:
     }
 
 
-async def _files_of(activity: Activity, *, family_only: bool) -> list[ArchiveFile]:
+async def _files_of(activity: activities.Activity, *, family_only: bool) -> list[ArchiveFile]:
     rows = await ArchiveFile.filter(activity_id=activity.id).order_by("created_at", "id")
     return [r for r in rows if _family_may_see(r)] if family_only else rows
 
@@ -92,7 +95,7 @@ async def _files_of(activity: Activity, *, family_only: bool) -> list[ArchiveFil
 
 async def ensure_may_upload(*, principal: Principal, activity_id: int) -> None:
     """Refuse before the upload is read unless the caller manages the activity."""
-    await get_managed_activity(principal=principal, activity_id=activity_id)
+    await activities.get_managed_activity(principal=principal, activity_id=activity_id)
 
 
 def _clean_caption(caption: str | None) -> str:
@@ -127,7 +130,7 @@ async def upload_file(
 
     Returns the file and whether it was created now.
     """
-    activity = await get_managed_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     file_kind = _kind(kind)
     caption = _clean_caption(caption)
     if file_kind == FileKind.PHOTO:
@@ -172,7 +175,7 @@ async def upload_file(
 
 async def list_files(*, principal: Principal, activity_id: int) -> dict:
     """The activity's photos and attachments (parents: consented photos only)."""
-    activity = await get_visible_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_visible_activity(principal=principal, activity_id=activity_id)
     family_only = await _sees_as_family_only(principal, activity)
     rows = await _files_of(activity, family_only=family_only)
     return {"items": [file_view(r) for r in rows]}
@@ -186,7 +189,9 @@ async def file_for_download(
     if row is None:
         raise NotFound("文件")
     try:
-        activity = await get_visible_activity(principal=principal, activity_id=row.activity_id)
+        activity = await activities.get_visible_activity(
+            principal=principal, activity_id=row.activity_id
+        )
     except NotFound as exc:
         raise NotFound("文件") from exc
     if await _sees_as_family_only(principal, activity) and not _family_may_see(row):
@@ -250,7 +255,7 @@ def _role_label(principal: Principal, *, family_only: bool = False) -> str:
 
 
 async def _withdraw(
-    principal: Principal, row: ArchiveFile, activity: Activity, *, role: str, reason: str
+    principal: Principal, row: ArchiveFile, activity: activities.Activity, *, role: str, reason: str
 ) -> None:
     """Consent off and a line on the card (the audit entry), whatever the card's lock."""
     updated = await ArchiveFile.filter(id=row.id, consent=True).update(consent=False)
@@ -278,7 +283,9 @@ async def withdraw_consent(*, principal: Principal, file_id: int, reason: str = 
     if row is None:
         raise NotFound("文件")
     try:
-        activity = await get_visible_activity(principal=principal, activity_id=row.activity_id)
+        activity = await activities.get_visible_activity(
+            principal=principal, activity_id=row.activity_id
+        )
     except NotFound as exc:
         raise NotFound("文件") from exc
     family_only = await _sees_as_family_only(principal, activity)
@@ -317,14 +324,14 @@ async def delete_file(*, principal: Principal, file_id: int, data_dir: Path) -> 
 
 async def ensure_record_unlocked(*, activity_id: int) -> None:
     """For other domains: refuse (409 record_locked) when the record card is locked."""
-    activity = await Activity.get_or_none(id=activity_id)
+    activity = await activities.find_activity(activity_id=activity_id)
     if activity is not None:
         await cards.ensure_unlocked(activity)
 
 
 async def update_record(*, principal: Principal, activity_id: int, changes: dict) -> dict:
     """Write the plan, measures, summary or reflection (each ≤ 5000 characters)."""
-    activity = await get_managed_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     clean: dict[str, str] = {}
     for key, label in TEXT_LABELS.items():
         value = changes.get(key)
@@ -344,10 +351,10 @@ async def update_record(*, principal: Principal, activity_id: int, changes: dict
 
 
 async def _attendance(activity_id: int) -> int:
-    return await Checkin.filter(activity_id=activity_id, annulled_at__isnull=True).count()
+    return await checkin_facts.checked_in_count(activity_id=activity_id)
 
 
-async def _record_card(principal: Principal, activity: Activity) -> dict:
+async def _record_card(principal: Principal, activity: activities.Activity) -> dict:
     family_only = await _sees_as_family_only(principal, activity)
     rows = await _files_of(activity, family_only=family_only)
     state = await cards.card_state(activity)
@@ -368,7 +375,7 @@ async def _record_card(principal: Principal, activity: Activity) -> dict:
 
 async def get_record_card(*, principal: Principal, activity_id: int) -> dict:
     """The record with both sides' confirmations and whether it is locked."""
-    activity = await get_visible_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_visible_activity(principal=principal, activity_id=activity_id)
     return await _record_card(principal, activity)
 
 
@@ -376,14 +383,14 @@ async def confirm_record_card(
     *, principal: Principal, activity_id: int, side: str | None = None
 ) -> dict:
     """Confirm the record for the caller's side of the activity."""
-    activity = await get_visible_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_visible_activity(principal=principal, activity_id=activity_id)
     await cards.confirm(principal=principal, activity=activity, side=side)
     return await _record_card(principal, activity)
 
 
 async def reopen_record_card(*, principal: Principal, activity_id: int, reason: str) -> dict:
     """Clear both confirmations, with a reason, so the record may change again."""
-    activity = await get_visible_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_visible_activity(principal=principal, activity_id=activity_id)
     await cards.reopen(principal=principal, activity=activity, reason=reason)
     return await _record_card(principal, activity)
 
@@ -393,15 +400,13 @@ async def reopen_record_card(*, principal: Principal, activity_id: int, reason: 
 
 async def publicity_record(*, activity_id: int) -> dict:
     """An activity's record texts, photos and attendance counts for a post (no scope check)."""
-    activity = await Activity.get_or_none(id=activity_id)
+    activity = await activities.find_activity(activity_id=activity_id)
     if activity is None:
         raise NotFound("活动")
     photos = await ArchiveFile.filter(activity_id=activity_id, kind=FileKind.PHOTO).order_by(
         "created_at", "id"
     )
-    checkins = await Checkin.filter(activity_id=activity_id, annulled_at__isnull=True).values_list(
-        "adults", "children"
-    )
+    checkins = await checkin_facts.headcounts(activity_id=activity_id)
     return {
         "record": {key: getattr(activity, key) or "" for key in TEXT_LABELS},
         "photos": [

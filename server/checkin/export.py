@@ -8,8 +8,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from server.activities import access
-from server.activities.models import Presenter
+from server.activities import service as activities
 from server.checkin.figures import counts_line, figures_of
 from server.checkin.organizer import attendance
 from server.common.auth import Principal
@@ -71,12 +70,12 @@ def _checkin_row(n: int, row: dict, unit: str, note: str = "") -> list:
 
 async def signin_sheet(*, principal: Principal, activity_id: int) -> tuple[bytes, str]:
     """The workbook's bytes and a Chinese file name."""
-    activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     data = await attendance(principal=principal, activity_id=activity_id)
     figures = await figures_of(activity)
-    presenters = await Presenter.filter(activity_id=activity.id).order_by("id")
+    presenters = await activities.presenters_of(activity_id=activity.id)
     people = {r["person_id"] for r in data["checkins"]} | set(figures.expected_ids)
-    people |= {p.person_id for p in presenters}
+    people |= {p["person_id"] for p in presenters}
     names = await orgs.person_names(person_ids=list(people))
     units = await orgs.workplace_names(person_ids=people)
     family_unit = "家长" if figures.family else ""
@@ -100,12 +99,14 @@ async def signin_sheet(*, principal: Principal, activity_id: int) -> tuple[bytes
         _bold_title(ws, f"授课教师（{len(presenters)} 人）")
         came = {r["person_id"]: r for r in valid}
         for n, p in enumerate(presenters, start=1):
-            topic = "、".join(x for x in (p.topic, f"{p.hours:g} 课时" if p.hours else "") if x)
-            row = came.get(p.person_id)
+            topic = "、".join(
+                x for x in (p["topic"], f"{p['hours']:g} 课时" if p["hours"] else "") if x
+            )
+            row = came.get(p["person_id"])
             scanned = _time(row["scanned_at"]) if row else ""
             append_row(
                 ws,
-                [n, names.get(p.person_id, ""), units.get(p.person_id, ""), scanned]
+                [n, names.get(p["person_id"], ""), units.get(p["person_id"], ""), scanned]
                 + [""] * 5
                 + [f"授课：{topic}" if topic else "授课"],
             )

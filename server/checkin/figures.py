@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.activities.models import FAMILY_KINDS, Activity, ActivityKind, Presenter
-from server.checkin.audience import expected_person_ids
+from server.activities import service as activities
 from server.checkin.models import Checkin
 from server.common.errors import NotFound
 
@@ -118,17 +117,17 @@ def counts_line(figures: ActivityFigures) -> str:
     return line
 
 
-async def figures_of(activity: Activity) -> ActivityFigures:
+async def figures_of(activity: activities.Activity) -> ActivityFigures:
     """Read the rows behind an activity's figures (one query per kind of row)."""
-    presenters = dict(
-        await Presenter.filter(activity_id=activity.id).values_list("person_id", "hours")
-    )
-    expected = await expected_person_ids(activity=activity) - set(presenters)
+    presenters = {
+        p["person_id"]: p["hours"] for p in await activities.presenters_of(activity_id=activity.id)
+    }
+    expected = await activities.expected_person_ids(activity=activity) - set(presenters)
     rows = await Checkin.filter(activity_id=activity.id, annulled_at__isnull=True).values_list(
         "person_id", "adults", "children", "late"
     )
     return ActivityFigures(
-        family=ActivityKind(activity.kind) in FAMILY_KINDS,
+        family=activities.ActivityKind(activity.kind) in activities.FAMILY_KINDS,
         presenter_hours={pid: float(h or 0) for pid, h in presenters.items()},
         expected_ids=frozenset(expected),
         present_ids=frozenset(pid for pid, *_ in rows),
@@ -139,7 +138,7 @@ async def figures_of(activity: Activity) -> ActivityFigures:
 
 async def activity_figures(*, activity_id: int) -> dict:
     """For other domains (publicity, archive): every figure of an activity (no scope check)."""
-    activity = await Activity.get_or_none(id=activity_id)
+    activity = await activities.find_activity(activity_id=activity_id)
     if activity is None:
         raise NotFound("活动")
     return (await figures_of(activity)).as_dict()
@@ -149,7 +148,7 @@ async def teachers_attended(*, activity_ids: list[int]) -> int:
     """ "N名教师参加" over several activities (a semester): distinct people of the expected
     audience who came to any of its non-family activities, as each activity counts them."""
     people: set[int] = set()
-    for activity in await Activity.filter(id__in=list(activity_ids) or [0]):
+    for activity in await activities.activities_by_ids(activity_ids=activity_ids):
         figures = await figures_of(activity)
         if not figures.family:
             people |= figures.attended_ids

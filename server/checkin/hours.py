@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from server.activities.models import Activity, ActivityStatus, Presenter
+from server.activities import service as activities
 from server.checkin.models import Checkin, CheckinMethod, HoursEntry, HoursRole
 from server.common.semester import configured_calendar, semester_of
 
@@ -15,7 +15,9 @@ FULL_SHARE = 0.5
 HOURS_STEP = 0.5
 
 
-def arrival_of(*, activity: Activity, method: CheckinMethod, scanned_at: datetime) -> datetime:
+def arrival_of(
+    *, activity: activities.Activity, method: CheckinMethod, scanned_at: datetime
+) -> datetime:
     """When the person's time on site starts: her scan, or the start for a 补签.
 
     A 补签 is the organizer vouching that she was there; its time is when he typed it.
@@ -24,7 +26,7 @@ def arrival_of(*, activity: Activity, method: CheckinMethod, scanned_at: datetim
 
 
 def earned_attendee_hours(
-    *, activity: Activity, arrived_at: datetime, left_at: datetime | None
+    *, activity: activities.Activity, arrived_at: datetime, left_at: datetime | None
 ) -> float:
     """课时 an attendee earns: full from half the activity on site, else in proportion.
 
@@ -47,7 +49,7 @@ def earned_attendee_hours(
 
 def attendee_entry(
     *,
-    activity: Activity,
+    activity: activities.Activity,
     person_id: int,
     arrived_at: datetime,
     left_at: datetime | None = None,
@@ -67,7 +69,7 @@ def attendee_entry(
 
 async def credit_attendee(
     *,
-    activity: Activity,
+    activity: activities.Activity,
     person_id: int,
     arrived_at: datetime,
     left_at: datetime | None = None,
@@ -88,9 +90,9 @@ async def credit_attendee(
     return entry.hours
 
 
-async def settle_attendee(*, activity: Activity, checkin: Checkin) -> float:
+async def settle_attendee(*, activity: activities.Activity, checkin: Checkin) -> float:
     """Attendee hours of one check-in from its arrival and check-out (none if annulled)."""
-    if checkin.annulled_at is not None or activity.status == ActivityStatus.CANCELLED:
+    if checkin.annulled_at is not None or activity.status == activities.ActivityStatus.CANCELLED:
         # A cancelled activity's hours were all taken back (activities.cancel_activity).
         await revoke_attendee(activity_id=activity.id, person_id=checkin.person_id)
         return 0.0
@@ -106,7 +108,7 @@ async def settle_attendee(*, activity: Activity, checkin: Checkin) -> float:
 
 async def settle_attendees(*, activity_id: int) -> int:
     """Recount every check-in's attendee hours (the activity's times may have moved)."""
-    activity = await Activity.get(id=activity_id)
+    activity = await activities.load_activity(activity_id=activity_id)
     rows = await Checkin.filter(activity_id=activity_id)
     for checkin in rows:
         await settle_attendee(activity=activity, checkin=checkin)
@@ -122,20 +124,20 @@ async def revoke_attendee(*, activity_id: int, person_id: int) -> None:
 
 async def credit_presenters(*, activity_id: int) -> int:
     """Credit each presenter's 课时 (safe to run again: updates, never duplicates)."""
-    activity = await Activity.get(id=activity_id)
+    activity = await activities.load_activity(activity_id=activity_id)
     semester = semester_of(activity.starts_at, configured_calendar())
-    presenters = await Presenter.filter(activity_id=activity_id)
+    presenters = await activities.presenters_of(activity_id=activity_id)
     for p in presenters:
         await HoursEntry.update_or_create(
-            person_id=p.person_id,
+            person_id=p["person_id"],
             activity_id=activity_id,
             role=HoursRole.PRESENTER,
-            defaults={"hours": p.hours, "semester": semester},
+            defaults={"hours": p["hours"], "semester": semester},
         )
     # Presenters removed since an earlier credit lose those hours.
     await (
         HoursEntry.filter(activity_id=activity_id, role=HoursRole.PRESENTER)
-        .exclude(person_id__in=[p.person_id for p in presenters])
+        .exclude(person_id__in=[p["person_id"] for p in presenters])
         .delete()
     )
     return len(presenters)

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
-from server.activities.models import Activity
+from server.activities import service as activities
 from server.checkin.figures import figures_of
 from server.checkin.models import Checkin
 
@@ -38,7 +38,7 @@ async def publish_change(redis, *, activity_id: int, checkin_id: int, change: st
         log.warning("live notice not published (redis unavailable)")
 
 
-async def attendance_counts(*, activity: Activity) -> dict:
+async def attendance_counts(*, activity: activities.Activity) -> dict:
     """Expected, checked in, late, absent (as figures.py counts them) and flagged.
 
     应到/实到/迟到/未到 are the expected audience's (presenters and others who scanned

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from server.activities import access
-from server.activities.models import FAMILY_KINDS, Activity, ActivityStatus
+from server.activities import service as activities
 from server.audit.service import record_action
 from server.checkin import hours
-from server.checkin.audience import expected_person_ids, may_attend
 from server.checkin.fastpath import forget, remember
 from server.checkin.live import attendance_counts, publish_change
 from server.checkin.models import Checkin, CheckinMethod
@@ -24,7 +22,7 @@ def _reason(text: str) -> str:
     return text
 
 
-def _concerns(c: Checkin, activity: Activity, answer: str | None) -> list[str]:
+def _concerns(c: Checkin, activity: activities.Activity, answer: str | None) -> list[str]:
     """Why an organizer should look at a check-in, in Chinese (none: nothing to look at)."""
     out = []
     if c.offline:
@@ -42,9 +40,9 @@ def _concerns(c: Checkin, activity: Activity, answer: str | None) -> list[str]:
 
 async def attendance(*, principal: Principal, activity_id: int) -> dict:
     """Counts, everyone checked in (with flags and reasons), those to review, the absent."""
-    activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     rows = await Checkin.filter(activity_id=activity.id).order_by("scanned_at", "id")
-    expected = await expected_person_ids(activity=activity)
+    expected = await activities.expected_person_ids(activity=activity)
     present = {c.person_id for c in rows if c.annulled_at is None}
     names = await orgs.person_names(person_ids=list({c.person_id for c in rows} | expected))
     answers = await answer_flags(activity_id=activity.id)
@@ -84,9 +82,9 @@ async def manual_check_in(
     children: int | None = None,
 ) -> dict:
     """补签: the organizer records someone present, with a reason, in the audit log."""
-    activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
+    activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     reason = _reason(reason)
-    if not await may_attend(activity=activity, person_id=person_id):
+    if not await activities.may_attend(activity=activity, person_id=person_id):
         # Only the audience may be recorded present (and earn hours); anyone else is
         # answered as an unknown id, so sequential ids reveal nothing.
         raise NotFound("人员")
@@ -95,7 +93,7 @@ async def manual_check_in(
     existing = await Checkin.get_or_none(activity_id=activity.id, person_id=person_id)
     if existing and existing.annulled_at is None:
         raise DomainError("already_checked_in", "此人已签到，无需补签", status=409)
-    family = activity.kind in FAMILY_KINDS
+    family = activity.kind in activities.FAMILY_KINDS
     fields = dict(
         method=CheckinMethod.MANUAL,
         late=late,
@@ -133,23 +131,25 @@ async def manual_check_in(
 
 async def _checkin_to_run(
     principal: Principal, checkin_id: int, activity_id: int | None
-) -> tuple[Checkin, Activity]:
+) -> tuple[Checkin, activities.Activity]:
     """A check-in of an activity the caller manages (of `activity_id` when given).
 
     A check-in the caller cannot see is answered as one that does not exist.
     """
     checkin = await Checkin.get_or_none(id=checkin_id)
     if activity_id is not None:
-        activity = await access.get_managed_activity(principal=principal, activity_id=activity_id)
+        activity = await activities.get_managed_activity(
+            principal=principal, activity_id=activity_id
+        )
         if checkin is None or checkin.activity_id != activity.id:
             raise NotFound("签到记录")
         return checkin, activity
     if checkin is None:
         raise NotFound("签到记录")
-    activity = await Activity.get(id=checkin.activity_id)
-    if await access.can_manage(principal, activity):
+    activity = await activities.load_activity(activity_id=checkin.activity_id)
+    if await activities.can_manage(principal, activity):
         return checkin, activity
-    if await access.can_view(principal, activity):
+    if await activities.can_view(principal, activity):
         raise Forbidden("只有活动的组织者或园长可以进行此操作")
     raise NotFound("签到记录")
 
@@ -199,10 +199,10 @@ async def check_out(
     elif checkin is None:
         raise NotFound("签到记录")
     else:
-        activity = await Activity.get(id=checkin.activity_id)
+        activity = await activities.load_activity(activity_id=checkin.activity_id)
     if checkin.annulled_at is not None:
         raise DomainError("already_annulled", "该签到已作废", status=409)
-    if activity.status == ActivityStatus.CANCELLED:
+    if activity.status == activities.ActivityStatus.CANCELLED:
         raise DomainError("activity_cancelled", "活动已取消，无需签退", status=409)
     if checkin.checkout_at is None:
         moment = max(now(), checkin.scanned_at)
@@ -238,12 +238,12 @@ async def check_out(
 
 async def _checkin_to_run_for_checkout(
     principal: Principal, checkin: Checkin | None, activity_id: int | None
-) -> tuple[Checkin, Activity]:
+) -> tuple[Checkin, activities.Activity]:
     """Someone else's check-out: only a manager of the activity, else as annul_check_in."""
     if checkin is not None and activity_id is None:
-        activity = await Activity.get(id=checkin.activity_id)
-        if not await access.can_manage(principal, activity):
-            if await access.can_view(principal, activity):
+        activity = await activities.load_activity(activity_id=checkin.activity_id)
+        if not await activities.can_manage(principal, activity):
+            if await activities.can_view(principal, activity):
                 raise Forbidden("只能为自己签退")
             # Someone else's check-in at an activity out of sight: as if there were none.
             raise NotFound("签到记录")

@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from tortoise.expressions import Subquery
-
-from server.activities import access
-from server.activities.models import Activity, ActivityStatus
+from server.activities import service as activities
 from server.checkin import hours
-from server.checkin.audience import may_attend
 from server.checkin.models import Checkin
 from server.checkin.service import activity_brief
 from server.common.auth import Principal
 from server.common.semester import SemesterCalendar, semester_of
-from server.common.time import china, now
-from server.reports import service as reports
+from server.common.time import now
 
 #: Soonest visible activities looked at for one she is expected at. Sight is wider than
 #: attendance (a pairing's activities are visible to both sides, held for one), but not
 #: by much: past this many she is simply told of none.
 CANDIDATES = 20
 
+#: The kindergartens' 送教课时 targets come from reports, which lies above check-in: the
+#: composition root connects them (server/wiring.py) with targets_from().
+Targets = Callable[..., Awaitable[dict]]
+_targets: list[Targets] = []
+
+
+def targets_from(provider: Targets) -> None:
+    """Where her kindergartens' targets come from: `provider(kindergarten_ids=, calendar=, at=)`."""
+    _targets[:] = [provider]
+
+
+async def _hours_targets(**query) -> dict:
+    if not _targets:
+        raise RuntimeError("checkin: no targets provider connected (server.wiring.connect())")
+    return await _targets[0](**query)
+
 
 async def next_activity(*, principal: Principal, at: datetime | None = None) -> dict | None:
     """The soonest published activity she is expected at that has not ended, or None."""
     if principal.person_id is None:
         return None
-    # China time: SQLite compares the stored "+08:00" text, so the filter must match it.
-    query = Activity.filter(status=ActivityStatus.PUBLISHED, ends_at__gt=china(at or now()))
-    visible = await access.visible_activity_filter(principal)
-    if visible is not None:
-        query = query.filter(id__in=Subquery(Activity.filter(visible).values("id")))
-    for activity in await query.order_by("starts_at", "id").limit(CANDIDATES):
-        if await may_attend(activity=activity, person_id=principal.person_id):
+    upcoming = await activities.upcoming_activities(
+        principal=principal, after=at or now(), limit=CANDIDATES
+    )
+    for activity in upcoming:
+        if await activities.may_attend(activity=activity, person_id=principal.person_id):
             checked_in = await Checkin.exists(
                 activity_id=activity.id, person_id=principal.person_id, annulled_at=None
             )
@@ -51,8 +61,8 @@ async def my_overview(
     if principal.person_id is not None:
         counted = await hours.hours_of(person_id=principal.person_id, semester=semester)
         mine = {k: counted[k] for k in mine}
-    kindergartens = principal.scope_ids("kindergarten", access.STAFF)
-    targets = await reports.hours_targets(kindergarten_ids=kindergartens, calendar=calendar, at=at)
+    kindergartens = principal.scope_ids("kindergarten", activities.STAFF)
+    targets = await _hours_targets(kindergarten_ids=kindergartens, calendar=calendar, at=at)
     return {
         "semester": semester,
         "hours": mine,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.activities.codes import Scene, signature_valid, time_step
-from server.activities.models import Activity, ActivityStatus
+from server.activities import service as activities
 
 #: How far a phone's clock may run ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -44,7 +43,11 @@ class ScanMoment:
 
 
 def scan_moment(
-    *, activity: Activity, scene: Scene, now: datetime, scanned_at: datetime | None
+    *,
+    activity: activities.Activity,
+    scene: activities.Scene,
+    now: datetime,
+    scanned_at: datetime | None,
 ) -> ScanMoment:
     """The moment the scan counts for; refuses forged and expired codes.
 
@@ -54,10 +57,10 @@ def scan_moment(
     """
     if not scene.dynamic:
         return ScanMoment(at=now, offline=False)
-    if not signature_valid(scene, secret=activity.secret):
+    if not activities.signature_valid(scene, secret=activity.secret):
         raise Refusal("bad_code")
     rotate = timedelta(seconds=activity.rotate_seconds)
-    current = time_step(now, activity.rotate_seconds)
+    current = activities.time_step(now, activity.rotate_seconds)
     if scene.step > current + 1:
         raise Refusal("bad_code")
     if scene.step >= current - 1:
@@ -71,11 +74,11 @@ def scan_moment(
     return ScanMoment(at=scanned_at, offline=True)
 
 
-def check_window(*, activity: Activity, at: datetime) -> bool:
+def check_window(*, activity: activities.Activity, at: datetime) -> bool:
     """Refuse unless the activity takes check-ins at `at`; returns whether it is late."""
-    if activity.status == ActivityStatus.CANCELLED:
+    if activity.status == activities.ActivityStatus.CANCELLED:
         raise Refusal("activity_cancelled")
-    if activity.status == ActivityStatus.DRAFT:
+    if activity.status == activities.ActivityStatus.DRAFT:
         raise Refusal("not_published")
     if at < activity.checkin_opens_at:
         raise Refusal("not_open_yet")

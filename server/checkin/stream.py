@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
-from server.activities.models import Activity
+from server.activities import service as activities
 from server.checkin.live import attendance_counts, channel
 from server.checkin.models import Checkin
 from server.checkin.service import checkin_view
@@ -48,7 +48,7 @@ async def stream_live(
     *,
     send: Callable[[str], Awaitable[None]],
     redis,
-    activity: Activity,
+    activity: activities.Activity,
     detailed: bool,
     max_seconds: float | None = None,
     stopping: asyncio.Event | None = None,
@@ -103,7 +103,7 @@ async def stream_live(
 
 
 async def _poll(
-    *, send, activity: Activity, deadline: float | None, stopping: asyncio.Event
+    *, send, activity: activities.Activity, deadline: float | None, stopping: asyncio.Event
 ) -> None:
     loop = asyncio.get_running_loop()
     last = None

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sanic import Request, json
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
 log = logging.getLogger("songjiao.errors")
+
+#: Who counts the domain errors answered (metrics): common lies below every domain and
+#: imports none, so the composition root connects it (server/wiring.py).
+_error_counters: list[Callable[[str], None]] = []
+
+
+def count_errors_with(counter: Callable[[str], None]) -> None:
+    """Call `counter(code)` for every domain error answered (safe to call again)."""
+    if counter not in _error_counters:
+        _error_counters.append(counter)
+
 
 #: HTTP status for well-known error codes; anything else is a 400.
 STATUS_BY_CODE = {
@@ -86,9 +98,8 @@ _SANIC_CODES = {
 async def handle_error(request: Request, exc: Exception) -> HTTPResponse:
     """Answer every error as {"error", "message"}; never leak a stack trace."""
     if isinstance(exc, DomainError):
-        from server.metrics import counters
-
-        counters.domain_error(exc.code)
+        for count in _error_counters:
+            count(exc.code)
         return json(exc.to_dict(), status=exc.status, headers=exc.headers)
     if isinstance(exc, SanicException):
         status = getattr(exc, "status_code", 500) or 500

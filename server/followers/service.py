@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from server.accounts.models import Account
+from server.accounts import lookups as accounts
 from server.common.time import now
 from server.followers.models import Follower
 from server.wechat.errors import WeChatError
@@ -25,13 +25,7 @@ SCENE_MAX = 64
 
 
 async def _person_of_unionid(unionid: str) -> int | None:
-    # Accounts owns this table; a lookup service there should replace this read.
-    return await (
-        Account.filter(unionid=unionid, person_id__isnull=False)
-        .order_by("-last_login_at", "-id")
-        .first()
-        .values_list("person_id", flat=True)
-    )
+    return await accounts.person_of_unionid(unionid)
 
 
 async def record_subscribe(
@@ -104,11 +98,7 @@ async def oa_openids_of(person_ids: Iterable[int]) -> dict[int, str]:
     if not ids:
         return {}
     found: dict[int, str] = {}
-    by_union = dict(
-        await Account.filter(person_id__in=ids, unionid__isnull=False).values_list(
-            "unionid", "person_id"
-        )
-    )
+    by_union = await accounts.unionids_of(ids)
     if by_union:
         rows = await Follower.filter(unionid__in=list(by_union), subscribed=True).values_list(
             "unionid", "oa_openid"

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from tortoise.expressions import Q
 
-from server.checkin.models import Checkin
+from server.checkin import facts as checkin_facts
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import CHINA, china
@@ -30,11 +30,7 @@ async def attended_families(notice: Notice) -> set[str]:
     """Families of the notice with at least one member checked in to its activity."""
     if not notice.activity_id:
         return set()
-    came = set(
-        await Checkin.filter(activity_id=notice.activity_id, annulled_at__isnull=True).values_list(
-            "person_id", flat=True
-        )
-    )
+    came = await checkin_facts.checked_in_ids(activity_id=notice.activity_id)
     if not came:
         return set()
     return set(

@@ -128,7 +128,9 @@ async def answer_invitees(activity_id: int) -> set[int]:
     return {p for people in rows for p in (people or [])}
 
 
-activities.keep_answer_invitees(answer_invitees)
+def connect() -> None:
+    """Keep these invitations when an organizer replaces the invitee list (safe to call again)."""
+    activities.keep_answer_invitees(answer_invitees)
 
 
 async def signed_up_people(activity_id: int) -> set[int]:

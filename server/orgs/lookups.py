@@ -12,6 +12,7 @@ from server.orgs.models import (
     Kindergarten,
     Pairing,
     Person,
+    Region,
     SchoolClass,
     Teacher,
 )
@@ -209,3 +210,25 @@ async def staff_in_list_order(*, kindergarten_id: int) -> list[int]:
     """A kindergarten's active staff, in the order of its staff list (the roster's order)."""
     rows = await Teacher.filter(kindergarten_id=kindergarten_id, active=True).order_by("id")
     return list(dict.fromkeys(row.person_id for row in rows))
+
+
+async def child_kindergarten_id(*, child_id: int) -> int | None:
+    """The kindergarten of a child's class, or None when there is no such child."""
+    row = await Child.filter(id=child_id).values_list("school_class__kindergarten_id", flat=True)
+    return row[0] if row else None
+
+
+async def is_guardian(*, person_id: int, child_id: int) -> bool:
+    """True when the person is a guardian of the child."""
+    return await Guardian.exists(person_id=person_id, child_id=child_id)
+
+
+async def is_staff_on_record(*, person_id: int, kindergarten_id: int) -> bool:
+    """True when the person is on the kindergarten's staff list (active or not)."""
+    return await Teacher.exists(person_id=person_id, kindergarten_id=kindergarten_id)
+
+
+async def scope_exists(*, scope_kind: str, scope_id: int) -> bool:
+    """True when the region, alliance or kindergarten with this id exists."""
+    model = {"region": Region, "alliance": Alliance, "kindergarten": Kindergarten}[scope_kind]
+    return await model.exists(id=scope_id)

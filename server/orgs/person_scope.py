@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from server.common.auth import Principal
 from server.common.errors import Forbidden
+from server.orgs import grant_links
 from server.orgs.models import Child, Guardian, Teacher
 
 _CHUNK = 500
@@ -35,10 +36,6 @@ class Footprint:
 
 async def footprints(person_ids: Iterable[int]) -> dict[int, Footprint]:
     """Footprint per person: staff rows (active or not), guardianships and role grants."""
-    # Read-only look at the accounts domain's grants (as roster_apply does); writes go
-    # through grant_links.
-    from server.accounts.models import RoleGrant
-
     ids = sorted(set(person_ids))
     found = {pid: Footprint() for pid in ids}
     for start in range(0, len(ids), _CHUNK):
@@ -52,10 +49,8 @@ async def footprints(person_ids: Iterable[int]) -> dict[int, Footprint]:
         ):
             found[pid].kindergarten_ids.add(kid)
         child_grants: dict[int, set[int]] = {}
-        for pid, kind, scope_id in await RoleGrant.filter(person_id__in=chunk).values_list(
-            "person_id", "scope_kind", "scope_id"
-        ):
-            kind = str(getattr(kind, "value", kind))
+        # The accounts domain's grants, read through grant_links.
+        for pid, kind, scope_id in await grant_links.grant_scopes_of(person_ids=chunk):
             if kind == "kindergarten":
                 found[pid].kindergarten_ids.add(scope_id)
             elif kind == "child":

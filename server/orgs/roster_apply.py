@@ -15,7 +15,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from server.orgs.grant_links import give_grant
+from server.orgs.grant_links import give_grant, holders
 from server.orgs.models import Child, Guardian, Kindergarten, Person, SchoolClass, Teacher
 from server.orgs.person_scope import footprints
 from server.orgs.roster_sheets import (
@@ -115,9 +115,6 @@ class _State:
     @classmethod
     async def load(cls, kindergarten_id: int) -> _State:
         """Read everything the import matches against, in a few queries."""
-        # Read-only look at the accounts domain's grants; writes go through grant_links.
-        from server.accounts.models import RoleGrant
-
         teachers = await Teacher.filter(kindergarten_id=kindergarten_id).prefetch_related("person")
         by_phone: dict[str, Teacher] = {}
         phoneless: dict[str, list[Teacher]] = {}
@@ -126,9 +123,8 @@ class _State:
                 by_phone.setdefault(t.person.phone, t)
             else:
                 phoneless.setdefault(t.person.name, []).append(t)
-        grants = await RoleGrant.filter(
-            role="teacher", scope_kind="kindergarten", scope_id=kindergarten_id
-        ).values_list("person_id", flat=True)
+        # The accounts domain's grants, read through grant_links.
+        grants = await holders(role="teacher", scope_kind="kindergarten", scope_id=kindergarten_id)
         classes = await SchoolClass.filter(kindergarten_id=kindergarten_id)
         children = await Child.filter(school_class__kindergarten_id=kindergarten_id).order_by("id")
         guardians = (

@@ -5,23 +5,28 @@ from __future__ import annotations
 from server.orgs.alliances import get_alliance, list_alliances
 from server.orgs.children import get_child
 from server.orgs.classes import get_class, list_classes
+from server.orgs.enrolment import create_person, enrol_guardian, enrol_teacher
 from server.orgs.kindergartens import get_kindergarten, list_kindergartens
 from server.orgs.lookups import (
     alliance_lead_id,
     alliance_member_ids,
     alliance_name,
+    child_kindergarten_id,
     child_kindergarten_ids_of_guardian,
     classes_of_kindergarten,
     existing_person_ids,
     grade_names,
     guardian_links,
     guardian_person_ids,
+    is_guardian,
+    is_staff_on_record,
     kindergarten_names,
     kindergartens_of_children,
     pairing_ids_of_alliance,
     pairing_ids_of_kindergartens,
     pairing_sides,
     person_names,
+    scope_exists,
     staff_among,
     staff_kindergarten_ids_of,
     staff_person_ids,
@@ -49,7 +54,14 @@ __all__ = [
     "alliance_lead_id",
     "alliance_member_ids",
     "alliance_name",
+    "child_kindergarten_id",
     "child_kindergarten_ids_of_guardian",
+    "create_person",
+    "enrol_guardian",
+    "enrol_teacher",
+    "is_guardian",
+    "is_staff_on_record",
+    "scope_exists",
     "classes_of_kindergarten",
     "grade_names",
     "guardian_links",

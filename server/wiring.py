@@ -1,0 +1,30 @@
+"""Connect the domains' hooks: the one place that knows who listens to whom.
+
+A domain low in the graph never imports the ones above it (common none; activities not
+check-in, the archive or notices; orgs not accounts; check-in not reports): they register
+what it should call back, here, once per process, before the first request or job.
+open_runtime() calls connect(), and so do the demo and the roster command. A hook that
+must not be missed refuses to run unconnected.
+"""
+
+from __future__ import annotations
+
+from server.accounts import grant_store
+from server.archive import activity_hooks as archive_hooks
+from server.checkin import activity_hooks as checkin_hooks
+from server.checkin import overview
+from server.common import errors
+from server.metrics import counters
+from server.notices import rsvp
+from server.orgs import grant_links
+from server.reports import service as reports
+
+
+def connect() -> None:
+    """Register every domain's hooks (safe to call again)."""
+    errors.count_errors_with(counters.domain_error)
+    grant_links.keep_grants_in(grant_store)
+    checkin_hooks.connect()
+    archive_hooks.connect()
+    rsvp.connect()
+    overview.targets_from(reports.hours_targets)
