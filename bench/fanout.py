@@ -1,6 +1,6 @@
 """Fan-out of one notice to many parents through real workers, against the bare sandbox.
 
-    .venv/bin/python bench/fanout.py [--parents 20000] [--workers 2]
+    .venv/bin/python bench/fanout.py [--parents 20000] [--workers 2] [--profile DIR]
 
 PostgreSQL and Redis must run on 127.0.0.1. Starts the WeChat sandbox as its own process
 (`songjiao sandbox`) and `--workers` real `songjiao worker` processes; seeds N parents, each
@@ -11,6 +11,10 @@ all parents and polls the database until every delivery is settled. Prints deliv
 time to the last delivery, the bare rate and their ratio (target ≥ 0.8). Ends by counting the
 subscribe messages the sandbox delivered to each parent and exits 1 unless every parent got
 exactly one.
+
+With `--profile DIR`, py-spy records every worker process (and its receiver child) during
+the fan-out only, writes DIR/worker-N.txt (collapsed stacks) and prints where their time
+went: the top frames by self time and the share of each part of a delivery.
 """
 
 from __future__ import annotations
@@ -108,6 +112,119 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+#: Where a sample's time is counted: the first of these met from the innermost frame out
+#: (so JSON encoded for aiohttp counts as JSON). Matched against the frame's file path.
+PARTS = (
+    # The receiver's run_until_complete: uvloop's own work (epoll, sockets) in C below it.
+    ("event loop (uvloop, in C)", ("start_listen (taskiq/cli/worker/run.py",)),
+    ("logging", ("/logging/",)),
+    ("metrics (server/metrics)", ("server/metrics/",)),
+    ("JSON (json, orjson)", ("/json/", "orjson")),
+    ("SQL driver (asyncpg)", ("asyncpg/",)),
+    ("ORM (tortoise, pypika)", ("tortoise/", "pypika")),
+    ("Redis client (redis-py)", ("redis/",)),
+    ("HTTP client (aiohttp, yarl, multidict)", ("aiohttp/", "yarl/", "multidict/")),
+    ("retries (tenacity)", ("tenacity/",)),
+    ("job queue (taskiq, taskiq-redis)", ("taskiq",)),
+    ("pydantic", ("pydantic",)),
+    ("delivery code (server/delivery)", ("server/delivery/",)),
+    ("WeChat client (server/wechat)", ("server/wechat/",)),
+    ("other server code", ("server/",)),
+    ("event loop (asyncio, uvloop)", ("asyncio/", "uvloop")),
+)
+#: Functions whose inclusive share is shown: the steps of one delivery batch.
+STEPS = (
+    ("send_deliveries", "delivery/", "a delivery job (send_deliveries)"),
+    ("_claim", "delivery/", "  claim (UPDATE, then SELECT the rows)"),
+    ("openids_of", "accounts/", "  openids (SELECT)"),
+    ("oa_openids_of", "followers/", "  公众号 openids (SELECT)"),
+    ("_plan", "delivery/", "  plan (template data)"),
+    ("_reserve_units", "delivery/", "  reserve subscriptions (UPDATE … RETURNING)"),
+    ("deliver", "delivery/", "  the sends (retries, token, HTTP)"),
+    ("get", "wechat/token_store", "    access token read"),
+    ("_send", "wechat/client", "    HTTP request and answer"),
+    ("_record", "delivery/", "  record outcomes (UPDATE)"),
+    ("remember_sent", "delivery/", "  template msgids (Redis)"),
+    ("update", "tortoise/queryset", "  every UPDATE built by the ORM"),
+)
+
+
+def _frames(line: str) -> tuple[list[str], int]:
+    stack, _, count = line.rstrip("\n").rpartition(" ")
+    return stack.split(";"), int(count)
+
+
+def _named(frame: str, func: str) -> bool:
+    name = frame.split(" (", 1)[0]
+    return name == func or name.endswith("." + func)
+
+
+def summarize(paths: list[Path], deliveries: int) -> str:
+    """Where the recorded workers' samples went: parts, steps and the top frames."""
+    import collections
+
+    parts: collections.Counter[str] = collections.Counter()
+    steps: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for path in paths:
+        for line in path.read_text().splitlines():
+            if not line.strip():
+                continue
+            frames, count = _frames(line)
+            total += count
+            own[frames[-1]] += count
+            for frame in reversed(frames):
+                part = next((n for n, keys in PARTS if any(k in frame for k in keys)), None)
+                if part is not None:
+                    parts[part] += count
+                    break
+            else:
+                parts["other"] += count
+            for func, where, label in STEPS:
+                if any(_named(f, func) and where in f for f in frames):
+                    steps[label] += count
+    if not total:
+        return "profile: no samples"
+    out = [f"profile: {total} samples of the workers' CPU ({total / deliveries:.2f} per delivery)"]
+    out.append("by part (innermost frame that is one of them):")
+    for name, n in parts.most_common():
+        out.append(f"  {100 * n / total:5.1f} %  {name}")
+    out.append("by step (inclusive):")
+    for _, _, label in STEPS:
+        out.append(f"  {100 * steps[label] / total:5.1f} %  {label}")
+    out.append("top frames by own time:")
+    for frame, n in own.most_common(15):
+        out.append(f"  {100 * n / total:5.1f} %  {frame[:110]}")
+    return "\n".join(out)
+
+
+def start_profiles(workers: list[subprocess.Popen], folder: Path) -> list[subprocess.Popen]:
+    """py-spy attached to each worker and its receiver child, collapsed stacks into folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).parent / "py-spy")
+    spies = []
+    for i, proc in enumerate(workers):
+        out = folder / f"worker-{i + 1}.txt"
+        spies.append(
+            subprocess.Popen(
+                [spy, "record", "--pid", str(proc.pid), "--subprocesses", "--nonblocking"]
+                + ["-r", "250", "-f", "raw", "-o", str(out)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    return spies
+
+
+def stop_profiles(spies: list[subprocess.Popen]) -> None:
+    # py-spy writes its file on SIGINT.
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+    for spy in spies:
+        spy.wait(timeout=60)
+
+
 async def prepare_stores() -> None:
     import redis.asyncio as aioredis
 
@@ -118,6 +235,28 @@ async def prepare_stores() -> None:
     r = aioredis.from_url(REDIS)
     await r.flushdb()
     await r.aclose()
+
+
+async def wait_workers(count: int) -> None:
+    """Until `count` workers wait on the job stream: started, runtime open, listening.
+
+    A fixed pause was not enough on a busy machine: the workers were still importing and
+    connecting when the fan-out began, and their start-up was timed as fan-out. A consumer
+    appears in XINFO only once it was served, so the clients blocked in XREADGROUP on this
+    run's private Redis are counted instead.
+    """
+    import redis.asyncio as aioredis
+
+    r = aioredis.from_url(REDIS)
+    try:
+        for _ in range(1200):
+            clients = await r.client_list()
+            if sum(c.get("cmd") == "xreadgroup" for c in clients) >= count:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await r.aclose()
+    raise SystemExit(f"{count} workers did not start listening within 120 s")
 
 
 async def wait_ready(url: str) -> None:
@@ -300,12 +439,20 @@ async def main(args: argparse.Namespace) -> int:
             JOBS_PER_WORKER * settings.delivery_batch_concurrency,
             settings.delivery_max_in_flight,
         )
+        bare_before = cpu_seconds(sandbox.pid)
         bare_rate = await bare_sends(sandbox_url, template_id, args.parents, concurrency)
+        bare_cpu = cpu_seconds(sandbox.pid) - bare_before
         workers = [start(["worker"], environ) for _ in range(args.workers)]
-        await asyncio.sleep(3)  # let the workers join the consumer group
+        await wait_workers(args.workers)
+        spies = start_profiles(workers, Path(args.profile)) if args.profile else []
+        if spies:
+            await asyncio.sleep(1)  # py-spy attaches
         before = sum(cpu_seconds(p.pid) for p in workers)
+        sandbox_before = cpu_seconds(sandbox.pid)
         notified, last, rate = await fan_out(settings, people)
         worker_cpu = sum(cpu_seconds(p.pid) for p in workers) - before
+        sandbox_cpu = cpu_seconds(sandbox.pid) - sandbox_before
+        stop_profiles(spies)
         await Tortoise.init(config=tortoise_config(settings, with_aerich=False))
         problems = await check(sandbox_url, openids)
         await Tortoise.close_connections()
@@ -322,8 +469,14 @@ async def main(args: argparse.Namespace) -> int:
         f"fan-out      : {rate:8.1f} deliveries/s  last delivery after {last:6.1f} s "
         f"(notify() itself {notified:4.1f} s)"
     )
-    print(f"workers' CPU per delivery: {1000 * worker_cpu / args.parents:.2f} ms")
+    print(
+        f"workers' CPU per delivery: {1000 * worker_cpu / args.parents:.2f} ms "
+        f"(sandbox's: {1000 * sandbox_cpu / args.parents:.2f} ms; "
+        f"in the bare run {1000 * bare_cpu / args.parents:.2f} ms)"
+    )
     print(f"ratio (fan-out / bare): {rate / bare_rate:.3f}  (target ≥ 0.8)")
+    if args.profile:
+        print(summarize(sorted(Path(args.profile).glob("worker-*.txt")), args.parents))
     if problems:
         print("FAIL: " + "; ".join(problems))
         return 1
@@ -340,6 +493,9 @@ if __name__ == "__main__":
         type=int,
         default=0,
         help="WeChat calls in flight per worker (default: delivery_max_in_flight)",
+    )
+    parser.add_argument(
+        "--profile", help="record the workers with py-spy during the fan-out into this folder"
     )
     arguments = parser.parse_args()
     from bench.stores import start_redis, stop_redis
