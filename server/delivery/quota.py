@@ -32,23 +32,26 @@ async def reserve(*, template_id: str, deliveries: dict[int, int]) -> dict[int, 
     """
     if not deliveries:
         return {}
-    person_ids = list(deliveries.values())
     async with in_transaction() as conn:
-        dialect = conn.capabilities.dialect
-        stamp = SubscriptionQuota._meta.fields_map["updated_at"].to_db_value(
-            now(), SubscriptionQuota
-        )
-        marks = _placeholders(dialect, 3, len(person_ids))
-        first, second = _placeholders(dialect, 1, 2)
-        # One statement decides every row: no two senders can spend the same unit.
-        sql = _RESERVE_SQL.format(stamp=first, template=second, persons=", ".join(marks))
-        rows = await conn.execute_query_dict(sql, [stamp, template_id, *person_ids])
-        left = {row["person_id"]: row["remaining"] for row in rows}
-        got = {d: left[p] for d, p in deliveries.items() if p in left}
-        if got:
-            await (
-                Delivery.filter(id__in=list(got)).using_db(conn).update(quota_template=template_id)
-            )
+        return await reserve_within(conn, template_id=template_id, deliveries=deliveries)
+
+
+async def reserve_within(conn, *, template_id: str, deliveries: dict[int, int]) -> dict[int, int]:
+    """`reserve` inside the caller's transaction `conn` (a send batch's first step)."""
+    if not deliveries:
+        return {}
+    person_ids = list(deliveries.values())
+    dialect = conn.capabilities.dialect
+    stamp = SubscriptionQuota._meta.fields_map["updated_at"].to_db_value(now(), SubscriptionQuota)
+    marks = _placeholders(dialect, 3, len(person_ids))
+    first, second = _placeholders(dialect, 1, 2)
+    # One statement decides every row: no two senders can spend the same unit.
+    sql = _RESERVE_SQL.format(stamp=first, template=second, persons=", ".join(marks))
+    rows = await conn.execute_query_dict(sql, [stamp, template_id, *person_ids])
+    left = {row["person_id"]: row["remaining"] for row in rows}
+    got = {d: left[p] for d, p in deliveries.items() if p in left}
+    if got:
+        await Delivery.filter(id__in=list(got)).using_db(conn).update(quota_template=template_id)
     return got
 
 

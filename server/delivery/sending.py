@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
+from redis.exceptions import RedisError
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from server.accounts.lookups import openids_of
 from server.common.runtime import current
@@ -44,7 +46,7 @@ from server.followers.service import oa_openids_of
 from server.jobs.broker import enqueue
 from server.metrics import counters as metrics
 from server.settings import Settings
-from server.wechat.errors import SubscriptionRefused, WeChatUnavailable
+from server.wechat.errors import SubscriptionRefused, WeChatError, WeChatUnavailable
 
 log = logging.getLogger("songjiao.delivery")
 
@@ -142,8 +144,30 @@ async def _claim(ids: list[int]) -> tuple[str, list[Delivery]]:
     return token, await mine.order_by("id")
 
 
-def _plan(d: Delivery, settings: Settings, openid: str | None, oa_openid: str | None) -> Plan:
+class _Built:
+    """Template data built once per batch for each distinct message (a fan-out's rows share it)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, object] = {}
+
+    def __call__(self, fields, d: Delivery, values: dict):
+        key = (id(fields), d.title, d.created_at, tuple(sorted(values.items())))
+        built = self._seen.get(key)
+        if built is None:
+            built = build_data(fields, fields=values, title=d.title, created_at=d.created_at)
+            self._seen[key] = built
+        return built
+
+
+def _plan(
+    d: Delivery,
+    settings: Settings,
+    openid: str | None,
+    oa_openid: str | None,
+    built_data: _Built | None = None,
+) -> Plan:
     tpl = template_for(settings, d.kind)
+    build = built_data or _Built()
     plan = Plan(openid=openid, oa_openid=oa_openid, resumed=d.quota_template is not None)
     plan.has_unit = plan.resumed
     values = d.field_values or {}
@@ -156,13 +180,13 @@ def _plan(d: Delivery, settings: Settings, openid: str | None, oa_openid: str | 
     elif openid is None:
         plan.skipped.append("未使用过小程序，无法推送订阅消息")
     else:
-        built = build_data(tpl.fields, fields=values, title=d.title, created_at=d.created_at)
+        built = build(tpl.fields, d, values)
         if built.data is None:
             plan.skipped.append(f"小程序订阅消息：{built.reason}")
         else:
             plan.subscribe = (d.quota_template or tpl.subscribe_id, built.data)
     if tpl.oa_id and oa_openid is not None:
-        built = build_data(tpl.oa_fields, fields=values, title=d.title, created_at=d.created_at)
+        built = build(tpl.oa_fields, d, values)
         if built.data is None:
             plan.skipped.append(f"公众号模板消息：{built.reason}")
         else:
@@ -170,8 +194,8 @@ def _plan(d: Delivery, settings: Settings, openid: str | None, oa_openid: str | 
     return plan
 
 
-async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan]) -> None:
-    """Spend one subscription per delivery that will try a subscribe message."""
+async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan], conn) -> None:
+    """Spend one subscription per delivery that will try a subscribe message (in `conn`)."""
     wanted: dict[str, list[Delivery]] = defaultdict(list)
     for d in rows:
         plan = plans[d.id]
@@ -195,7 +219,7 @@ async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan]) -> None:
                 else:
                     seen.add(d.person_id)
                     round_[d.id] = d.person_id
-            got = await quota.reserve(template_id=template_id, deliveries=round_)
+            got = await quota.reserve_within(conn, template_id=template_id, deliveries=round_)
             for delivery_id in round_:
                 plans[delivery_id].has_unit = delivery_id in got
                 plans[delivery_id].units_left = got.get(delivery_id)
@@ -228,6 +252,24 @@ class _Sender:
         self.gate = _in_flight(settings.delivery_max_in_flight)
         #: WeChat's msgid of each template message sent, by delivery id.
         self.template_msgids: dict[int, int] = {}
+        #: Access tokens read once per chunk of sends (None: each call reads its own).
+        self.mp_token: str | None = None
+        self.oa_token: str | None = None
+
+    async def read_tokens(self, plans: list[Plan]) -> None:
+        """Read the access tokens a chunk of sends needs, once for all of them.
+
+        A failure here is no failure of the sends: each call then reads (or fetches) its own
+        token and meets the trouble inside its retries, as it would have.
+        """
+        self.mp_token = self.oa_token = None
+        try:
+            if any(p.subscribe and p.has_unit for p in plans):
+                self.mp_token = await self.wechat.access_token()
+            if any(p.template for p in plans):
+                self.oa_token = await self.official_account.access_token()
+        except (WeChatError, RedisError, OSError) as exc:
+            log.warning("access token not read for a chunk of sends (%s)", type(exc).__name__)
 
     async def retry(self, send, *, retry_maybe_delivered: bool = True) -> int:
         """Call `send` with retries; each call (not the waits between) holds a slot."""
@@ -251,15 +293,19 @@ class _Sender:
         if plan.subscribe and plan.has_unit:
             template_id, data = plan.subscribe
             timed_out = False
+            token = self.mp_token
 
             async def send() -> int | None:
-                nonlocal timed_out
+                nonlocal timed_out, token
+                # The chunk's token on the first try only: a retry reads the current one.
+                given, token = token, None
                 try:
                     return await self.wechat.send_subscribe_message(
                         openid=plan.openid,
                         template_id=template_id,
                         data=data,
                         page=(d.page or "").lstrip("/") or None,
+                        token=given,
                     )
                 except WeChatUnavailable as exc:
                     timed_out = timed_out or maybe_delivered(exc)
@@ -308,6 +354,7 @@ class _Sender:
             miniprogram = {"appid": self.settings.wechat_appid, "pagepath": page} if page else None
             send = partial(
                 self._send_template,
+                tokens=[self.oa_token],
                 delivery_id=d.id,
                 openid=plan.oa_openid,
                 template_id=template_id,
@@ -335,8 +382,10 @@ class _Sender:
                 skipped.append(f"公众号模板消息：{exc.error.message}")
         return Outcome(DeliveryStatus.SENT, Channel.INBOX, attempts, _reason(skipped, "仅站内信："))
 
-    async def _send_template(self, *, delivery_id: int, **message) -> None:
-        msgid = await self.official_account.send_template_message(**message)
+    async def _send_template(self, *, tokens: list, delivery_id: int, **message) -> None:
+        # The chunk's token on the first try only (`tokens` is emptied): a retry reads anew.
+        token = tokens.pop() if tokens else None
+        msgid = await self.official_account.send_template_message(token=token, **message)
         if msgid:
             self.template_msgids[delivery_id] = int(msgid)
             # At once, before anything else can fail: the sweeper's proof that WeChat took it.
@@ -356,8 +405,12 @@ class _Sender:
         return Outcome(DeliveryStatus.FAILED, None, exc.attempts, reason, keep_unit=keep)
 
 
-async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
-    """Write outcomes, grouped so a batch that went one way is one statement."""
+async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> list[tuple[str, int]]:
+    """Write outcomes, grouped so a batch that went one way is one statement.
+
+    Returns the sends to count in /metrics, (channel, number), once the caller committed.
+    """
+    sent: list[tuple[str, int]] = []
     groups: dict[tuple, list[int]] = defaultdict(list)
     for d, o in results:
         groups[(o.status, o.channel, o.attempts, o.reason, o.keep_unit)].append(d.id)
@@ -375,12 +428,25 @@ async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> None:
             id__in=ids, claim=token, status__in=(DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED)
         ).update(status=status, **changes)
         if status == DeliveryStatus.SENT and channel is not None:
-            metrics.delivery(channel=channel.value, outcome="sent", amount=len(ids))
+            sent.append((channel.value, len(ids)))
         if done < len(ids):
             # Read in the inbox while being sent: keep "read", still note how it went out.
             await Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.READ).update(
                 **changes
             )
+    return sent
+
+
+def _count_sent(sent: list[tuple[str, int]]) -> None:
+    for channel, amount in sent:
+        metrics.delivery(channel=channel, outcome="sent", amount=amount)
+
+
+async def _stamp_started(token: str, chunk: list[Delivery]) -> None:
+    """Before any call of `chunk` leaves: from then on a crash leaves their outcome unknown."""
+    await Delivery.filter(
+        id__in=[d.id for d in chunk], claim=token, push_started_at__isnull=True
+    ).update(push_started_at=now())
 
 
 def _pushes(plan: Plan) -> bool:
@@ -388,35 +454,45 @@ def _pushes(plan: Plan) -> bool:
 
 
 async def send_deliveries(delivery_ids: list[int]) -> dict:
-    """Send the queued deliveries among `delivery_ids`; others are left alone."""
+    """Send the queued deliveries among `delivery_ids`; others are left alone.
+
+    The database work is grouped so a batch holds one connection per step, not one per
+    statement (each pooled statement also cost asyncpg's reset query): the claim, who they
+    are, their subscriptions, the inbox-only outcomes and the first chunk's start stamp
+    commit together before any call leaves; after each chunk of sends, its outcomes and
+    the next chunk's start stamp commit together. Nothing is sent inside a transaction.
+    """
     runtime = current()
     settings = runtime.settings
-    token, rows = await _claim(list(delivery_ids))
-    if not rows:
-        return {"claimed": 0}
-    person_ids = [d.person_id for d in rows]
-    openids = await openids_of(person_ids)
-    oa_openids = await oa_openids_of(person_ids)
-    plans = {
-        d.id: _plan(d, settings, openids.get(d.person_id), oa_openids.get(d.person_id))
-        for d in rows
-    }
-    await _reserve_units(rows, plans)
     sender = _Sender(settings, runtime.wechat, runtime.official_account)
-    pushes = [d for d in rows if _pushes(plans[d.id])]
-    inbox_only = [d for d in rows if not _pushes(plans[d.id])]
-    tally: dict[str, int] = defaultdict(int)
-    if inbox_only:
-        results = [(d, await sender.deliver(d, plans[d.id])) for d in inbox_only]
-        await _record(token, results)
-        tally["inbox"] += len(results)
     step = settings.delivery_batch_concurrency
-    for start in range(0, len(pushes), step):
-        chunk = pushes[start : start + step]
-        # Before any call leaves: from now on a crash leaves their outcome unknown.
-        await Delivery.filter(
-            id__in=[d.id for d in chunk], claim=token, push_started_at__isnull=True
-        ).update(push_started_at=now())
+    tally: dict[str, int] = defaultdict(int)
+    async with in_transaction() as conn:
+        token, rows = await _claim(list(delivery_ids))
+        if not rows:
+            return {"claimed": 0}
+        person_ids = [d.person_id for d in rows]
+        openids = await openids_of(person_ids)
+        oa_openids = await oa_openids_of(person_ids)
+        built = _Built()
+        plans = {
+            d.id: _plan(d, settings, openids.get(d.person_id), oa_openids.get(d.person_id), built)
+            for d in rows
+        }
+        await _reserve_units(rows, plans, conn)
+        pushes = [d for d in rows if _pushes(plans[d.id])]
+        inbox_only = [d for d in rows if not _pushes(plans[d.id])]
+        counted: list[tuple[str, int]] = []
+        if inbox_only:
+            results = [(d, await sender.deliver(d, plans[d.id])) for d in inbox_only]
+            counted = await _record(token, results)
+            tally["inbox"] += len(results)
+        chunks = [pushes[start : start + step] for start in range(0, len(pushes), step)]
+        if chunks:
+            await _stamp_started(token, chunks[0])
+    _count_sent(counted)
+    for index, chunk in enumerate(chunks):
+        await sender.read_tokens([plans[d.id] for d in chunk])
         answers = await asyncio.gather(
             *(sender.deliver(d, plans[d.id]) for d in chunk), return_exceptions=True
         )
@@ -430,7 +506,11 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
                 continue
             results.append((d, answer))
             tally[answer.channel.value if answer.channel else "failed"] += 1
-        await _record(token, results)
+        async with in_transaction():
+            counted = await _record(token, results)
+            if index + 1 < len(chunks):
+                await _stamp_started(token, chunks[index + 1])
+        _count_sent(counted)
         sent = {
             d.id: sender.template_msgids[d.id] for d, _ in results if d.id in sender.template_msgids
         }

@@ -291,6 +291,29 @@ async def test_fan_out_to_many_people_sends_each_once(client, sandbox_client):
         assert await delivered(sandbox_client, p.openid) == 1
 
 
+async def test_a_token_expired_before_a_chunk_is_replaced_and_each_message_sent_once(
+    client, sandbox_client
+):
+    # A chunk of sends shares one token read: WeChat refusing it must cost no message and
+    # send none twice (each call replaces it, as a call reading its own token would).
+    warm = await subscribed_parent(client, sandbox_client)
+    await send_notice(warm, key="notice:warm")
+    await settle(key="notice:warm")  # a token is now cached in Redis
+    parents = [await subscribed_parent(client, sandbox_client) for _ in range(6)]
+    await fault(sandbox_client, expire_tokens=True)
+    await send_notice(*parents, key="notice:expired")
+    rows = await settle(key="notice:expired")
+    assert [(r.status, r.channel, r.attempts) for r in rows] == [
+        (DeliveryStatus.SENT, Channel.SUBSCRIBE, 1)
+    ] * 6
+    for p in parents:
+        assert await delivered(sandbox_client, p.openid) == 1
+        calls = await outbox(sandbox_client, touser=p.openid)
+        # Refused with the expired token, then accepted with the new one.
+        assert [c["errcode"] for c in calls][-1] == 0
+    assert await delivered(sandbox_client, warm.openid) == 1
+
+
 async def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         await notify(person_ids=[1], kind="gossip", key="k", title="t", body="b")
