@@ -151,12 +151,17 @@ async def _clean_state(request):
     yield
 
 
+#: Seconds a test's request may take. Tests are not timed (bench/ measures speed): on a busy
+#: two-core machine a certificate's PDF took more than 15 s, and the test failed (issue 18).
+REQUEST_TIMEOUT_S = 120
+
+
 @pytest.fixture
 async def client(api):
     """An httpx client talking to the api over HTTP."""
     import httpx
 
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
+    async with httpx.AsyncClient(base_url=api.url, timeout=REQUEST_TIMEOUT_S) as http:
         yield http
 
 
@@ -165,5 +170,5 @@ async def sandbox_client(sandbox):
     """An httpx client for the sandbox's control endpoints."""
     import httpx
 
-    async with httpx.AsyncClient(base_url=sandbox.url, timeout=15) as http:
+    async with httpx.AsyncClient(base_url=sandbox.url, timeout=REQUEST_TIMEOUT_S) as http:
         yield http
