@@ -38,6 +38,10 @@ DSN = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 #: Set to a private redis-server of this run (bench/stores.py) before main() runs.
 REDIS = ""
 SECRET = "bench-jwt-secret-0123456789abcdef0123456789"
+#: Issue 18: check-in throughput at least this share of the bare endpoint's, in the same run,
+TARGET_RATIO = 0.35
+#: and its p99 at most this many times the bare endpoint's p99.
+TARGET_P99_RATIO = 3
 
 
 def free_port() -> int:
@@ -419,7 +423,15 @@ async def main(args: argparse.Namespace) -> int:
         f"check-in   : {result['rate']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
         f"p99 {result['p99_ms']:6.1f} ms"
     )
+    p99_ratio = result["p99_ms"] / baseline["p99_ms"]
     print(f"ratio (check-in / bare throughput): {ratio:.3f}")
+    print(f"p99 ratio (check-in / bare): {p99_ratio:.2f}")
+    print(
+        f"targets: throughput ratio >= {TARGET_RATIO} "
+        f"({'reached' if ratio >= TARGET_RATIO else 'not reached'}), "
+        f"p99 ratio <= {TARGET_P99_RATIO} "
+        f"({'reached' if p99_ratio <= TARGET_P99_RATIO else 'not reached'})"
+    )
     if args.profile:
         print(profile_breakdown(args.profile, args.teachers))
     print(

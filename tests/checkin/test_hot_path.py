@@ -1,0 +1,86 @@
+"""The check-in hot path's Redis work: remembered and announced per batch, asked when refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+from server.activities.codes import static_scene
+from server.activities.models import Activity
+from server.checkin.cache import forget_activity
+from server.checkin.fastpath import DONE_KEY
+from server.checkin.live import channel
+from server.checkin.models import Checkin
+from server.common.time import now
+from tests.checkin.conftest import nonce, scan, teacher_of
+
+
+async def _close_window(activity) -> None:
+    await Activity.filter(id=activity.id).update(checkin_closes_at=now() - timedelta(minutes=1))
+    forget_activity(activity.id)
+
+
+async def test_a_burst_is_remembered_and_announced_once_per_new_check_in(client, scene, api):
+    redis = api.app.ctx.redis
+    teachers = [await teacher_of(client, scene.kg) for _ in range(12)]
+    code = static_scene(scene.activity.code)
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(channel(scene.activity.id))
+    try:
+        # Each teacher scans twice at once: one check-in each, the other scan a repeat.
+        results = await asyncio.gather(*(scan(client, t, code) for t in teachers for _ in (1, 2)))
+        announced = []
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(announced) < len(teachers) and asyncio.get_running_loop().time() < deadline:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+            if message is not None:
+                announced.append(json.loads(message["data"]))
+        # Nothing more is on its way: a repeat is never announced.
+        extra = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()
+    made = [body["checkin"]["id"] for _, body in results if body["status"] == "checked_in"]
+    assert len(made) == len(teachers)
+    assert sorted(a["checkin_id"] for a in announced) == sorted(made)
+    assert {a["change"] for a in announced} == {"new"}
+    assert extra is None
+    rows = await Checkin.filter(activity_id=scene.activity.id)
+    assert len(rows) == len(teachers)
+    for row in rows:
+        remembered = await redis.get(DONE_KEY.format(scene.activity.id, row.person_id))
+        assert int(remembered) == row.id
+
+
+async def test_a_retry_after_the_window_closed_gets_its_check_in_again(client, scene):
+    teacher = await teacher_of(client, scene.kg)
+    key = nonce()
+    code = static_scene(scene.activity.code)
+    _, first = await scan(client, teacher, code, nonce=key)
+    assert first["status"] == "checked_in"
+    await _close_window(scene.activity)
+    status, again = await scan(client, teacher, code, nonce=key)
+    assert status == 200 and again["status"] == "checked_in"
+    assert again["checkin"]["id"] == first["checkin"]["id"]
+    _, other = await scan(client, teacher, code)
+    assert other["status"] == "already_checked_in"
+    assert other["checkin"]["id"] == first["checkin"]["id"]
+    # Someone who never checked in is refused as before.
+    newcomer = await teacher_of(client, scene.kg)
+    status, refused = await scan(client, newcomer, code)
+    assert status == 422 and refused["reason"] == "closed"
+    assert await Checkin.filter(activity_id=scene.activity.id).count() == 1
+
+
+async def test_a_repeat_is_answered_by_the_insert_when_redis_forgot(client, scene, api):
+    teacher = await teacher_of(client, scene.kg)
+    key = nonce()
+    code = static_scene(scene.activity.code)
+    _, first = await scan(client, teacher, code, nonce=key)
+    await api.app.ctx.redis.delete(DONE_KEY.format(scene.activity.id, teacher.person.id))
+    _, again = await scan(client, teacher, code, nonce=key)
+    assert again["status"] == "checked_in" and again["checkin"]["id"] == first["checkin"]["id"]
+    _, other = await scan(client, teacher, code)
+    assert other["status"] == "already_checked_in"
+    assert await Checkin.filter(activity_id=scene.activity.id).count() == 1
