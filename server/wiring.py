@@ -14,7 +14,9 @@ from server.archive import activity_hooks as archive_hooks
 from server.checkin import activity_hooks as checkin_hooks
 from server.checkin import overview
 from server.common import errors
+from server.jobs import gauges as job_gauges
 from server.metrics import counters
+from server.metrics import service as metrics
 from server.notices import rsvp
 from server.orgs import grant_links
 from server.reports import service as reports
@@ -23,6 +25,7 @@ from server.reports import service as reports
 def connect() -> None:
     """Register every domain's hooks (safe to call again)."""
     errors.count_errors_with(counters.domain_error)
+    metrics.gauges_from(job_gauges.job_gauges)
     grant_links.keep_grants_in(grant_store)
     checkin_hooks.connect()
     archive_hooks.connect()

@@ -48,14 +48,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("server/web/views/ledger.py", "server.ledger.models"): "console",
     ("server/web/views/notices.py", "server.notices.models"): "console",
     ("server/web/views/posts.py", "server.publicity.models"): "console",
-    # owned by another step (jobs), lead removes: orgs/jobs.py asks whether a job record is
-    # finished; add `jobs.service.is_finished(job_id=)` and call it instead.
-    ("server/orgs/jobs.py", "server.jobs.models"): "jobs",
-    # owned by another step, lead removes: jobs counts into metrics, metrics reads jobs (a
-    # cycle); jobs should count through a hook the composition root connects, as
-    # common/errors.py does with count_errors_with.
-    ("server/jobs/broker.py", "server.metrics.counters"): "jobs <-> metrics",
-    ("server/jobs/failures.py", "server.metrics.counters"): "jobs <-> metrics",
     # owned by another step, lead removes: reports' summaries list posts while publicity's
     # briefs read reports (a cycle); the summaries should get the posts through a hook.
     ("server/reports/summaries.py", "server.publicity.listing"): "publicity <-> reports",

@@ -29,6 +29,11 @@ async def finish_job(
     )
 
 
+async def is_finished(*, job_id: uuid.UUID | str) -> bool:
+    """Whether the tracked job ended, done or failed (a job run again does nothing then)."""
+    return await JobRecord.filter(id=job_id, status__in=(JobStatus.DONE, JobStatus.FAILED)).exists()
+
+
 def job_view(job: JobRecord) -> dict:
     """A job as its starter sees it."""
     percent = (

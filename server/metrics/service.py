@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 
-from server.jobs.broker import QUEUE
-from server.jobs.failures import failed_job_counts
-from server.jobs.taskiq_adapter import jobs_in_flight
 from server.metrics import counters
 
 log = logging.getLogger("songjiao.metrics")
-
-GROUP = "songjiao-workers"
 
 #: Every series /metrics may show: (type, help). Counters appear once counted.
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -40,24 +36,16 @@ def authorised(*, token: str, header: str, loopback: bool, proxied: bool) -> boo
     return loopback and not proxied
 
 
-async def queue_depth(*, broker, redis, queue: str = QUEUE) -> tuple[int, int]:
-    """(waiting, pending) jobs: the stream group's lag and unacknowledged entries.
+#: Where /metrics reads gauges kept by other domains (the job queue's, connected by
+#: server/wiring.py): metrics reads no domain, so every domain may count into it.
+GaugeSource = Callable[..., Awaitable[dict[str, int]]]
+_gauge_sources: list[GaugeSource] = []
 
-    The embedded in-memory broker runs jobs in this process as they come: its jobs in
-    flight count as waiting.
-    """
-    running = jobs_in_flight(broker)
-    if running is not None:
-        return running, 0
-    try:
-        groups = await redis.xinfo_groups(queue)
-    except Exception:  # noqa: BLE001 - no stream yet: nothing was ever queued
-        return 0, 0
-    for group in groups:
-        name = group.get("name")
-        if name in (GROUP, GROUP.encode()):
-            return int(group.get("lag") or 0), int(group.get("pending") or 0)
-    return 0, 0
+
+def gauges_from(source: GaugeSource) -> None:
+    """Show the series `source(broker=…, redis=…)` returns on /metrics (registered once)."""
+    if source not in _gauge_sources:
+        _gauge_sources.append(source)
 
 
 def _family(series: str) -> str:
@@ -72,11 +60,8 @@ async def exposition(*, redis, broker) -> str:
     for field, value in stored.items():
         key = field.decode() if isinstance(field, bytes) else field
         values[key] = int(value)
-    waiting, pending = await queue_depth(broker=broker, redis=redis)
-    values["songjiao_job_queue_waiting"] = waiting
-    values["songjiao_job_queue_pending"] = pending
-    for kind, count in (await failed_job_counts()).items():
-        values[counters.series("songjiao_jobs_failed", kind=kind)] = count
+    for source in _gauge_sources:
+        values.update(await source(broker=broker, redis=redis))
     lines: list[str] = []
     for family, (kind, text) in FAMILIES.items():
         lines.append(f"# HELP {family} {text}")

@@ -9,7 +9,7 @@ from pathlib import Path
 from server.common.errors import DomainError
 from server.common.runtime import current
 from server.jobs.registry import job
-from server.jobs.service import finish_job, report_progress
+from server.jobs.service import finish_job, is_finished, report_progress
 from server.orgs import roster as roster_service
 from server.orgs.models import Kindergarten
 
@@ -34,7 +34,7 @@ async def run_roster_import(
     """The import job's work, with its inputs explicit (tests call it directly)."""
     path = roster_service.upload_path(data_dir, job_id)
     if not path.exists():
-        if await _already_finished(job_id):
+        if await is_finished(job_id=job_id):
             # A redelivered job whose first run finished and removed the file.
             return {"status": "done_before"}
         error = "上传的文件已不存在，请重新上传后再导入"
@@ -52,13 +52,6 @@ async def run_roster_import(
     # The file holds phone numbers: it is not kept once the job has its answer.
     path.unlink(missing_ok=True)
     return {"status": "failed" if error else "done", "error": error}
-
-
-async def _already_finished(job_id: str) -> bool:
-    from server.jobs.models import JobRecord, JobStatus
-
-    record = await JobRecord.get_or_none(id=job_id)
-    return record is not None and record.status in (JobStatus.DONE, JobStatus.FAILED)
 
 
 async def _import_file(
