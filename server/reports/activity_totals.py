@@ -48,7 +48,6 @@ async def hours_given(period: Period, level: str, ids: set[int] | None) -> dict[
         "FROM x JOIN activity a ON a.id = x.activity_id "
         "JOIN checkin c ON c.activity_id = x.activity_id "
         f"WHERE c.annulled_at IS NULL AND NOT ({family})",
-        heavy=True,
     )
     row = presented[0] if presented else {}
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.activities.models import AudienceMode
+from server.activities.service import AudienceMode
 from server.reports.conditions import FAMILY, held, ids_in
 from server.reports.periods import Period
 from server.reports.sql import Sql, fetch, new_sql
@@ -100,7 +100,7 @@ seen AS (
 )
 SELECT key AS id, SUM(n) AS checked_in, COUNT(*) AS reached FROM seen GROUP BY key{total}
 """
-    rows = await fetch(sql, text, heavy=True)
+    rows = await fetch(sql, text)
     return {
         r["id"]: {"checked_in": int(r["checked_in"]), "reached": int(r["reached"])} for r in rows
     }
@@ -144,7 +144,7 @@ counted AS (SELECT key, COUNT(*) AS n FROM acts GROUP BY key)
 SELECT counted.key AS id, counted.n AS activities, COALESCE(expected.n, 0) AS expected
 FROM counted LEFT JOIN expected ON expected.key = counted.key
 """
-    rows = await fetch(sql, text, heavy=True)
+    rows = await fetch(sql, text)
     return {
         r["id"]: {"activities": int(r["activities"]), "expected": int(r["expected"])} for r in rows
     }

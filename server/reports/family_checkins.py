@@ -60,14 +60,14 @@ async def family_checkins(period: Period, kindergarten_ids: set[int] | None) -> 
         f"{sql.in_('a.kind', FAMILY)} AND {held(sql, period)}"
         f"{ids_in(sql, 'a.host_id', kindergarten_ids)}"
     )
-    return _figures(await fetch(sql, _families_per(sql, "host_id", where), heavy=True))
+    return _figures(await fetch(sql, _families_per(sql, "host_id", where)))
 
 
 async def family_checkins_by_pairing(period: Period) -> dict[int, dict]:
     """Per pairing of the activity: families checked in at its 家长开放日 / 亲子活动."""
     sql = new_sql()
     where = f"a.pairing_id IS NOT NULL AND {sql.in_('a.kind', FAMILY)} AND {held(sql, period)}"
-    return _figures(await fetch(sql, _families_per(sql, "pairing_id", where), heavy=True))
+    return _figures(await fetch(sql, _families_per(sql, "pairing_id", where)))
 
 
 async def pairings_of_activities(activity_ids: set[int]) -> dict[int, int]:

@@ -12,9 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
-
-LOCAL_SETTINGS = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
 
 
 class Sql:
@@ -63,16 +60,10 @@ def new_sql() -> Sql:
     return Sql(dialect())
 
 
-async def fetch(sql: Sql, text: str, *, heavy: bool = False) -> list[dict]:
+async def fetch(sql: Sql, text: str) -> list[dict]:
     """Run a query written with `sql` and return its rows as dicts.
 
-    `heavy` statements (those over check-ins) run on PostgreSQL with, for themselves only
-    (SET LOCAL): no JIT, which spends 40–150 ms compiling these short aggregates, longer
-    than they run; and no parallel workers, since a report already runs its statements
-    side by side and extra workers only fight them for the same cores.
+    On PostgreSQL the pool's connections run without JIT and parallel workers
+    (server/db.py, POSTGRES_SESSION_SETTINGS), which the statements over check-ins need.
     """
-    if not (sql.postgres and heavy):
-        return await connections.get("default").execute_query_dict(text, sql.values)
-    async with in_transaction() as conn:
-        await conn.execute_script(LOCAL_SETTINGS)
-        return await conn.execute_query_dict(text, sql.values)
+    return await connections.get("default").execute_query_dict(text, sql.values)

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from server.activities.models import ActivityKind
+from server.activities.service import ActivityKind
 from server.reports.conditions import SEND, held, ids_in, month_index
 from server.reports.periods import Period
 from server.reports.sql import fetch, new_sql
@@ -90,7 +90,6 @@ async def trainings_attended(period: Period, pairing_ids: set[int] | None) -> di
         "JOIN activity a ON a.id = c.activity_id "
         f"WHERE a.kind = {sql.p(ActivityKind.TRAINING.value)} AND c.annulled_at IS NULL "
         f"AND {held(sql, period)}{ids_in(sql, 'p.id', pairing_ids)} GROUP BY p.id",
-        heavy=True,
     )
     return {r["id"]: int(r["n"]) for r in rows}
 
