@@ -23,6 +23,7 @@ _activities: dict[str, tuple[float, Activity]] = {}
 #: Keyed by the activity's code, which is never reused (ids are, in tests).
 _audiences: dict[str, tuple[float, frozenset[int]]] = {}
 _loading: dict[str, asyncio.Future] = {}
+_activity_loading: dict[str, asyncio.Future] = {}
 
 
 def _fresh(entry: tuple[float, Any] | None) -> Any:
@@ -38,14 +39,27 @@ def _store(cache: dict, key, value, ttl: float) -> None:
 
 
 async def activity_by_code(code: str) -> Activity | None:
-    """The activity a scene's code names (cached for ACTIVITY_TTL_S)."""
+    """The activity a scene's code names (cached for ACTIVITY_TTL_S).
+
+    When the entry runs out in the middle of a burst, the first scan asks the database and
+    the others wait for its answer (not one query, and one ORM object, per waiting scan).
+    """
     cached = _fresh(_activities.get(code))
     if cached is not None:
         return cached
-    activity = await Activity.get_or_none(code=code)
-    if activity is not None:
-        _store(_activities, code, activity, ACTIVITY_TTL_S)
-    return activity
+    loading = _activity_loading.get(code)
+    if loading is None:
+        loading = asyncio.ensure_future(Activity.get_or_none(code=code))
+        _activity_loading[code] = loading
+        try:
+            # Shielded: the scan that started the load may go away; the others still wait.
+            activity = await asyncio.shield(loading)
+            if activity is not None:
+                _store(_activities, code, activity, ACTIVITY_TTL_S)
+        finally:
+            _activity_loading.pop(code, None)
+        return activity
+    return await asyncio.shield(loading)
 
 
 async def attendees(activity: Activity) -> frozenset[int]:

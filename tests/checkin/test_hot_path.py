@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from server.activities.codes import static_scene
 from server.activities.models import Activity
-from server.checkin.cache import forget_activity
+from server.checkin.cache import activity_by_code, forget_activity
 from server.checkin.fastpath import DONE_KEY
 from server.checkin.live import channel
 from server.checkin.models import Checkin
@@ -84,3 +84,11 @@ async def test_a_repeat_is_answered_by_the_insert_when_redis_forgot(client, scen
     _, other = await scan(client, teacher, code)
     assert other["status"] == "already_checked_in"
     assert await Checkin.filter(activity_id=scene.activity.id).count() == 1
+
+
+async def test_a_burst_after_the_activity_cache_ran_out_loads_the_activity_once(scene):
+    forget_activity(scene.activity.id)
+    found = await asyncio.gather(*(activity_by_code(scene.activity.code) for _ in range(20)))
+    assert {a.id for a in found} == {scene.activity.id}
+    assert len({id(a) for a in found}) == 1  # one query, one object shared by every scan
+    assert await activity_by_code("no-such-code") is None
