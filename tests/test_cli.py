@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.sandbox import read_outbox
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +75,7 @@ async def test_serve_with_demo_runs_the_embedded_default_end_to_end(tmp_path):
             assert spec["info"]["title"] == "送教通 API"
             assert "/api/v1/checkins" in spec["paths"]
             assert not any(p.startswith("/_sandbox") for p in spec["paths"])
-            outbox = (await http.get("/_sandbox/sandbox/outbox")).json()["items"]
+            outbox = await read_outbox(f"{base}/_sandbox")
             assert any(item["kind"] == "jscode2session" for item in outbox)
     finally:
         out = await _stop(proc)

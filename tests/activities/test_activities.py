@@ -5,15 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.activities.models import Activity, ActivityAudience, ActivityInvitee, Presenter
-from tests.activities.support import (
-    at,
-    create,
-    make_world,
-    parse_time,
-    payload,
-    publish,
-    refused,
-)
+from tests.activities.helpers import ACTIVITIES, at, create, parse_time, payload, publish, refused
 from tests.support.factories import (
     login_as,
     make_child,
@@ -21,16 +13,17 @@ from tests.support.factories import (
     make_kindergarten,
     make_person,
 )
+from tests.support.world import make_world
 
 
 async def test_a_joint_research_of_a_pairing_is_for_both_sides_by_default(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, kind="联合教研")
     assert {k["id"] for k in made["audience"]} == {world.supporting.id, world.supported.id}
 
 
 async def test_organizer_creates_a_draft_with_default_checkin_window(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     starts, ends = parse_time(made["starts_at"]), parse_time(made["ends_at"])
     assert made["status"] == "draft" and made["status_label"] == "草稿"
@@ -59,7 +52,7 @@ async def test_organizer_creates_a_draft_with_default_checkin_window(client):
 
 
 async def test_each_lesson_keeps_its_class_and_subject_area(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     lesson = {"person_id": world.presenter.id, "hours": 1, "topic": "示范课《小蝌蚪找妈妈》"}
     made = await create(
         client, world, presenters=[{**lesson, "class_name": "大二班", "subject_area": "语言领域"}]
@@ -75,7 +68,7 @@ async def test_each_lesson_keeps_its_class_and_subject_area(client):
 
 
 async def test_director_of_the_host_creates_and_partner_organizer_manages(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     director = await login_as(client, "director", scope_id=world.supported.id)
     # Without a pairing the presenter is one of the host's own staff.
     own = await make_person(teacher_of=world.supported)
@@ -101,7 +94,7 @@ async def test_director_of_the_host_creates_and_partner_organizer_manages(client
 
 
 async def test_invitees_audience_and_counts_are_shown(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     people = [await make_person(teacher_of=world.supported) for _ in range(3)]
     made = await create(
         client,
@@ -115,14 +108,14 @@ async def test_invitees_audience_and_counts_are_shown(client):
 
 
 async def test_family_activity_defaults_to_the_hosts_families(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, kind="家长开放日", title="大班家长开放日")
     assert made["audience_mode"] == "families"
     assert [k["id"] for k in made["audience"]] == [world.supported.id]
 
 
 async def test_venue_defaults_to_the_host_kindergarten(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     body = payload(world)
     for key in ("address", "lat", "lng"):
         body.pop(key)
@@ -133,7 +126,7 @@ async def test_venue_defaults_to_the_host_kindergarten(client):
 
 
 async def test_list_filters_and_pages(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     first = await create(client, world, start_in=24)
     second = await create(client, world, start_in=72, kind="专题讲座", title="专题讲座")
     await create(client, world, start_in=24 * 40, title="下月活动")
@@ -168,7 +161,7 @@ async def test_list_filters_and_pages(client):
 
 
 async def test_list_refuses_an_unknown_status_in_chinese(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     resp = await client.get("/api/v1/activities?status=maybe", headers=world.organizer.headers)
     refused(resp, 400, "invalid_input")
     resp = await client.get("/api/v1/activities?from=tomorrow", headers=world.organizer.headers)
@@ -176,7 +169,7 @@ async def test_list_refuses_an_unknown_status_in_chinese(client):
 
 
 async def test_ongoing_is_shown_between_start_and_end(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, start_in=-0.5, length=2)
     assert made["status"] == "draft"  # a draft is never ongoing
     shown = await publish(client, world, made["id"])
@@ -189,7 +182,7 @@ async def test_ongoing_is_shown_between_start_and_end(client):
 
 
 async def test_patch_changes_fields_and_replaces_lists(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     other = await make_person(teacher_of=world.supporting)
     resp = await client.patch(
@@ -212,7 +205,7 @@ async def test_patch_changes_fields_and_replaces_lists(client):
 
 
 async def test_moving_the_start_shifts_the_window_with_it(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, late_after=None)
     new_start = parse_time(made["starts_at"]) + timedelta(days=1)
     new_end = parse_time(made["ends_at"]) + timedelta(days=1)
@@ -227,7 +220,7 @@ async def test_moving_the_start_shifts_the_window_with_it(client):
 
 
 async def test_times_without_zone_are_china_time(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(
         client,
         world,
@@ -238,14 +231,14 @@ async def test_times_without_zone_are_china_time(client):
 
 
 async def test_teacher_cannot_create(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     teacher = await login_as(client, "teacher", scope_id=world.supported.id)
     resp = await client.post("/api/v1/activities", json=payload(world), headers=teacher.headers)
     refused(resp, 403, "forbidden")
 
 
 async def test_organizer_of_another_kindergarten_cannot_create_or_touch(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     stranger_kg = await make_kindergarten()
     stranger = await login_as(client, "organizer", scope_id=stranger_kg.id)
@@ -277,7 +270,7 @@ async def test_organizer_of_another_kindergarten_cannot_create_or_touch(client):
 
 
 async def test_teacher_of_the_host_sees_but_cannot_manage(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     teacher = await login_as(client, "teacher", scope_id=world.supported.id)
     shown = (await client.get(f"/api/v1/activities/{made['id']}", headers=teacher.headers)).json()
@@ -290,7 +283,7 @@ async def test_teacher_of_the_host_sees_but_cannot_manage(client):
 
 
 async def test_parent_cannot_see_a_non_family_activity_but_sees_an_open_day(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     lesson = await create(client, world)
     open_day = await create(client, world, kind="家长开放日", title="家长开放日")
     guardian = await make_person()
@@ -307,7 +300,7 @@ async def test_parent_cannot_see_a_non_family_activity_but_sees_an_open_day(clie
 
 
 async def test_secret_never_leaves_the_server(client, api):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     secret = (await Activity.get(id=made["id"])).secret
     headers = world.organizer.headers

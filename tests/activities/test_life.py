@@ -7,11 +7,12 @@ from datetime import timedelta
 from server.activities.models import Activity, ActivityEvent
 from server.audit.models import AuditEntry
 from server.checkin.models import HoursEntry, HoursRole
-from tests.activities.support import create, make_world, parse_time, publish, refused
+from tests.activities.helpers import ACTIVITIES, create, parse_time, publish, refused
+from tests.support.world import make_world
 
 
 async def test_publish_records_an_event_and_an_audit_entry(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     shown = await publish(client, world, made["id"])
     assert shown["status"] == "published" and shown["status_label"] == "已发布"
@@ -25,7 +26,7 @@ async def test_publish_records_an_event_and_an_audit_entry(client):
 
 
 async def test_moving_a_published_activity_records_before_and_after(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await publish(client, world, made["id"])
     new_start = parse_time(made["starts_at"]) + timedelta(days=2)
@@ -54,7 +55,7 @@ async def test_moving_a_published_activity_records_before_and_after(client):
 
 
 async def test_changing_a_draft_is_not_a_move(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.patch(
         f"/api/v1/activities/{made['id']}",
@@ -66,7 +67,7 @@ async def test_changing_a_draft_is_not_a_move(client):
 
 
 async def test_plan_changes_keep_the_poster_version(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await publish(client, world, made["id"])
     resp = await client.patch(
@@ -79,7 +80,7 @@ async def test_plan_changes_keep_the_poster_version(client):
 
 
 async def test_cancel_records_event_audit_and_revokes_hours(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await publish(client, world, made["id"])
     # Hours credited earlier (e.g. an attendee) are taken back on cancel.
@@ -108,7 +109,7 @@ async def test_cancel_records_event_audit_and_revokes_hours(client):
 
 
 async def test_cancel_needs_a_reason(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.post(
         f"/api/v1/activities/{made['id']}/cancel",
@@ -119,7 +120,7 @@ async def test_cancel_needs_a_reason(client):
 
 
 async def test_cancelled_and_finished_activities_cannot_be_edited(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     headers = world.organizer.headers
     cancelled = await create(client, world)
     await client.post(
@@ -141,7 +142,7 @@ async def test_cancelled_and_finished_activities_cannot_be_edited(client):
 
 
 async def test_finish_credits_presenter_hours(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, start_in=-3, length=2)
     await publish(client, world, made["id"])
     resp = await client.post(
@@ -156,7 +157,7 @@ async def test_finish_credits_presenter_hours(client):
 
 
 async def test_finish_refuses_drafts_and_activities_not_started(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     headers = world.organizer.headers
     draft = await create(client, world, start_in=-3, length=2)
     resp = await client.post(f"/api/v1/activities/{draft['id']}/finish", headers=headers)

@@ -10,7 +10,7 @@ from server.activities.jobs import deliver_events, send_reminders
 from server.activities.models import ActivityEvent
 from server.common.time import now
 from server.delivery.models import Delivery
-from tests.activities.support import create, make_world, parse_time, publish
+from tests.activities.helpers import ACTIVITIES, create, parse_time, publish
 from tests.support.factories import (
     login,
     make_activity,
@@ -20,6 +20,7 @@ from tests.support.factories import (
     make_person,
     unique,
 )
+from tests.support.world import make_world
 
 
 async def processed(activity_id: int, kind: str, *, seconds: float = 10) -> ActivityEvent:
@@ -52,7 +53,7 @@ async def _people(world):
 
 
 async def test_publishing_tells_invitees_presenters_and_audience(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     teacher, guest = await _people(world)
     made = await create(
         client, world, audience_kindergarten_ids=[world.supported.id], invitee_ids=[guest.id]
@@ -75,7 +76,7 @@ async def test_publishing_tells_invitees_presenters_and_audience(client):
 
 
 async def test_cancelling_tells_everyone_at_once_with_the_reason(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     teacher, guest = await _people(world)
     made = await create(
         client,
@@ -106,7 +107,7 @@ async def test_cancelling_tells_everyone_at_once_with_the_reason(client):
 
 
 async def test_moving_tells_everyone_before_and_after(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     teacher, guest = await _people(world)
     made = await create(
         client, world, audience_kindergarten_ids=[world.supported.id], invitee_ids=[guest.id]
@@ -139,7 +140,7 @@ async def test_moving_tells_everyone_before_and_after(client):
 
 
 async def test_a_new_invitee_hears_of_a_published_activity_and_others_hear_nothing_new(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     teacher, guest = await _people(world)
     made = await create(client, world, audience_kindergarten_ids=[world.supported.id])
     await publish(client, world, made["id"])
@@ -178,7 +179,7 @@ async def test_a_failed_kick_is_caught_up_by_the_cron(client, monkeypatch):
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(broker_module, "enqueue", broken)
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await publish(client, world, made["id"])  # the request succeeds all the same
     event = await ActivityEvent.get(activity_id=made["id"], kind="published")
@@ -188,7 +189,7 @@ async def test_a_failed_kick_is_caught_up_by_the_cron(client, monkeypatch):
 
 
 async def test_family_open_day_is_announced_by_notice_but_its_cancel_reaches_families(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     school_class = await make_class(world.supported)
     parents = [await make_person() for _ in range(2)]
     for parent in parents:

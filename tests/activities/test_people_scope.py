@@ -10,8 +10,9 @@ from datetime import date
 
 from server.activities.models import Activity, ActivityInvitee, Presenter
 from server.orgs.models import Alliance, Pairing, Person
-from tests.activities.support import create, make_world, payload, refused
+from tests.activities.helpers import ACTIVITIES, create, payload, refused
 from tests.support.factories import make_alliance, make_kindergarten, make_person, make_region
+from tests.support.world import make_world
 
 URL = "/api/v1/activities"
 
@@ -49,7 +50,7 @@ async def _same_answer(client, world, make_body) -> dict:
 
 
 async def test_a_presenter_from_another_region_is_answered_as_an_unknown_one(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     await _same_answer(
         client,
         world,
@@ -58,7 +59,7 @@ async def test_a_presenter_from_another_region_is_answered_as_an_unknown_one(cli
 
 
 async def test_an_invitee_from_another_region_is_answered_as_an_unknown_one(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     await _same_answer(
         client,
         world,
@@ -67,7 +68,7 @@ async def test_an_invitee_from_another_region_is_answered_as_an_unknown_one(clie
 
 
 async def test_staff_of_an_unrelated_kindergarten_of_the_same_region_are_refused(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     neighbour = await make_kindergarten(await world.supported.region)
     stranger = await make_person(teacher_of=neighbour)
     for body in (
@@ -80,7 +81,7 @@ async def test_staff_of_an_unrelated_kindergarten_of_the_same_region_are_refused
 
 
 async def test_patching_presenters_or_invitees_checks_the_same_reach(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, audience_mode="invited", invitee_ids=[world.presenter.id])
     url, headers = f"{URL}/{made['id']}", world.organizer.headers
     _, _, _, outsider = await _second_region()
@@ -101,7 +102,7 @@ async def test_patching_presenters_or_invitees_checks_the_same_reach(client):
 
 
 async def test_staff_of_the_host_the_pairing_and_the_alliance_may_present_and_be_invited(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     region = await world.supported.region
     alliance: Alliance = await make_alliance(region)
     world.supported.alliance_id = alliance.id
@@ -141,7 +142,7 @@ async def test_staff_of_the_host_the_pairing_and_the_alliance_may_present_and_be
 
 
 async def test_another_regions_pairing_or_alliance_is_answered_as_an_unknown_one(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     f_supporting, f_supported, f_pairing, _ = await _second_region()
     f_alliance = await make_alliance(await f_supported.region)
     f_supported.alliance_id = f_alliance.id

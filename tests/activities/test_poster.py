@@ -12,7 +12,9 @@ from server.activities.models import Activity
 from server.activities.poster import POSTER_SIZE, TITLE_AREA, checkin_url
 from server.common.fonts import cjk_font
 from server.common.miniprogram_pages import CHECKIN
-from tests.activities.support import create, make_world
+from tests.activities.helpers import ACTIVITIES, create
+from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 
 def _decoded(png: bytes) -> list[str]:
@@ -21,12 +23,11 @@ def _decoded(png: bytes) -> list[str]:
 
 
 async def _wxacode_calls(sandbox_client) -> int:
-    resp = await sandbox_client.get("/sandbox/outbox", params={"kind": "wxacode"})
-    return len(resp.json()["items"])
+    return len(await read_outbox(sandbox_client, kind="wxacode"))
 
 
 async def test_code_endpoint_returns_the_static_scene(client, api):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.get(
         f"/api/v1/activities/{made['id']}/code", headers=world.organizer.headers
@@ -40,7 +41,7 @@ async def test_code_endpoint_returns_the_static_scene(client, api):
 
 
 async def test_poster_carries_the_mini_program_code(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.get(
         f"/api/v1/activities/{made['id']}/poster.png", headers=world.organizer.headers
@@ -50,12 +51,12 @@ async def test_poster_carries_the_mini_program_code(client, sandbox_client):
     assert image.size == POSTER_SIZE
     code = (await Activity.get(id=made["id"])).code
     assert _decoded(resp.content) == [static_scene(code)]
-    outbox = (await sandbox_client.get("/sandbox/outbox", params={"kind": "wxacode"})).json()
-    assert outbox["items"][-1]["request"]["scene"] == static_scene(code)
+    outbox = await read_outbox(sandbox_client, kind="wxacode")
+    assert outbox[-1]["request"]["scene"] == static_scene(code)
 
 
 async def test_poster_falls_back_to_a_plain_qr_of_the_checkin_url(client, sandbox_client, api):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await sandbox_client.post(
         "/sandbox/faults", json={"kind": "wxacode", "errcode": -1, "times": 1}
@@ -75,7 +76,7 @@ async def test_poster_falls_back_to_a_plain_qr_of_the_checkin_url(client, sandbo
 async def test_unchanged_poster_is_served_from_cache_and_a_new_title_makes_a_new_one(
     client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     url, headers = f"/api/v1/activities/{made['id']}/poster.png", world.organizer.headers
     first = await client.get(url, headers=headers)
@@ -106,7 +107,7 @@ def test_cjk_font_draws_chinese_glyphs_not_boxes():
 
 
 async def test_poster_title_area_has_ink(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, title="教研")
     resp = await client.get(
         f"/api/v1/activities/{made['id']}/poster.png", headers=world.organizer.headers

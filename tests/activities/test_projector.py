@@ -12,9 +12,11 @@ from PIL import Image
 from server.activities.codes import parse_scene, signature_valid, time_step
 from server.activities.models import Activity
 from server.activities.projector import rotating_code
-from tests.activities.support import create, make_world, publish, refused
+from tests.activities.helpers import ACTIVITIES, create, publish, refused
 from tests.conftest import JWT_SECRET
 from tests.support.factories import login_as
+from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 
 async def _link(client, world, activity_id: int) -> dict:
@@ -30,7 +32,7 @@ def _token(link: dict) -> str:
 
 
 async def test_projector_link_is_a_signed_token_until_an_hour_after_closing(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     link = await _link(client, world, made["id"])
     assert link["url"].startswith(f"/activities/{made['id']}/projector?t=")
@@ -41,7 +43,7 @@ async def test_projector_link_is_a_signed_token_until_an_hour_after_closing(clie
 
 
 async def test_projector_page_shows_title_and_the_refreshing_script(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, title="送教下乡<script>alert(1)</script>")
     await publish(client, world, made["id"])
     link = await _link(client, world, made["id"])
@@ -57,7 +59,7 @@ async def test_projector_page_shows_title_and_the_refreshing_script(client):
 
 
 async def test_projector_page_with_a_bad_token_says_so_in_chinese(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.get(f"/activities/{made['id']}/projector?t=not-a-token")
     assert resp.status_code == 401 and "放映链接无效" in resp.text
@@ -66,7 +68,7 @@ async def test_projector_page_with_a_bad_token_says_so_in_chinese(client):
 
 
 async def test_rotating_code_verifies_with_the_activity_secret(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     token = _token(await _link(client, world, made["id"]))
     resp = await client.get(f"/api/v1/activities/{made['id']}/rotating-code", params={"t": token})
@@ -88,7 +90,7 @@ async def test_rotating_code_verifies_with_the_activity_secret(client):
 
 
 async def test_rotating_code_changes_with_the_step(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     activity = await Activity.get(id=made["id"])
     moment = datetime(2030, 1, 1, 8, 0, 0, tzinfo=UTC)
@@ -101,7 +103,7 @@ async def test_rotating_code_changes_with_the_step(client):
 
 
 async def test_rotating_code_image_is_cached_per_step(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     token = _token(await _link(client, world, made["id"]))
     data = (
@@ -110,12 +112,11 @@ async def test_rotating_code_image_is_cached_per_step(client, sandbox_client):
     for _ in range(3):
         resp = await client.get(data["image_url"])
         assert resp.status_code == 200
-    outbox = (await sandbox_client.get("/sandbox/outbox", params={"kind": "wxacode"})).json()
-    assert len(outbox["items"]) == 1
+    assert len(await read_outbox(sandbox_client, kind="wxacode")) == 1
 
 
 async def test_rotating_code_image_refuses_far_steps(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     token = _token(await _link(client, world, made["id"]))
     resp = await client.get(
@@ -125,7 +126,7 @@ async def test_rotating_code_image_refuses_far_steps(client):
 
 
 async def test_managers_bearer_token_also_shows_the_code(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     resp = await client.get(
         f"/api/v1/activities/{made['id']}/rotating-code", headers=world.partner.headers
@@ -139,7 +140,7 @@ async def test_managers_bearer_token_also_shows_the_code(client):
 
 
 async def test_bad_or_expired_token_is_401_and_other_activitys_token_403(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     other = await create(client, world, title="另一场活动")
     url = f"/api/v1/activities/{made['id']}/rotating-code"
@@ -168,7 +169,7 @@ async def test_bad_or_expired_token_is_401_and_other_activitys_token_403(client)
 
 
 async def test_cancelled_activity_shows_no_code(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     token = _token(await _link(client, world, made["id"]))
     await client.post(

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from server.activities.models import Activity
-from tests.activities.support import at, create, make_world, payload, refused
+from tests.activities.helpers import ACTIVITIES, at, create, payload, refused
 from tests.support.factories import make_kindergarten
+from tests.support.world import make_world
 
 
 def _times(**offsets_h) -> dict:
@@ -68,7 +69,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 async def test_bad_input_is_refused_with_code_and_chinese_message(client, case):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     code, change = CASES[case]
     body = payload(world, **change)
     if "presenters" in change:
@@ -79,7 +80,7 @@ async def test_bad_input_is_refused_with_code_and_chinese_message(client, case):
 
 
 async def test_unknown_people_are_refused_without_naming_ids(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     body = payload(
         world,
         invitee_ids=[world.presenter.id, 99_001],
@@ -93,7 +94,7 @@ async def test_unknown_people_are_refused_without_naming_ids(client):
 
 
 async def test_pairing_must_have_the_host_as_one_side(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     outsider = await make_kindergarten()
     body = payload(world, host_id=outsider.id)
     resp = await client.post("/api/v1/activities", json=body, headers=world.organizer.headers)
@@ -103,7 +104,7 @@ async def test_pairing_must_have_the_host_as_one_side(client):
 async def test_alliance_must_contain_the_host(client):
     from tests.support.factories import make_alliance, make_region
 
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     alliance = await make_alliance(await make_region())
     body = payload(world, alliance_id=alliance.id)
     resp = await client.post("/api/v1/activities", json=body, headers=world.organizer.headers)
@@ -111,7 +112,7 @@ async def test_alliance_must_contain_the_host(client):
 
 
 async def test_audience_kindergartens_must_be_within_sight(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     hidden = await make_kindergarten()
     body = payload(world, audience_kindergarten_ids=[world.supported.id, hidden.id])
     resp = await client.post("/api/v1/activities", json=body, headers=world.organizer.headers)
@@ -119,14 +120,14 @@ async def test_audience_kindergartens_must_be_within_sight(client):
 
 
 async def test_unknown_fields_are_refused(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     body = payload(world, secret="mine")
     resp = await client.post("/api/v1/activities", json=body, headers=world.organizer.headers)
     refused(resp, 400, "invalid_input")
 
 
 async def test_patch_is_checked_by_the_same_rules(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     url, headers = f"/api/v1/activities/{made['id']}", world.organizer.headers
     starts = made["starts_at"]

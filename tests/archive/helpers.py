@@ -1,9 +1,8 @@
-"""Test data for the archive: a pairing with an activity, and files to upload."""
+"""Test data for the archive: its world's setting, activities made in the database, files."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openpyxl import Workbook
@@ -19,19 +18,11 @@ from server.activities.models import (
 )
 from server.common.time import CHINA
 from server.orgs.models import Kindergarten, Pairing
-from tests.support.factories import LoggedIn, login_as, make_kindergarten, make_region
+from tests.support.factories import LoggedIn
+from tests.support.world import Setting, Who, World
+from tests.support.world import make_pairing as make_pairing  # tests/publicity imports it here
 
 AUTUMN_2026 = datetime(2026, 10, 15, 9, 0, tzinfo=CHINA)
-
-
-async def make_pairing(supporting: Kindergarten, supported: Kindergarten) -> Pairing:
-    """A pairing for the 2026–2028 cycle."""
-    return await Pairing.create(
-        supporting=supporting,
-        supported=supported,
-        cycle_start=datetime(2026, 3, 1).date(),
-        cycle_end=datetime(2028, 3, 1).date(),
-    )
 
 
 async def make_activity(
@@ -69,28 +60,23 @@ async def make_activity(
     return activity
 
 
-@dataclass
-class World:
-    """A county kindergarten supporting a village one, an activity, and their people."""
-
-    supporting: Kindergarten
-    supported: Kindergarten
-    pairing: Pairing
-    activity: Activity
-    organizer: LoggedIn  #: organizer of the supporting kindergarten
-    director: LoggedIn  #: director of the supported kindergarten
+async def _record_activity(world: World) -> Activity:
+    return await make_activity(
+        host=world.supported, pairing=world.pairing, audience=(world.supported,)
+    )
 
 
-async def make_world(client) -> World:
-    """The usual setting of the archive tests."""
-    region = await make_region()
-    supporting = await make_kindergarten(region, name="县实验幼儿园")
-    supported = await make_kindergarten(region, name="石桥村幼儿园")
-    pairing = await make_pairing(supporting, supported)
-    activity = await make_activity(host=supported, pairing=pairing, audience=(supported,))
-    organizer = await login_as(client, "organizer", scope_id=supporting.id)
-    director = await login_as(client, "director", scope_id=supported.id)
-    return World(supporting, supported, pairing, activity, organizer, director)
+#: A county kindergarten supporting a village one, a finished activity at the village one, the
+#: supporting side's `organizer` and the supported side's `director`.
+ARCHIVE = Setting(
+    supporting_name="县实验幼儿园",
+    supported_name="石桥村幼儿园",
+    activity=_record_activity,
+    people={
+        "organizer": Who("organizer", "supporting"),
+        "director": Who("director", "supported"),
+    },
+)
 
 
 def jpeg_bytes(size: tuple[int, int] = (60, 40), *, color=(200, 80, 40)) -> bytes:

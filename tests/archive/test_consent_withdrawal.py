@@ -7,8 +7,9 @@ from server.accounts.models import RoleGrant
 from server.activities.models import AudienceMode
 from server.archive.models import ArchiveFile
 from server.audit.models import AuditEntry
-from tests.archive.helpers import jpeg_bytes, make_activity, make_world, upload
+from tests.archive.helpers import ARCHIVE, jpeg_bytes, make_activity, upload
 from tests.support.factories import login, make_child, make_class, make_person, unique
+from tests.support.world import make_world
 
 
 async def _locked_with_photo(client, w, activity_id: int) -> dict:
@@ -34,7 +35,7 @@ async def _card(client, who, activity_id: int) -> dict:
 
 
 async def test_organizer_withdraws_consent_on_a_locked_card(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = await _locked_with_photo(client, w, w.activity.id)
     before = await _card(client, w.director, w.activity.id)
 
@@ -60,7 +61,7 @@ async def test_organizer_withdraws_consent_on_a_locked_card(client):
 
 
 async def test_a_teacher_in_the_photo_withdraws_her_consent(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = await _locked_with_photo(client, w, w.activity.id)
     teacher = await make_person(
         "吴老师", teacher_of=w.supported, grants=(("teacher", "kindergarten", w.supported.id),)
@@ -82,7 +83,7 @@ async def test_a_teacher_in_the_photo_withdraws_her_consent(client):
 
 
 async def test_a_parent_withdraws_consent_of_a_photo_she_sees(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     open_day = await make_activity(
         host=w.supported,
         pairing=w.pairing,

@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 from server.activities.models import ActivityKind, ActivityStatus, Presenter
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import CHINA
-from tests.archive.helpers import PDF_BYTES, jpeg_bytes, make_activity, make_world, upload
+from tests.archive.helpers import ARCHIVE, PDF_BYTES, jpeg_bytes, make_activity, upload
 from tests.support.factories import login_as, make_kindergarten, make_person
+from tests.support.world import make_world
 
 HEADERS = [
     "日期",
@@ -47,7 +48,7 @@ def _index_rows(archive: zipfile.ZipFile) -> tuple[list, list[list]]:
 
 
 async def test_semester_zip_has_index_records_and_files_with_chinese_names(client, settings):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await client.put(
         f"/api/v1/activities/{w.activity.id}/record",
         json={"plan": "示范课两节", "summary": "孩子们参与度高", "reflection": "区域活动待加强"},
@@ -131,7 +132,7 @@ async def test_semester_zip_has_index_records_and_files_with_chinese_names(clien
 
 
 async def test_empty_semester_gives_an_index_saying_no_activities(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _export(client, w.organizer, w.pairing.id, "2027春")
     assert resp.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(resp.content))
@@ -142,14 +143,14 @@ async def test_empty_semester_gives_an_index_saying_no_activities(client):
 
 
 async def test_default_semester_is_the_current_one(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _export(client, w.organizer, w.pairing.id, None)
     assert resp.status_code == 200
     assert zipfile.ZipFile(io.BytesIO(resp.content)).namelist()[0] == "index.xlsx"
 
 
 async def test_malformed_semester_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     for bad in ("2026", "2026夏", "秋2026", "abc"):
         resp = await _export(client, w.organizer, w.pairing.id, bad)
         assert resp.status_code == 400, bad
@@ -158,7 +159,7 @@ async def test_malformed_semester_is_refused(client):
 
 
 async def test_leader_of_the_region_may_export_and_outsiders_may_not(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     leader = await login_as(client, "leader", scope_kind="region", scope_id=w.supported.region_id)
     assert (await _export(client, leader, w.pairing.id)).status_code == 200
     teacher = await login_as(client, "teacher", scope_id=w.supported.id)

@@ -14,16 +14,17 @@ from server.activities.models import ActivityKind, AudienceMode
 from server.archive.models import ArchiveFile
 from server.audit.models import AuditEntry
 from tests.archive.helpers import (
+    ARCHIVE,
     PDF_BYTES,
     jpeg_bytes,
     jpeg_with_gps,
     make_activity,
-    make_world,
     noisy_jpeg,
     upload,
     xlsx_bytes,
 )
 from tests.support.factories import login_as, make_child, make_class, make_kindergarten
+from tests.support.world import make_world
 
 MB = 1024 * 1024
 
@@ -33,7 +34,7 @@ async def _content(client, who, file_id: int):
 
 
 async def test_photo_upload_strips_gps_exif_and_applies_orientation(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     original = jpeg_with_gps((60, 40))
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
@@ -58,7 +59,7 @@ async def test_photo_upload_strips_gps_exif_and_applies_orientation(client):
 
 
 async def test_photo_is_stored_under_the_activity_folder_with_a_server_name(client, settings):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(
         client, w.organizer, w.activity.id, jpeg_bytes(), filename="../../etc/passwd.jpg"
     )
@@ -71,7 +72,7 @@ async def test_photo_is_stored_under_the_activity_folder_with_a_server_name(clie
 
 
 async def test_text_file_sent_as_photo_is_not_an_image(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(client, w.organizer, w.activity.id, b"hello, not a picture")
     assert resp.status_code == 400
     assert resp.json()["error"] == "not_an_image"
@@ -79,7 +80,7 @@ async def test_text_file_sent_as_photo_is_not_an_image(client):
 
 
 async def test_truncated_jpeg_is_a_corrupt_image(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     data = noisy_jpeg()
     resp = await upload(client, w.organizer, w.activity.id, data[: len(data) // 2])
     assert resp.status_code == 400
@@ -88,7 +89,7 @@ async def test_truncated_jpeg_is_a_corrupt_image(client):
 
 
 async def test_png_header_with_garbage_is_a_corrupt_image(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     data = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
     resp = await upload(client, w.organizer, w.activity.id, data, filename="a.png")
     assert resp.status_code == 400
@@ -96,7 +97,7 @@ async def test_png_header_with_garbage_is_a_corrupt_image(client):
 
 
 async def test_photo_over_ten_megabytes_is_refused_with_413(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     data = b"\xff\xd8\xff\xe0" + os.urandom(10 * MB + 100)
     resp = await upload(client, w.organizer, w.activity.id, data)
     assert resp.status_code == 413
@@ -106,7 +107,7 @@ async def test_photo_over_ten_megabytes_is_refused_with_413(client):
 
 
 async def test_photo_claiming_too_many_pixels_is_refused_before_decoding(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     out = io.BytesIO()
     Image.new("RGB", (8, 8)).save(out, format="PNG")
     data = bytearray(out.getvalue())
@@ -120,7 +121,7 @@ async def test_photo_claiming_too_many_pixels_is_refused_before_decoding(client)
 
 
 async def test_heic_photo_is_refused_with_advice_to_choose_jpg(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     data = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
     resp = await upload(client, w.organizer, w.activity.id, data, filename="IMG_0001.HEIC")
     assert resp.status_code == 400
@@ -129,7 +130,7 @@ async def test_heic_photo_is_refused_with_advice_to_choose_jpg(client):
 
 
 async def test_webp_png_and_gif_photos_are_accepted(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     for fmt, expected_type in (("WEBP", "image/webp"), ("PNG", "image/png"), ("GIF", "image/png")):
         out = io.BytesIO()
         Image.new("RGB", (20, 20), (1, 2, 3)).save(out, format=fmt)
@@ -142,7 +143,7 @@ async def test_webp_png_and_gif_photos_are_accepted(client):
 
 
 async def test_attachment_of_an_unsupported_type_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(
         client,
         w.organizer,
@@ -157,7 +158,7 @@ async def test_attachment_of_an_unsupported_type_is_refused(client):
 
 
 async def test_attachment_whose_content_does_not_match_its_extension_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     for name, data in (("教案.pdf", jpeg_bytes()), ("教案.docx", xlsx_bytes())):
         resp = await upload(
             client, w.organizer, w.activity.id, data, filename=name, kind="attachment"
@@ -167,7 +168,7 @@ async def test_attachment_whose_content_does_not_match_its_extension_is_refused(
 
 
 async def test_pdf_xlsx_and_text_attachments_are_accepted(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     cases = (
         ("活动方案.pdf", PDF_BYTES, "application/pdf"),
         ("签到汇总.xlsx", xlsx_bytes(), "application/vnd.openxmlformats-officedocument"),
@@ -185,7 +186,7 @@ async def test_pdf_xlsx_and_text_attachments_are_accepted(client):
 
 
 async def test_consent_on_an_attachment_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(
         client,
         w.organizer,
@@ -200,7 +201,7 @@ async def test_consent_on_an_attachment_is_refused(client):
 
 
 async def test_same_file_uploaded_twice_answers_the_first_record(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     data = jpeg_bytes()
     first = await upload(client, w.organizer, w.activity.id, data)
     again = await upload(client, w.director, w.activity.id, data, filename="另一个名字.jpg")
@@ -211,14 +212,14 @@ async def test_same_file_uploaded_twice_answers_the_first_record(client):
 
 
 async def test_missing_kind_is_refused_in_chinese(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(client, w.organizer, w.activity.id, jpeg_bytes(), kind="")
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_kind"
 
 
 async def test_files_are_listed_and_downloaded_with_the_chinese_name(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     listed = await client.get(
         f"/api/v1/activities/{w.activity.id}/files", headers=w.director.headers
@@ -236,7 +237,7 @@ async def test_files_are_listed_and_downloaded_with_the_chinese_name(client):
 
 
 async def test_caption_and_consent_are_patched_and_consent_changes_are_audited(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     resp = await client.patch(
         f"/api/v1/files/{photo['id']}",
@@ -260,7 +261,7 @@ async def test_caption_and_consent_are_patched_and_consent_changes_are_audited(c
 
 
 async def test_caption_longer_than_100_characters_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     resp = await client.patch(
         f"/api/v1/files/{photo['id']}", json={"caption": "长" * 101}, headers=w.organizer.headers
@@ -270,7 +271,7 @@ async def test_caption_longer_than_100_characters_is_refused(client):
 
 
 async def test_deleting_a_file_removes_it_from_record_and_disk_and_is_audited(client, settings):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     stored = settings.data_dir / "archive" / (await ArchiveFile.get(id=photo["id"])).stored_path
     resp = await client.delete(f"/api/v1/files/{photo['id']}", headers=w.director.headers)
@@ -283,7 +284,7 @@ async def test_deleting_a_file_removes_it_from_record_and_disk_and_is_audited(cl
 
 
 async def test_teacher_of_a_side_may_see_but_not_change_files(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     teacher = await login_as(client, "teacher", scope_id=w.supported.id)
     listed = await client.get(f"/api/v1/activities/{w.activity.id}/files", headers=teacher.headers)
@@ -298,7 +299,7 @@ async def test_teacher_of_a_side_may_see_but_not_change_files(client):
 
 
 async def test_people_outside_the_activity_see_nothing(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     stranger_kg = await make_kindergarten()
     stranger = await login_as(client, "organizer", scope_id=stranger_kg.id)
@@ -315,7 +316,7 @@ async def test_people_outside_the_activity_see_nothing(client):
 
 
 async def test_parents_see_only_photos_with_consent(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     open_day = await make_activity(
         host=w.supported,
         pairing=w.pairing,

@@ -6,12 +6,13 @@ import io
 import zipfile
 
 from server.orgs.models import Kindergarten
-from tests.archive.helpers import make_activity, make_world
+from tests.archive.helpers import ARCHIVE, make_activity
 from tests.support.sheets import HOSTILE, assert_text_cells
+from tests.support.world import make_world
 
 
 async def test_titles_and_host_that_look_like_formulas_stay_text(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await Kindergarten.filter(id=w.supported.id).update(name=HOSTILE[3])
     for title in HOSTILE[:3]:
         await make_activity(host=w.supported, pairing=w.pairing, title=title)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from server.audit.models import AuditEntry
 from server.checkin.models import Checkin, CheckinMethod
-from tests.archive.helpers import jpeg_bytes, make_activity, make_world, upload
+from tests.archive.helpers import ARCHIVE, jpeg_bytes, make_activity, upload
 from tests.support.factories import login_as, make_kindergarten, make_person
+from tests.support.world import make_world
 
 LOCKED_MESSAGE = "帮扶记录卡已由双方确认并锁定，如需修改请先撤销确认"
 
@@ -32,7 +33,7 @@ async def _card(client, who, activity_id: int) -> dict:
 
 
 async def test_record_texts_are_written_and_shown_on_the_card(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _put_record(
         client,
         w.organizer,
@@ -60,7 +61,7 @@ async def test_record_texts_are_written_and_shown_on_the_card(client):
 
 
 async def test_record_text_over_5000_characters_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _put_record(client, w.organizer, w.activity.id, summary="字" * 5001)
     assert resp.status_code == 400
     assert resp.json()["error"] == "text_too_long"
@@ -68,7 +69,7 @@ async def test_record_text_over_5000_characters_is_refused(client):
 
 
 async def test_card_shows_attendance_and_files(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     for _ in range(3):
         person = await make_person()
         await Checkin.create(
@@ -85,7 +86,7 @@ async def test_card_shows_attendance_and_files(client):
 
 
 async def test_one_side_alone_does_not_lock_the_record(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await _put_record(client, w.organizer, w.activity.id, summary="总结")
     resp = await _confirm(client, w.organizer, w.activity.id)
     assert resp.status_code == 200, resp.text
@@ -99,7 +100,7 @@ async def test_one_side_alone_does_not_lock_the_record(client):
 
 
 async def test_both_confirmations_lock_every_change(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes())).json()
     await _put_record(client, w.organizer, w.activity.id, summary="总结")
     assert (await _confirm(client, w.organizer, w.activity.id)).status_code == 200
@@ -126,7 +127,7 @@ async def test_both_confirmations_lock_every_change(client):
 
 
 async def test_change_after_one_confirmation_voids_it(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await _put_record(client, w.organizer, w.activity.id, summary="第一版")
     await _confirm(client, w.organizer, w.activity.id)
     await _put_record(client, w.director, w.activity.id, summary="第二版")
@@ -144,7 +145,7 @@ async def test_change_after_one_confirmation_voids_it(client):
 
 
 async def test_a_file_change_voids_a_confirmation(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await _confirm(client, w.organizer, w.activity.id)
     await upload(client, w.director, w.activity.id, jpeg_bytes())
     card = await _card(client, w.organizer, w.activity.id)
@@ -152,7 +153,7 @@ async def test_a_file_change_voids_a_confirmation(client):
 
 
 async def test_reopen_with_a_reason_unlocks_and_is_audited(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     await _put_record(client, w.organizer, w.activity.id, summary="总结")
     await _confirm(client, w.organizer, w.activity.id)
     await _confirm(client, w.director, w.activity.id)
@@ -180,7 +181,7 @@ async def test_reopen_with_a_reason_unlocks_and_is_audited(client):
 
 
 async def test_reopen_of_an_unconfirmed_card_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await client.post(
         f"/api/v1/activities/{w.activity.id}/record-card/reopen",
         json={"reason": "试试"},
@@ -191,7 +192,7 @@ async def test_reopen_of_an_unconfirmed_card_is_refused(client):
 
 
 async def test_confirming_for_the_other_side_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _confirm(client, w.organizer, w.activity.id, side="supported")
     assert resp.status_code == 403
     assert "被帮扶园" in resp.json()["message"]
@@ -215,7 +216,7 @@ async def test_one_person_of_both_sides_confirms_only_one_of_them(client):
 
 
 async def test_an_admin_confirms_both_sides_in_one_step(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     admin = await login_as(client, "admin")
     resp = await _confirm(client, admin, w.activity.id)
     assert resp.status_code == 200
@@ -223,7 +224,7 @@ async def test_an_admin_confirms_both_sides_in_one_step(client):
 
 
 async def test_people_outside_the_activity_cannot_read_the_card(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     other = await login_as(client, "director", scope_id=(await make_kindergarten()).id)
     resp = await client.get(
         f"/api/v1/activities/{w.activity.id}/record-card", headers=other.headers

@@ -8,11 +8,14 @@ Redis, database and WeChat client, on its own port.
 
 from __future__ import annotations
 
+import functools
+
 import httpx
 import pytest
 from sanic import Request, Sanic
 
 from tests.bots.callback import AES_KEY, WeChatServer
+from tests.support.sandbox import read_outbox
 
 #: Reply budget of the "slow" app: handlers slower than this are deferred.
 SHORT_BUDGET = 0.3
@@ -87,13 +90,7 @@ async def slow_wechat_server(slow_api, client):
 @pytest.fixture
 async def outbox(sandbox, api):
     """Read the sandbox outbox (emptied before each test): `await outbox(kind="menu_create")`."""
-    async with httpx.AsyncClient(base_url=sandbox.url, timeout=15) as http:
-
-        async def read(**filters):
-            response = await http.get("/sandbox/outbox", params=filters)
-            return response.json()["items"]
-
-        yield read
+    return functools.partial(read_outbox, sandbox.url)
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from server.delivery.service import notify
 from server.followers.models import Follower
 from server.followers.service import follower_person, oa_openids_of
 from server.wechat.sandbox import oa_openid_for
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
 from tests.support.factories import login, login_as, make_kindergarten, make_person, unique
+from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
 LINKED = "已与送教通账号关联"
@@ -54,7 +55,7 @@ async def test_a_new_follower_scanning_her_code_is_linked_and_gets_her_template_
     person_id = who.person.id
     code = await _code(client, who)
     assert code["linked"] is False and code["url"].startswith("http://weixin.qq.com/q/")
-    [made] = await outbox(sandbox_client, "qrcode_create")
+    [made] = await read_outbox(sandbox_client, kind="qrcode_create")
     request = made["request"]
     assert request["action_name"] == "QR_STR_SCENE" and request["expire_seconds"] == 2592000
     scene = request["action_info"]["scene"]["scene_str"]
@@ -82,7 +83,7 @@ async def test_a_new_follower_scanning_her_code_is_linked_and_gets_her_template_
     )
     [delivery] = await settle(key="activity:19:cancelled")
     assert delivery.channel == Channel.TEMPLATE
-    [sent] = await outbox(sandbox_client, "template_send", delivered="true")
+    [sent] = await read_outbox(sandbox_client, kind="template_send", delivered="true")
     assert sent["touser"] == openid
 
     reply = await wechat_server.say(openid, "我的签到")
@@ -115,11 +116,11 @@ async def test_the_code_is_made_once_and_kept_until_used(client, sandbox_client)
     assert first["url"] == again["url"]
     png = await client.get("/api/v1/me/follow-qrcode.png", headers=who.headers)
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
-    assert len(await outbox(sandbox_client, "qrcode_create")) == 1
+    assert len(await read_outbox(sandbox_client, kind="qrcode_create")) == 1
     await _scan(sandbox_client, first["url"], oa_openid_for(unique("qr-follower-")))
     fresh = await _code(client, who)
     assert fresh["linked"] is True and fresh["url"] != first["url"]
-    assert len(await outbox(sandbox_client, "qrcode_create")) == 2
+    assert len(await read_outbox(sandbox_client, kind="qrcode_create")) == 2
 
 
 async def test_a_forged_or_altered_scene_links_nobody(client, wechat_server, sandbox_client):
@@ -127,7 +128,7 @@ async def test_a_forged_or_altered_scene_links_nobody(client, wechat_server, san
     who = await _teacher(client)
     victim = await make_person()
     await _code(client, who)
-    [made] = await outbox(sandbox_client, "qrcode_create")
+    [made] = await read_outbox(sandbox_client, kind="qrcode_create")
     scene = made["request"]["action_info"]["scene"]["scene_str"]
     person36, expires36, nonce, mac = scene.removeprefix("bind:").split(".")
     victim36 = _to36(victim.id)
@@ -192,7 +193,7 @@ async def test_an_account_without_a_person_gets_no_code(client, sandbox_client):
     who = await login(client, unique("unbound-"))
     resp = await client.get("/api/v1/me/follow-qrcode", headers=who.headers)
     assert resp.status_code == 400 and resp.json()["error"] == "not_bound"
-    assert await outbox(sandbox_client, "qrcode_create") == []
+    assert await read_outbox(sandbox_client, kind="qrcode_create") == []
     assert not await Follower.exists()
 
 

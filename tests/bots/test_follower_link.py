@@ -16,8 +16,9 @@ from server.followers.service import follower_person, oa_openids_of
 from server.wechat.sandbox import oa_openid_for, unionid_for
 from tests.bots.callback import AES_KEY, WeChatServer, text_xml
 from tests.conftest import MP_APPID, OA_APPID
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
 from tests.support.factories import login, make_person, unique
+from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
 
@@ -50,7 +51,7 @@ async def test_subscribe_links_the_follower_so_notices_go_as_template_messages(
     assert await oa_openids_of([person_id]) == {}
     reply = await wechat_server.event(openid, "subscribe", EventKey="")
     assert "感谢关注" in reply.content
-    [asked] = await outbox(sandbox_client, "user_info")
+    [asked] = await read_outbox(sandbox_client, kind="user_info")
     assert asked["appid"] == OA_APPID and asked["request"]["openid"] == openid
     row = await Follower.get(oa_openid=openid)
     assert row.unionid == unionid_for(name)  # what jscode2session gave her mini-program login
@@ -68,7 +69,7 @@ async def test_subscribe_links_the_follower_so_notices_go_as_template_messages(
     )
     [delivery] = await settle(key="activity:9:cancelled")
     assert delivery.channel == Channel.TEMPLATE
-    [sent] = await outbox(sandbox_client, "template_send", delivered="true")
+    [sent] = await read_outbox(sandbox_client, kind="template_send", delivered="true")
     assert sent["touser"] == openid
     assert sent["appid"] == OA_APPID  # the 公众号's token
     assert sent["request"]["miniprogram"]["appid"] == MP_APPID  # opens the mini-program
@@ -80,7 +81,7 @@ async def test_a_known_unionid_is_not_asked_for_again(client, wechat_server, san
     await wechat_server.event(openid, "unsubscribe", EventKey="", at=1_700_000_100)
     await wechat_server.event(openid, "subscribe", EventKey="", at=1_700_000_200)
     await wechat_server.event(openid, "SCAN", EventKey="12345", Ticket="t")
-    assert len(await outbox(sandbox_client, "user_info")) == 1
+    assert len(await read_outbox(sandbox_client, kind="user_info")) == 1
 
 
 async def test_scan_links_a_follower_from_before_the_bot(client, wechat_server, sandbox_client):
@@ -130,7 +131,7 @@ async def test_slow_user_info_neither_delays_nor_defers_the_welcome(
     reply = await wechat_server.event(openid, "subscribe", EventKey="")
     assert time.monotonic() - started < 1.5
     assert "感谢关注" in reply.content  # the passive reply, not a deferred message
-    assert await outbox(sandbox_client, "custom_send") == []
+    assert await read_outbox(sandbox_client, kind="custom_send") == []
     await router.drain()  # the look-up finished in the background
     assert await follower_person(openid) == person_id
 

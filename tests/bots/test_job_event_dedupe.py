@@ -7,7 +7,8 @@ import time
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.service import notify
 from tests.bots.people import bound_follower
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
+from tests.support.sandbox import read_outbox
 
 FIELDS = {"time": "2026-11-27T09:00:00+08:00", "place": "青山镇中心幼儿园"}
 
@@ -35,7 +36,7 @@ async def test_two_template_outcomes_for_one_user_in_one_second_are_both_handled
         [row] = await settle(key=key)
         assert (row.status, row.channel) == (DeliveryStatus.SENT, Channel.TEMPLATE)
         rows.append(row)
-    sent = await outbox(sandbox_client, "template_send", touser=oa_openid)
+    sent = await read_outbox(sandbox_client, kind="template_send", touser=oa_openid)
     msgids = [entry["msgid"] for entry in sent]
     assert len(msgids) == 2 and msgids[0] != msgids[1]
 
@@ -63,7 +64,7 @@ async def test_a_retried_job_event_is_handled_once(client, sandbox_client, wecha
         fields=FIELDS,
     )
     [row] = await settle(key="activity:83:cancelled")
-    [sent] = await outbox(sandbox_client, "template_send", touser=oa_openid)
+    [sent] = await read_outbox(sandbox_client, kind="template_send", touser=oa_openid)
     second = int(time.time())
     # WeChat's retry repeats the event; a later duplicate must not be treated as new.
     for _ in range(2):

@@ -8,7 +8,8 @@ from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.service import notify
 from server.followers import events
 from tests.bots.people import bound_follower, stranger
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
+from tests.support.sandbox import read_outbox
 
 FIELDS = {"time": "2026-11-27T09:00:00+08:00", "place": "青山镇中心幼儿园"}
 
@@ -26,7 +27,7 @@ async def _template_delivery(client, sandbox_client, key: str) -> tuple[Delivery
     )
     [row] = await settle(key=key)
     assert (row.status, row.channel) == (DeliveryStatus.SENT, Channel.TEMPLATE)
-    [sent] = await outbox(sandbox_client, "template_send", touser=oa_openid)
+    [sent] = await read_outbox(sandbox_client, kind="template_send", touser=oa_openid)
     return row, sent["msgid"]
 
 

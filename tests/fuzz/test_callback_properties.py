@@ -27,7 +27,7 @@ from bots.official_account.crypto import (
 )
 from server.settings import load_settings
 from tests.bots.callback import AES_KEY, APPID, TOKEN, sign, text_xml
-from tests.fuzz.support import fuzz
+from tests.fuzz.helpers import fuzz
 
 #: Compatible mode (兼容模式): both the plaintext and the AES parser are exercised.
 SETTINGS = load_settings(

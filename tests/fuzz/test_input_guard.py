@@ -92,9 +92,10 @@ async def test_a_control_character_in_a_form_field_is_refused(client):
 
 
 async def test_a_control_character_in_an_upload_caption_is_refused(client):
-    from tests.archive.helpers import jpeg_bytes, make_world, upload
+    from tests.archive.helpers import ARCHIVE, jpeg_bytes, upload
+    from tests.support.world import make_world
 
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload(client, w.organizer, w.activity.id, jpeg_bytes(), caption="公开课\x00")
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_input"

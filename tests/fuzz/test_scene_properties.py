@@ -27,7 +27,7 @@ from server.activities.codes import (
     time_step,
 )
 from server.checkin.rules import Refusal, scan_moment
-from tests.fuzz.support import fuzz
+from tests.fuzz.helpers import fuzz
 from tests.support.factories import login_as, make_activity, make_kindergarten
 from tests.support.rate_limits import limits
 

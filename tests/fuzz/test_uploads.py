@@ -16,11 +16,12 @@ import pytest
 
 from server.orgs.roster_reading import MAX_WHOLE_PART_BYTES
 from server.orgs.roster_template import build_template
-from tests.archive.helpers import jpeg_bytes, make_world
+from tests.archive.helpers import ARCHIVE, jpeg_bytes
 from tests.archive.helpers import upload as upload_file
 from tests.orgs.test_roster import director_of
 from tests.orgs.test_roster import upload as upload_roster
 from tests.support.factories import make_kindergarten
+from tests.support.world import make_world
 
 pytestmark = pytest.mark.embedded
 
@@ -123,13 +124,13 @@ def _refused(resp, status: int | tuple[int, ...] = 400) -> dict:
     ids=["exe-as-jpg", "gbk-text-as-jpg", "png-header-then-junk", "junk-as-webp"],
 )
 async def test_a_photo_that_is_not_a_picture_is_refused(client, data, name):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     body = _refused(await upload_file(client, w.organizer, w.activity.id, data, filename=name))
     assert body["error"] in ("not_an_image", "corrupt_image")
 
 
 async def test_a_decompression_bomb_png_is_refused_before_decoding(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     bomb = flat_png(20000, 20000)
     assert len(bomb) < 100 * 1024  # 400 megapixels in a few dozen kilobytes
     resp = await upload_file(client, w.organizer, w.activity.id, bomb, filename="大图.png")
@@ -148,7 +149,7 @@ async def test_a_decompression_bomb_png_is_refused_before_decoding(client):
     ids=["exe-as-pdf", "exe", "text-as-docx", "junk-zip-as-xlsx", "binary-as-txt"],
 )
 async def test_an_attachment_whose_content_is_not_its_type_is_refused(client, data, name):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload_file(
         client, w.organizer, w.activity.id, data, filename=name, kind="attachment"
     )
@@ -156,7 +157,7 @@ async def test_an_attachment_whose_content_is_not_its_type_is_refused(client, da
 
 
 async def test_a_gbk_text_attachment_is_kept_with_its_charset(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await upload_file(
         client,
         w.organizer,
@@ -188,7 +189,7 @@ async def _post_form(client, who, activity_id: int, form: tuple[bytes, str]):
 
 
 async def test_a_hand_made_utf8_form_is_accepted(client):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     form = _photo_form("照片.jpg".encode(), caption="小班语言课".encode())
     resp = await _post_form(client, w.organizer, w.activity.id, form)
     assert resp.status_code == 201, resp.text
@@ -206,7 +207,7 @@ async def test_a_hand_made_utf8_form_is_accepted(client):
     ids=["gbk-name", "invalid-utf8-name", "utf16-name", "gbk-caption"],
 )
 async def test_a_form_in_another_encoding_is_refused_saying_why(client, filename, caption):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     resp = await _post_form(client, w.organizer, w.activity.id, _photo_form(filename, caption))
     body = _refused(resp)
     assert body["error"] == "form_not_utf8" and "UTF-8" in body["message"]

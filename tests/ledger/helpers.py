@@ -1,66 +1,47 @@
-"""Test data for the ledger: a pairing (and an alliance) with the people of both sides."""
+"""Test data for the ledger: its world's setting (and an alliance), donations and fund lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from server.orgs.models import Alliance, Kindergarten, KindergartenLevel, Pairing, Region
-from tests.archive.helpers import make_pairing
+from server.orgs.models import Alliance, Kindergarten, KindergartenLevel, Region
 from tests.support.factories import (
     LoggedIn,
     login,
-    login_as,
     make_kindergarten,
     make_person,
     make_region,
     unique,
 )
+from tests.support.world import Setting, Who
 
 #: A day inside 2026秋 (Aug 2026 – Jan 2027), in the past for every test run after it.
 AUTUMN_DAY = date(2026, 10, 12)
 SEMESTER = "2026秋"
 
 
-@dataclass
-class World:
-    """A county kindergarten supporting a village one, with their directors and organizers."""
-
-    region: Region
-    supporting: Kindergarten
-    supported: Kindergarten
-    pairing: Pairing
-    giver: LoggedIn  #: organizer of the supporting kindergarten (records)
-    giver_director: LoggedIn  #: director of the supporting kindergarten
-    receiver: LoggedIn  #: director of the supported kindergarten (confirms)
-    receiver_organizer: LoggedIn  #: organizer of the supported kindergarten
-    leader: LoggedIn  #: leader of the region
+#: A county kindergarten supporting a village one: `giver` (organizer) and `giver_director` of
+#: the supporting side, `receiver` (director, confirms) and `receiver_organizer` of the
+#: supported side, all named teachers, and the region's `leader`.
+LEDGER = Setting(
+    supporting_name="湘江县实验幼儿园",
+    supported_name="石桥村幼儿园",
+    unique_names=True,
+    supporting_level=KindergartenLevel.COUNTY_MODEL,
+    people={
+        "giver": Who("organizer", "supporting", "孙雅琴", teacher=True),
+        "giver_director": Who("director", "supporting", "陈婷", teacher=True),
+        "receiver": Who("director", "supported", "王秀兰", teacher=True),
+        "receiver_organizer": Who("organizer", "supported", "林晓红", teacher=True),
+        "leader": Who("leader", "region"),
+    },
+)
 
 
 async def _person(client, role: str, kg: Kindergarten, name: str) -> LoggedIn:
     person = await make_person(name, grants=((role, "kindergarten", kg.id),), teacher_of=kg)
     return await login(client, unique(f"ledger-{role}-"), person=person)
-
-
-async def make_world(client) -> World:
-    """The usual setting of the ledger tests."""
-    region = await make_region()
-    supporting = await make_kindergarten(
-        region, name=unique("湘江县实验幼儿园"), level=KindergartenLevel.COUNTY_MODEL
-    )
-    supported = await make_kindergarten(region, name=unique("石桥村幼儿园"))
-    pairing = await make_pairing(supporting, supported)
-    return World(
-        region=region,
-        supporting=supporting,
-        supported=supported,
-        pairing=pairing,
-        giver=await _person(client, "organizer", supporting, "孙雅琴"),
-        giver_director=await _person(client, "director", supporting, "陈婷"),
-        receiver=await _person(client, "director", supported, "王秀兰"),
-        receiver_organizer=await _person(client, "organizer", supported, "林晓红"),
-        leader=await login_as(client, "leader", scope_kind="region", scope_id=region.id),
-    )
 
 
 @dataclass

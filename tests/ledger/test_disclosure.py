@@ -17,13 +17,8 @@ from pypdf import PdfReader
 from server.ledger.models import DonationItem, FundEntry
 from server.orgs.models import Person
 from tests.archive.helpers import PDF_BYTES
-from tests.ledger.helpers import (
-    items,
-    make_alliance_world,
-    make_world,
-    record_donation,
-    record_fund,
-)
+from tests.ledger.helpers import LEDGER, items, make_alliance_world, record_donation, record_fund
+from tests.support.world import make_world
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ledger"
 PHONES = ("13912345678", "13787654321")
@@ -113,7 +108,7 @@ def _yuan(value: Decimal) -> str:
 
 
 async def test_the_disclosure_pdf_prints_the_ledgers_figures(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     made = await _books(client, w)
     resp = await client.get(
         f"/api/v1/pairings/{w.pairing.id}/disclosure.pdf",
@@ -175,7 +170,7 @@ async def test_the_disclosure_pdf_prints_the_ledgers_figures(client):
 
 
 async def test_the_disclosure_names_only_the_people_responsible(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     await _books(client, w)
     resp = await client.get(
         f"/api/v1/pairings/{w.pairing.id}/disclosure",
@@ -194,7 +189,7 @@ async def test_the_disclosure_names_only_the_people_responsible(client):
 
 
 async def test_an_empty_period_prints_an_empty_disclosure(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     resp = await client.get(
         f"/api/v1/pairings/{w.pairing.id}/disclosure.pdf",
         params={"year": "2025"},

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from server.publicity import publish
 from server.publicity.models import Post
-from tests.ledger.helpers import SEMESTER, make_world, record_donation, record_fund
+from tests.ledger.helpers import LEDGER, SEMESTER, record_donation, record_fund
 from tests.publicity.helpers import submitted
+from tests.support.world import make_world
 
 
 async def _draft(client, who, pairing_id: int):
@@ -19,7 +20,7 @@ async def _draft(client, who, pairing_id: int):
 
 
 async def test_the_disclosure_is_drafted_reviewed_signed_and_published(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     await client.post(
         f"/api/v1/donations/{donation['id']}/confirm",
@@ -56,7 +57,7 @@ async def test_the_disclosure_is_drafted_reviewed_signed_and_published(client):
 
 
 async def test_the_writer_does_not_review_her_own_disclosure(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     await record_fund(client, w.giver, w.pairing.id, direction="allocated", amount="100.00")
     post = (await _draft(client, w.giver_director, w.pairing.id)).json()
     url = f"/api/v1/posts/{post['id']}"
@@ -67,7 +68,7 @@ async def test_the_writer_does_not_review_her_own_disclosure(client):
 
 
 async def test_a_disclosure_whose_figures_changed_is_refused_until_drafted_again(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     await record_fund(client, w.giver, w.pairing.id, direction="allocated", amount="5000.00")
     post = (await _draft(client, w.giver, w.pairing.id)).json()
     await record_fund(client, w.giver, w.pairing.id, amount="300.00")  # the books move on

@@ -11,7 +11,8 @@ from PIL import Image
 from server.audit.models import AuditEntry
 from server.ledger.models import Donation, DonationItem, LedgerFile
 from tests.archive.helpers import jpeg_bytes, jpeg_with_gps
-from tests.ledger.helpers import all_received, items, make_world, record_donation
+from tests.ledger.helpers import LEDGER, all_received, items, record_donation
+from tests.support.world import make_world
 
 
 async def _confirm(client, who, donation: dict, outcomes: list[dict], **extra):
@@ -31,7 +32,7 @@ async def _photo(client, who, donation_id: int, data: bytes):
 
 
 async def test_receipt_is_confirmed_item_by_item_and_the_donation_locks(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(
         client,
         w.giver,
@@ -82,7 +83,7 @@ async def test_receipt_is_confirmed_item_by_item_and_the_donation_locks(client):
 
 
 async def test_a_change_after_confirmation_needs_a_reason_and_is_audited(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     resp = await _confirm(client, w.receiver, donation, all_received(donation))
     assert resp.status_code == 200, resp.text
@@ -123,7 +124,7 @@ async def test_a_change_after_confirmation_needs_a_reason_and_is_audited(client)
 
 
 async def test_only_the_receiving_director_confirms(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     outcomes = all_received(donation)
     # The giving side's director sees the donation but does not receive it.
@@ -136,7 +137,7 @@ async def test_only_the_receiving_director_confirms(client):
 
 
 async def test_every_item_needs_its_outcome_and_the_details_it_asks_for(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(
         client,
         w.giver,
@@ -183,7 +184,7 @@ async def test_every_item_needs_its_outcome_and_the_details_it_asks_for(client):
 
 
 async def test_confirming_content_that_changed_since_it_was_shown_is_refused(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     patch = await client.patch(
         f"/api/v1/donations/{donation['id']}",
@@ -199,7 +200,7 @@ async def test_confirming_content_that_changed_since_it_was_shown_is_refused(cli
 
 
 async def test_a_photo_loses_its_gps_and_is_part_of_what_is_confirmed(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     resp = await _photo(client, w.receiver_organizer, donation["id"], jpeg_with_gps())
     assert resp.status_code == 201, resp.text
@@ -216,7 +217,7 @@ async def test_a_photo_loses_its_gps_and_is_part_of_what_is_confirmed(client):
 
 
 async def test_a_voided_donation_stays_listed_and_counts_nowhere(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     kept = await record_donation(client, w.giver, w.pairing.id)
     dropped = await record_donation(
         client, w.giver, w.pairing.id, items=items(("玩具", "皮球", 5, "75.00"))
@@ -246,7 +247,7 @@ async def test_a_voided_donation_stays_listed_and_counts_nowhere(client):
 
 
 async def test_the_giver_names_the_recipient_and_activity_only_inside_the_pairing(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     # The pairing's own 帮扶园 cannot be its recipient; the 被帮扶园 is the default.
     resp = await client.post(
         f"/api/v1/pairings/{w.pairing.id}/donations",

@@ -8,12 +8,8 @@ from decimal import Decimal
 from server.audit.models import AuditEntry
 from server.ledger.models import FundEntry
 from tests.archive.helpers import PDF_BYTES, jpeg_bytes
-from tests.ledger.helpers import (
-    AUTUMN_DAY,
-    make_alliance_world,
-    make_world,
-    record_fund,
-)
+from tests.ledger.helpers import AUTUMN_DAY, LEDGER, make_alliance_world, record_fund
+from tests.support.world import make_world
 
 
 async def _receipt(client, who, fund_id: int, data: bytes, name: str = "发票.pdf"):
@@ -30,7 +26,7 @@ async def _confirm(client, who, fund: dict, **body):
 
 
 async def test_spending_is_confirmed_by_the_other_side_once_its_receipt_is_attached(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     fund = await record_fund(client, w.giver, w.pairing.id, amount="1280.50", category="培训")
     assert fund["recorder"]["id"] == w.supporting.id
     assert fund["counterpart"]["id"] == w.supported.id
@@ -63,7 +59,7 @@ async def test_spending_is_confirmed_by_the_other_side_once_its_receipt_is_attac
 
 
 async def test_reopening_a_fund_line_needs_a_reason_and_is_audited(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     fund = await record_fund(client, w.giver, w.pairing.id, direction="allocated", amount="20000")
     confirmed = await _confirm(client, w.receiver, fund)
     assert confirmed.status_code == 200, confirmed.text  # an allocation needs no receipt
@@ -85,7 +81,7 @@ async def test_reopening_a_fund_line_needs_a_reason_and_is_audited(client):
 
 
 async def test_amounts_are_yuan_to_the_fen_never_floats(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     url = f"/api/v1/pairings/{w.pairing.id}/funds"
     base = {
         "direction": "spent",
@@ -110,7 +106,7 @@ async def test_amounts_are_yuan_to_the_fen_never_floats(client):
 
 
 async def test_the_supported_side_records_its_own_spending_and_the_supporting_side_confirms(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     fund = await record_fund(client, w.receiver_organizer, w.pairing.id, amount="86.00")
     assert fund["recorder"]["id"] == w.supported.id
     assert fund["counterpart"]["id"] == w.supporting.id

@@ -12,14 +12,15 @@ from openpyxl import load_workbook
 from server.ledger.models import DonationItem, FundEntry
 from server.reports.summaries import SummaryScope, build_data
 from tests.ledger.helpers import (
+    LEDGER,
     SEMESTER,
     items,
     make_alliance_world,
-    make_world,
     record_donation,
     record_fund,
 )
 from tests.support.sheets import formula_elements
+from tests.support.world import make_world
 
 
 async def _spent(**where) -> str:
@@ -34,9 +35,9 @@ async def _donated(**where) -> str:
 
 async def _books(client):
     """A pairing and an alliance of one region with books, and another region's pairing."""
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     a = await make_alliance_world(client, region=w.region)
-    far = await make_world(client)
+    far = await make_world(client, LEDGER)
     await record_donation(
         client, w.giver, w.pairing.id, items=items(("图书", "绘本", 10, "150.25"))
     )

@@ -5,16 +5,17 @@ teachers and parents read none of it (a parent sees a 公示 only once it is pub
 from __future__ import annotations
 
 from server.ledger.models import Donation, FundEntry, LedgerFile
-from tests.archive.helpers import jpeg_bytes, make_activity, make_pairing
+from tests.archive.helpers import jpeg_bytes, make_activity
 from tests.ledger.helpers import (
+    LEDGER,
     all_received,
     items,
     make_alliance_world,
-    make_world,
     record_donation,
     record_fund,
 )
 from tests.support.factories import login_as, make_child, make_class, make_kindergarten
+from tests.support.world import make_pairing, make_world
 
 UNKNOWN = 999_999_999
 
@@ -35,7 +36,7 @@ async def _same(client, who, method: str, foreign_url: str, unknown_url: str, **
 
 
 async def test_another_pairings_books_answer_like_unknown_ones(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     # The same 帮扶园 supports a second village kindergarten; its director is a stranger to w.
     second_village = await make_kindergarten(w.region, name="青山村幼儿园")
     await make_pairing(w.supporting, second_village)
@@ -94,8 +95,8 @@ async def test_another_pairings_books_answer_like_unknown_ones(client):
 
 
 async def test_ids_in_the_body_from_elsewhere_answer_like_unknown_ones(client):
-    w = await make_world(client)
-    other = await make_world(client)
+    w = await make_world(client, LEDGER)
+    other = await make_world(client, LEDGER)
     foreign_activity = await make_activity(host=other.supported, pairing=other.pairing)
     url = f"/api/v1/pairings/{w.pairing.id}/donations"
     base = {"donated_on": "2026-10-12", "items": items(("图书", "绘本", 1, "10"))}
@@ -146,7 +147,7 @@ async def test_ids_in_the_body_from_elsewhere_answer_like_unknown_ones(client):
 
 
 async def test_teachers_and_parents_read_no_books_and_leaders_only_read(client):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     donation = await record_donation(client, w.giver, w.pairing.id)
     teacher = await login_as(client, "teacher", scope_id=w.supported.id)
     child = await make_child(await make_class(w.supported))

@@ -8,13 +8,8 @@ from decimal import Decimal
 
 from tortoise import connections
 
-from tests.ledger.helpers import (
-    all_received,
-    items,
-    make_world,
-    record_donation,
-    record_fund,
-)
+from tests.ledger.helpers import LEDGER, all_received, items, record_donation, record_fund
+from tests.support.world import make_world
 
 #: Cents that binary floats cannot hold: added up as floats they make 1335.6799999999998.
 SPENT = ["0.10", "0.20", "0.10", "0.70", "1234.56", "99.99", "0.03"]
@@ -61,8 +56,8 @@ async def _ledger(client, who, pairing_id: int, **period) -> dict:
 
 
 async def test_totals_equal_an_independent_decimal_sum_per_semester_and_year(client):
-    w = await make_world(client)
-    other = await make_world(client)  # another pairing's lines must not count here
+    w = await make_world(client, LEDGER)
+    other = await make_world(client, LEDGER)  # another pairing's lines must not count here
     autumn, spring = date(2026, 10, 12), date(2026, 4, 20)
     for n, amount in enumerate(SPENT):
         fund = await record_fund(

@@ -14,6 +14,7 @@ from server.common.time import now
 from server.delivery.models import Delivery
 from server.notices.models import Notice
 from tests.notices.conftest import create, draft, publish
+from tests.support.sandbox import read_outbox
 
 REASON = "园内消杀，开放日改期另行通知"
 
@@ -178,7 +179,7 @@ async def test_waitlisted_family_of_another_audience_hears_of_the_cancellation(c
 async def test_followers_template_message_says_cancelled_and_why(client, sandbox_client, school):
     from server.accounts.models import Account
     from server.followers.service import record_subscribe
-    from tests.delivery.helpers import outbox, settle
+    from tests.delivery.helpers import settle
 
     account = await Account.get(person_id=school.b1.person.id)
     unionid = "union_" + account.openid[:20]
@@ -190,7 +191,9 @@ async def test_followers_template_message_says_cancelled_and_why(client, sandbox
     event = await ActivityEvent.get(activity_id=activity["id"], kind="cancelled")
     rows = await settle(key=f"activity:{activity['id']}:event:{event.id}")
     assert {row.person_id for row in rows} >= parents(school)
-    [sent] = await outbox(sandbox_client, "template_send", touser="oa_" + account.openid[:20])
+    [sent] = await read_outbox(
+        sandbox_client, kind="template_send", touser="oa_" + account.openid[:20]
+    )
     values = [item["value"] for item in sent["request"]["data"].values()]
     assert values[0].startswith("已取消")
     assert REASON in values

@@ -24,6 +24,7 @@ from tests.delivery.helpers import seed_parents
 from tests.scale import helpers
 from tests.scale.procs import until
 from tests.support.factories import login_as, make_activity, make_kindergarten
+from tests.support.sandbox import read_outbox
 
 pytestmark = pytest.mark.services
 
@@ -125,8 +126,8 @@ async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_ex
     assert [r.status_code for r in posters] == [200] * 4
     await until(lambda: helpers.settled("notice:scale:2", 20), what="the second fan-out")
     assert await helpers.stable_token_calls(sandbox_http) == 2
-    codes = (await sandbox_http.get("/sandbox/outbox", params={"kind": "wxacode"})).json()
-    assert sum(e["delivered"] for e in codes["items"]) == 4  # real codes, not fallbacks
+    codes = await read_outbox(sandbox_http, kind="wxacode")
+    assert sum(e["delivered"] for e in codes) == 4  # real codes, not fallbacks
 
     rows = await Delivery.filter(key__startswith="notice:scale:")
     assert len(rows) == 40

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from server.archive.models import ArchiveFile
-from tests.archive.helpers import jpeg_bytes, make_world, upload
+from tests.archive.helpers import ARCHIVE, jpeg_bytes, upload
+from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
 
@@ -21,7 +22,7 @@ async def desk(api):
 
 
 async def test_withdrawal_on_a_locked_card_from_the_console(client, desk):
-    w = await make_world(client)
+    w = await make_world(client, ARCHIVE)
     photo = (await upload(client, w.organizer, w.activity.id, jpeg_bytes(), consent="true")).json()
     for who in (w.organizer, w.director):
         await client.post(

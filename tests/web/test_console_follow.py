@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from server.followers.service import oa_openids_of
 from server.wechat.sandbox import oa_openid_for, sandbox_state
-from tests.delivery.helpers import outbox
 from tests.support.factories import make_kindergarten, unique
+from tests.support.sandbox import read_outbox
 from tests.web.console import console_person, password_login
 
 
 async def _ticket(sandbox, sandbox_client) -> str:
     """The ticket WeChat gave for the code the api made (what the image decodes to)."""
-    [made] = await outbox(sandbox_client, "qrcode_create")
+    [made] = await read_outbox(sandbox_client, kind="qrcode_create")
     scene = made["request"]["action_info"]["scene"]["scene_str"]
     [ticket] = [t for t, q in sandbox_state(sandbox.app).qrcodes.items() if q.scene == scene]
     return ticket
@@ -35,7 +35,7 @@ async def test_the_console_shows_her_code_and_then_that_she_is_linked(
     image = await browser.get("/console/me/follow-qrcode.png")
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert image.content.startswith(b"\x89PNG")
-    assert len(await outbox(sandbox_client, "qrcode_create")) == 1  # made once, kept
+    assert len(await read_outbox(sandbox_client, kind="qrcode_create")) == 1  # made once, kept
 
     openid = oa_openid_for(unique("console-follower-"))
     scan = {"ticket": await _ticket(sandbox, sandbox_client), "openid": openid}

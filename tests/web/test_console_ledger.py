@@ -12,9 +12,10 @@ from server.accounts.models import Account
 from server.accounts.web_login import set_password
 from server.ledger.models import Donation, FundEntry
 from server.publicity.models import Post
-from tests.archive.helpers import jpeg_bytes, make_pairing
-from tests.ledger.helpers import make_world
+from tests.archive.helpers import jpeg_bytes
+from tests.ledger.helpers import LEDGER
 from tests.support.factories import LoggedIn, make_kindergarten, unique
+from tests.support.world import make_pairing, make_world
 from tests.web.console import PASSWORD, csrf_of, password_login
 
 
@@ -30,7 +31,7 @@ async def _console(api, who: LoggedIn) -> httpx.AsyncClient:
 
 
 async def test_record_confirm_and_disclose_through_the_console(client, api):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     giver = await _console(api, w.giver)
     receiver = await _console(api, w.receiver)
     try:
@@ -131,10 +132,10 @@ async def test_record_confirm_and_disclose_through_the_console(client, api):
 
 
 async def test_another_pairings_console_pages_answer_like_unknown_ones(client, api):
-    w = await make_world(client)
+    w = await make_world(client, LEDGER)
     other_village = await make_kindergarten(w.region)
     await make_pairing(w.supporting, other_village)
-    stranger_world = await make_world(client)
+    stranger_world = await make_world(client, LEDGER)
     stranger = await _console(api, stranger_world.receiver)
     giver = await _console(api, w.giver)
     try:

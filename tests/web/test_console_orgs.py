@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from server.accounts.models import Invitation
 from server.orgs.models import Alliance, Kindergarten, Pairing, Teacher
-from tests.archive.helpers import make_pairing
 from tests.orgs.test_roster import GOOD_TEACHERS, XLSX, workbook
 from tests.support.factories import make_kindergarten, make_person, make_region
+from tests.support.world import make_pairing
 from tests.web.console import console_person, page_csrf, password_login
 
 EXPIRED = "页面已过期或请求来源不明"

@@ -89,8 +89,9 @@ async def test_the_notice_composer_offers_only_the_senders_kindergarten(browser)
 
 async def test_the_archive_page_uploads_a_photo_marks_consent_and_confirms_both_sides(browser):
     from server.archive.models import ArchiveFile
-    from tests.archive.helpers import jpeg_bytes, make_pairing
+    from tests.archive.helpers import jpeg_bytes
     from tests.archive.helpers import make_activity as finished_activity
+    from tests.support.world import make_pairing
 
     supporting, supported = await make_kindergarten(), await make_kindergarten()
     pairing = await make_pairing(supporting, supported)
@@ -196,7 +197,7 @@ async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, ap
 
 async def test_an_activity_created_in_the_form_counts_for_its_pairing(browser):
     from server.activities.models import Activity, Presenter
-    from tests.archive.helpers import make_pairing
+    from tests.support.world import make_pairing
 
     supporting, supported, other = [await make_kindergarten() for _ in range(3)]
     pairing = await make_pairing(supporting, supported)
@@ -305,7 +306,7 @@ async def test_an_invited_only_activity_takes_its_list_from_the_form(browser):
 
 
 async def test_an_organizers_dashboard_shows_her_kindergartens_pairings(browser):
-    from tests.archive.helpers import make_pairing
+    from tests.support.world import make_pairing
 
     supporting, supported = await make_kindergarten(), await make_kindergarten()
     await make_pairing(supporting, supported)

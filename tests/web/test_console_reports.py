@@ -7,8 +7,8 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.archive.helpers import make_pairing
 from tests.support.factories import make_kindergarten, make_region
+from tests.support.world import make_pairing
 from tests.web.console import console_person, password_login
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from server.delivery.models import Channel
 from server.reports.models import Summary
 from tests.bots.people import bound_follower
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
 from tests.reports.summary_world import WEEK, make_county
+from tests.support.sandbox import read_outbox
 from tests.web.console import console_person, csrf_of, password_login
 
 
@@ -34,7 +35,9 @@ async def test_an_admin_runs_a_summary_from_the_console_and_leaders_are_told_onc
     [delivery] = await settle(key=key)
     assert delivery.person_id == who.person.id and delivery.channel == Channel.TEMPLATE
     assert await Summary.filter(kind="weekly", period=WEEK, scope_id=region.id).count() == 1
-    sent = await outbox(sandbox_client, "template_send", touser=oa_openid, delivered="true")
+    sent = await read_outbox(
+        sandbox_client, kind="template_send", touser=oa_openid, delivered="true"
+    )
     assert len(sent) == 1
 
     # A week not over yet is refused (its summary would stand in for the real one).

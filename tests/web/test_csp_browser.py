@@ -19,8 +19,9 @@ from server.demo_data import CONSOLE_PASSWORD
 from server.notices.models import Notice
 from server.orgs.models import Alliance, Kindergarten, Pairing
 from server.publicity.models import Post
-from tests.activities.support import create, make_world, publish
+from tests.activities.helpers import ACTIVITIES, create, publish
 from tests.support.factories import login
+from tests.support.world import make_world
 from tests.web.test_browser import _chromium
 
 HERE = Path(__file__).resolve().parent
@@ -67,7 +68,7 @@ async def _director_pages(client) -> list[str]:
 async def test_console_and_projector_run_under_their_policy_without_violations(client, api):
     chromium = _chromium()
     await load_demo(api.app.ctx.settings)
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world, start_in=0.1)
     await publish(client, world, made["id"])
     link = await client.post(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.activities.support import create, make_world, publish
+from tests.activities.helpers import ACTIVITIES, create, publish
+from tests.support.world import make_world
 from tests.web.test_browser import _chromium
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +38,7 @@ def _inside(box: dict, viewport: dict) -> bool:
 async def test_the_projector_shows_code_hint_and_fullscreen_on_laptop_and_hd_screens(client):
     chromium = _chromium()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     # A long title, as real ones are: it must not push the hint off the screen.
     title = "送教下乡：小班语言活动《小蝌蚪找妈妈》示范课与集体教研（青山镇中心幼儿园）"
     made = await create(client, world, start_in=0.1, title=title)

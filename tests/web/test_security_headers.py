@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.activities.support import create, make_world, publish
+from tests.activities.helpers import ACTIVITIES, create, publish
+from tests.support.world import make_world
 from tests.web.console import console_person, password_login
 
 INLINE = (
@@ -54,7 +55,7 @@ def assert_nothing_inline(html: str) -> None:
 
 
 async def test_projector_page_has_a_strict_policy_and_no_inline_code(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     await publish(client, world, made["id"])
     link = (
@@ -73,7 +74,7 @@ async def test_projector_page_has_a_strict_policy_and_no_inline_code(client):
 
 
 async def test_projector_error_page_has_the_same_policy(client):
-    world = await make_world(client)
+    world = await make_world(client, ACTIVITIES)
     made = await create(client, world)
     page = await client.get(f"/activities/{made['id']}/projector?t=not-a-token")
     assert page.status_code == 401 and "放映链接" in page.text

@@ -34,11 +34,6 @@ class Sandbox:
         response = await self.http.post(f"{self.url}{path}", params=params, json=body or {})
         return response.json()
 
-    async def outbox(self, **filters: str | int) -> list[dict]:
-        """Outbox entries through GET /sandbox/outbox."""
-        response = await self.http.get(f"{self.url}/sandbox/outbox", params=filters)
-        return response.json()["items"]
-
     async def stats(self) -> dict:
         """Counters through GET /sandbox/stats."""
         return (await self.http.get(f"{self.url}/sandbox/stats")).json()

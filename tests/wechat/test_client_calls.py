@@ -25,6 +25,7 @@ from server.wechat.errors import (
 )
 from server.wechat.sandbox import openid_for
 from server.wechat.sandbox.identity import unionid_for
+from tests.support.sandbox import read_outbox
 from tests.support.servers import free_port
 from tests.wechat.helpers import APPID, SECRET, make_client, unique
 from tests.wechat.images import image_bytes
@@ -85,7 +86,7 @@ async def test_subscribe_message_uses_quota_then_is_refused(sandbox, wechat):
     with pytest.raises(SubscriptionRefused) as caught:
         await wechat.send_subscribe_message(openid=OPENID, template_id="tmpl_notice", data=data)
     assert caught.value.message == "用户未订阅该消息或订阅次数已用完"
-    [entry, _] = await sandbox.outbox(kind="subscribe_send")
+    [entry, _] = await read_outbox(sandbox.url, kind="subscribe_send")
     assert entry["request"]["data"]["thing1"] == {"value": "家长开放日"}
 
 
@@ -108,7 +109,7 @@ async def test_template_message_dedupes_by_client_msg_id(sandbox, wechat):
     assert await wechat.send_template_message(**kwargs) == await wechat.send_template_message(
         **kwargs
     )
-    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 1
+    assert len(await read_outbox(sandbox.url, kind="template_send", delivered=1)) == 1
 
 
 async def test_material_upload_and_draft_and_publish(sandbox, wechat):
@@ -147,7 +148,9 @@ async def test_upload_is_resent_with_its_bytes_after_a_token_refresh(sandbox, we
     data = image_bytes("PNG", size=(32, 32))
     url = await wechat.upload_image(filename="b.png", content=data)
     assert (await sandbox.http.get(url)).content == data
-    sizes = [e["request"]["media"]["size"] for e in await sandbox.outbox(kind="uploadimg")]
+    sizes = [
+        e["request"]["media"]["size"] for e in await read_outbox(sandbox.url, kind="uploadimg")
+    ]
     assert sizes[1:] == [len(data), len(data)]
 
 
@@ -162,7 +165,7 @@ async def test_system_busy_is_not_retried(sandbox, wechat):
     payload = {"msgtype": "text", "text": {"content": "x"}}
     with pytest.raises(SystemBusy):
         await wechat.send_custom_message(openid=OPENID, payload=payload)
-    assert len(await sandbox.outbox(kind="custom_send")) == 1
+    assert len(await read_outbox(sandbox.url, kind="custom_send")) == 1
 
 
 async def test_slow_answer_beyond_timeout_is_unavailable(sandbox, redis):
@@ -199,7 +202,7 @@ async def test_wecom_webhook_is_limited_to_twenty_a_minute_before_calling(sandbo
     with pytest.raises(RateLimited) as caught:
         await wechat.send_wecom_webhook(key=key, payload=payload)
     assert 0 < caught.value.retry_after <= 60
-    assert len(await sandbox.outbox(kind="wecom_send")) == 20
+    assert len(await read_outbox(sandbox.url, kind="wecom_send")) == 20
 
 
 async def test_wecom_errors_are_typed(sandbox, wechat):

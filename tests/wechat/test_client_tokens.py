@@ -10,6 +10,7 @@ from server.wechat import token_store
 from server.wechat.errors import InvalidCredential
 from server.wechat.sandbox import openid_for
 from server.wechat.token_store import TokenStore
+from tests.support.sandbox import read_outbox
 from tests.wechat.helpers import APPID, make_client
 
 OPENID = openid_for("teacher_li")
@@ -51,9 +52,9 @@ async def test_expired_token_is_refreshed_and_the_call_retried_once(sandbox, wec
     await _send(wechat)
     await sandbox.fault(expire_tokens=True)
     await _send(wechat)
-    entries = await sandbox.outbox(kind="custom_send")
+    entries = await read_outbox(sandbox.url, kind="custom_send")
     assert [e["errcode"] for e in entries] == [0, 42001, 0]
-    refreshes = await sandbox.outbox(kind="stable_token")
+    refreshes = await read_outbox(sandbox.url, kind="stable_token")
     # Normal mode already hands out a new token: none of the day's 20 forced refreshes spent.
     assert [e["request"]["force_refresh"] for e in refreshes] == [False, False]
 
@@ -63,9 +64,9 @@ async def test_token_refused_every_time_gives_up_after_exactly_two_attempts(sand
     with pytest.raises(InvalidCredential) as caught:
         await _send(wechat)
     assert caught.value.errcode == 40001
-    assert len(await sandbox.outbox(kind="custom_send")) == 2
+    assert len(await read_outbox(sandbox.url, kind="custom_send")) == 2
     # Normal mode handed back the refused token, so one forced refresh was tried.
-    refreshes = await sandbox.outbox(kind="stable_token")
+    refreshes = await read_outbox(sandbox.url, kind="stable_token")
     assert [e["request"]["force_refresh"] for e in refreshes] == [False, False, True]
 
 

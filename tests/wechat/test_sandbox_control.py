@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import Sanic
 
 from server.wechat.sandbox import create_sandbox_app, create_sandbox_blueprint, openid_for
+from tests.support.sandbox import read_outbox
 from tests.support.servers import start_server
 from tests.wechat.helpers import APPID, SECRET, unique
 
@@ -18,10 +19,10 @@ def _text(openid: str) -> dict:
 async def test_outbox_filters_by_kind_touser_and_since_id(sandbox):
     await sandbox.call("/cgi-bin/message/custom/send", _text(A))
     await sandbox.call("/cgi-bin/message/custom/send", _text(B))
-    all_custom = await sandbox.outbox(kind="custom_send")
+    all_custom = await read_outbox(sandbox.url, kind="custom_send")
     assert [e["touser"] for e in all_custom] == [A, B]
-    assert [e["touser"] for e in await sandbox.outbox(touser=B)] == [B]
-    later = await sandbox.outbox(kind="custom_send", since_id=all_custom[0]["id"])
+    assert [e["touser"] for e in await read_outbox(sandbox.url, touser=B)] == [B]
+    later = await read_outbox(sandbox.url, kind="custom_send", since_id=all_custom[0]["id"])
     assert [e["touser"] for e in later] == [B]
     entry = all_custom[0]
     assert entry["errcode"] == 0 and entry["delivered"] and entry["time"]
@@ -30,11 +31,11 @@ async def test_outbox_filters_by_kind_touser_and_since_id(sandbox):
 
 async def test_deleting_the_outbox_keeps_ids_growing(sandbox):
     await sandbox.call("/cgi-bin/message/custom/send", _text(A))
-    last = (await sandbox.outbox())[-1]["id"]
+    last = (await read_outbox(sandbox.url))[-1]["id"]
     await sandbox.http.delete(f"{sandbox.url}/sandbox/outbox")
-    assert await sandbox.outbox() == []
+    assert await read_outbox(sandbox.url) == []
     await sandbox.call("/cgi-bin/message/custom/send", _text(A))
-    assert all(e["id"] > last for e in await sandbox.outbox())
+    assert all(e["id"] > last for e in await read_outbox(sandbox.url))
 
 
 async def test_stats_count_calls_and_deliveries_per_kind(sandbox):
@@ -50,7 +51,7 @@ async def test_reset_clears_tokens_quotas_faults_and_outbox(sandbox):
     await sandbox.grant(A, "tmpl", 3)
     await sandbox.fault(kind="custom_send", errcode=-1)
     await sandbox.http.post(f"{sandbox.url}/sandbox/reset")
-    assert await sandbox.outbox() == []
+    assert await read_outbox(sandbox.url) == []
     assert (await sandbox.stats())["calls"] == {}
     assert sandbox.state.subscriptions[(A, "tmpl")] == 0
     stale = await sandbox.http.post(
@@ -85,7 +86,7 @@ async def test_blueprint_works_under_a_prefix_and_sandboxes_do_not_share_state(h
             json=_text(A),
         )
         assert elsewhere.json()["errcode"] == 40001
-        outbox = (await http.get(f"{other.url}/sandbox/outbox")).json()["items"]
+        outbox = await read_outbox(other.url)
         assert [e["kind"] for e in outbox] == ["custom_send"]
     finally:
         await server.stop()

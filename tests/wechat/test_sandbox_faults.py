@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from server.wechat.sandbox import openid_for
+from tests.support.sandbox import read_outbox
 
 OPENID = openid_for("teacher_chen")
 TEXT = {"touser": OPENID, "msgtype": "text", "text": {"content": "提醒"}}
@@ -37,7 +38,7 @@ async def test_faulted_subscribe_send_keeps_quota_and_is_recorded_undelivered(sa
     failed = await sandbox.call("/cgi-bin/message/subscribe/send", body)
     delivered = await sandbox.call("/cgi-bin/message/subscribe/send", body)
     assert failed["errcode"] == -1 and delivered["errcode"] == 0
-    entries = await sandbox.outbox(kind="subscribe_send")
+    entries = await read_outbox(sandbox.url, kind="subscribe_send")
     assert [(e["errcode"], e["delivered"]) for e in entries] == [(-1, False), (0, True)]
 
 

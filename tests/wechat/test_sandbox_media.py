@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.sandbox import read_outbox
 from tests.wechat.images import image_bytes, noisy_jpeg, padded
 
 MB = 1024 * 1024
@@ -52,7 +53,7 @@ async def test_thumb_must_be_a_jpeg_within_64_kb(sandbox):
 async def test_material_upload_is_recorded_by_size_and_type_not_bytes(sandbox):
     data = image_bytes("PNG")
     await _material(sandbox, data, filename="poster.png")
-    [entry] = await sandbox.outbox(kind="add_material")
+    [entry] = await read_outbox(sandbox.url, kind="add_material")
     assert entry["request"]["media"] == {"filename": "poster.png", "size": len(data), "type": "png"}
 
 

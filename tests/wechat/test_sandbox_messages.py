@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.wechat.sandbox import openid_for
+from tests.support.sandbox import read_outbox
 
 OPENID = openid_for("leader_zhao")
 
@@ -24,8 +25,8 @@ async def test_same_client_msg_id_returns_same_msgid_and_is_delivered_once(sandb
     again = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-20"))
     assert first["errcode"] == again["errcode"] == 0
     assert first["msgid"] == again["msgid"]
-    assert len(await sandbox.outbox(kind="template_send")) == 2
-    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 1
+    assert len(await read_outbox(sandbox.url, kind="template_send")) == 2
+    assert len(await read_outbox(sandbox.url, kind="template_send", delivered=1)) == 1
     assert (await sandbox.stats())["delivered"]["template_send"] == 1
 
 
@@ -38,7 +39,7 @@ async def test_client_msg_id_dedupes_for_ten_minutes_only(sandbox):
     sandbox.state.advance(2)  # ten minutes after the first send, not after the repeat
     past = await sandbox.call("/cgi-bin/message/template/send", _template("weekly-2025-21"))
     assert past["errcode"] == 0 and past["msgid"] != first["msgid"]
-    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 2
+    assert len(await read_outbox(sandbox.url, kind="template_send", delivered=1)) == 2
 
 
 async def test_client_msg_id_dedupes_per_openid(sandbox):
@@ -46,7 +47,7 @@ async def test_client_msg_id_dedupes_per_openid(sandbox):
     other = {**_template("weekly-2025-22"), "touser": openid_for("leader_qian")}
     theirs = await sandbox.call("/cgi-bin/message/template/send", other)
     assert mine["msgid"] != theirs["msgid"]
-    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 2
+    assert len(await read_outbox(sandbox.url, kind="template_send", delivered=1)) == 2
 
 
 async def test_template_pagepath_must_be_a_page_of_the_released_app(sandbox):
@@ -58,7 +59,7 @@ async def test_template_pagepath_must_be_a_page_of_the_released_app(sandbox):
     assert (await sandbox.call(send, body("pages/activity/index?id=3")))["errcode"] == 0
     for missing in ("pages/activity/detail?id=3", "pages/index/index", "index?foo=bar"):
         assert (await sandbox.call(send, body(missing)))["errcode"] == 41030
-    assert len(await sandbox.outbox(kind="template_send", delivered=1)) == 1
+    assert len(await read_outbox(sandbox.url, kind="template_send", delivered=1)) == 1
 
 
 async def test_template_messages_without_client_msg_id_are_separate(sandbox):
@@ -77,7 +78,7 @@ async def test_custom_text_message_is_accepted(sandbox):
     body = {"touser": OPENID, "msgtype": "text", "text": {"content": "欢迎关注送教通"}}
     answer = await sandbox.call("/cgi-bin/message/custom/send", body)
     assert answer == {"errcode": 0, "errmsg": "ok"}
-    [entry] = await sandbox.outbox(kind="custom_send")
+    [entry] = await read_outbox(sandbox.url, kind="custom_send")
     assert entry["touser"] == OPENID and entry["request"]["text"]["content"] == "欢迎关注送教通"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from tests.support.sandbox import read_outbox
+
 
 async def _create(sandbox, body: dict) -> dict:
     return await sandbox.call("/cgi-bin/qrcode/create", body)
@@ -20,7 +22,7 @@ async def _show(sandbox, ticket: str):
 async def test_client_makes_a_temporary_string_scene_code_whose_image_is_a_png(sandbox, wechat):
     made = await wechat.create_scene_qrcode(scene="bind:abc", expire_seconds=2592000)
     assert made["expire_seconds"] == 2592000 and made["url"].startswith("http://weixin.qq.com/q/")
-    [entry] = await sandbox.outbox(kind="qrcode_create")
+    [entry] = await read_outbox(sandbox.url, kind="qrcode_create")
     assert entry["request"]["action_info"] == {"scene": {"scene_str": "bind:abc"}}
     image = await _show(sandbox, made["ticket"])  # no access_token: "无须登录态即可调用"
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"

@@ -6,6 +6,7 @@ import pytest
 
 from server.wechat.sandbox import openid_for
 from server.wechat.sandbox.limits import value_ok
+from tests.support.sandbox import read_outbox
 
 OPENID = openid_for("parent_wang")
 TEMPLATE = "tmpl_open_day"
@@ -87,7 +88,7 @@ async def test_subscribe_send_consumes_one_granted_subscription(sandbox):
     second = await sandbox.call("/cgi-bin/message/subscribe/send", body)
     assert first["errcode"] == 0 and first["errmsg"] == "ok" and first["msgid"]
     assert second == {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
-    delivered = await sandbox.outbox(kind="subscribe_send", touser=OPENID, delivered=1)
+    delivered = await read_outbox(sandbox.url, kind="subscribe_send", touser=OPENID, delivered=1)
     assert len(delivered) == 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from tests.support.sandbox import read_outbox
 from tests.wechat.helpers import APPID, SECRET
 
 
@@ -129,9 +130,9 @@ async def test_expired_tokens_are_replaced_by_stable_token_without_force(sandbox
 
 async def test_secret_is_not_kept_in_the_outbox(sandbox):
     await sandbox.token()
-    [entry] = await sandbox.outbox(kind="stable_token")
+    [entry] = await read_outbox(sandbox.url, kind="stable_token")
     assert entry["request"]["secret"] == "***"
-    assert SECRET not in str(await sandbox.outbox())
+    assert SECRET not in str(await read_outbox(sandbox.url))
 
 
 def test_an_app_silent_for_a_day_gets_a_new_token_when_another_app_asked_meanwhile():

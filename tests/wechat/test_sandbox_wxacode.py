@@ -7,6 +7,8 @@ import io
 import zxingcpp
 from PIL import Image
 
+from tests.support.sandbox import read_outbox
+
 
 async def _wxacode(sandbox, body: dict):
     token = await sandbox.token()
@@ -45,7 +47,7 @@ async def test_page_with_leading_slash_is_refused(sandbox):
 
 async def test_wxacode_is_recorded_with_its_scene(sandbox):
     await _wxacode(sandbox, {"scene": "abc"})
-    [entry] = await sandbox.outbox(kind="wxacode")
+    [entry] = await read_outbox(sandbox.url, kind="wxacode")
     assert entry["request"]["scene"] == "abc" and entry["errcode"] == 0
 
 

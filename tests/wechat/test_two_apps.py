@@ -9,6 +9,7 @@ from server.wechat.client import WeChatClient
 from server.wechat.errors import Unauthorized, WeChatError
 from server.wechat.sandbox import create_sandbox_app, oa_openid_for, openid_for, sandbox_state
 from server.wechat.sandbox.identity import unionid_for
+from tests.support.sandbox import read_outbox
 from tests.support.servers import start_server
 from tests.wechat.helpers import APPID, SECRET, unique
 
@@ -48,11 +49,6 @@ async def two_apps(two_app_server, redis):
     await official.aclose()
 
 
-async def _outbox(server, kind: str) -> list[dict]:
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        return (await http.get("/sandbox/outbox", params={"kind": kind})).json()["items"]
-
-
 async def test_each_app_gets_its_own_token(two_apps):
     server, mini, official = two_apps
     async with httpx.AsyncClient(base_url=server.url) as http:
@@ -75,7 +71,7 @@ async def test_official_account_calls_refuse_the_mini_program_token(two_apps):
     with pytest.raises(Unauthorized):
         await mini.create_menu(buttons=[{"type": "click", "name": "帮助", "key": "HELP"}])
     assert await official.send_template_message(openid="o_x", template_id="t", data={"thing1": "x"})
-    [refused, sent] = await _outbox(server, "template_send")
+    [refused, sent] = await read_outbox(server.url, kind="template_send")
     assert (refused["appid"], refused["errcode"]) == (APPID, 48001)
     assert (sent["appid"], sent["errcode"]) == (OA_APPID, 0)
 
@@ -107,7 +103,7 @@ async def test_user_info_gives_the_unionid_that_login_gave(two_apps):
     assert info["subscribe"] == 1 and info["openid"] == oa_openid_for(name)
     assert info["unionid"] == login["unionid"] == unionid_for(name)
     assert set(info) <= {"subscribe", "openid", "unionid", "subscribe_time", "subscribe_scene"}
-    [call] = await _outbox(server, "user_info")
+    [call] = await read_outbox(server.url, kind="user_info")
     assert call["appid"] == OA_APPID and call["request"]["lang"] == "zh_CN"
 
 
@@ -140,5 +136,5 @@ async def test_expiring_tokens_expires_both_apps(two_apps):
     # Each client refreshes its own token once and carries on.
     await mini.get_unlimited_wxacode(scene="abc")
     await official.create_menu(buttons=[{"type": "click", "name": "帮助", "key": "HELP"}])
-    answers = [e["errcode"] for e in await _outbox(server, "menu_create")]
+    answers = [e["errcode"] for e in await read_outbox(server.url, kind="menu_create")]
     assert answers == [0, 42001, 0]

@@ -29,6 +29,7 @@ import openpyxl
 
 from server.demo_data import CONSOLE_PASSWORD
 from tests.bots.callback import WeChatServer, event_xml
+from tests.support.sandbox import read_outbox
 from tests.week.clock import china
 from tests.week.people import Phone, console, nonce
 
@@ -127,14 +128,6 @@ async def _follow(week, phone: Phone) -> None:
             query=server.query(timestamp=stamp),
         )
         assert reply.status == 200, reply.text
-
-
-async def _outbox(week, **params) -> list[dict]:
-    """What WeChat delivered to a person (calls it refused, e.g. for a stale token, left out)."""
-    async with httpx.AsyncClient(base_url=week.sandbox, timeout=30) as wx:
-        resp = await wx.get("/sandbox/outbox", params={"delivered": "true", **params})
-        assert resp.status_code == 200, resp.text
-        return resp.json()["items"]
 
 
 def _text(item: dict) -> str:
@@ -397,7 +390,9 @@ async def _every_parent_was_invited(week, county: County, families, notice: dict
     await _settle(delivered, what="the open-day invitation to reach every family")
     # The families on a phone got it as a subscribe message, with the day's time and place.
     for family in families:
-        sent = await _outbox(week, kind="subscribe_send", touser=family.openid)
+        sent = await read_outbox(
+            week.sandbox, delivered="true", kind="subscribe_send", touser=family.openid
+        )
         texts = [_text(i) for i in sent]
         assert any(SUPPORTED in t or "开放日" in t for t in texts), texts
 
@@ -413,7 +408,9 @@ async def _cancellation_told(week, county, activity, notice, signed_up: Phone, o
         return rows and all(r["status"] in ("sent", "failed") for r in rows)
 
     await _settle(told, what="the cancellation to be delivered")
-    sent = await _outbox(week, kind="subscribe_send", touser=signed_up.openid)
+    sent = await read_outbox(
+        week.sandbox, delivered="true", kind="subscribe_send", touser=signed_up.openid
+    )
     cancelled = [_text(i) for i in sent if "已取消" in _text(i)]
     assert cancelled, [_text(i) for i in sent]
     assert any(CANCEL_REASON[:10] in t for t in cancelled), cancelled
@@ -614,13 +611,17 @@ async def _summary_arrives(week, county, leader, alliance_leader, shots):
     assert alliance["scope"]["kind"] == "alliance"
 
     # The county leader follows the 公众号: a template message, once, opening his summary.
-    sent = await _outbox(week, kind="template_send", touser=leader.oa_openid)
+    sent = await read_outbox(
+        week.sandbox, delivered="true", kind="template_send", touser=leader.oa_openid
+    )
     summary_msgs = [i for i in sent if "工作周报" in _text(i)]
     assert len(summary_msgs) == 1, [_text(i) for i in sent]
     page = summary_msgs[0]["request"]["miniprogram"]["pagepath"]
     assert page == f"pages/summary/index?id={region['id']}", page
     # The alliance leader allowed summary messages in the mini-program: a subscribe message.
-    sent = await _outbox(week, kind="subscribe_send", touser=alliance_leader.openid)
+    sent = await read_outbox(
+        week.sandbox, delivered="true", kind="subscribe_send", touser=alliance_leader.openid
+    )
     assert len(sent) == 1, [_text(i) for i in sent]
     assert sent[0]["request"]["page"] == f"pages/summary/index?id={alliance['id']}"
     # Nobody heard of it twice, and the inbox keeps a copy for each.

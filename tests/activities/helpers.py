@@ -1,46 +1,26 @@
-"""A small world for activity tests: two paired kindergartens, their organizers, a payload."""
+"""Activity tests: their world's setting, a valid payload, creating and publishing them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from server.orgs.models import Kindergarten, Pairing, Person
-from tests.support.factories import LoggedIn, login_as, make_kindergarten, make_person, make_region
+from tests.support.world import Setting, Who, World
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@dataclass
-class World:
-    """A supporting and a supported kindergarten, paired, with an organizer of each."""
-
-    supporting: Kindergarten
-    supported: Kindergarten
-    pairing: Pairing
-    organizer: LoggedIn
-    partner: LoggedIn
-    presenter: Person
-
-
-async def make_world(client: httpx.AsyncClient) -> World:
-    """Two kindergartens of one region, paired; organizers logged in."""
-    region = await make_region()
-    supporting = await make_kindergarten(region)
-    supported = await make_kindergarten(region)
-    pairing = await Pairing.create(
-        supporting=supporting,
-        supported=supported,
-        cycle_start=datetime(2026, 3, 1).date(),
-        cycle_end=datetime(2028, 3, 1).date(),
-    )
-    organizer = await login_as(client, "organizer", scope_id=supporting.id)
-    partner = await login_as(client, "organizer", scope_id=supported.id)
-    presenter = await make_person(teacher_of=supporting)
-    return World(supporting, supported, pairing, organizer, partner, presenter)
+#: Two kindergartens of one region, paired; an organizer of each logged in (the supporting
+#: side's is `organizer`, the supported side's `partner`) and a presenter of the supporting one.
+ACTIVITIES = Setting(
+    presenter=True,
+    people={
+        "organizer": Who("organizer", "supporting"),
+        "partner": Who("organizer", "supported"),
+    },
+)
 
 
 def at(hours: float) -> datetime:
