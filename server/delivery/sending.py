@@ -541,6 +541,7 @@ async def recover_stuck() -> dict:
     for d in started:
         verdict = await _judge_started(d, stamp)
         verdicts[verdict].append(d.id)
+    read_meanwhile = await _judge_read_while_sending(started_cutoff, stamp)
     # Re-sends are queued now, whatever their enqueued_at: WeChat's window is running.
     jobs = await enqueue_deliveries(verdicts["resend"]) if verdicts["resend"] else 0
     stale = (
@@ -552,15 +553,16 @@ async def recover_stuck() -> dict:
     jobs += await enqueue_deliveries(list(stale))
     groups = await recover_group_messages(cutoff)
     counts = {name: len(ids) for name, ids in verdicts.items()}
-    if reset or stale or groups or started:
+    if reset or stale or groups or started or read_meanwhile:
         log.warning(
             "delivery sweep: %d stuck reset, %s started and judged, %d re-queued in %d jobs, "
-            "%d group messages",
+            "%d group messages, %d read while their push was cut short",
             reset,
             counts,
             len(stale),
             jobs,
             groups,
+            read_meanwhile,
         )
     return {
         "reset": reset,
@@ -569,7 +571,42 @@ async def recover_stuck() -> dict:
         "resent": counts.get("resend", 0),
         "confirmed": counts.get("confirmed", 0),
         "unconfirmed": counts.get("unconfirmed", 0),
+        "read_meanwhile": read_meanwhile,
     }
+
+
+async def _judge_read_while_sending(started_cutoff, stamp) -> int:
+    """Record how a push went out for rows she read in the app while a dead worker sent them.
+
+    Reading marks a row `read` whatever its status (server/delivery/inbox.py), and the
+    worker's outcome lands on it under its claim; a worker that died left no outcome, and
+    the row, no longer `sending`, was never judged. She has read it, so nothing is re-sent:
+    the row gets the channel it was pushed on and why its outcome is unknown, or the
+    template message WeChat is known to have accepted (issue 18, found by bench/soak).
+    """
+    rows = await Delivery.filter(
+        status=DeliveryStatus.READ,
+        channel__isnull=True,
+        claim__isnull=False,
+        push_started_at__isnull=False,
+        claimed_at__lt=started_cutoff,
+    ).order_by("id")
+    for d in rows:
+        mine = Delivery.filter(
+            id=d.id, claim=d.claim, status=DeliveryStatus.READ, channel__isnull=True
+        )
+        msgid = await template_results.accepted_msgid(delivery_id=d.id)
+        if msgid is not None:
+            note = "进程中断前微信已受理公众号模板消息（已记下 msgid）；她已在小程序中读到"
+            if await mine.update(channel=Channel.TEMPLATE, sent_at=stamp, last_error=note):
+                await template_results.remember_sent({d.id: msgid})
+            continue
+        if d.quota_template is not None:
+            channel, why = Channel.SUBSCRIBE, UNCONFIRMED_SUBSCRIBE
+        else:
+            channel, why = Channel.TEMPLATE, UNCONFIRMED_TEMPLATE
+        await mine.update(channel=channel, last_error=f"结果未知（她已在小程序中读到）：{why}")
+    return len(rows)
 
 
 async def _judge_started(d: Delivery, stamp) -> str:

@@ -227,3 +227,25 @@ async def test_a_timed_out_send_on_her_last_subscription_is_tried_again_and_coun
     assert "已送达" in row.last_error
     assert [e["errcode"] for e in await outbox(sandbox_client)] == [0, 43101]
     assert await delivered(sandbox_client, parent.openid) == 1
+
+
+async def test_a_message_she_read_while_its_dead_worker_sent_it_is_recorded_not_resent(
+    client, sandbox, sandbox_client
+):
+    # Found by bench/soak: the worker dies mid-send, she opens the message in the app (the
+    # row becomes "read"), and no sweep ever said how it went out: channel empty for ever.
+    parent = await subscribed_parent(client, sandbox_client, times=2)
+    row = await _row(parent, "notice:7:published", kind="notice")
+    await _die_after_wechat_took_it(sandbox_client, row, "subscribe_send")
+    resp = await client.post(f"/api/v1/inbox/{row.id}/read", headers=parent.headers)
+    assert resp.status_code == 200 and resp.json()["read"] is True
+    await _age(row, sandbox, sending.TEMPLATE_DEDUPE_S + 60)
+
+    result = await recover_stuck()
+    assert result["read_meanwhile"] == 1
+    row = await Delivery.get(id=row.id)
+    assert (row.status, row.channel) == (DeliveryStatus.READ, Channel.SUBSCRIBE)
+    assert "她已在小程序中读到" in row.last_error
+    assert (await recover_stuck())["read_meanwhile"] == 0  # judged once
+    await asyncio.sleep(0.5)
+    assert await delivered(sandbox_client, parent.openid) == 1  # never sent again
