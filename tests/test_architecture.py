@@ -30,15 +30,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # owned by another step, lead removes: checkin/service.py; use server.activities.service
     # (FAMILY_KINDS, Activity for type hints, find_activity, may_attend, parse_scene).
     ("server/checkin/service.py", "server.activities.models"): "checkin service",
-    # owned by another step, lead removes: reports read activities' rows for their SQL; use
-    # server.activities.service (ActivityKind, ActivityStatus, AudienceMode, FAMILY_KINDS,
-    # SEND_KINDS) for the enums, and activity facts there for the rows.
-    ("server/reports/attendance_counts.py", "server.activities.models"): "reports",
-    ("server/reports/conditions.py", "server.activities.models"): "reports",
-    ("server/reports/target_counts.py", "server.activities.models"): "reports",
-    ("server/reports/queries.py", "server.activities.models"): "reports",
-    # owned by another step, lead removes: DEFAULT_PAIRING_TARGETS belongs in orgs' service.
-    ("server/reports/targets.py", "server.orgs.models"): "reports",
     # owned by another step, lead removes: the console's forms take the enums from each
     # domain's service (activities: ActivityKind, AudienceMode, AUDIENCE_LABELS).
     ("server/web/views/activities.py", "server.activities.models"): "console",
@@ -48,9 +39,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("server/web/views/ledger.py", "server.ledger.models"): "console",
     ("server/web/views/notices.py", "server.notices.models"): "console",
     ("server/web/views/posts.py", "server.publicity.models"): "console",
-    # owned by another step, lead removes: reports' summaries list posts while publicity's
-    # briefs read reports (a cycle); the summaries should get the posts through a hook.
-    ("server/reports/summaries.py", "server.publicity.listing"): "publicity <-> reports",
 }
 
 

@@ -32,6 +32,7 @@ from server.orgs.lookups import (
     staff_person_ids,
     workplace_names,
 )
+from server.orgs.models import DEFAULT_PAIRING_TARGETS
 from server.orgs.pairings import get_pairing, list_pairings, merge_targets
 from server.orgs.people import get_teacher, list_teachers, sees_full_phones
 from server.orgs.scope import (
@@ -51,6 +52,7 @@ from server.orgs.scope import (
 from server.orgs.validation import mask_phone, normalise_phone
 
 __all__ = [
+    "DEFAULT_PAIRING_TARGETS",
     "alliance_lead_id",
     "alliance_member_ids",
     "alliance_name",

@@ -14,7 +14,7 @@ never count. Attendance figures leave out family activities (家长开放日, �
 
 from __future__ import annotations
 
-from server.activities.models import FAMILY_KINDS, SEND_KINDS, ActivityStatus
+from server.activities.service import FAMILY_KINDS, SEND_KINDS, ActivityStatus
 from server.reports.periods import Period
 from server.reports.sql import Sql
 

@@ -20,11 +20,11 @@ from server.common.errors import DomainError
 from server.common.semester import SemesterCalendar, semester_of
 from server.common.time import china, now
 from server.ledger import service as ledger
-from server.publicity import listing as publicity
 from server.reports import (
     activity_totals,
     attendance_counts,
     family_checkins,
+    hooks,
     parents,
     rankings,
     units,
@@ -147,7 +147,7 @@ async def _happened(window: Period, scope: SummaryScope, kg_ids: set[int]) -> di
         attendance_counts.attendance(window, level, ids, with_total=scope.kind == "city"),
         family_checkins.family_checkins(window, None if scope.kind == "city" else kg_ids),
         parents.satisfaction(window, kg_ids),
-        publicity.published_count(
+        hooks.published_posts(
             since=window.since,
             until=window.asof,
             kindergarten_ids=None if scope.kind == "city" else kg_ids,

@@ -22,7 +22,7 @@ units seen at the same moment. A target set to 0 (or false) is not tracked.
 
 from __future__ import annotations
 
-from server.orgs.models import DEFAULT_PAIRING_TARGETS
+from server.orgs.service import DEFAULT_PAIRING_TARGETS
 from server.reports.periods import Period
 
 #: Pace alerts start once this share of the window has gone by (about five weeks of a
