@@ -21,9 +21,9 @@ waits for every message to settle and checks, independently of the processes: no
 lost or doubled (SQL counts against what the scans were answered), every message delivered
 exactly once or dead-lettered with a reason (the sandbox's received messages against the
 delivery rows; one whose answer was lost when the worker died mid-call ends 'unconfirmed'
-with its reason, received at most once), the error rate and p99 per minute, and each process's memory (RSS of its
-process tree) after warm-up and at the end; growth over 20 % is a finding. It prints a
-verdict and exits 1 unless the soak is clean.
+with its reason, received at most once), the error rate and p99 per minute, and each
+process's memory (RSS of its process tree) after warm-up and at the end; growth over 20 %
+is a finding. It prints a verdict and exits 1 unless the soak is clean.
 """
 
 from __future__ import annotations
