@@ -8,7 +8,9 @@ from server import wiring
 from server.activities import hooks
 from server.checkin import overview
 from server.common import errors
+from server.metrics import service as metrics
 from server.orgs import grant_links
+from server.reports import hooks as reports_hooks
 
 CONNECTED = (
     hooks._changed,
@@ -20,6 +22,8 @@ CONNECTED = (
     errors._error_counters,
     grant_links._store,
     overview._targets,
+    metrics._gauge_sources,
+    reports_hooks._post_counts,
 )
 
 
