@@ -24,12 +24,6 @@ DOMAINS = frozenset(p.name for p in SERVER.iterdir() if (p / "__init__.py").is_f
 #: out of every check here; the lead empties this list. Some name a file as it is before
 #: and some as it is after that step (reports' queries.py split, the console's forms).
 ALLOWED: dict[tuple[str, str], str] = {
-    # owned by another step, lead removes: checkin/cache.py reads activities' rows; use
-    # server.activities.service (find_activity, load_activity, expected_person_ids).
-    ("server/checkin/cache.py", "server.activities.models"): "checkin cache",
-    # owned by another step, lead removes: checkin/service.py; use server.activities.service
-    # (FAMILY_KINDS, Activity for type hints, find_activity, may_attend, parse_scene).
-    ("server/checkin/service.py", "server.activities.models"): "checkin service",
     # owned by another step, lead removes: the console's forms take the enums from each
     # domain's service (activities: ActivityKind, AudienceMode, AUDIENCE_LABELS).
     ("server/web/views/activities.py", "server.activities.models"): "console",

@@ -119,6 +119,11 @@ async def find_activity(*, activity_id: int) -> Activity | None:
     return await Activity.get_or_none(id=activity_id)
 
 
+async def activity_by_code(*, code: str) -> Activity | None:
+    """The activity a scene's code names, or None (no scope check: a scan carries the code)."""
+    return await Activity.get_or_none(code=code)
+
+
 async def load_activity(*, activity_id: int) -> Activity:
     """One activity by id (no scope check); NotFound when there is none."""
     activity = await Activity.get_or_none(id=activity_id)

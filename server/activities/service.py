@@ -41,6 +41,7 @@ from server.activities.editing import update_activity
 from server.activities.facts import (
     activities_by_ids,
     activity_briefs,
+    activity_by_code,
     activity_ids_of_alliance,
     activity_ids_of_pairing,
     find_activity,
@@ -93,6 +94,7 @@ __all__ = [
     "BadScene",
     "Scene",
     "activities_by_ids",
+    "activity_by_code",
     "activity_briefs",
     "activity_code",
     "activity_detail",

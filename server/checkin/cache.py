@@ -12,8 +12,8 @@ import asyncio
 import time
 from typing import Any
 
-from server.activities.models import Activity
-from server.checkin.audience import expected_person_ids
+from server.activities import service as activities
+from server.activities.service import Activity, expected_person_ids
 
 ACTIVITY_TTL_S = 2.0
 AUDIENCE_TTL_S = 10.0
@@ -49,7 +49,7 @@ async def activity_by_code(code: str) -> Activity | None:
         return cached
     loading = _activity_loading.get(code)
     if loading is None:
-        loading = asyncio.ensure_future(Activity.get_or_none(code=code))
+        loading = asyncio.ensure_future(activities.activity_by_code(code=code))
         _activity_loading[code] = loading
         try:
             # Shielded: the scan that started the load may go away; the others still wait.

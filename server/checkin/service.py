@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from server.activities.codes import BadScene, parse_scene
-from server.activities.models import FAMILY_KINDS, Activity
+from server.activities.service import FAMILY_KINDS, Activity, BadScene, may_attend, parse_scene
 from server.checkin import hours
-from server.checkin.audience import may_attend
 from server.checkin.cache import activity_by_code, attendees
 from server.checkin.fastpath import remember, remembered
 from server.checkin.geo import distance_m
