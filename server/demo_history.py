@@ -25,7 +25,8 @@ from server.archive import service as archive
 from server.checkin import hours
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.auth import Grant, Principal
-from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of, semester_range
 from server.common.time import CHINA, now
 from server.demo_ledger import load_ledger_demo
 from server.demo_photos import demo_photo

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from server.common.auth import Grant, Principal
-from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of, semester_range
 from server.common.time import CHINA, now
 from server.ledger import donations, funds
 from server.ledger.models import Donation

@@ -27,7 +27,8 @@ from server.checkin import facts as checkin_facts
 from server.checkin.figures import counts_line, figures_of
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
-from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of, semester_range
 from server.common.sheets import append_row
 from server.common.time import CHINA, china, now
 from server.orgs import service as orgs

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from server.activities import service as activities
 from server.checkin.models import Checkin, CheckinMethod, HoursEntry, HoursRole
-from server.common.semester import configured_calendar, semester_of
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of
 
 #: At least this share of the activity on site earns the full attendee 课时 (docs/decisions.md).
 FULL_SHARE = 0.5

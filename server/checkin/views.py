@@ -31,7 +31,8 @@ from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.params import Params
 from server.common.rate_limit import client_address
-from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of, semester_range
 from server.common.time import CHINA, now
 from server.metrics import counters
 from server.stopping import close_connection_after

@@ -107,10 +107,8 @@ def _month_end(year: int, month: int) -> date:
 
 
 def configured_calendar() -> SemesterCalendar:
-    """The calendar of this process's settings (the default before a runtime is installed)."""
-    from server.common.runtime import current
+    """Kept for the two console views not yet moved (web/views/ledger.py, posts.py): new code
+    imports `configured_calendar` from `server.common.runtime`; delete this once they do."""
+    from server.common.runtime import configured_calendar as configured
 
-    try:
-        return current().settings.semester_calendar
-    except RuntimeError:
-        return DEFAULT_CALENDAR
+    return configured()

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from server.common.errors import DomainError
-from server.common.semester import configured_calendar, semester_of, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of, semester_range
 from server.common.time import now
 
 _YEAR = re.compile(r"^(\d{4})年?$")

@@ -17,7 +17,8 @@ from server.archive import service as archive
 from server.checkin import figures as checkin_figures
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
-from server.common.semester import configured_calendar, semester_of
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import service as orgs
 from server.publicity import compose, render, sources

@@ -8,7 +8,8 @@ from pathlib import Path
 from server.activities import service as activities
 from server.archive import service as archive
 from server.common.errors import DomainError
-from server.common.semester import configured_calendar, semester_range
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_range
 from server.common.time import CHINA
 from server.orgs import service as orgs
 from server.publicity.models import Post, PostKind

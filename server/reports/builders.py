@@ -26,7 +26,8 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 
-from server.common.semester import SemesterCalendar, configured_calendar
+from server.common.runtime import configured_calendar
+from server.common.semester import SemesterCalendar
 from server.reports import attendance_counts, target_counts, units
 from server.reports.parents import FamilyFigures
 from server.reports.periods import Period, year_of
