@@ -18,11 +18,13 @@ from server.ledger.book import file_for_download, unit_ledger, units_in_sight
 from server.ledger.bundles import donation_bundles, fund_bundles
 from server.ledger.disclosure import disclosure_data, unit_disclosure
 from server.ledger.disclosure_pdf import render_disclosure
-from server.ledger.models import Donation, FundEntry
+from server.ledger.models import Donation, FundCategory, FundEntry, ItemCategory
 from server.ledger.totals import EMPTY_FIGURES, figures
 
 __all__ = [
     "EMPTY_FIGURES",
+    "FundCategory",
+    "ItemCategory",
     "disclosure_for_post",
     "disclosure_pdf",
     "file_for_download",

@@ -23,6 +23,7 @@ from server.jobs import failures
 from server.notices import access, failing, outbox, present, rsvp, rules
 from server.notices import audience as audiences
 from server.notices.feedback import satisfaction as satisfaction  # for the summaries domain
+from server.notices.models import ACK_LABELS as ACK_LABELS  # for the console's form
 from server.notices.models import (
     AckMode,
     Notice,

@@ -11,8 +11,7 @@ from typing import Any
 from pydantic import create_model, model_validator
 from sanic import Request
 
-from server.activities.models import ActivityKind, AudienceMode
-from server.activities.rules import AUDIENCE_LABELS
+from server.activities.service import AUDIENCE_LABELS, ActivityKind, AudienceMode
 from server.common.errors import DomainError
 from server.common.params import FormIds, FormInt, FormNumber, FormWhen, Params, Text
 from server.common.time import china, now

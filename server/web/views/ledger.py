@@ -26,8 +26,8 @@ from server.common.time import now
 from server.common.uploads import read_multipart
 from server.ledger import book, disclosure, donations, funds
 from server.ledger import service as ledger
-from server.ledger.models import FundCategory, ItemCategory
 from server.ledger.money import grouped
+from server.ledger.service import FundCategory, ItemCategory
 from server.publicity import disclosure as disclosure_posts
 from server.web.console import NavItem, add_nav, back, page, render
 from server.web.forms import form, query

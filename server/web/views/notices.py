@@ -13,7 +13,7 @@ from server.common.errors import DomainError
 from server.common.params import Digits, Flag, FormIds, FormInt, FormWhen, Params, Text
 from server.notices import feedback, reading, receipts, reminders
 from server.notices import service as notices
-from server.notices.models import ACK_LABELS, AckMode
+from server.notices.service import ACK_LABELS, AckMode
 from server.orgs import service as orgs
 from server.web.console import NavItem, add_nav, back, page, render
 from server.web.forms import echo, form, query, shown

@@ -15,7 +15,7 @@ from server.common.time import now
 from server.orgs import service as orgs
 from server.publicity import mass_send, recap
 from server.publicity import service as posts
-from server.publicity.models import STATUS_LABELS, PostStatus
+from server.publicity.service import STATUS_LABELS, PostStatus
 from server.web.console import NavItem, add_nav, back, page, render
 from server.web.forms import form, query, shown
 
