@@ -29,16 +29,7 @@ WORLD_BUILDERS_LEFT = {
 }
 
 #: Files that still GET /sandbox/outbox themselves instead of calling read_outbox.
-OUTBOX_READERS_LEFT = {
-    "delivery/helpers.py",
-    "delivery/test_worker_kill.py",
-    "delivery/test_groups.py",
-    "publicity/test_publishing.py",
-    "publicity/test_mass_send.py",
-    "publicity/test_poll_failures.py",
-    "publicity/test_publish_confirmed.py",
-    "publicity/test_recap.py",
-}
+OUTBOX_READERS_LEFT: set[str] = set()
 
 WORLD_BUILDER = re.compile(r"^_?(make|build)_(\w+_)?world$")
 

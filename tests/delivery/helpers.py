@@ -14,6 +14,7 @@ from server.delivery.templates import template_for
 from server.orgs.models import Person
 from server.wechat.sandbox import openid_for
 from tests.support.factories import LoggedIn, login, make_person, unique
+from tests.support.sandbox import read_outbox
 
 UNSETTLED = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 
@@ -90,16 +91,9 @@ async def settle(*, key: str | None = None, ids: list[int] | None = None, within
     return await query.order_by("id")
 
 
-async def outbox(sandbox_client, kind: str = "subscribe_send", **filters) -> list[dict]:
-    """Sandbox outbox entries of `kind`."""
-    params = {"kind": kind, **filters}
-    resp = await sandbox_client.get("/sandbox/outbox", params=params)
-    return resp.json()["items"]
-
-
 async def delivered(sandbox_client, openid: str, kind: str = "subscribe_send") -> int:
     """How many messages of `kind` the sandbox delivered to `openid`."""
-    return len(await outbox(sandbox_client, kind, touser=openid, delivered="true"))
+    return len(await read_outbox(sandbox_client, kind=kind, touser=openid, delivered="true"))
 
 
 async def fault(sandbox_client, **body) -> None:

@@ -8,6 +8,7 @@ from server.delivery.models import DeliveryStatus, GroupMessage
 from server.delivery.service import notify_group
 from tests.delivery.helpers import fault
 from tests.support.factories import login_as
+from tests.support.sandbox import read_outbox
 from tests.wechat.images import image_bytes
 
 GROUP = "leaders"
@@ -27,8 +28,7 @@ async def settled_groups(count: int, within: float = 20) -> list[GroupMessage]:
 
 
 async def wecom_calls(sandbox_client) -> list[dict]:
-    resp = await sandbox_client.get("/sandbox/outbox", params={"kind": "wecom_send"})
-    return resp.json()["items"]
+    return await read_outbox(sandbox_client, kind="wecom_send")
 
 
 async def test_group_message_is_sent_once_per_key_with_its_image(sandbox_client, client):

@@ -9,12 +9,12 @@ from server.delivery.service import delivery_counts, notify
 from tests.delivery.helpers import (
     delivered,
     make_parent,
-    outbox,
     settle,
     subscribe,
     template_id,
 )
 from tests.support.factories import login_as
+from tests.support.sandbox import read_outbox
 
 
 async def three_messages(parent) -> None:
@@ -91,7 +91,10 @@ async def test_subscription_reports_accept_reject_and_ban(client, sandbox_client
     await subscribe(client, sandbox_client, parent, times=0, in_sandbox=2)
     await notify(person_ids=[parent.person_id], kind="notice", key="n:ban", title="t", body="b")
     [row] = await settle(key="n:ban")
-    assert row.channel == Channel.INBOX and await outbox(sandbox_client) == []
+    assert (
+        row.channel == Channel.INBOX
+        and await read_outbox(sandbox_client, kind="subscribe_send") == []
+    )
 
     again = await report("accept")
     assert (again["banned"], again["remaining"]) == (False, 3)

@@ -18,12 +18,12 @@ from tests.delivery.helpers import (
     delivered,
     fault,
     make_parent,
-    outbox,
     settle,
     subscribed_parent,
     template_id,
 )
 from tests.support.factories import login_as
+from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
 
@@ -86,7 +86,7 @@ async def test_subscribed_parent_gets_a_subscribe_message_with_mapped_fields(
     await send_notice(parent, fields={"note": "请带好孩子的室内鞋"})
     [row] = await settle(key="notice:1")
     assert row.channel == Channel.SUBSCRIBE and row.sent_at is not None
-    [sent] = await outbox(sandbox_client, touser=parent.openid)
+    [sent] = await read_outbox(sandbox_client, kind="subscribe_send", touser=parent.openid)
     request = sent["request"]
     assert request["template_id"] == template_id()
     assert request["page"] == "pages/notice/index?id=1"
@@ -111,7 +111,7 @@ async def test_without_a_subscription_the_message_is_in_the_inbox_only(client, s
     rows = await settle(key="notice:2")
     assert [(r.status, r.channel) for r in rows] == [(DeliveryStatus.SENT, Channel.INBOX)] * 2
     assert all(r.last_error.startswith("仅站内信") for r in rows)
-    assert await outbox(sandbox_client) == []
+    assert await read_outbox(sandbox_client, kind="subscribe_send") == []
 
 
 async def test_43101_zeroes_the_quota_and_falls_back_without_retry(client, sandbox_client):
@@ -121,7 +121,7 @@ async def test_43101_zeroes_the_quota_and_falls_back_without_retry(client, sandb
     [row] = await settle(key="notice:1")
     assert (row.status, row.channel, row.attempts) == (DeliveryStatus.SENT, Channel.INBOX, 1)
     assert "订阅次数已用完" in row.last_error
-    calls = await outbox(sandbox_client, touser=parent.openid)
+    calls = await read_outbox(sandbox_client, kind="subscribe_send", touser=parent.openid)
     assert [c["errcode"] for c in calls] == [43101]
     quota = await SubscriptionQuota.get(person_id=parent.person_id)
     assert quota.remaining == 0 and row.quota_template is None
@@ -134,7 +134,7 @@ async def test_a_60_character_title_is_shortened_and_accepted(client, sandbox_cl
     await send_notice(parent, title=title[:60])
     [row] = await settle(key="notice:1")
     assert row.channel == Channel.SUBSCRIBE
-    [sent] = await outbox(sandbox_client, touser=parent.openid)
+    [sent] = await read_outbox(sandbox_client, kind="subscribe_send", touser=parent.openid)
     value = sent["request"]["data"]["thing1"]["value"]
     assert len(value) == 20 and value.endswith("…") and sent["errcode"] == 0
     assert row.title == title[:60]  # the inbox keeps the whole title
@@ -148,7 +148,7 @@ async def test_a_value_that_cannot_be_made_valid_drops_the_channel_with_a_reason
     [row] = await settle(key="notice:1")
     assert row.channel == Channel.INBOX
     assert "时间" in row.last_error and "格式" in row.last_error
-    assert await outbox(sandbox_client) == []
+    assert await read_outbox(sandbox_client, kind="subscribe_send") == []
     # Her subscription was not spent on it.
     assert (await SubscriptionQuota.get(person_id=parent.person_id)).remaining == 1
 
@@ -159,7 +159,7 @@ async def test_busy_wechat_is_retried_with_backoff_then_sent(client, sandbox_cli
     await send_notice(parent)
     [row] = await settle(key="notice:1")
     assert (row.status, row.channel, row.attempts) == (DeliveryStatus.SENT, Channel.SUBSCRIBE, 3)
-    calls = await outbox(sandbox_client, touser=parent.openid)
+    calls = await read_outbox(sandbox_client, kind="subscribe_send", touser=parent.openid)
     assert [c["errcode"] for c in calls] == [-1, -1, 0]
     moments = [c["time"] for c in calls]
     assert moments == sorted(moments)
@@ -253,7 +253,7 @@ async def test_template_message_when_she_follows_the_official_account(client, sa
     )
     [row] = await settle(key="activity:7:cancelled")
     assert row.channel == Channel.TEMPLATE
-    [sent] = await outbox(sandbox_client, "template_send")
+    [sent] = await read_outbox(sandbox_client, kind="template_send")
     assert sent["request"]["client_msg_id"] == sending.client_msg_id(row.key, parent.person_id)
     assert sent["request"]["miniprogram"]["pagepath"] == "pages/activity/index?id=7"
     assert sent["request"]["data"]["thing3"]["value"] == "青山镇中心幼儿园"
@@ -276,7 +276,7 @@ async def test_no_template_message_after_she_unfollows(client, sandbox_client):
     )
     [row] = await settle(key="activity:8:cancelled")
     assert row.channel == Channel.INBOX
-    assert await outbox(sandbox_client, "template_send") == []
+    assert await read_outbox(sandbox_client, kind="template_send") == []
 
 
 async def test_fan_out_to_many_people_sends_each_once(client, sandbox_client):
@@ -308,7 +308,7 @@ async def test_a_token_expired_before_a_chunk_is_replaced_and_each_message_sent_
     ] * 6
     for p in parents:
         assert await delivered(sandbox_client, p.openid) == 1
-        calls = await outbox(sandbox_client, touser=p.openid)
+        calls = await read_outbox(sandbox_client, kind="subscribe_send", touser=p.openid)
         # Refused with the expired token, then accepted with the new one.
         assert [c["errcode"] for c in calls][-1] == 0
     assert await delivered(sandbox_client, warm.openid) == 1

@@ -7,7 +7,8 @@ from server.delivery.models import Channel
 from server.delivery.service import notify
 from server.followers.service import record_subscribe
 from tests.conftest import MP_APPID, OA_APPID
-from tests.delivery.helpers import make_parent, outbox, settle, subscribed_parent
+from tests.delivery.helpers import make_parent, settle, subscribed_parent
+from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
 
@@ -34,8 +35,8 @@ async def test_subscribe_message_with_mini_program_token_template_with_official_
         subscribed.person_id: Channel.SUBSCRIBE,
         follower.person_id: Channel.TEMPLATE,
     }
-    [mini] = await outbox(sandbox_client, "subscribe_send", delivered="true")
-    [oa] = await outbox(sandbox_client, "template_send", delivered="true")
+    [mini] = await read_outbox(sandbox_client, kind="subscribe_send", delivered="true")
+    [oa] = await read_outbox(sandbox_client, kind="template_send", delivered="true")
     assert mini["appid"] == MP_APPID and mini["touser"] == subscribed.openid
     assert oa["appid"] == OA_APPID and oa["touser"] == "oa_" + follower.openid[:20]
     assert oa["request"]["miniprogram"]["appid"] == MP_APPID

@@ -31,11 +31,11 @@ from tests.delivery.helpers import (
     delivered,
     fault,
     make_parent,
-    outbox,
     settle,
     subscribe,
     subscribed_parent,
 )
+from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
 
@@ -68,7 +68,7 @@ async def _die_after_wechat_took_it(sandbox_client, row: Delivery, kind: str) ->
     await fault(sandbox_client, kind=kind, answer_delay=3, times=1)
     job = asyncio.create_task(send_batch(delivery_ids=[row.id]))
     deadline = asyncio.get_running_loop().time() + 10
-    while not await outbox(sandbox_client, kind, delivered="true"):
+    while not await read_outbox(sandbox_client, kind=kind, delivered="true"):
         assert asyncio.get_running_loop().time() < deadline, "the message never reached WeChat"
         await asyncio.sleep(0.02)
     job.cancel()
@@ -125,7 +125,7 @@ async def test_within_ten_minutes_the_resend_reuses_the_client_msg_id_and_wechat
     assert result["resent"] == 1
     [row] = await settle(key="activity:8:cancelled")
     assert (row.status, row.channel) == (DeliveryStatus.SENT, Channel.TEMPLATE)
-    first, again = await outbox(sandbox_client, "template_send")
+    first, again = await read_outbox(sandbox_client, kind="template_send")
     assert first["request"]["client_msg_id"] == again["request"]["client_msg_id"]
     assert first["msgid"] == again["msgid"]
     assert await delivered(sandbox_client, oa_openid, "template_send") == 1
@@ -209,7 +209,7 @@ async def test_a_timed_out_subscribe_send_is_not_tried_again_while_she_has_more(
         await send_batch(delivery_ids=[row.id])
     row = await Delivery.get(id=row.id)
     assert (row.status, row.channel) == (DeliveryStatus.UNCONFIRMED, Channel.SUBSCRIBE)
-    assert len(await outbox(sandbox_client)) == 1  # no second try
+    assert len(await read_outbox(sandbox_client, kind="subscribe_send")) == 1  # no second try
     assert await delivered(sandbox_client, parent.openid) == 1
 
 
@@ -225,7 +225,10 @@ async def test_a_timed_out_send_on_her_last_subscription_is_tried_again_and_coun
     # The retry met 43101: WeChat had taken the first, timed-out send.
     assert (row.status, row.channel) == (DeliveryStatus.SENT, Channel.SUBSCRIBE)
     assert "已送达" in row.last_error
-    assert [e["errcode"] for e in await outbox(sandbox_client)] == [0, 43101]
+    assert [e["errcode"] for e in await read_outbox(sandbox_client, kind="subscribe_send")] == [
+        0,
+        43101,
+    ]
     assert await delivered(sandbox_client, parent.openid) == 1
 
 

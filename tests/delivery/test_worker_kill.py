@@ -28,6 +28,7 @@ from server.wechat.sandbox import sandbox_state
 from tests.delivery.helpers import make_parent, seed_parents
 from tests.support import backends
 from tests.support.processes import process_env
+from tests.support.sandbox import read_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PARENTS = 500
@@ -142,8 +143,8 @@ async def test_killing_a_worker_mid_fan_out_loses_and_duplicates_nothing(
     assert sorted(counts) == sorted(openids), "some parent got nothing"
     assert set(counts.values()) == {1}, "some parent got the message twice"
     # Each re-send refused by WeChat (43101) is one whose first send had gone out.
-    resp = await sandbox_client.get("/sandbox/outbox", params={"kind": "subscribe_send"})
-    refused = sum(1 for e in resp.json()["items"] if e["errcode"] == 43101)
+    outbox = await read_outbox(sandbox_client, kind="subscribe_send")
+    refused = sum(1 for e in outbox if e["errcode"] == 43101)
     assert refused == sum(1 for r in rows if r.last_error and "已送达" in r.last_error)
 
 
@@ -185,10 +186,7 @@ async def test_a_worker_killed_after_wechat_took_a_template_message_never_sends_
             install(own)
 
         async def wechat_took_it() -> bool:
-            resp = await sandbox_client.get(
-                "/sandbox/outbox", params={"kind": "template_send", "delivered": "true"}
-            )
-            return bool(resp.json()["items"])
+            return bool(await read_outbox(sandbox_client, kind="template_send", delivered="true"))
 
         await _wait(wechat_took_it, 60, "the worker never sent the template message")
         _signal_all(first, signal.SIGKILL)

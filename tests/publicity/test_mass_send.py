@@ -17,11 +17,11 @@ from server.wechat.sandbox.events import DELAY_S
 from tests.bots.callback import follower_openid
 from tests.bots.conftest import wechat_server  # noqa: F401 (fixture)
 from tests.publicity.helpers import draft, make_world, published_post, wait_for
+from tests.support.sandbox import read_outbox
 
 
 async def _calls(sandbox_client, kind: str = "mass_sendall") -> list[dict]:
-    resp = await sandbox_client.get("/sandbox/outbox", params={"kind": kind})
-    return resp.json()["items"]
+    return await read_outbox(sandbox_client, kind=kind)
 
 
 async def _mass_send(client, world, post_id: int):

@@ -16,6 +16,7 @@ from server.publicity.models import Post
 from server.wechat.sandbox.events import DELAY_S
 from tests.metrics.test_metrics import moved, scrape
 from tests.publicity.helpers import draft, make_world, published_post, submitted, to_signing
+from tests.support.sandbox import read_outbox
 from tests.web.console import console_person, password_login
 
 POLL_GIVEN_UP = 'songjiao_job_failures_total{job="publicity.poll_publishes",outcome="given_up"}'
@@ -28,10 +29,6 @@ async def _signed_post(client, world) -> Post:
     resp = await client.post(f"/api/v1/posts/{post['id']}/sign", headers=world.leader.headers)
     assert resp.status_code == 200, resp.text
     return await submitted(post["id"])
-
-
-async def _outbox(sandbox_client, kind: str) -> list[dict]:
-    return (await sandbox_client.get("/sandbox/outbox", params={"kind": kind})).json()["items"]
 
 
 async def _console_page(api, world, post_id: int) -> str:
@@ -89,9 +86,9 @@ async def test_wechat_unreachable_for_a_submitted_post_is_given_up_and_said(clie
     before = await scrape(client)
     for _ in range(MAX_ATTEMPTS):
         await publish.poll_publishes()
-    asked = len(await _outbox(sandbox_client, "freepublish_get"))
+    asked = len(await read_outbox(sandbox_client, kind="freepublish_get"))
     assert (await publish.poll_publishes())["checked"] == 0  # given up: not asked again
-    assert len(await _outbox(sandbox_client, "freepublish_get")) == asked
+    assert len(await read_outbox(sandbox_client, kind="freepublish_get")) == asked
     shown = (await client.get(f"/api/v1/posts/{post.id}", headers=world.leader.headers)).json()
     # WeChat may have published it: still 发布中 (never signed twice), with the reason.
     assert shown["status"] == "publishing"

@@ -11,6 +11,7 @@ from server.publicity.models import Post
 from tests.bots.callback import follower_openid
 from tests.bots.conftest import safe_api, safe_wechat_server  # noqa: F401 (fixtures)
 from tests.publicity.helpers import draft, make_world, submitted, to_signing
+from tests.support.sandbox import read_outbox
 
 FORGED_URL = "https://evil.example/phishing"
 
@@ -37,8 +38,7 @@ async def _publishing(client, sandbox_client, *, wechat_status: int = 0) -> Post
 
 
 async def _gets(sandbox_client) -> int:
-    answer = await sandbox_client.get("/sandbox/outbox", params={"kind": "freepublish_get"})
-    return len(answer.json()["items"])
+    return len(await read_outbox(sandbox_client, kind="freepublish_get"))
 
 
 async def _announce(safe_wechat_server, row: Post, **info) -> None:  # noqa: F811

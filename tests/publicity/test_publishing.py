@@ -18,6 +18,7 @@ from tests.publicity.helpers import (
     to_signing,
     wait_for,
 )
+from tests.support.sandbox import read_outbox
 
 
 def big_photo() -> bytes:
@@ -26,10 +27,6 @@ def big_photo() -> bytes:
     Image.effect_noise((3000, 2000), 90).convert("RGB").save(out, format="JPEG", quality=97)
     assert out.tell() > 1024 * 1024
     return out.getvalue()
-
-
-async def _outbox(sandbox_client, kind: str) -> list[dict]:
-    return (await sandbox_client.get("/sandbox/outbox", params={"kind": kind})).json()["items"]
 
 
 async def _signed(client, world, post_id: int) -> Post:
@@ -49,22 +46,22 @@ async def test_signed_post_is_published_and_the_callback_brings_its_url(client, 
     row = await _signed(client, world, post["id"])
     assert row.status == "publishing" and row.publish_id
 
-    uploads = await _outbox(sandbox_client, "uploadimg")
+    uploads = await read_outbox(sandbox_client, kind="uploadimg")
     assert len(uploads) == 2 and all(u["errcode"] == 0 for u in uploads)
     assert all(u["request"]["media"]["size"] < 1024 * 1024 for u in uploads)
     assert {u["request"]["media"]["type"] for u in uploads} <= {"jpeg", "png"}
-    thumbs = await _outbox(sandbox_client, "add_material")
+    thumbs = await read_outbox(sandbox_client, kind="add_material")
     assert len(thumbs) == 1 and thumbs[0]["errcode"] == 0
     assert thumbs[0]["request"]["type"] == "thumb"
     assert thumbs[0]["request"]["media"]["size"] <= 64 * 1024
-    drafts = await _outbox(sandbox_client, "draft_add")
+    drafts = await read_outbox(sandbox_client, kind="draft_add")
     assert len(drafts) == 1 and drafts[0]["errcode"] == 0
-    assert len(await _outbox(sandbox_client, "freepublish_submit")) == 1
+    assert len(await read_outbox(sandbox_client, kind="freepublish_submit")) == 1
 
     # Running the job again changes nothing at WeChat.
     await publish.publish_post(post_id=post["id"])
-    assert len(await _outbox(sandbox_client, "uploadimg")) == 2
-    assert len(await _outbox(sandbox_client, "draft_add")) == 1
+    assert len(await read_outbox(sandbox_client, kind="uploadimg")) == 2
+    assert len(await read_outbox(sandbox_client, kind="draft_add")) == 1
 
     await publish.poll_publishes()  # WeChat answers "publishing" until the job has ended
     event_url = "https://mp.weixin.qq.com/s/songjiao-test"
@@ -86,7 +83,7 @@ async def test_signed_post_is_published_and_the_callback_brings_its_url(client, 
     # The URL is the one freepublish/get answered when the event came, not the event's.
     url = shown["article_url"]
     assert shown["status_label"] == "已发布" and "/sandbox/articles/" in url and url != event_url
-    assert len(await _outbox(sandbox_client, "freepublish_get")) == 2
+    assert len(await read_outbox(sandbox_client, kind="freepublish_get")) == 2
     assert [s["step"] for s in shown["steps"]][-2:] == ["signed", "published"]
     listed = await client.get("/api/v1/posts?status=published", headers=world.leader.headers)
     assert listed.json()["items"][0]["article_url"] == url
@@ -199,7 +196,7 @@ async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
     await publish.publish_post(post_id=post["id"])
 
     async def tried():
-        return await _outbox(sandbox_client, "draft_add")
+        return await read_outbox(sandbox_client, kind="draft_add")
 
     first = (await wait_for(tried))[0]
     assert first["errcode"] == -1
@@ -216,9 +213,9 @@ async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
     row = await Post.get(id=post["id"])
     assert row.publish_id and row.fail_message == ""
     # Images and cover were kept from the first run: uploaded once.
-    assert len(await _outbox(sandbox_client, "uploadimg")) == 1
-    assert len(await _outbox(sandbox_client, "add_material")) == 1
-    assert [d["errcode"] for d in await _outbox(sandbox_client, "draft_add")] == [-1, 0]
+    assert len(await read_outbox(sandbox_client, kind="uploadimg")) == 1
+    assert len(await read_outbox(sandbox_client, kind="add_material")) == 1
+    assert [d["errcode"] for d in await read_outbox(sandbox_client, kind="draft_add")] == [-1, 0]
 
 
 async def test_sandbox_pushes_publishjobfinish_to_the_callback_as_wechat_does(
@@ -241,4 +238,4 @@ async def test_sandbox_pushes_publishjobfinish_to_the_callback_as_wechat_does(
         await sandbox_client.delete("/sandbox/event_push")
     assert row.article_url.startswith("http") and "/sandbox/articles/" in row.article_url
     # Only the callback asked WeChat (nobody polled here), and it asked once.
-    assert len(await _outbox(sandbox_client, "freepublish_get")) == 1
+    assert len(await read_outbox(sandbox_client, kind="freepublish_get")) == 1

@@ -12,6 +12,7 @@ from server.publicity import publish
 from server.publicity.models import Post
 from tests.publicity.helpers import add_photo, make_world, submitted, wait_for
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.sandbox import read_outbox
 
 SEMESTER = "2026秋"
 
@@ -93,8 +94,8 @@ async def test_recap_is_reviewed_signed_and_published_then_listed(client, sandbo
         return row if row.status == "published" else None
 
     row = await wait_for(published)
-    uploads = await sandbox_client.get("/sandbox/outbox", params={"kind": "uploadimg"})
-    assert len(uploads.json()["items"]) == 1  # the recap's photo went to WeChat
+    uploads = await read_outbox(sandbox_client, kind="uploadimg")
+    assert len(uploads) == 1  # the recap's photo went to WeChat
     listed = await client.get(
         f"/api/v1/pairings/{world.activity.pairing_id}/posts", headers=writer.headers
     )

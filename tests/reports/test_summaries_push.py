@@ -9,7 +9,7 @@ from server.jobs.registry import registered_jobs
 from server.reports.jobs import send_semester_summaries, send_weekly_summaries
 from server.reports.models import Summary
 from server.wechat.sandbox import openid_for
-from tests.delivery.helpers import Parent, outbox, settle, subscribe
+from tests.delivery.helpers import Parent, settle, subscribe
 from tests.delivery.test_groups import settled_groups, wecom_calls
 from tests.reports.summary_world import (
     AFTER_SPRING,
@@ -19,6 +19,7 @@ from tests.reports.summary_world import (
     make_county,
 )
 from tests.support.factories import login, make_kindergarten, make_person, unique
+from tests.support.sandbox import read_outbox
 
 
 async def leader_of(client, sandbox_client, kind: str, scope_id: int):
@@ -76,7 +77,9 @@ async def test_weekly_job_pushes_each_leader_group_and_director_once_even_run_tw
     assert "送教课时" in delivery.body
     for person in (alliance_leader, other_leader):
         assert await Delivery.filter(person_id=person.id, kind="summary").count() == 1
-    sent = await outbox(sandbox_client, touser=region_openid, delivered="true")
+    sent = await read_outbox(
+        sandbox_client, kind="subscribe_send", touser=region_openid, delivered="true"
+    )
     assert len(sent) == 1
     assert sent[0]["request"]["page"] == f"pages/summary/index?id={mine.id}"
 

@@ -15,8 +15,9 @@ from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.templates import template_for
 from server.reports.jobs import send_semester_summaries, send_weekly_summaries
 from tests.bots.people import bound_follower
-from tests.delivery.helpers import outbox, settle
+from tests.delivery.helpers import settle
 from tests.reports.summary_world import AFTER_SPRING, MONDAY_RUN, WEEK, make_county
+from tests.support.sandbox import read_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +40,9 @@ async def test_a_leader_following_only_the_official_account_gets_both_summaries_
     [term] = await settle(key=f"summary:semester:2026春:region:{region.id}")
     assert term.status == DeliveryStatus.SENT and term.channel == Channel.TEMPLATE
 
-    sent = await outbox(sandbox_client, "template_send", touser=oa_openid, delivered="true")
+    sent = await read_outbox(
+        sandbox_client, kind="template_send", touser=oa_openid, delivered="true"
+    )
     assert [s["request"]["template_id"] for s in sent] == [oa_summary, oa_summary]
     assert await Delivery.filter(person_id=who.person.id, kind="summary").count() == 2
 

@@ -14,11 +14,11 @@ from server.delivery.models import Delivery, DeliveryStatus, GroupMessage
 from server.jobs.broker import QUEUE, build_broker, enqueue
 from server.reports.models import Summary
 from server.settings import load_settings
-from tests.delivery.helpers import outbox
 from tests.reports.summary_world import MONDAY_RUN, WEEK, make_county
 from tests.reports.test_summaries_push import director_of, leader_of
 from tests.support import backends
 from tests.support.processes import process_env
+from tests.support.sandbox import read_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.services
@@ -109,9 +109,16 @@ async def test_two_workers_running_the_job_twice_push_each_summary_once(
     assert await Summary.filter(period=WEEK, scope_kind="region").count() == 1
     assert await Delivery.filter(key=key).count() == 1
     assert await Delivery.filter(person_id=leader.id).count() == 1
-    assert len(await outbox(sandbox_client, touser=openid, delivered="true")) == 1
+    assert (
+        len(
+            await read_outbox(
+                sandbox_client, kind="subscribe_send", touser=openid, delivered="true"
+            )
+        )
+        == 1
+    )
     assert await GroupMessage.all().count() == 1
-    wecom = await outbox(sandbox_client, kind="wecom_send")
+    wecom = await read_outbox(sandbox_client, kind="wecom_send")
     assert [c["request"]["msgtype"] for c in wecom] == ["markdown", "image"]
     for director in directors:
         assert await Delivery.filter(person_id=director.id).count() == 1
