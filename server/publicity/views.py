@@ -10,6 +10,7 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.params import Params
 from server.publicity import briefs, disclosure, listing, mass_send, recap, service
 from server.publicity.schemas import (
     CommentBody,
@@ -124,16 +125,27 @@ async def create_alliance_disclosure(request: Request, alliance_id: int):
     return await _disclosure(request, "alliance", alliance_id)
 
 
+class StatusQuery(Params):
+    """?status= (drafting, reviewing, …): the list's filter; every post when absent."""
+
+    status: str | None = None
+
+
+class SemesterQuery(Params):
+    """?semester=2026秋; this semester when absent."""
+
+    semester: str | None = None
+
+
 @bp.get("/posts")
 @openapi.definition(summary="宣传推文列表", tag=TAG, secured="token")
 @openapi.response(200, {"application/json": PostList}, "推文，更新时间新的在前")
 @openapi.parameter("status", str, "query", description="drafting/reviewing/signing/…")
 @requires(*READERS)
-async def list_posts(request: Request):
+@validate(query=StatusQuery)
+async def list_posts(request: Request, query: StatusQuery):
     """Posts of the kindergartens the caller writes, reviews or signs for."""
-    return json(
-        await service.list_posts(principal=request.ctx.principal, status=request.args.get("status"))
-    )
+    return json(await service.list_posts(principal=request.ctx.principal, status=query.status))
 
 
 @bp.get("/posts/<post_id:int>")
@@ -201,12 +213,13 @@ async def post_brief(request: Request, post_id: int):
 @openapi.definition(summary="结对学期工作简报（PDF）", tag=TAG, secured="token")
 @openapi.parameter("semester", str, "query", description="如 2026秋，默认本学期")
 @requires(*READERS)
-async def pairing_brief(request: Request, pairing_id: int):
+@validate(query=SemesterQuery)
+async def pairing_brief(request: Request, pairing_id: int, query: SemesterQuery):
     """A pairing's semester: targets and its published posts, as a printable 简报."""
     content, filename = await briefs.pairing_brief(
         principal=request.ctx.principal,
         pairing_id=pairing_id,
-        semester=request.args.get("semester"),
+        semester=query.semester,
         data_dir=request.app.ctx.settings.data_dir,
     )
     return _pdf(content, filename, f"brief-pairing-{pairing_id}.pdf")
