@@ -24,9 +24,9 @@ from server.activities.models import Activity, ActivityKind, ActivityStatus
 from server.activities.poster import code_image, time_range_text
 from server.common.auth import ALGORITHM, Principal
 from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.runtime import current
 from server.common.time import now
 from server.settings import Settings
-from server.wechat.client import WeChatClient
 
 log = logging.getLogger("songjiao.activities")
 
@@ -133,15 +133,14 @@ async def rotating_code_png(
     *,
     activity: Activity,
     step: int | None,
-    settings: Settings,
-    wechat: WeChatClient,
-    redis,
 ) -> bytes:
     """The code image of one step (the current one, the one before or after)."""
+    runtime = current()
+    redis = runtime.redis
     _ensure_showable(activity)
-    current = time_step(now(), activity.rotate_seconds)
-    step = current if step is None else step
-    if abs(step - current) > 1:
+    this_step = time_step(now(), activity.rotate_seconds)
+    step = this_step if step is None else step
+    if abs(step - this_step) > 1:
         raise DomainError("step_out_of_range", "该时段的签到码已失效，请刷新页面")
     key = f"activities:{activity.id}:{activity.code}:rcode:{activity.rotate_seconds}:{step}"
     try:
@@ -151,7 +150,9 @@ async def rotating_code_png(
     except (RedisError, OSError):
         log.warning("redis unavailable; drawing the rotating code without cache")
     scene = dynamic_scene(code=activity.code, secret=activity.secret, step=step)
-    png, _ = await code_image(scene=scene, settings=settings, wechat=wechat, width=CODE_WIDTH)
+    png, _ = await code_image(
+        scene=scene, settings=runtime.settings, wechat=runtime.wechat, width=CODE_WIDTH
+    )
     try:
         await redis.set(key, png, ex=activity.rotate_seconds * 3)
     except (RedisError, OSError):

@@ -258,9 +258,6 @@ async def get_rotating_code_png(request: Request, activity_id: int, query: StepQ
     png = await projector.rotating_code_png(
         activity=activity,
         step=query.step,
-        settings=request.app.ctx.settings,
-        wechat=request.app.ctx.wechat,
-        redis=request.app.ctx.redis,
     )
     max_age = activity.rotate_seconds * 2
     return raw(

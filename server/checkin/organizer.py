@@ -11,6 +11,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.service import answer_flags, checkin_view
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden, NotFound
+from server.common.runtime import current
 from server.common.time import china, now
 from server.orgs import service as orgs
 
@@ -76,12 +77,12 @@ async def manual_check_in(
     activity_id: int,
     person_id: int,
     reason: str,
-    redis,
     late: bool = False,
     adults: int | None = None,
     children: int | None = None,
 ) -> dict:
     """补签: the organizer records someone present, with a reason, in the audit log."""
+    redis = current().redis
     activity = await activities.get_managed_activity(principal=principal, activity_id=activity_id)
     reason = _reason(reason)
     if not await activities.may_attend(activity=activity, person_id=person_id):
@@ -159,10 +160,10 @@ async def annul_check_in(
     principal: Principal,
     checkin_id: int,
     reason: str,
-    redis,
     activity_id: int | None = None,
 ) -> dict:
     """Annul a check-in (e.g. signed in for someone else), with a reason, audit-logged."""
+    redis = current().redis
     checkin, activity = await _checkin_to_run(principal, checkin_id, activity_id)
     reason = _reason(reason)
     if checkin.annulled_at is not None:
@@ -186,12 +187,13 @@ async def annul_check_in(
 
 
 async def check_out(
-    *, principal: Principal, checkin_id: int, redis, activity_id: int | None = None
+    *, principal: Principal, checkin_id: int, activity_id: int | None = None
 ) -> dict:
     """Record leaving: the person herself or an organizer; her 课时 follow the time on site.
 
     With `activity_id` (the console's attendance page) only that activity's check-ins.
     """
+    redis = current().redis
     checkin = await Checkin.get_or_none(id=checkin_id)
     someone_else = checkin is not None and checkin.person_id != principal.person_id
     if activity_id is not None or someone_else:

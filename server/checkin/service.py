@@ -14,6 +14,7 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.rules import Refusal, check_window, scan_moment
 from server.checkin.writer import writer
 from server.common.auth import Principal
+from server.common.runtime import current
 from server.common.time import china
 from server.common.time import now as utcnow
 
@@ -178,13 +179,13 @@ async def check_in(
     principal: Principal,
     scene: str,
     nonce: str,
-    redis,
     location: dict | None = None,
     scanned_at: datetime | None = None,
     adults: int | None = None,
     children: int | None = None,
 ) -> dict:
     """Check the caller in from a scanned scene; refusals carry a reason code."""
+    redis = current().redis
     activity = None
     try:
         if principal.person_id is None:

@@ -14,6 +14,7 @@ from server.activities import service as activities
 from server.checkin.live import attendance_counts, channel
 from server.checkin.models import Checkin
 from server.checkin.service import checkin_view
+from server.common.runtime import current
 
 log = logging.getLogger("songjiao.checkin")
 KEEPALIVE_S = 15
@@ -47,7 +48,6 @@ async def _changes_detail(changes: list[dict]) -> list[dict]:
 async def stream_live(
     *,
     send: Callable[[str], Awaitable[None]],
-    redis,
     activity: activities.Activity,
     detailed: bool,
     max_seconds: float | None = None,
@@ -58,6 +58,7 @@ async def stream_live(
     Ends when `stopping` is set (the process stops; the browser's EventSource reconnects,
     to another api process) as well as after `max_seconds`.
     """
+    redis = current().redis
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds if max_seconds else None
     stopping = stopping or asyncio.Event()

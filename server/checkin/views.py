@@ -58,7 +58,6 @@ async def check_in(request: Request, body: CheckinBody):
         principal=request.ctx.principal,
         scene=body.scene,
         nonce=body.nonce,
-        redis=request.app.ctx.redis,
         location=body.location.model_dump() if body.location else None,
         scanned_at=_china_time(body.scanned_at),
         adults=body.adults,
@@ -119,7 +118,6 @@ async def stream_events(request: Request, activity, *, detailed: bool, max_secon
     stopping = request.app.ctx.stopping
     await stream_live(
         send=response.send,
-        redis=request.app.ctx.redis,
         activity=activity,
         detailed=detailed,
         max_seconds=max_seconds,
@@ -158,7 +156,6 @@ async def manual_check_in(request: Request, activity_id: int, body: ManualChecki
     data = await organizer.manual_check_in(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        redis=request.app.ctx.redis,
         **body.model_dump(),
     )
     return json(data, status=201)
@@ -176,7 +173,6 @@ async def annul(request: Request, checkin_id: int, body: AnnulBody):
             principal=request.ctx.principal,
             checkin_id=checkin_id,
             reason=body.reason,
-            redis=request.app.ctx.redis,
         )
     )
 
@@ -187,11 +183,7 @@ async def annul(request: Request, checkin_id: int, body: AnnulBody):
 @requires(ANY_ACCOUNT)
 async def checkout(request: Request, checkin_id: int):
     """Record leaving; answers the minutes on site."""
-    return json(
-        await organizer.check_out(
-            principal=request.ctx.principal, checkin_id=checkin_id, redis=request.app.ctx.redis
-        )
-    )
+    return json(await organizer.check_out(principal=request.ctx.principal, checkin_id=checkin_id))
 
 
 @bp.get("/activities/<activity_id:int>/signin-sheet.xlsx")

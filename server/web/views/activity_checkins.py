@@ -40,7 +40,6 @@ async def manual_checkin(request: Request, activity_id: int, body: ManualCheckin
     await organizer.manual_check_in(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        redis=request.app.ctx.redis,
         **body.model_dump(),
     )
     return back(f"{BASE}/{activity_id}", "已补签")
@@ -55,7 +54,6 @@ async def annul_checkin(request: Request, activity_id: int, checkin_id: int, bod
         principal=request.ctx.principal,
         checkin_id=checkin_id,
         reason=body.reason,
-        redis=request.app.ctx.redis,
         # The page's activity: a check-in of another activity is not on this page.
         activity_id=activity_id,
     )
@@ -69,7 +67,6 @@ async def checkout_checkin(request: Request, activity_id: int, checkin_id: int):
     done = await organizer.check_out(
         principal=request.ctx.principal,
         checkin_id=checkin_id,
-        redis=request.app.ctx.redis,
         # The page's activity: a check-in of another activity is not on this page.
         activity_id=activity_id,
     )

@@ -81,7 +81,6 @@ async def live_stream(request: Request, activity_id: int):
     stopping = request.app.ctx.stopping
     await stream_live(
         send=response.send,
-        redis=request.app.ctx.redis,
         activity=activity,
         detailed=True,
         max_seconds=3600,
