@@ -107,9 +107,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
         principal = read_access_token(token.strip(), secret=settings.jwt_secret)
         from server.accounts.service import current_principal
 
-        request.ctx.principal = await current_principal(
-            redis=request.app.ctx.redis, principal=principal
-        )
+        request.ctx.principal = await current_principal(principal=principal)
 
     app.on_request(refuse_malformed_input)
     from server.web.console import console_headers

@@ -215,8 +215,10 @@ async def end_account_sessions(*, account_ids: list[int], settings: Settings) ->
     await revoke_sessions_now(session_ids=[str(r) for r in rows], ttl=settings.access_token_ttl)
 
 
-async def logout(*, principal: Principal, redis, settings: Settings) -> None:
+async def logout(*, principal: Principal) -> None:
     """End the caller's session; its access tokens stop working at once."""
+    runtime = current()
+    redis, settings = runtime.redis, runtime.settings
     await Session.filter(id=principal.session_id, revoked_at=None).update(revoked_at=now())
     try:
         await redis.set(
@@ -226,12 +228,13 @@ async def logout(*, principal: Principal, redis, settings: Settings) -> None:
         log.warning("redis unavailable at logout; access token lives until it expires")
 
 
-async def current_principal(*, redis, principal: Principal) -> Principal:
+async def current_principal(*, principal: Principal) -> Principal:
     """The caller as of now: refused when the session ended, fresh grants when they changed.
 
     One Redis round trip answers both questions. Without Redis the database answers
     them, so an ended session or a removed role never outlives an outage.
     """
+    redis = current().redis
     try:
         async with redis.pipeline(transaction=False) as pipe:
             pipe.exists(REVOKED_KEY.format(principal.session_id))

@@ -68,11 +68,7 @@ async def refresh(request: Request, body: RefreshBody):
 @requires(ANY_ACCOUNT)
 async def logout(request: Request):
     """End this session."""
-    await service.logout(
-        principal=request.ctx.principal,
-        redis=request.app.ctx.redis,
-        settings=request.app.ctx.settings,
-    )
+    await service.logout(principal=request.ctx.principal)
     return json({"ok": True})
 
 
@@ -137,9 +133,7 @@ async def redeem_invitation(request: Request, body: RedeemBody):
         principal=principal, code=body.code, name=body.name, relation=body.relation
     )
     account = await Account.get(id=principal.account_id)
-    await service.logout(
-        principal=principal, redis=request.app.ctx.redis, settings=request.app.ctx.settings
-    )
+    await service.logout(principal=principal)
     return json(await service.start_session(account=account, settings=request.app.ctx.settings))
 
 
@@ -180,8 +174,4 @@ async def confirm_web_login(request: Request, token: str):
     """The mini-program confirms a console login code its user scanned."""
     from server.accounts import web_login
 
-    return json(
-        await web_login.confirm_scan_login(
-            principal=request.ctx.principal, token=token, redis=request.app.ctx.redis
-        )
-    )
+    return json(await web_login.confirm_scan_login(principal=request.ctx.principal, token=token))

@@ -27,6 +27,7 @@ from server.accounts.service import REVOKED_KEY, person_view
 from server.common.auth import ALGORITHM, Principal
 from server.common.errors import DomainError, Forbidden
 from server.common.rate_limit import RateLimited, RateLimiter, name_key
+from server.common.runtime import current
 from server.common.time import now
 from server.orgs import service as orgs
 from server.settings import Settings
@@ -230,8 +231,9 @@ async def whoami(*, principal: Principal) -> dict:
     return await person_view(account=account)
 
 
-async def end_session(*, principal: Principal, redis) -> None:
+async def end_session(*, principal: Principal) -> None:
     """Log the console session out; its cookie stops working at once."""
+    redis = current().redis
     await Session.filter(id=principal.session_id, revoked_at=None).update(revoked_at=now())
     try:
         await redis.set(REVOKED_KEY.format(principal.session_id), b"1", ex=SESSION_TTL)
@@ -257,15 +259,17 @@ def _browser_hash(browser: str) -> str:
     return hashlib.sha256(browser.encode()).hexdigest()
 
 
-async def start_scan_login(*, redis, browser: str) -> dict:
+async def start_scan_login(*, browser: str) -> dict:
     """A new one-time code for the login page of `browser` (its pre-login cookie)."""
+    redis = current().redis
     token = secrets.token_urlsafe(18)
     await redis.set(SCAN_KEY.format(token), _browser_hash(browser), ex=SCAN_TTL)
     return {"token": token, "expires_in": SCAN_TTL}
 
 
-async def confirm_scan_login(*, principal: Principal, token: str, redis) -> dict:
+async def confirm_scan_login(*, principal: Principal, token: str) -> dict:
     """The mini-program's user confirms a code she scanned: the page logs in as her."""
+    redis = current().redis
     if principal.person_id is None or not principal.has(*CONSOLE_LOGIN_ROLES):
         raise Forbidden("管理后台供教职工、领导和管理员使用")
     if not token or len(token) > 64 or not await redis.exists(SCAN_KEY.format(token)):
@@ -282,8 +286,9 @@ async def confirm_scan_login(*, principal: Principal, token: str, redis) -> dict
     return {"confirmed": True}
 
 
-async def poll_scan_login(*, token: str, browser: str, redis, settings: Settings) -> dict:
+async def poll_scan_login(*, token: str, browser: str, settings: Settings) -> dict:
     """What became of a code: pending, expired, or confirmed (then a session cookie, once)."""
+    redis = current().redis
     owner = await redis.get(SCAN_KEY.format(token)) if token and len(token) <= 64 else None
     if isinstance(owner, bytes):
         owner = owner.decode()

@@ -105,7 +105,7 @@ async def start_scan(request: Request):
     browser = request.cookies.get(console.BROWSER_COOKIE, "")
     if not browser:
         raise DomainError("csrf_failed", "请刷新页面后重试", status=403)
-    data = await web_login.start_scan_login(redis=request.app.ctx.redis, browser=browser)
+    data = await web_login.start_scan_login(browser=browser)
     settings = request.app.ctx.settings
     base = (settings.public_base_url or f"{request.scheme}://{request.host}").rstrip("/")
     text = f"{base}{PREFIX}{SCAN_PATH}?t={data['token']}"
@@ -119,7 +119,6 @@ async def poll_scan(request: Request, token: str):
     data = await web_login.poll_scan_login(
         token=token,
         browser=request.cookies.get(console.BROWSER_COOKIE, ""),
-        redis=request.app.ctx.redis,
         settings=request.app.ctx.settings,
     )
     cookie = data.pop("cookie", None)
@@ -142,7 +141,7 @@ async def scanned_elsewhere(request: Request):
 @page()
 async def logout(request: Request):
     """End the console session."""
-    await web_login.end_session(principal=request.ctx.principal, redis=request.app.ctx.redis)
+    await web_login.end_session(principal=request.ctx.principal)
     response = redirect(f"{PREFIX}/login", status=303)
     response.delete_cookie(console.SESSION_COOKIE, path=PREFIX)
     return response
