@@ -14,13 +14,12 @@ TESTS = Path(__file__).resolve().parent
 SUPPORT = TESTS / "support"
 
 #: support.py modules still to be renamed helpers.py (their importers switched with them).
-SUPPORT_MODULES_LEFT = {"reports/support.py"}
+SUPPORT_MODULES_LEFT: set[str] = set()
 
 #: World builders outside tests/support, by file: function names.
 WORLD_BUILDERS_LEFT = {
-    # To become settings of tests.support.world.make_world (alliance=True, key_presenter=True,
-    # the reports' cycle; an activity hook for publicity's finished 送教 with its record).
-    "reports/support.py": {"make_world"},
+    # To become a setting of tests.support.world.make_world (an activity hook for publicity's
+    # finished 送教 with its record).
     "publicity/helpers.py": {"make_world"},
     # An alliance with its lead and members, no pairing: not the pairing world.
     "ledger/helpers.py": {"make_alliance_world"},

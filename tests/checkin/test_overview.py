@@ -12,8 +12,9 @@ from server.common.auth import Grant, Principal
 from server.common.semester import DEFAULT_CALENDAR
 from server.common.time import now
 from server.orgs.models import DEFAULT_PAIRING_TARGETS
-from tests.reports.support import SPRING, cn, held, make_pairing, make_world, staff
+from tests.reports.helpers import REPORTS, REPORTS_CYCLE, SPRING, cn, held, staff
 from tests.support.factories import login, login_as, make_activity, make_kindergarten, unique
+from tests.support.world import make_pairing, make_world
 
 AT = cn(2026, 5, 1)  # inside 2026春
 
@@ -39,7 +40,7 @@ async def presenter_hours_held(pairing) -> float:
 
 
 async def test_her_hours_and_both_sides_targets_this_semester(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     (colleague,) = await staff(w.supporting)
     first = await held(
         w.supported, cn(2026, 3, 5), pairing=w.pairing, presenters=[(w.presenter, 3)]
@@ -47,7 +48,7 @@ async def test_her_hours_and_both_sides_targets_this_semester(api):
     second = await held(w.supported, cn(2026, 4, 5), pairing=w.pairing, presenters=[(colleague, 2)])
     # Another pairing's 送教 and last semester's: not in these sums.
     elsewhere = await make_kindergarten(w.region)
-    other = await make_pairing(w.supporting, elsewhere)
+    other = await make_pairing(w.supporting, elsewhere, cycle=REPORTS_CYCLE)
     await held(elsewhere, cn(2026, 3, 9), pairing=other, presenters=[(w.presenter, 4)])
     await held(w.supported, cn(2025, 11, 5), pairing=w.pairing, presenters=[(w.presenter, 6)])
     for activity in (first, second):
@@ -84,7 +85,7 @@ async def test_her_hours_and_both_sides_targets_this_semester(api):
 
 
 async def test_the_next_activity_is_the_soonest_she_is_expected_at(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     (receiver,) = await staff(w.supported)
     # Held for the supported side only: visible to the supporting side through the pairing.
     theirs = await make_activity(
@@ -139,7 +140,7 @@ async def test_the_overview_over_http_shows_only_her_own(client):
     assert body["targets"] == []  # no pairing, no 送教课时 target
 
     # Someone of another kindergarten sees neither that activity nor its targets.
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     stranger = await login_as(client, "teacher", scope_id=w.supporting.id, teacher_of=w.supporting)
     theirs = (await client.get("/api/v1/me/overview", headers=stranger.headers)).json()
     assert theirs["next_activity"] is None

@@ -19,8 +19,9 @@ from datetime import datetime
 from server.activities.models import ActivityKind, ActivityStatus
 from server.notices.models import Notice, NoticeFeedback
 from server.orgs.models import Person
-from tests.reports.support import World, check_in, cn, held, make_world, staff
+from tests.reports.helpers import REPORTS, check_in, cn, held, staff
 from tests.support.factories import make_person
+from tests.support.world import World, make_world
 
 WEEK = "2026-W23"
 #: Monday 8 June 08:00, when the weekly job runs for 1–7 June.
@@ -52,7 +53,7 @@ async def feedback(kg, stars: int, when: datetime) -> None:
 
 async def make_county() -> County:
     """The county described in the module docstring."""
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     t1, t2, t3 = await staff(w.supported, 3)
     send = await held(w.supported, cn(2026, 6, 3), pairing=w.pairing, presenters=[(w.presenter, 3)])
     await check_in(send, t1)
@@ -79,7 +80,7 @@ async def make_county() -> County:
     await feedback(w.supported, 4, cn(2026, 6, 6, 16))
     await feedback(w.supported, 3, cn(2026, 4, 10, 16))  # this semester, not this week
 
-    other = await make_world()
+    other = await make_world(None, REPORTS)
     busy = await held(
         other.supported, cn(2026, 6, 2), pairing=other.pairing, presenters=[(other.presenter, 9)]
     )

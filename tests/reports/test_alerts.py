@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from server.reports.alerts import at_risk
 from server.reports.scope import build_scope
-from tests.reports.support import NO_SHADOW_OR_TRAINING, SPRING, cn, held, make_world
+from tests.reports.helpers import NO_SHADOW_OR_TRAINING, REPORTS, SPRING, cn, held
+from tests.support.world import make_world
 
 THREE_WEEKS_LEFT = cn(2026, 7, 10)  # 2026春 ends on 31 July
 
 
 async def test_four_of_ten_hours_with_three_weeks_left_is_at_risk(api):
     w = await make_world(
-        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 4)])
     (alert,) = await at_risk(semester=SPRING, at=THREE_WEEKS_LEFT)
@@ -24,7 +27,9 @@ async def test_four_of_ten_hours_with_three_weeks_left_is_at_risk(api):
 
 async def test_a_pairing_on_pace_raises_no_alert(api):
     w = await make_world(
-        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 9)])
     # 9 done with 88 % of the semester gone: 10.2 projected.
@@ -32,12 +37,14 @@ async def test_a_pairing_on_pace_raises_no_alert(api):
 
 
 async def test_nothing_is_news_in_the_first_weeks(api):
-    await make_world(targets={"visit_every_month": False, **NO_SHADOW_OR_TRAINING})
+    await make_world(None, REPORTS, targets={"visit_every_month": False, **NO_SHADOW_OR_TRAINING})
     assert await at_risk(semester=SPRING, at=cn(2026, 2, 20)) == []
 
 
 async def test_a_missed_month_or_a_finished_semester_is_no_alert(api):
-    w = await make_world(targets={"lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING})
+    w = await make_world(
+        None, REPORTS, targets={"lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+    )
     await held(w.supported, cn(2026, 2, 10), pairing=w.pairing, presenters=[(w.presenter, 10)])
     # March passed without a visit: certain, shown as missed, but nothing can be done about
     # it any more, and April has only begun.
@@ -51,10 +58,14 @@ async def test_a_missed_month_or_a_finished_semester_is_no_alert(api):
 
 async def test_alerts_stay_within_the_scope(api):
     w = await make_world(
-        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     other = await make_world(
-        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"visit_every_month": False, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     scope = await build_scope(region_ids={w.region.id})
     alerts = await at_risk(semester=SPRING, scope=scope, at=THREE_WEEKS_LEFT)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from server.orgs.models import Alliance, Kindergarten, Region
-from tests.reports.support import SPRING, cn, held, make_world
+from tests.reports.helpers import REPORTS, SPRING, cn, held
 from tests.support.factories import login_as
 from tests.support.sheets import HOSTILE, assert_text_cells
+from tests.support.world import make_world
 
 
 async def test_names_that_look_like_formulas_stay_text(client):
-    world = await make_world()
+    world = await make_world(None, REPORTS)
     await held(world.supported, cn(2026, 3, 3), pairing=world.pairing)
     await Kindergarten.filter(id=world.supporting.id).update(name=HOSTILE[0])
     await Kindergarten.filter(id=world.supported.id).update(name=HOSTILE[1])

@@ -14,8 +14,9 @@ from server.orgs.models import Teacher
 from server.reports import builders, export
 from server.reports.periods import year_period
 from server.reports.scope import CITY
-from tests.reports.support import SPRING, check_in, cn, held, make_world, spring, staff
+from tests.reports.helpers import REPORTS, SPRING, check_in, cn, held, spring, staff
 from tests.support.factories import make_kindergarten
+from tests.support.world import make_world
 
 
 async def report(period, pairing_id):
@@ -38,7 +39,7 @@ async def attendees(kind: ActivityKind, supported_id: int, **activity) -> list[t
 
 
 async def test_shadowing_counts_distinct_supported_teachers_who_checked_in(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     ours = await staff(w.supported, 3)
     visitor = (await staff(w.supporting))[0]
     first = await held(
@@ -52,7 +53,7 @@ async def test_shadowing_counts_distinct_supported_teachers_who_checked_in(api):
     await check_in(first, ours[1])
     await check_in(first, ours[2], annulled=True)  # 误签: not counted
     await check_in(first, visitor)  # the supporting kindergarten's own teacher
-    other = await make_world()
+    other = await make_world(None, REPORTS)
     elsewhere = await held(
         other.supporting, cn(2026, 3, 12), kind=ActivityKind.SHADOWING, pairing=other.pairing
     )
@@ -66,7 +67,7 @@ async def test_shadowing_counts_distinct_supported_teachers_who_checked_in(api):
 
 
 async def test_trainings_count_those_a_supported_teacher_attended_in_the_year(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     ours = await staff(w.supported, 2)
     county = await make_kindergarten(w.region)
     stranger = (await staff(county))[0]
@@ -98,7 +99,7 @@ async def test_trainings_count_those_a_supported_teacher_attended_in_the_year(ap
 
 
 async def test_the_leads_half_day_opening_is_an_observation_it_hosts(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     await held(w.supported, cn(2026, 3, 3), kind=ActivityKind.OBSERVATION)  # a member's
     before = {
         i["alliance_id"]: i for i in await builders.alliance_reports(period=spring(), scope=CITY)
@@ -116,7 +117,7 @@ async def test_the_leads_half_day_opening_is_an_observation_it_hosts(api):
 
 
 async def test_rates_and_papers_are_labelled_as_recorded_by_hand(api):
-    w = await make_world(targets={"papers_per_year": 0})
+    w = await make_world(None, REPORTS, targets={"papers_per_year": 0})
     item = await report(spring(), w.pairing.id)
     manual = {m["key"]: m for m in item["manual"]}
     assert set(manual) == {"excellent_lesson_rate", "qualified_lesson_rate"}  # papers off
@@ -129,7 +130,7 @@ async def test_rates_and_papers_are_labelled_as_recorded_by_hand(api):
 
 
 async def test_the_workbook_carries_the_measured_and_the_hand_filled_targets(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     (teacher,) = await staff(w.supported)
     shadowing = await held(
         w.supporting, cn(2026, 3, 10), kind=ActivityKind.SHADOWING, pairing=w.pairing

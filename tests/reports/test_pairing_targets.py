@@ -7,7 +7,8 @@ from server.orgs.models import Pairing
 from server.reports import builders
 from server.reports.periods import semester_period, year_period
 from server.reports.scope import CITY
-from tests.reports.support import NO_SHADOW_OR_TRAINING, SPRING, cn, held, make_world, spring, staff
+from tests.reports.helpers import NO_SHADOW_OR_TRAINING, REPORTS, SPRING, cn, held, spring, staff
+from tests.support.world import make_world
 
 
 async def report(period, pairing_id):
@@ -16,7 +17,7 @@ async def report(period, pairing_id):
 
 
 async def test_send_hours_sum_presenters_of_held_send_activities(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     (second,) = await staff(w.supporting)
     await held(
         w.supported,
@@ -47,7 +48,7 @@ async def test_send_hours_sum_presenters_of_held_send_activities(api):
 
 
 async def test_semester_boundary_is_midnight_of_1_february_in_china(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     last_of_autumn = cn(2026, 1, 31, 23, 30)  # 2025秋
     first_of_spring = cn(2026, 2, 1, 0, 30)  # 2026春 (still 31 January in UTC)
     await held(w.supported, last_of_autumn, pairing=w.pairing, presenters=[(w.presenter, 3)])
@@ -60,7 +61,7 @@ async def test_semester_boundary_is_midnight_of_1_february_in_china(api):
 
 
 async def test_cancelled_draft_and_future_activities_do_not_count(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     at = cn(2026, 5, 15)
     counted = [
         held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 1)]),
@@ -105,7 +106,9 @@ async def test_cancelled_draft_and_future_activities_do_not_count(api):
 
 
 async def test_edited_targets_replace_the_defaults(api):
-    w = await make_world(targets={"send_hours_per_semester": 4, "lectures_per_semester": 0})
+    w = await make_world(
+        None, REPORTS, targets={"send_hours_per_semester": 4, "lectures_per_semester": 0}
+    )
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 4)])
     item = await report(spring(), w.pairing.id)
     assert item["targets"]["send_hours"]["target"] == 4
@@ -122,7 +125,7 @@ async def test_edited_targets_replace_the_defaults(api):
 
 
 async def test_lectures_need_two_per_semester(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     for day in (3, 17):
         await held(w.supported, cn(2026, 3, day), kind=ActivityKind.LECTURE, pairing=w.pairing)
     lectures = (await report(spring(), w.pairing.id))["targets"]["lectures"]
@@ -130,7 +133,7 @@ async def test_lectures_need_two_per_semester(api):
 
 
 async def test_a_month_without_a_visit_is_a_certain_miss(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     for month in (2, 3, 5):
         await held(w.supported, cn(2026, month, 10), pairing=w.pairing)
     # Held at the supporting kindergarten (跟岗学习): not a visit to the supported one.
@@ -142,7 +145,7 @@ async def test_a_month_without_a_visit_is_a_certain_miss(api):
 
 
 async def test_visits_every_month_so_far_are_on_track(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     for month in (2, 3, 4, 5):
         await held(w.supported, cn(2026, month, 10), pairing=w.pairing)
     # Mid-June: June is under way, not missed yet.
@@ -156,7 +159,7 @@ async def test_visits_every_month_so_far_are_on_track(api):
 
 
 async def test_a_year_adds_both_semesters_against_doubled_targets(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 6)])
     await held(w.supported, cn(2026, 10, 3), pairing=w.pairing, presenters=[(w.presenter, 5)])
     await held(w.supported, cn(2027, 1, 20), pairing=w.pairing, presenters=[(w.presenter, 4)])
@@ -169,7 +172,9 @@ async def test_a_year_adds_both_semesters_against_doubled_targets(api):
 
 
 async def test_score_is_the_mean_completion_of_the_targets(api):
-    w = await make_world(targets={"visit_every_month": False, **NO_SHADOW_OR_TRAINING})
+    w = await make_world(
+        None, REPORTS, targets={"visit_every_month": False, **NO_SHADOW_OR_TRAINING}
+    )
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 15)])
     await held(w.supported, cn(2026, 3, 4), kind=ActivityKind.LECTURE, pairing=w.pairing)
     item = await report(spring(), w.pairing.id)

@@ -10,7 +10,7 @@ from server.common.errors import DomainError
 from server.common.semester import SemesterCalendar, semester_of, semester_range
 from server.reports.periods import resolve_period, semester_period, year_period
 from server.settings import load_settings
-from tests.reports.support import cn
+from tests.reports.helpers import cn
 
 SEP_JAN = SemesterCalendar.parse("2-7", "9-1")
 

@@ -19,8 +19,9 @@ from server.reports import builders, summaries
 from server.reports.periods import semester_period
 from server.reports.regions import region_reports
 from server.reports.scope import CITY, build_scope
-from tests.reports.support import SPRING, check_in, cn, held, make_pairing, staff
+from tests.reports.helpers import REPORTS_CYCLE, SPRING, check_in, cn, held, staff
 from tests.support.factories import make_alliance, make_kindergarten, make_person, make_region
+from tests.support.world import make_pairing
 
 #: Generous bounds (a report sends 12–17 statements today, a semester summary, which builds
 #: several reports, about 60); what matters is that the number does not grow with the data.
@@ -80,7 +81,7 @@ async def _county(pairs: int, per_pairing: int):
     for p in range(pairs):
         supporting = lead if p == 0 else await make_kindergarten(region, alliance=alliance)
         supported = await make_kindergarten(region, alliance=alliance)
-        pairing = await make_pairing(supporting, supported, alliance=alliance)
+        pairing = await make_pairing(supporting, supported, alliance=alliance, cycle=REPORTS_CYCLE)
         (presenter,) = await staff(supporting, key=True)
         teachers = await staff(supported, 2)
         for n in range(per_pairing):

@@ -9,16 +9,17 @@ from openpyxl import load_workbook
 
 from server.activities.models import ActivityKind
 from tests.orgs.asserts import ok, refused
-from tests.reports.support import SPRING, cn, held, make_world
+from tests.reports.helpers import REPORTS, SPRING, cn, held
 from tests.support.factories import login_as, make_child, make_class
+from tests.support.world import make_world
 
 Q = f"?semester={SPRING}"
 
 
 async def two_counties():
     """Two worlds; the first pairing does well, the second poorly."""
-    good = await make_world()
-    poor = await make_world()
+    good = await make_world(None, REPORTS)
+    poor = await make_world(None, REPORTS)
     await held(
         good.supported, cn(2026, 3, 3), pairing=good.pairing, presenters=[(good.presenter, 12)]
     )
@@ -96,7 +97,7 @@ async def test_director_sees_her_kindergarten_and_its_pairings(client):
     "path", ["pairings", "kindergartens", "alliances", "regions", "alerts", "rankings"]
 )
 async def test_teachers_and_parents_are_refused(client, path):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     teacher = await login_as(client, "teacher", scope_id=w.supported.id, teacher_of=w.supported)
     refused(await client.get(f"/api/v1/reports/{path}", headers=teacher.headers), 403)
     child = await make_child(await make_class(w.supported))
@@ -142,8 +143,8 @@ async def test_rankings_order_pairings_and_alliances_by_score(client):
 
 
 async def test_equal_scores_share_a_rank(client):
-    first = await make_world()
-    second = await make_world()
+    first = await make_world(None, REPORTS)
+    second = await make_world(None, REPORTS)
     for w in (first, second):
         await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 5)])
     admin = await login_as(client, "admin")

@@ -10,8 +10,9 @@ from server.notices.models import Notice, NoticeFeedback
 from server.reports import builders
 from server.reports.periods import resolve_period
 from server.reports.scope import CITY
-from tests.reports.support import check_in, held, make_pairing, make_world
+from tests.reports.helpers import REPORTS, REPORTS_CYCLE, check_in, held
 from tests.support.factories import make_kindergarten, make_person
+from tests.support.world import make_pairing, make_world
 
 
 async def _rate(notice: Notice, kindergarten_id: int, *stars: int) -> None:
@@ -26,10 +27,10 @@ async def _rate(notice: Notice, kindergarten_id: int, *stars: int) -> None:
 
 
 async def test_open_day_rating_lands_on_its_own_pairing_only(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     # The village kindergarten is supported by a second county kindergarten as well.
     other_supporting = await make_kindergarten(w.region)
-    other = await make_pairing(other_supporting, w.supported)
+    other = await make_pairing(other_supporting, w.supported, cycle=REPORTS_CYCLE)
     open_day = await held(
         w.supported,
         now(),

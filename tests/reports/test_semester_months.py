@@ -12,7 +12,8 @@ from server.reports import builders
 from server.reports.alerts import at_risk
 from server.reports.periods import semester_period
 from server.reports.scope import CITY
-from tests.reports.support import NO_SHADOW_OR_TRAINING, cn, held, make_world
+from tests.reports.helpers import NO_SHADOW_OR_TRAINING, REPORTS, cn, held
+from tests.support.world import make_world
 
 AUTUMN = "2026秋"  # 2026-08-01 … 2027-01-31; August is the summer holiday
 TEACHING = [(2026, 9), (2026, 10), (2026, 11), (2026, 12), (2027, 1)]
@@ -37,7 +38,7 @@ async def visited_months(pairing_id: int, supported_id: int, before) -> set[tupl
 
 
 async def test_the_first_days_of_autumn_raise_no_alert(api):
-    w = await make_world(targets=NO_SHADOW_OR_TRAINING)
+    w = await make_world(None, REPORTS, targets=NO_SHADOW_OR_TRAINING)
     for day in (1, 3, 7):
         assert await at_risk(semester=AUTUMN, at=cn(2026, 9, day, 10)) == [], day
     item = await report(cn(2026, 9, 3), w.pairing.id)
@@ -50,7 +51,9 @@ async def test_the_first_days_of_autumn_raise_no_alert(api):
 
 async def test_a_month_is_not_news_before_half_of_it_went_by(api):
     w = await make_world(
-        targets={"send_hours_per_semester": 0, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"send_hours_per_semester": 0, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     await held(w.supported, cn(2026, 9, 10), pairing=w.pairing)
     # 10 October: October begun, not visited yet, but not half gone: no alert.
@@ -61,7 +64,7 @@ async def test_a_month_is_not_news_before_half_of_it_went_by(api):
 
 
 async def test_mid_semester_without_a_visit_alerts_and_counts_missed_months(api):
-    w = await make_world(targets=NO_SHADOW_OR_TRAINING)
+    w = await make_world(None, REPORTS, targets=NO_SHADOW_OR_TRAINING)
     await held(w.supported, cn(2026, 10, 15), pairing=w.pairing, presenters=[(w.presenter, 2)])
     # A 跟岗学习 at the supporting kindergarten is no visit to the supported one.
     await held(w.supporting, cn(2026, 9, 15), pairing=w.pairing)
@@ -80,7 +83,9 @@ async def test_mid_semester_without_a_visit_alerts_and_counts_missed_months(api)
 
 async def test_a_missed_month_is_shown_but_no_alert_once_the_month_is_visited(api):
     w = await make_world(
-        targets={"send_hours_per_semester": 0, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING}
+        None,
+        REPORTS,
+        targets={"send_hours_per_semester": 0, "lectures_per_semester": 0, **NO_SHADOW_OR_TRAINING},
     )
     await held(w.supported, cn(2026, 10, 5), pairing=w.pairing)
     await held(w.supported, cn(2026, 11, 5), pairing=w.pairing)
@@ -92,7 +97,7 @@ async def test_a_missed_month_is_shown_but_no_alert_once_the_month_is_visited(ap
 
 
 async def test_months_before_the_pairing_cycle_do_not_count(api):
-    w = await make_world(targets=NO_SHADOW_OR_TRAINING)
+    w = await make_world(None, REPORTS, targets=NO_SHADOW_OR_TRAINING)
     await Pairing.filter(id=w.pairing.id).update(cycle_start=date(2026, 12, 1))
     # Its first week: nothing done yet, nothing missed yet, pace not judged yet.
     assert await at_risk(semester=AUTUMN, at=cn(2026, 12, 6)) == []
@@ -102,7 +107,7 @@ async def test_months_before_the_pairing_cycle_do_not_count(api):
 
 
 async def test_a_pairing_signed_for_this_autumn_has_no_alert_in_its_first_days(api):
-    w = await make_world()  # every default target, the yearly 集中培训 included
+    w = await make_world(None, REPORTS)  # every default target, the yearly 集中培训 included
     await Pairing.filter(id=w.pairing.id).update(cycle_start=date(2026, 9, 1))
     for day in (1, 4, 7):
         assert await at_risk(semester=AUTUMN, at=cn(2026, 9, day, 18)) == [], day

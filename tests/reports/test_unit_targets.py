@@ -6,17 +6,9 @@ from server.activities.models import ActivityKind, ActivityStatus, AudienceMode
 from server.reports import builders, regions
 from server.reports.periods import semester_period
 from server.reports.scope import CITY, build_scope
-from tests.reports.support import (
-    SPRING,
-    check_in,
-    cn,
-    held,
-    make_pairing,
-    make_world,
-    spring,
-    staff,
-)
+from tests.reports.helpers import REPORTS, REPORTS_CYCLE, SPRING, check_in, cn, held, spring, staff
 from tests.support.factories import make_kindergarten, make_person
+from tests.support.world import make_pairing, make_world
 
 
 async def one(items, key, value):
@@ -25,7 +17,7 @@ async def one(items, key, value):
 
 
 async def test_alliance_counts_its_own_and_its_pairings_activities_over_the_year(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     # Own activities (one in autumn: the year 2026 is 2026春 + 2026秋).
     await held(w.supporting, cn(2026, 3, 5), kind=ActivityKind.JOINT_RESEARCH, alliance=w.alliance)
     await held(w.supporting, cn(2026, 9, 5), kind=ActivityKind.TRAINING, alliance=w.alliance)
@@ -53,7 +45,7 @@ async def test_alliance_counts_its_own_and_its_pairings_activities_over_the_year
 
 
 async def test_every_member_but_the_lead_needs_one_inspection_a_year(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     third = await make_kindergarten(w.region, alliance=w.alliance)
     await held(w.supported, cn(2026, 4, 1), kind=ActivityKind.INSPECTION, alliance=w.alliance)
     await held(w.supporting, cn(2026, 4, 2), kind=ActivityKind.INSPECTION, alliance=w.alliance)
@@ -79,7 +71,8 @@ async def test_every_member_but_the_lead_needs_one_inspection_a_year(api):
 
 
 async def test_key_teachers_must_each_give_a_send_lesson_this_semester(api):
-    w = await make_world()  # one key teacher at the supporting kindergarten: w.presenter
+    # One key teacher at the supporting kindergarten: w.presenter.
+    w = await make_world(None, REPORTS)
     idle, autumn_only = await staff(w.supported, 2, key=True)
     await staff(w.supported, 3)  # ordinary teachers are not counted
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 2)])
@@ -103,7 +96,7 @@ async def test_key_teachers_must_each_give_a_send_lesson_this_semester(api):
 
 
 async def test_reached_counts_distinct_teachers_and_leaves_out_annulled_check_ins(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     teachers = await staff(w.supported, 4)
     first = await held(w.supported, cn(2026, 3, 3), pairing=w.pairing)
     second = await held(w.supported, cn(2026, 3, 10), pairing=w.pairing)
@@ -123,7 +116,7 @@ async def test_reached_counts_distinct_teachers_and_leaves_out_annulled_check_in
 
 
 async def test_expected_counts_invitees_presenters_and_the_whole_alliance(api):
-    w = await make_world()  # supporting has 1 teacher (the presenter), supported none
+    w = await make_world(None, REPORTS)  # supporting has 1 teacher (the presenter), supported none
     await staff(w.supported, 2)
     guest = await make_person()
     await held(
@@ -144,7 +137,7 @@ async def test_expected_counts_invitees_presenters_and_the_whole_alliance(api):
 
 
 async def test_family_activities_count_families_not_teachers(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     open_day = await held(
         w.supported,
         cn(2026, 4, 1),
@@ -166,8 +159,8 @@ async def test_family_activities_count_families_not_teachers(api):
 
 
 async def test_regions_add_up_their_units_and_the_total_counts_people_once(api):
-    north = await make_world()
-    south = await make_world()
+    north = await make_world(None, REPORTS)
+    south = await make_world(None, REPORTS)
     (traveller,) = await staff(north.supported)
     a = await held(
         north.supported, cn(2026, 3, 3), pairing=north.pairing, presenters=[(north.presenter, 4)]
@@ -192,8 +185,8 @@ async def test_regions_add_up_their_units_and_the_total_counts_people_once(api):
 
 
 async def test_a_region_scope_sees_only_its_region(api):
-    north = await make_world()
-    await make_world()
+    north = await make_world(None, REPORTS)
+    await make_world(None, REPORTS)
     scope = await build_scope(region_ids={north.region.id})
     report = await regions.region_reports(period=spring(), scope=scope)
     assert [i["region_id"] for i in report["items"]] == [north.region.id]
@@ -202,9 +195,11 @@ async def test_a_region_scope_sees_only_its_region(api):
 
 
 async def test_kindergarten_sums_pairings_given_and_received(api):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     other = await make_kindergarten(w.region)
-    second = await make_pairing(w.supporting, other, targets={"send_hours_per_semester": 6})
+    second = await make_pairing(
+        w.supporting, other, targets={"send_hours_per_semester": 6}, cycle=REPORTS_CYCLE
+    )
     await held(w.supported, cn(2026, 3, 3), pairing=w.pairing, presenters=[(w.presenter, 4)])
     await held(other, cn(2026, 3, 5), pairing=second, presenters=[(w.presenter, 3)])
     kgs = await builders.kindergarten_reports(
@@ -224,7 +219,7 @@ async def test_parents_satisfaction_comes_from_the_notices_domain(api):
     from server.notices.models import Notice, NoticeFeedback
     from server.reports.periods import resolve_period
 
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     # The notice announced an open day of the pairing: its ratings are the pairing's too.
     open_day = await held(w.supported, now(), kind=ActivityKind.OPEN_DAY, pairing=w.pairing)
     notice = await Notice.create(kindergarten=w.supported, title="家长开放日", activity=open_day)

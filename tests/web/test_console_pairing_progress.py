@@ -4,12 +4,13 @@ records cannot measure labelled 需手工填报 (issue 16, item 11)."""
 from __future__ import annotations
 
 from server.activities.models import ActivityKind
-from tests.reports.support import check_in, cn, held, make_world, staff
+from tests.reports.helpers import REPORTS, check_in, cn, held, staff
+from tests.support.world import make_world
 from tests.web.console import console_person, password_login
 
 
 async def test_the_pairing_page_shows_progress_and_what_is_filled_in_by_hand(browser):
-    w = await make_world()
+    w = await make_world(None, REPORTS)
     (teacher,) = await staff(w.supported)
     shadowing = await held(
         w.supporting, cn(2026, 10, 10), kind=ActivityKind.SHADOWING, pairing=w.pairing

@@ -1,8 +1,8 @@
-"""Data builders for the targets engine: pairings, held activities, presenters, check-ins."""
+"""Data builders for the targets engine: its world's setting, held activities, presenters,
+check-ins."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from server.activities.models import (
@@ -16,17 +16,17 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import CHINA
 from server.orgs.models import Kindergarten, Pairing, Person, Teacher
 from server.reports.periods import semester_period
-from tests.support.factories import (
-    make_activity,
-    make_alliance,
-    make_kindergarten,
-    make_person,
-    make_region,
-)
+from tests.support.factories import make_activity, make_person
+from tests.support.world import Setting
 
 SPRING = "2026春"  # 2026-02-01 … 2026-07-31
 #: Targets off for tests about the other targets (跟岗学习 and 集中培训 are measured too).
 NO_SHADOW_OR_TRAINING = {"shadow_teachers_per_semester": 0, "trainings_per_year": 0}
+#: The reports' pairing cycle: two school years, 2025-08 – 2027-07.
+REPORTS_CYCLE = (date(2025, 8, 1), date(2027, 7, 31))
+#: The smallest useful world for the targets engine: one alliance led by the supporting
+#: kindergarten, the pairing under it, and a 骨干教师 of the supporting one presenting.
+REPORTS = Setting(alliance=True, key_presenter=True, cycle=REPORTS_CYCLE)
 
 
 def cn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
@@ -37,25 +37,6 @@ def cn(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datet
 def spring(at: datetime | None = None):
     """The spring 2026 semester, seen at `at` (default: long after it ended)."""
     return semester_period(SPRING, at=at or cn(2026, 11, 1))
-
-
-async def make_pairing(
-    supporting: Kindergarten,
-    supported: Kindergarten,
-    *,
-    alliance=None,
-    targets: dict | None = None,
-    cycle: tuple[date, date] = (date(2025, 8, 1), date(2027, 7, 31)),
-) -> Pairing:
-    """A pairing over two school years with the default (or given) targets."""
-    return await Pairing.create(
-        supporting=supporting,
-        supported=supported,
-        alliance=alliance,
-        cycle_start=cycle[0],
-        cycle_end=cycle[1],
-        targets=targets or {},
-    )
 
 
 async def held(
@@ -110,29 +91,3 @@ async def staff(kg: Kindergarten, n: int = 1, *, key: bool = False) -> list[Pers
         await Teacher.create(person=person, kindergarten=kg, is_key_teacher=key)
         people.append(person)
     return people
-
-
-@dataclass
-class World:
-    """One region, one alliance, a supporting and a supported kindergarten, paired."""
-
-    region: object
-    alliance: object
-    supporting: Kindergarten
-    supported: Kindergarten
-    pairing: Pairing
-    presenter: Person
-    extra: dict = field(default_factory=dict)
-
-
-async def make_world(*, targets: dict | None = None) -> World:
-    """The smallest useful world for the targets engine."""
-    region = await make_region()
-    alliance = await make_alliance(region)
-    supporting = await make_kindergarten(region, alliance=alliance)
-    supported = await make_kindergarten(region, alliance=alliance)
-    alliance.lead_id = supporting.id
-    await alliance.save()
-    pairing = await make_pairing(supporting, supported, alliance=alliance, targets=targets)
-    (presenter,) = await staff(supporting, key=True)
-    return World(region, alliance, supporting, supported, pairing, presenter)
