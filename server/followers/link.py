@@ -28,12 +28,12 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import qrcode
 
 from server.audit.service import record_action
 from server.common.errors import DomainError
+from server.common.runtime import current
 from server.common.time import now
 from server.followers import service as followers
 from server.wechat.errors import WeChatError
@@ -117,11 +117,14 @@ async def _cached(redis, person_id: int) -> dict | None:
     return code
 
 
-async def follow_qrcode(*, person_id: int, wechat: Any, redis, secret: str) -> dict:
+async def follow_qrcode(*, person_id: int) -> dict:
     """The person's follow-and-link code (made through the 公众号's client when none is good).
 
     Answers {"linked", "url", "expires_at"}: `url` is what the QR image decodes to.
     """
+    runtime = current()
+    # The 公众号's app makes 公众号 codes.
+    redis, wechat, secret = runtime.redis, runtime.official_account, runtime.settings.jwt_secret
     code = await _cached(redis, person_id)
     if code is None:
         expires_at = int(now().timestamp()) + EXPIRE_S
@@ -185,11 +188,11 @@ def _qr_png(text: str) -> bytes:
     return out.getvalue()
 
 
-async def follow_qrcode_png(*, person_id: int, wechat: Any, redis, secret: str) -> bytes:
+async def follow_qrcode_png(*, person_id: int) -> bytes:
     """The person's follow code as a PNG, drawn here from the url WeChat gave.
 
     WeChat allows it: "url: 二维码图片解析后的地址，开发者可根据该地址自行生成需要的二维码图片";
     drawn on our origin, the console's CSP and the mini-program's download need no WeChat host.
     """
-    code = await follow_qrcode(person_id=person_id, wechat=wechat, redis=redis, secret=secret)
+    code = await follow_qrcode(person_id=person_id)
     return await asyncio.to_thread(_qr_png, code["url"])

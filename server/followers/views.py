@@ -22,13 +22,7 @@ def _person_id(request: Request) -> int:
 
 
 def _code_args(request: Request) -> dict:
-    ctx = request.app.ctx
-    return {
-        "person_id": _person_id(request),
-        "wechat": ctx.official_account,  # the 公众号's app makes 公众号 codes
-        "redis": ctx.redis,
-        "secret": ctx.settings.jwt_secret,
-    }
+    return {"person_id": _person_id(request)}
 
 
 @bp.get("/me/follow-qrcode")

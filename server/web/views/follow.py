@@ -22,13 +22,7 @@ def _code_args(request: Request) -> dict:
     person_id = request.ctx.principal.person_id
     if person_id is None:
         raise DomainError("not_bound", "此账号未绑定人员，无法关联公众号")
-    ctx = request.app.ctx
-    return {
-        "person_id": person_id,
-        "wechat": ctx.official_account,  # the 公众号's app makes 公众号 codes
-        "redis": ctx.redis,
-        "secret": ctx.settings.jwt_secret,
-    }
+    return {"person_id": person_id}
 
 
 @bp.get("/me/follow")
