@@ -6,7 +6,7 @@ import asyncio
 
 from tortoise import connections
 
-from server.settings import Settings
+from server.common.runtime import current
 
 VERSION = "0.1.0"
 
@@ -30,8 +30,10 @@ async def _redis_state(redis) -> str:
         return "down"
 
 
-async def health(*, redis, broker, settings: Settings) -> dict:
+async def health() -> dict:
     """Report each store's state; overall "ok" only when all answer."""
+    runtime = current()
+    redis, broker, settings = runtime.redis, runtime.broker, runtime.settings
     database, redis_state = await asyncio.gather(_database_state(), _redis_state(redis))
     return {
         "status": "ok" if database == redis_state == "ok" else "degraded",

@@ -16,6 +16,5 @@ bp = Blueprint("system")
 @requires(PUBLIC)
 async def healthz(request: Request):
     """Database, Redis, broker and WeChat state; 503 when a store is down."""
-    ctx = request.app.ctx
-    report = await health(redis=ctx.redis, broker=ctx.broker, settings=ctx.settings)
+    report = await health()
     return json(report, status=200 if report["status"] == "ok" else 503)
