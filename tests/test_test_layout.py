@@ -18,9 +18,6 @@ SUPPORT_MODULES_LEFT: set[str] = set()
 
 #: World builders outside tests/support, by file: function names.
 WORLD_BUILDERS_LEFT = {
-    # To become a setting of tests.support.world.make_world (an activity hook for publicity's
-    # finished 送教 with its record).
-    "publicity/helpers.py": {"make_world"},
     # An alliance with its lead and members, no pairing: not the pairing world.
     "ledger/helpers.py": {"make_alliance_world"},
     # Two regions built through the admin api on purpose (the foreign-id matrix watches rows).

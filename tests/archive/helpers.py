@@ -20,7 +20,6 @@ from server.common.time import CHINA
 from server.orgs.models import Kindergarten, Pairing
 from tests.support.factories import LoggedIn
 from tests.support.world import Setting, Who, World
-from tests.support.world import make_pairing as make_pairing  # tests/publicity imports it here
 
 AUTUMN_2026 = datetime(2026, 10, 15, 9, 0, tzinfo=CHINA)
 

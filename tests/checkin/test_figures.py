@@ -13,8 +13,9 @@ from server.checkin.figures import activity_figures
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.publicity.models import Post
-from tests.publicity.helpers import draft, make_world
+from tests.publicity.helpers import PUBLICITY, draft
 from tests.support.factories import login_as, make_person
+from tests.support.world import make_world
 
 
 async def _came(activity, person, **extra) -> None:
@@ -26,8 +27,8 @@ async def _came(activity, person, **extra) -> None:
 async def _busy_day(world):
     """Beyond make_world's 3 host teachers who came and its 2 presenters (1.5 课时):"""
     activity = world.activity
-    stayed_home = [await make_person(f"缺席{i}", teacher_of=world.host) for i in range(2)]
-    annulled = await make_person("作废者", teacher_of=world.host)
+    stayed_home = [await make_person(f"缺席{i}", teacher_of=world.supported) for i in range(2)]
+    annulled = await make_person("作废者", teacher_of=world.supported)
     await _came(activity, annulled, annulled_at=now(), annul_reason="误扫")
     organizer = await make_person("县园组织者", teacher_of=world.supporting)
     await _came(activity, organizer)  # she ran it; she is not the audience
@@ -45,7 +46,7 @@ HAND = {"expected": 6, "attended": 3, "absent": 3, "presenters": 2, "others": 2,
 
 
 async def test_figures_match_a_hand_count(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await _busy_day(world)
     figures = await activity_figures(activity_id=world.activity.id)
     assert figures["expected"] == HAND["expected"]
@@ -58,7 +59,7 @@ async def test_figures_match_a_hand_count(client):
 
 
 async def test_sign_in_sheet_counts_units_and_presenters(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     day = await _busy_day(world)
     resp = await client.get(
         f"/api/v1/activities/{world.activity.id}/signin-sheet.xlsx",
@@ -117,7 +118,7 @@ async def test_sign_in_sheet_counts_units_and_presenters(client):
 
 
 async def test_post_says_how_many_of_the_host_teachers_came(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await _busy_day(world)
     post = await draft(client, world)
     html = (await Post.get(id=post["id"])).html
@@ -129,7 +130,7 @@ async def test_post_says_how_many_of_the_host_teachers_came(client):
 
 
 async def test_live_board_counts_say_what_the_sheet_says(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await _busy_day(world)
     resp = await client.get(
         f"/api/v1/activities/{world.activity.id}/attendance", headers=world.organizer.headers
@@ -145,7 +146,7 @@ async def test_live_board_counts_say_what_the_sheet_says(client):
 
 
 async def test_recap_post_counts_teachers_as_the_activity_posts_do(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await _busy_day(world)
     writer = await login_as(client, "organizer", scope_id=world.supporting.id)
     resp = await client.post(

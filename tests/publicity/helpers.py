@@ -1,78 +1,70 @@
-"""Test data for publicity: a finished 送教 activity with a record, its people, photos."""
+"""Test data for publicity: the setting of a finished 送教 with a record and its people, photos."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 from server.activities.models import Activity, ActivityKind, Presenter
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
-from server.orgs.models import Kindergarten
 from server.publicity import publish
 from server.publicity.models import Post
-from tests.archive.helpers import jpeg_bytes, make_activity, make_pairing, upload
-from tests.support.factories import (
-    LoggedIn,
-    login,
-    login_as,
-    make_kindergarten,
-    make_person,
-    make_region,
-    unique,
+from tests.archive.helpers import jpeg_bytes, make_activity, upload
+from tests.support.factories import make_person
+from tests.support.world import Setting, Who, World
+
+
+def finished_send(*, reflection: str = ""):
+    """The world's activity: the supporting kindergarten's finished 送教 at the supported one,
+    with its plan (and `reflection`), two presenters and three of its teachers checked in."""
+
+    async def make(world: World) -> Activity:
+        host = world.supported
+        activity = await make_activity(
+            host=host, pairing=world.pairing, title="绘本教学示范课", audience=(host,)
+        )
+        activity.plan = "通过示范课和现场评课，帮助村园教师掌握绘本教学的基本方法。其余内容略。"
+        activity.reflection = reflection
+        await activity.save()
+        lessons = (
+            ("王丽", "示范课《小蝌蚪找妈妈》", 1, "大二班", "语言"),
+            ("李娜", "评课与说课", 0.5, "", ""),
+        )
+        for name, topic, hours, class_name, area in lessons:
+            person = await make_person(name, teacher_of=world.supporting)
+            await Presenter.create(
+                activity=activity,
+                person=person,
+                hours=hours,
+                topic=topic,
+                class_name=class_name,
+                subject_area=area,
+            )
+        for _ in range(3):
+            teacher = await make_person(teacher_of=host)
+            await Checkin.create(
+                activity=activity, person=teacher, method=CheckinMethod.STATIC, scanned_at=now()
+            )
+        return activity
+
+    return make
+
+
+#: A county kindergarten's 送教 to a village one, finished, with its people: the organizer
+#: (撰稿) and director (审核) of the supported (host) kindergarten and the region's leader (签发).
+#: No photos yet. `make_world(client, PUBLICITY, activity=finished_send(reflection=…))` for a
+#: reflection.
+PUBLICITY = Setting(
+    supporting_name="湘江县实验幼儿园",
+    supported_name="石桥村幼儿园",
+    activity=finished_send(),
+    people={
+        "organizer": Who("organizer", "supported", "孙雅琴"),
+        "director": Who("director", "supported", "陈婷"),
+        "leader": Who("leader", "region"),
+    },
 )
-
-
-@dataclass
-class World:
-    """A county kindergarten's 送教 to a village one, finished, with its people."""
-
-    supporting: Kindergarten
-    host: Kindergarten
-    activity: Activity
-    organizer: LoggedIn  #: 撰稿: organizer of the host kindergarten
-    director: LoggedIn  #: 审核: director of the host kindergarten
-    leader: LoggedIn  #: 签发: leader of the region
-
-
-async def make_world(client, *, reflection: str = "") -> World:
-    """The usual setting: two presenters, three teachers checked in, no photos yet."""
-    region = await make_region()
-    supporting = await make_kindergarten(region, name="湘江县实验幼儿园")
-    host = await make_kindergarten(region, name="石桥村幼儿园")
-    pairing = await make_pairing(supporting, host)
-    activity = await make_activity(
-        host=host, pairing=pairing, title="绘本教学示范课", audience=(host,)
-    )
-    activity.plan = "通过示范课和现场评课，帮助村园教师掌握绘本教学的基本方法。其余内容略。"
-    activity.reflection = reflection
-    await activity.save()
-    lessons = (
-        ("王丽", "示范课《小蝌蚪找妈妈》", 1, "大二班", "语言"),
-        ("李娜", "评课与说课", 0.5, "", ""),
-    )
-    for name, topic, hours, class_name, area in lessons:
-        person = await make_person(name, teacher_of=supporting)
-        await Presenter.create(
-            activity=activity,
-            person=person,
-            hours=hours,
-            topic=topic,
-            class_name=class_name,
-            subject_area=area,
-        )
-    for _ in range(3):
-        teacher = await make_person(teacher_of=host)
-        await Checkin.create(
-            activity=activity, person=teacher, method=CheckinMethod.STATIC, scanned_at=now()
-        )
-    organizer_person = await make_person("孙雅琴", grants=(("organizer", "kindergarten", host.id),))
-    organizer = await login(client, unique("pub-organizer-"), person=organizer_person)
-    director_person = await make_person("陈婷", grants=(("director", "kindergarten", host.id),))
-    director = await login(client, unique("pub-director-"), person=director_person)
-    leader = await login_as(client, "leader", scope_kind="region", scope_id=region.id)
-    return World(supporting, host, activity, organizer, director, leader)
 
 
 async def add_photo(

@@ -17,8 +17,9 @@ from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import now
 from server.publicity.models import Post, PostStatus
 from tests.archive.helpers import AUTUMN_2026, make_activity
-from tests.publicity.helpers import add_photo, draft, make_world
+from tests.publicity.helpers import PUBLICITY, add_photo, draft, finished_send
 from tests.support.factories import login_as, make_person
+from tests.support.world import make_world
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "briefs"
 
@@ -51,7 +52,9 @@ def _pages_to_png(content: bytes, name: str) -> list[Path]:
 
 
 async def test_post_brief_prints_figures_apart_and_each_line_once(client):
-    world = await make_world(client, reflection="孩子们专注的神情让我们深受触动。")
+    world = await make_world(
+        client, PUBLICITY, activity=finished_send(reflection="孩子们专注的神情让我们深受触动。")
+    )
     await add_photo(client, world, consent=True, caption="示范课现场")
     await add_photo(client, world, consent=True, caption="评课交流")
     post = await draft(client, world)
@@ -72,34 +75,34 @@ async def test_post_brief_prints_figures_apart_and_each_line_once(client):
 
 
 async def test_semester_brief_tells_every_finished_activity(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True, caption="户外游戏")
     post = await draft(client, world)
     await Post.filter(id=post["id"]).update(status=PostStatus.PUBLISHED, published_at=now())
     pairing = await world.activity.pairing
     unposted = await make_activity(
-        host=world.host,
+        host=world.supported,
         pairing=pairing,
         title="联合教研：区角游戏",
         starts_at=AUTUMN_2026,
-        audience=(world.host,),
+        audience=(world.supported,),
     )
     unposted.summary = "两园教师共同研讨区角材料投放。其余略。"
     await unposted.save()
     for _ in range(2):
-        teacher = await make_person(teacher_of=world.host)
+        teacher = await make_person(teacher_of=world.supported)
         await Checkin.create(
             activity=unposted, person=teacher, method=CheckinMethod.STATIC, scanned_at=now()
         )
     await make_activity(
-        host=world.host,
+        host=world.supported,
         pairing=pairing,
         title="已取消的送教",
         starts_at=AUTUMN_2026,
         status=ActivityStatus.CANCELLED,
     )
     await make_activity(
-        host=world.host,
+        host=world.supported,
         pairing=pairing,
         title="尚未举行的送教",
         starts_at=AUTUMN_2026,
@@ -119,7 +122,7 @@ async def test_semester_brief_tells_every_finished_activity(client):
 
 
 async def test_an_empty_semester_brief_renders(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     url = f"/api/v1/pairings/{world.activity.pairing_id}/brief.pdf?semester=2026春"
     resp = await client.get(url, headers=world.leader.headers)
     assert resp.status_code == 200, resp.text
@@ -128,7 +131,11 @@ async def test_an_empty_semester_brief_renders(client):
 
 
 async def test_recap_post_brief_renders_each_line_once(client):
-    world = await make_world(client, reflection="村园老师第一次上了完整的绘本课。后面略。")
+    world = await make_world(
+        client,
+        PUBLICITY,
+        activity=finished_send(reflection="村园老师第一次上了完整的绘本课。后面略。"),
+    )
     await add_photo(client, world, consent=True, caption="示范课现场")
     writer = await login_as(client, "organizer", scope_id=world.supporting.id)
     resp = await client.post(

@@ -9,8 +9,9 @@ from pypdf import PdfReader
 from server.common.semester import semester_of
 from server.common.time import now
 from server.publicity.models import Post, PostStatus
-from tests.publicity.helpers import add_photo, draft, make_world
+from tests.publicity.helpers import PUBLICITY, add_photo, draft, finished_send
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.world import make_world
 
 
 def _read(content: bytes) -> tuple[str, int]:
@@ -22,7 +23,9 @@ def _read(content: bytes) -> tuple[str, int]:
 
 
 async def test_a_post_brief_prints_its_chinese_text_and_only_consented_photos(client):
-    world = await make_world(client, reflection="孩子们专注的神情让我们深受触动。")
+    world = await make_world(
+        client, PUBLICITY, activity=finished_send(reflection="孩子们专注的神情让我们深受触动。")
+    )
     await add_photo(client, world, consent=True, caption="示范课现场")
     await add_photo(client, world, consent=False, caption="未经同意的照片")
     post = await draft(client, world)
@@ -40,19 +43,21 @@ async def test_a_post_brief_prints_its_chinese_text_and_only_consented_photos(cl
 
 
 async def test_someone_outside_the_kindergarten_gets_no_brief(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     other = await make_kindergarten()
     stranger = await login_as(client, "director", scope_id=other.id, teacher_of=other)
     resp = await client.get(f"/api/v1/posts/{post['id']}/brief.pdf", headers=stranger.headers)
     assert resp.status_code in (403, 404)
-    teacher = await login_as(client, "teacher", scope_id=world.host.id, teacher_of=world.host)
+    teacher = await login_as(
+        client, "teacher", scope_id=world.supported.id, teacher_of=world.supported
+    )
     resp = await client.get(f"/api/v1/posts/{post['id']}/brief.pdf", headers=teacher.headers)
     assert resp.status_code == 403
 
 
 async def test_a_semester_brief_has_the_targets_and_the_published_posts(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True, caption="户外游戏")
     post = await draft(client, world)
     await Post.filter(id=post["id"]).update(status=PostStatus.PUBLISHED, published_at=now())
@@ -70,7 +75,7 @@ async def test_a_semester_brief_has_the_targets_and_the_published_posts(client):
 async def test_a_semester_brief_without_posts_tells_the_activities_and_a_bad_semester_is_refused(
     client,
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     base = f"/api/v1/pairings/{world.activity.pairing_id}/brief.pdf"
     resp = await client.get(base, headers=world.leader.headers)
     assert resp.status_code == 200, resp.text

@@ -6,11 +6,16 @@ import asyncio
 
 from server.activities.models import ActivityStatus
 from tests.archive.helpers import make_activity
-from tests.publicity.helpers import add_photo, draft, make_world
+from tests.publicity.helpers import PUBLICITY, add_photo, draft, finished_send
+from tests.support.world import make_world
 
 
 async def test_draft_tells_the_activity_with_consented_photos_only(client):
-    world = await make_world(client, reflection="孩子们的眼睛亮了。我们学会了提问的方法。后面还有")
+    world = await make_world(
+        client,
+        PUBLICITY,
+        activity=finished_send(reflection="孩子们的眼睛亮了。我们学会了提问的方法。后面还有"),
+    )
     shown = await add_photo(client, world, consent=True, caption="王丽老师执教示范课")
     hidden = await add_photo(client, world, consent=False, caption="未同意公开的照片")
     post = await draft(client, world)
@@ -44,7 +49,7 @@ async def test_draft_tells_the_activity_with_consented_photos_only(client):
 
 
 async def test_photo_without_consent_is_refused_with_the_reason(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     hidden = await add_photo(client, world, consent=False)
     resp = await client.post(
         f"/api/v1/activities/{world.activity.id}/post",
@@ -57,7 +62,7 @@ async def test_photo_without_consent_is_refused_with_the_reason(client):
 
 
 async def test_editing_in_a_photo_without_consent_is_refused(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     hidden = await add_photo(client, world, consent=False)
     post = await draft(client, world)
     html = post["html"] + f'<p><img src="/api/v1/files/{hidden["id"]}/content"></p>'
@@ -79,8 +84,8 @@ async def test_editing_in_a_photo_without_consent_is_refused(client):
 
 
 async def test_unfinished_activity_cannot_be_drafted(client):
-    world = await make_world(client)
-    other = await make_activity(host=world.host, status=ActivityStatus.PUBLISHED)
+    world = await make_world(client, PUBLICITY)
+    other = await make_activity(host=world.supported, status=ActivityStatus.PUBLISHED)
     resp = await client.post(
         f"/api/v1/activities/{other.id}/post", json={}, headers=world.organizer.headers
     )
@@ -88,7 +93,7 @@ async def test_unfinished_activity_cannot_be_drafted(client):
 
 
 async def test_edit_is_sanitised_on_every_save(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     dirty = (
         '<p onclick="steal()" style="color:#333;position:fixed">正文'
@@ -111,7 +116,7 @@ async def test_edit_is_sanitised_on_every_save(client):
 
 
 async def test_limits_are_refused_in_chinese(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     url, headers = f"/api/v1/posts/{post['id']}", world.organizer.headers
 
@@ -133,7 +138,7 @@ async def test_limits_are_refused_in_chinese(client):
 
 
 async def test_preview_is_a_phone_page_with_images_inlined(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     photo = await add_photo(client, world, consent=True)
     post = await draft(client, world)
     resp = await client.get(f"/api/v1/posts/{post['id']}/preview", headers=world.director.headers)
@@ -147,7 +152,7 @@ async def test_preview_is_a_phone_page_with_images_inlined(client):
 
 
 async def test_two_clicks_at_once_make_one_post(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     url = f"/api/v1/activities/{world.activity.id}/post"
     first, second = await asyncio.gather(
         client.post(url, json={}, headers=world.organizer.headers),

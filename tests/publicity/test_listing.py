@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from tests.publicity.helpers import draft, make_world, published_post
+from tests.publicity.helpers import PUBLICITY, draft, published_post
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.world import make_world
 
 
 async def test_pairing_lists_its_published_posts_with_their_links(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
-    teacher = await login_as(client, "teacher", scope_id=world.host.id)
+    teacher = await login_as(client, "teacher", scope_id=world.supported.id)
     resp = await client.get(f"/api/v1/pairings/{row.pairing_id}/posts", headers=teacher.headers)
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -20,7 +21,7 @@ async def test_pairing_lists_its_published_posts_with_their_links(client, sandbo
 
 
 async def test_posts_in_review_are_not_listed_for_the_pairing(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await draft(client, world)
     pairing_id = world.activity.pairing_id
     resp = await client.get(f"/api/v1/pairings/{pairing_id}/posts", headers=world.leader.headers)
@@ -28,7 +29,7 @@ async def test_posts_in_review_are_not_listed_for_the_pairing(client):
 
 
 async def test_someone_outside_the_pairing_gets_not_found(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     stranger_kg = await make_kindergarten(name="别县幼儿园")
     stranger = await login_as(client, "organizer", scope_id=stranger_kg.id)
     resp = await client.get(

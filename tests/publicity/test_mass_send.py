@@ -16,8 +16,9 @@ from server.wechat.errors import InvalidMedia
 from server.wechat.sandbox.events import DELAY_S
 from tests.bots.callback import follower_openid
 from tests.bots.conftest import wechat_server  # noqa: F401 (fixture)
-from tests.publicity.helpers import draft, make_world, published_post, wait_for
+from tests.publicity.helpers import PUBLICITY, draft, published_post, wait_for
 from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 
 async def _calls(sandbox_client, kind: str = "mass_sendall") -> list[dict]:
@@ -46,7 +47,7 @@ async def _settled(client, world, post_id: int) -> dict:
 
 async def test_old_flow_sendall_of_the_published_draft_is_refused(client, sandbox_client):
     """freepublish takes the draft out of the 草稿箱: its media_id cannot be mass sent."""
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     with pytest.raises(InvalidMedia) as refused:
         await wechat_for_posts().mass_send_all(
@@ -60,7 +61,7 @@ async def test_old_flow_sendall_of_the_published_draft_is_refused(client, sandbo
 async def test_mass_send_reaches_followers_and_is_sent_only_after_wechat_reports_it(
     client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post("/sandbox/mass_outcome", json={"followers": 120, "errors": 3})
     before = await _shown(client, world, row.id)
@@ -95,7 +96,7 @@ async def test_mass_send_reaches_followers_and_is_sent_only_after_wechat_reports
 async def test_wechat_report_of_success_records_counts_and_the_article_url(
     client, sandbox_client, sandbox
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post("/sandbox/mass_outcome", json={"followers": 120, "errors": 3})
     await sandbox_client.post("/sandbox/event_push")
@@ -131,7 +132,7 @@ async def test_wechat_report_of_success_records_counts_and_the_article_url(
 async def test_a_failed_job_shows_wechats_reason_in_chinese_and_may_be_sent_again(
     client, sandbox_client, status, words
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post("/sandbox/mass_outcome", json={"status": status})
     await sandbox_client.post("/sandbox/event_push")
@@ -160,7 +161,7 @@ async def test_a_job_event_not_ours_or_repeated_changes_nothing(
     sandbox_client,
     wechat_server,  # noqa: F811
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     resp = await _mass_send(client, world, row.id)
     msg_id = resp.json()["mass"]["msg_id"]
@@ -194,7 +195,7 @@ async def test_a_job_event_not_ours_or_repeated_changes_nothing(
 async def test_used_up_quota_is_refused_in_chinese_and_can_be_tried_another_day(
     client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post("/sandbox/mass_quota", json={"per_day": 0})
 
@@ -216,7 +217,7 @@ async def test_used_up_quota_is_refused_in_chinese_and_can_be_tried_another_day(
 
 
 async def test_a_send_wechat_already_took_is_not_sent_twice(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     taken = await _mass_send(client, world, row.id)
     assert taken.status_code == 200
@@ -231,7 +232,7 @@ async def test_a_send_wechat_already_took_is_not_sent_twice(client, sandbox_clie
 
 
 async def test_account_without_the_permission_is_told_what_to_do(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post(
         "/sandbox/faults", json={"kind": "mass_sendall", "errcode": 48001, "times": 1}
@@ -242,7 +243,7 @@ async def test_account_without_the_permission_is_told_what_to_do(client, sandbox
 
 
 async def test_only_a_published_post_and_only_its_signer_may_mass_send(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     resp = await _mass_send(client, world, post["id"])
     assert resp.status_code == 409 and resp.json()["error"] == "not_published"
@@ -259,7 +260,7 @@ async def test_only_a_published_post_and_only_its_signer_may_mass_send(client, s
 async def test_a_job_whose_event_never_came_is_settled_by_asking_wechat(
     client, sandbox_client, outcome, expected
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     await sandbox_client.post("/sandbox/mass_outcome", json={"status": outcome})
     assert (await _mass_send(client, world, row.id)).status_code == 200  # no event pushed

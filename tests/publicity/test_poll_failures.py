@@ -15,8 +15,9 @@ from server.publicity import mass_send, publish
 from server.publicity.models import Post
 from server.wechat.sandbox.events import DELAY_S
 from tests.metrics.test_metrics import moved, scrape
-from tests.publicity.helpers import draft, make_world, published_post, submitted, to_signing
+from tests.publicity.helpers import PUBLICITY, draft, published_post, submitted, to_signing
 from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 from tests.web.console import console_person, password_login
 
 POLL_GIVEN_UP = 'songjiao_job_failures_total{job="publicity.poll_publishes",outcome="given_up"}'
@@ -33,7 +34,9 @@ async def _signed_post(client, world) -> Post:
 
 async def _console_page(api, world, post_id: int) -> str:
     """The post's console page as a leader of its region sees it."""
-    _, login = await console_person("leader", scope_kind="region", scope_id=world.host.region_id)
+    _, login = await console_person(
+        "leader", scope_kind="region", scope_id=world.supported.region_id
+    )
     async with httpx.AsyncClient(base_url=api.url, timeout=15) as browser:
         await password_login(browser, login)
         resp = await browser.get(f"/console/posts/{post_id}")
@@ -44,7 +47,7 @@ async def _console_page(api, world, post_id: int) -> str:
 async def test_a_post_that_keeps_failing_does_not_hold_up_the_others_and_is_given_up(
     api, client, sandbox_client, monkeypatch
 ):
-    first, second = await make_world(client), await make_world(client)
+    first, second = await make_world(client, PUBLICITY), await make_world(client, PUBLICITY)
     broken, good = await _signed_post(client, first), await _signed_post(client, second)
     assert broken.id < good.id and broken.publish_id and good.publish_id
     # The first is stuck before submit, and publishing it hits a bug (not a WeChat error).
@@ -78,7 +81,7 @@ async def test_a_post_that_keeps_failing_does_not_hold_up_the_others_and_is_give
 
 
 async def test_wechat_unreachable_for_a_submitted_post_is_given_up_and_said(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await _signed_post(client, world)
     await sandbox_client.post(
         "/sandbox/faults", json={"kind": "freepublish_get", "errcode": -1, "times": 50}
@@ -100,7 +103,7 @@ async def test_wechat_unreachable_for_a_submitted_post_is_given_up_and_said(clie
 async def test_a_mass_send_whose_result_cannot_be_asked_is_given_up_and_said(
     api, client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     row = await published_post(client, world)
     resp = await client.post(f"/api/v1/posts/{row.id}/mass-send", headers=world.leader.headers)
     assert resp.status_code == 200, resp.text

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.publicity.helpers import add_photo, draft, make_world
+from tests.publicity.helpers import PUBLICITY, add_photo, draft
+from tests.support.world import make_world
 
 
 async def _withdraw(client, world, file_id: int) -> None:
@@ -13,7 +14,7 @@ async def _withdraw(client, world, file_id: int) -> None:
 
 
 async def test_preview_stops_showing_a_photo_whose_consent_was_withdrawn(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     kept = await add_photo(client, world, consent=True, caption="保留的照片")
     withdrawn = await add_photo(client, world, consent=True, caption="撤回的照片")
     post = await draft(client, world)
@@ -34,7 +35,7 @@ async def test_preview_stops_showing_a_photo_whose_consent_was_withdrawn(client)
 
 
 async def test_preview_cover_falls_back_to_a_title_card_without_consent(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     only = await add_photo(client, world, consent=True)
     post = await draft(client, world)
     assert post["cover_file_id"] == only["id"]

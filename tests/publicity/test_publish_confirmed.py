@@ -10,8 +10,9 @@ from server.publicity import publish
 from server.publicity.models import Post
 from tests.bots.callback import follower_openid
 from tests.bots.conftest import safe_api, safe_wechat_server  # noqa: F401 (fixtures)
-from tests.publicity.helpers import draft, make_world, submitted, to_signing
+from tests.publicity.helpers import PUBLICITY, draft, submitted, to_signing
 from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 FORGED_URL = "https://evil.example/phishing"
 
@@ -26,7 +27,7 @@ def _event_info(publish_id: str, status: int = 0, url: str = FORGED_URL) -> str:
 
 async def _publishing(client, sandbox_client, *, wechat_status: int = 0) -> Post:
     """A signed post WeChat is publishing; WeChat will end it with `wechat_status`."""
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
     await sandbox_client.post("/sandbox/publish_outcome", json={"status": wechat_status})

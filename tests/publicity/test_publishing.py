@@ -10,15 +10,9 @@ from PIL import Image
 from server.publicity import publish
 from server.publicity.models import Post
 from tests.bots.callback import WeChatServer, follower_openid
-from tests.publicity.helpers import (
-    add_photo,
-    draft,
-    make_world,
-    submitted,
-    to_signing,
-    wait_for,
-)
+from tests.publicity.helpers import PUBLICITY, add_photo, draft, submitted, to_signing, wait_for
 from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 
 def big_photo() -> bytes:
@@ -37,7 +31,7 @@ async def _signed(client, world, post_id: int) -> Post:
 
 
 async def test_signed_post_is_published_and_the_callback_brings_its_url(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True, data=big_photo(), caption="大照片")
     await add_photo(client, world, consent=True, caption="第二张")
     post = await draft(client, world)
@@ -90,7 +84,7 @@ async def test_signed_post_is_published_and_the_callback_brings_its_url(client, 
 
 
 async def test_polling_finds_the_url_when_the_callback_never_comes(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
@@ -110,7 +104,7 @@ async def test_polling_finds_the_url_when_the_callback_never_comes(client, sandb
 
 
 async def test_post_without_photos_gets_a_generated_title_card(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     assert post["cover_file_id"] is None
     await to_signing(client, world, post["id"])
@@ -124,7 +118,7 @@ async def test_post_without_photos_gets_a_generated_title_card(client, sandbox_c
 async def test_unauthorised_account_fails_in_chinese_and_can_be_signed_again(
     client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
     await sandbox_client.post("/sandbox/publish_outcome", json={"errcode": 48001})
@@ -141,7 +135,7 @@ async def test_unauthorised_account_fails_in_chinese_and_can_be_signed_again(
 
 
 async def test_rejected_by_review_fails_with_what_to_do(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
     await sandbox_client.post("/sandbox/publish_outcome", json={"status": 4})
@@ -162,7 +156,7 @@ async def test_rejected_by_review_fails_with_what_to_do(client, sandbox_client):
 
 
 async def test_failed_status_from_the_callback_is_shown(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
     await sandbox_client.post("/sandbox/publish_outcome", json={"status": 2})
@@ -184,7 +178,7 @@ async def test_failed_status_from_the_callback_is_shown(client, sandbox_client):
 async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
     client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
@@ -221,7 +215,7 @@ async def test_busy_wechat_leaves_the_post_publishing_and_the_cron_continues_it(
 async def test_sandbox_pushes_publishjobfinish_to_the_callback_as_wechat_does(
     api, client, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])
     # The sandbox was started with the api's callback (tests/conftest.py): only turn it on.

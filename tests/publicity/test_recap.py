@@ -10,9 +10,10 @@ from pypdf import PdfReader
 from server.orgs.models import Alliance
 from server.publicity import publish
 from server.publicity.models import Post
-from tests.publicity.helpers import add_photo, make_world, submitted, wait_for
+from tests.publicity.helpers import PUBLICITY, add_photo, finished_send, submitted, wait_for
 from tests.support.factories import login_as, make_kindergarten
 from tests.support.sandbox import read_outbox
+from tests.support.world import make_world
 
 SEMESTER = "2026秋"
 
@@ -26,7 +27,11 @@ async def _recap(client, who, pairing_id: int, **body):
 
 
 async def test_pairing_recap_tells_the_semester_with_consented_photos_only(client):
-    world = await make_world(client, reflection="村园老师第一次上了完整的绘本课。后面略。")
+    world = await make_world(
+        client,
+        PUBLICITY,
+        activity=finished_send(reflection="村园老师第一次上了完整的绘本课。后面略。"),
+    )
     shown = await add_photo(client, world, consent=True, caption="示范课现场")
     hidden = await add_photo(client, world, consent=False, caption="未同意公开")
     writer = await login_as(client, "organizer", scope_id=world.supporting.id)
@@ -57,7 +62,7 @@ async def test_pairing_recap_tells_the_semester_with_consented_photos_only(clien
 
 
 async def test_only_the_supporting_side_writes_the_pairing_recap(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     # The host (the supported kindergarten) does not write the pairing's recap.
     resp = await _recap(client, world.organizer, world.activity.pairing_id)
     assert resp.status_code == 404
@@ -67,7 +72,7 @@ async def test_only_the_supporting_side_writes_the_pairing_recap(client):
 
 
 async def test_recap_is_reviewed_signed_and_published_then_listed(client, sandbox_client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True)
     writer = await login_as(client, "organizer", scope_id=world.supporting.id)
     director = await login_as(client, "director", scope_id=world.supporting.id)
@@ -111,8 +116,8 @@ async def test_recap_is_reviewed_signed_and_published_then_listed(client, sandbo
 
 
 async def test_alliance_recap_needs_a_lead_kindergarten_which_writes_it(client):
-    world = await make_world(client)
-    alliance = await Alliance.create(region_id=world.host.region_id, name="湘江县学前教育联盟")
+    world = await make_world(client, PUBLICITY)
+    alliance = await Alliance.create(region_id=world.supported.region_id, name="湘江县学前教育联盟")
     world.activity.alliance_id = alliance.id
     await world.activity.save()
     world.supporting.alliance = alliance
@@ -134,8 +139,8 @@ async def test_alliance_recap_needs_a_lead_kindergarten_which_writes_it(client):
 
 
 async def test_a_foreign_alliance_without_a_lead_is_answered_like_an_unknown_one(client):
-    world = await make_world(client)
-    alliance = await Alliance.create(region_id=world.host.region_id, name="湘江县学前教育联盟")
+    world = await make_world(client, PUBLICITY)
+    alliance = await Alliance.create(region_id=world.supported.region_id, name="湘江县学前教育联盟")
     world.supporting.alliance = alliance
     await world.supporting.save()
     outsider = await login_as(client, "organizer", scope_id=(await make_kindergarten()).id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from server.audit.models import AuditEntry
-from tests.publicity.helpers import add_photo, draft, make_world, to_signing
+from tests.publicity.helpers import PUBLICITY, add_photo, draft, to_signing
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.world import make_world
 
 
 async def test_director_sends_back_with_comment_and_author_resubmits(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     pid = post["id"]
     resp = await client.post(f"/api/v1/posts/{pid}/submit", headers=world.organizer.headers)
@@ -67,7 +68,7 @@ async def test_director_sends_back_with_comment_and_author_resubmits(client):
 
 
 async def test_each_step_belongs_to_its_role(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     pid = post["id"]
     # The organizer cannot review or sign her own post.
@@ -84,7 +85,7 @@ async def test_each_step_belongs_to_its_role(client):
 
 
 async def test_other_kindergartens_and_regions_see_nothing(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     post = await draft(client, world)
     pid = post["id"]
     elsewhere = await make_kindergarten()
@@ -94,7 +95,7 @@ async def test_other_kindergartens_and_regions_see_nothing(client):
         client, "leader", scope_kind="region", scope_id=elsewhere.region_id
     )
     supporting_organizer = await login_as(client, "organizer", scope_id=world.supporting.id)
-    host_teacher = await login_as(client, "teacher", scope_id=world.host.id)
+    host_teacher = await login_as(client, "teacher", scope_id=world.supported.id)
 
     for who in (other_director, other_organizer, other_leader, supporting_organizer):
         assert (await client.get(f"/api/v1/posts/{pid}", headers=who.headers)).status_code == 404
@@ -126,7 +127,7 @@ async def test_other_kindergartens_and_regions_see_nothing(client):
 
 
 async def test_consent_withdrawn_before_signing_stops_the_post(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     photo = await add_photo(client, world, consent=True)
     post = await draft(client, world)
     await to_signing(client, world, post["id"])

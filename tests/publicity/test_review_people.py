@@ -4,8 +4,9 @@ the 帮扶园 organizer who ran a 送教 at the partner kindergarten writes its 
 from __future__ import annotations
 
 from server.publicity.models import Post, PostStep
-from tests.publicity.helpers import make_world
+from tests.publicity.helpers import PUBLICITY
 from tests.support.factories import login, login_as, make_person, unique
+from tests.support.world import make_world
 
 
 async def _post(client, who, path: str, **body):
@@ -13,7 +14,7 @@ async def _post(client, who, path: str, **body):
 
 
 async def test_director_cannot_approve_the_post_she_wrote(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     resp = await client.post(
         f"/api/v1/activities/{world.activity.id}/post", json={}, headers=world.director.headers
     )
@@ -29,7 +30,7 @@ async def test_director_cannot_approve_the_post_she_wrote(client):
     assert (await Post.get(id=pid)).status == "reviewing"
 
     # Another director of the same kindergarten reviews it.
-    second = await make_person("周敏", grants=(("director", "kindergarten", world.host.id),))
+    second = await make_person("周敏", grants=(("director", "kindergarten", world.supported.id),))
     other = await login(client, unique("pub-director2-"), person=second)
     resp = await _post(client, other, f"{pid}/approve", comment="内容属实")
     assert resp.status_code == 200, resp.text
@@ -37,13 +38,13 @@ async def test_director_cannot_approve_the_post_she_wrote(client):
 
 
 async def test_the_reviewer_cannot_also_sign(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     # One person who is the host's director and a leader of its region.
     both = await make_person(
         "赵强",
         grants=(
-            ("director", "kindergarten", world.host.id),
-            ("leader", "region", world.host.region_id),
+            ("director", "kindergarten", world.supported.id),
+            ("leader", "region", world.supported.region_id),
         ),
     )
     reviewer = await login(client, unique("pub-both-"), person=both)
@@ -62,7 +63,7 @@ async def test_the_reviewer_cannot_also_sign(client):
 
 
 async def test_every_step_keeps_its_person_time_and_comment(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     resp = await client.post(
         f"/api/v1/activities/{world.activity.id}/post", json={}, headers=world.organizer.headers
     )
@@ -88,7 +89,7 @@ async def test_every_step_keeps_its_person_time_and_comment(client):
 
 
 async def test_supporting_organizer_who_ran_the_send_drafts_its_post(client):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     runner = await make_person("刘芳", grants=(("organizer", "kindergarten", world.supporting.id),))
     organizer = await login(client, unique("pub-runner-"), person=runner)
     world.activity.created_by_id = runner.id

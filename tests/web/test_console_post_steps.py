@@ -8,7 +8,8 @@ import re
 import httpx
 import pytest
 
-from tests.publicity.helpers import make_world
+from tests.publicity.helpers import PUBLICITY
+from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
 
@@ -27,14 +28,14 @@ async def _form(browser, page_path: str, action: str, **fields):
 
 
 async def test_each_step_shows_its_person_time_and_comment(client, desks):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     people = []
     for browser, (role, kind, scope) in zip(
         desks,
         (
-            ("organizer", "kindergarten", world.host.id),
-            ("director", "kindergarten", world.host.id),
-            ("leader", "region", world.host.region_id),
+            ("organizer", "kindergarten", world.supported.id),
+            ("director", "kindergarten", world.supported.id),
+            ("leader", "region", world.supported.region_id),
         ),
         strict=True,
     ):

@@ -7,7 +7,8 @@ import pytest
 
 from server.publicity import publish
 from server.publicity.models import Post
-from tests.publicity.helpers import add_photo, make_world, submitted, wait_for
+from tests.publicity.helpers import PUBLICITY, add_photo, submitted, wait_for
+from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
 
@@ -31,9 +32,9 @@ async def _people(browsers, world):
     for browser, (role, kind, scope) in zip(
         browsers,
         (
-            ("organizer", "kindergarten", world.host.id),
-            ("director", "kindergarten", world.host.id),
-            ("leader", "region", world.host.region_id),
+            ("organizer", "kindergarten", world.supported.id),
+            ("director", "kindergarten", world.supported.id),
+            ("leader", "region", world.supported.region_id),
             ("leader", "region", world.supporting.region_id + 10_000),
         ),
         strict=True,
@@ -46,7 +47,7 @@ async def _people(browsers, world):
 async def test_post_goes_from_activity_to_published_and_mass_sent_in_the_console(
     client, browsers, sandbox_client
 ):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     await add_photo(client, world, consent=True, caption="示范课现场")
     writer, reviewer, signer, stranger = await _people(browsers, world)
     activity_page = f"/console/activities/{world.activity.id}"
@@ -121,7 +122,7 @@ async def test_post_goes_from_activity_to_published_and_mass_sent_in_the_console
 
 
 async def test_steps_need_the_pages_csrf_token_and_the_right_person(client, browsers):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     writer, reviewer, _, _ = await _people(browsers, world)
     made = await _form(
         writer,
@@ -139,7 +140,7 @@ async def test_steps_need_the_pages_csrf_token_and_the_right_person(client, brow
 
 
 async def test_supporting_side_drafts_a_semester_recap_from_the_list(client, browsers):
-    world = await make_world(client)
+    world = await make_world(client, PUBLICITY)
     browser = browsers[0]
     _, login = await console_person("organizer", scope_id=world.supporting.id)
     await password_login(browser, login)
