@@ -24,6 +24,7 @@ import re
 from datetime import timedelta
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from server.common.auth import Principal
 from server.common.errors import DomainError, Forbidden
@@ -255,19 +256,22 @@ async def _settle(post: Post, *, status: str, **report) -> bool:
 async def _apply(post: Post, *, wechat_status: str, status: str, **report) -> bool:
     """Record message/mass/get's msg_status on the post; False while it is still sending."""
     if wechat_status == "SEND_SUCCESS":
-        done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
-            mass_status=MassStatus.SENT,
-            mass_status_code=status[:32],
-            mass_total_count=report.get("total"),
-            mass_sent_count=report.get("sent"),
-            mass_error_count=report.get("errors"),
-            mass_article_url=_allowed_url(report.get("article_url") or ""),
-            mass_sent_at=now(),
-            mass_message="",
-            updated_at=now(),
-        )
-        if done:
-            await record_step(post, step="mass_sent", actor_id=None)
+        # The outcome and its step in one transaction: a reader never sees one without the
+        # other (a test on a busy machine saw "sent" with the last step still "submitted").
+        async with in_transaction():
+            done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
+                mass_status=MassStatus.SENT,
+                mass_status_code=status[:32],
+                mass_total_count=report.get("total"),
+                mass_sent_count=report.get("sent"),
+                mass_error_count=report.get("errors"),
+                mass_article_url=_allowed_url(report.get("article_url") or ""),
+                mass_sent_at=now(),
+                mass_message="",
+                updated_at=now(),
+            )
+            if done:
+                await record_step(post, step="mass_sent", actor_id=None)
         return bool(done)
     if wechat_status == "SEND_FAIL":
         reported = status or "send fail"
@@ -276,20 +280,21 @@ async def _apply(post: Post, *, wechat_status: str, status: str, **report) -> bo
         reported, message = "deleted", "群发的消息已在公众号后台被删除。需要时请重新群发。"
     else:
         return False  # still SENDING: the event was early or forged
-    done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
-        mass_status=MassStatus.FAILED,
-        mass_status_code=reported[:32],
-        mass_message=message[:300],
-        # The next try is a new job: a new clientmsgid and a new draft.
-        mass_attempt=post.mass_attempt + 1,
-        mass_media_id="",
-        updated_at=now(),
-    )
-    if done:
-        detail = {"status": reported}
-        await record_step(
-            post, step="mass_failed", actor_id=None, comment=message[:200], detail=detail
+    async with in_transaction():
+        done = await Post.filter(id=post.id, mass_status=MassStatus.SUBMITTED).update(
+            mass_status=MassStatus.FAILED,
+            mass_status_code=reported[:32],
+            mass_message=message[:300],
+            # The next try is a new job: a new clientmsgid and a new draft.
+            mass_attempt=post.mass_attempt + 1,
+            mass_media_id="",
+            updated_at=now(),
         )
+        if done:
+            detail = {"status": reported}
+            await record_step(
+                post, step="mass_failed", actor_id=None, comment=message[:200], detail=detail
+            )
     return bool(done)
 
 
