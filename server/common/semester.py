@@ -104,11 +104,3 @@ def semester_range(name: str, calendar: SemesterCalendar | None = None) -> tuple
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, _calendar.monthrange(year, month)[1])
-
-
-def configured_calendar() -> SemesterCalendar:
-    """Kept for the two console views not yet moved (web/views/ledger.py, posts.py): new code
-    imports `configured_calendar` from `server.common.runtime`; delete this once they do."""
-    from server.common.runtime import configured_calendar as configured
-
-    return configured()

@@ -177,7 +177,7 @@ async def test_counts_from_other_processes_add_up_in_the_shared_redis(client):
 async def test_queue_depth_is_the_stream_groups_lag_and_unacknowledged_jobs():
     import redis.asyncio as redis_asyncio
 
-    from server.metrics.service import GROUP, queue_depth
+    from server.jobs.gauges import GROUP, queue_depth
 
     # Another database of this slot's: the test worker reads the real queue.
     redis = redis_asyncio.Redis.from_url(backends.redis_url(13))

@@ -21,7 +21,8 @@ from sanic_ext import openapi
 
 from server.common.errors import DomainError
 from server.common.params import Missing, Params, Text, Typed
-from server.common.semester import configured_calendar, semester_of
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of
 from server.common.time import now
 from server.common.uploads import read_multipart
 from server.ledger import book, disclosure, donations, funds

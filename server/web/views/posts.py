@@ -10,7 +10,8 @@ from sanic import Blueprint, Request, html
 
 from server.common.errors import DomainError
 from server.common.params import KeepBlank, Params, Text, Typed
-from server.common.semester import configured_calendar, semester_of
+from server.common.runtime import configured_calendar
+from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import service as orgs
 from server.publicity import mass_send, recap
