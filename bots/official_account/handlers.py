@@ -30,8 +30,8 @@ from server.followers import events
 from server.followers import link as follower_link
 from server.followers import service as followers
 from server.publicity import mass_send, publish
+from server.reports import summary_reads as summaries
 from server.reports import summary_render
-from server.reports import summary_service as summaries
 from server.settings import Settings
 
 _INVITATION = re.compile(r"[A-Za-z0-9]{4,16}")

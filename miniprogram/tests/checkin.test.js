@@ -4,7 +4,7 @@ const checkin = require('../utils/checkin')
 const queue = require('../utils/offline-queue')
 const { sceneFromScan, sceneFromOptions } = require('../utils/scene')
 
-// The reasons and messages of server/checkin/rules.py, as the server answers them.
+// The reasons and messages of server/checkin/scan_rules.py, as the server answers them.
 const REFUSALS = {
   bad_code: '无法识别的签到码，请扫描活动现场的签到码',
   code_expired: '签到码已过期，请扫描投影屏上的最新签到码',

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from server.activities import rules
+from server.activities import activity_rules as rules
 from server.activities.codes import new_activity_code, new_activity_secret
 from server.activities.display import activity_detail
 from server.activities.hosting import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from server.activities import access, rules
+from server.activities import access
+from server.activities import activity_rules as rules
 from server.activities.models import (
     STATUS_LABELS,
     Activity,

@@ -10,7 +10,8 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from server.activities import access, hooks, rules
+from server.activities import access, hooks
+from server.activities import activity_rules as rules
 from server.activities.display import activity_detail, iso_time, place_of
 from server.activities.hosting import audience_ids, check_host, check_links, check_people, reach
 from server.activities.members import members_changed, replace_members, with_answer_invitees

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 from tortoise.expressions import Q, Subquery
 
-from server.activities import access, rules
+from server.activities import access
+from server.activities import activity_rules as rules
 from server.activities.codes import static_scene
 from server.activities.display import activity_detail, activity_summary, host_names
 from server.activities.models import STATUS_LABELS, Activity, ActivityStatus

@@ -26,6 +26,7 @@ from server.activities.access import (
     get_managed_activity,
     get_visible_activity,
 )
+from server.activities.activity_rules import AUDIENCE_LABELS
 from server.activities.audience import expected_person_ids, may_attend
 from server.activities.codes import (
     BadScene,
@@ -76,7 +77,6 @@ from server.activities.models import (
     ActivityStatus,
     AudienceMode,
 )
-from server.activities.rules import AUDIENCE_LABELS
 from server.activities.transitions import cancel_activity, finish_activity, publish_activity
 
 __all__ = [

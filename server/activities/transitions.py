@@ -8,7 +8,8 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from server.activities import access, hooks, rules
+from server.activities import access, hooks
+from server.activities import activity_rules as rules
 from server.activities.display import activity_detail, place_of
 from server.activities.models import Activity, ActivityEvent, ActivityStatus
 from server.activities.notify import notify_events_soon

@@ -19,7 +19,7 @@ from server.certificates.periods import (
     current_semester,
     parse_period,
 )
-from server.checkin.ledger import ledger_lines
+from server.checkin.hours_ledger import ledger_lines
 from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 from server.common.time import china, now

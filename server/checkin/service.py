@@ -11,7 +11,7 @@ from server.checkin.cache import activity_by_code, attendees
 from server.checkin.fastpath import remember, remembered
 from server.checkin.geo import distance_m
 from server.checkin.models import Checkin, CheckinMethod
-from server.checkin.rules import Refusal, check_window, scan_moment
+from server.checkin.scan_rules import Refusal, check_window, scan_moment
 from server.checkin.writer import writer
 from server.common.auth import Principal
 from server.common.runtime import current

@@ -14,6 +14,7 @@ from sanic_ext import openapi, validate
 from server.activities import access
 from server.audit.service import activity_log
 from server.checkin import export, hours, organizer, overview, service
+from server.checkin.live_events import stream_live
 from server.checkin.schemas import (
     AnnulBody,
     AttendanceAnswer,
@@ -26,7 +27,6 @@ from server.checkin.schemas import (
     MyCheckin,
     OverviewAnswer,
 )
-from server.checkin.stream import stream_live
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.params import Params

@@ -6,11 +6,11 @@ from tortoise.functions import Count
 
 from server.common.errors import DomainError, NotFound
 from server.common.time import now
-from server.delivery.groups import requeue_group_message
 from server.delivery.models import Channel, Delivery, DeliveryStatus, GroupMessage
 from server.delivery.sending import enqueue_deliveries
 from server.delivery.service import delivery_counts
 from server.delivery.templates import KIND_NAMES
+from server.delivery.wecom_robots import requeue_group_message
 
 #: Chinese names of where a message stands and how it went, for the console.
 STATUS_LABELS = {

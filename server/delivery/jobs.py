@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from server.delivery import groups, sending
+from server.delivery import sending
+from server.delivery import wecom_robots as groups
 from server.jobs.registry import job
 
 

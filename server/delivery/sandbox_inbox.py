@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from server.accounts import lookups as accounts
+from server.accounts import identities as accounts
 from server.common.errors import DomainError, Forbidden
 from server.common.time import china
 from server.delivery.templates import FIELD_NAMES, KIND_NAMES

@@ -34,14 +34,14 @@ from redis.exceptions import RedisError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from server.accounts.lookups import openids_of
+from server.accounts.identities import openids_of
 from server.common.runtime import current
 from server.common.time import china, now
 from server.delivery import quota, template_results
-from server.delivery.groups import recover_group_messages
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.retry import CallFailed, GaveUp, Refused, call_with_retries, maybe_delivered
 from server.delivery.templates import build_data, template_for
+from server.delivery.wecom_robots import recover_group_messages
 from server.followers.service import oa_openids_of
 from server.jobs.broker import enqueue
 from server.metrics import counters as metrics

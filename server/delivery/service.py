@@ -14,9 +14,9 @@ from tortoise.functions import Count
 
 from server.common.time import now
 from server.delivery import inbox, template_results
-from server.delivery.groups import queue_group_message
 from server.delivery.models import Delivery, DeliveryStatus
 from server.delivery.sending import enqueue_deliveries
+from server.delivery.wecom_robots import queue_group_message
 
 log = logging.getLogger("songjiao.delivery")
 

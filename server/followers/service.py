@@ -14,7 +14,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from server.accounts import lookups as accounts
+from server.accounts import identities as accounts
 from server.common.time import now
 from server.followers.models import Follower
 from server.wechat.errors import WeChatError

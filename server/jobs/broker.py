@@ -18,7 +18,7 @@ from taskiq import (
 from server.common.redis import stale_connection_retry
 from server.jobs.registry import registered_jobs
 from server.jobs.running import RunningJobs, running_jobs
-from server.jobs.stream import ReconnectingStreamBroker
+from server.jobs.stream_broker import ReconnectingStreamBroker
 from server.settings import Settings
 
 log = logging.getLogger("songjiao.jobs")

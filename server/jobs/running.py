@@ -59,7 +59,7 @@ class RunningJobs(TaskiqMiddleware):
         log.warning("stopping: %d job(s) cut short: %s", len(names), ", ".join(sorted(names)))
         # Cancelled, a job unwinds: its transaction rolls back, its connection goes back.
         # Cancelled again while it runs on: redis-py's sends (asyncio.wait_for) can lose a
-        # cancel on Python 3.11 (see server/jobs/stream.py).
+        # cancel on Python 3.11 (see server/jobs/stream_broker.py).
         pending, until = tasks, loop.time() + 1.0
         while pending and loop.time() < until:
             for task in pending:

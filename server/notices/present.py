@@ -9,7 +9,7 @@ from tortoise.functions import Count, Sum
 from server.activities import service as activities
 from server.common.time import china
 from server.notices import audience as audiences
-from server.notices import rules
+from server.notices import notice_rules as rules
 from server.notices.models import (
     ACK_LABELS,
     RSVP_LABELS,

@@ -20,7 +20,8 @@ from server.checkin import service as checkin_service
 from server.common.auth import Principal
 from server.common.errors import DomainError
 from server.common.time import china, now
-from server.notices import access, outbox, present, rules
+from server.notices import access, outbox, present
+from server.notices import notice_rules as rules
 from server.notices.models import (
     RSVP_LABELS,
     AckMode,

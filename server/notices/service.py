@@ -20,8 +20,9 @@ from server.common.auth import Principal
 from server.common.errors import DomainError, NotFound
 from server.common.time import china, now
 from server.jobs import failures
-from server.notices import access, failing, outbox, present, rsvp, rules
+from server.notices import access, failing, outbox, present, rsvp
 from server.notices import audience as audiences
+from server.notices import notice_rules as rules
 from server.notices.feedback import satisfaction as satisfaction  # for the summaries domain
 from server.notices.models import ACK_LABELS as ACK_LABELS  # for the console's form
 from server.notices.models import (

@@ -7,7 +7,8 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import requires
 from server.common.params import DateArg, IntArg, Page
-from server.orgs import alliances, groups, kindergartens, pairings
+from server.orgs import alliances, kindergartens, pairings
+from server.orgs import leading_groups as groups
 from server.orgs import regions as regions_service
 from server.orgs.people_views import bp as people_bp
 from server.orgs.schemas import (

@@ -12,7 +12,7 @@ from server.common.runtime import current
 from server.common.time import CHINA, now
 from server.jobs.registry import job
 from server.reports import summary_push
-from server.reports.summaries import ended_semester, last_week
+from server.reports.summary_store import ended_semester, last_week
 
 #: Days after a semester's end during which the daily run still makes its summary
 #: (a scheduler that was down on the first day catches up).

@@ -24,7 +24,7 @@ from server.jobs import failures
 from server.reports import summary_render
 from server.reports.alerts import at_risk
 from server.reports.models import Summary
-from server.reports.summaries import (
+from server.reports.summary_store import (
     KINDS,
     SummaryScope,
     ensure_summary,

@@ -12,7 +12,7 @@ from sanic.response import raw
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
-from server.reports import service, summary_service
+from server.reports import service, summary_reads
 from server.reports.schemas import (
     AlertsAnswer,
     KindergartenReports,
@@ -164,7 +164,7 @@ async def export_table(request: Request, query: PeriodQuery):
 async def summaries(request: Request, query: SummaryListQuery):
     """Summaries the caller may read, newest first."""
     return json(
-        await summary_service.list_summaries(
+        await summary_reads.list_summaries(
             principal=request.ctx.principal,
             scope=query.scope,
             kind=query.kind,
@@ -183,7 +183,7 @@ async def summaries(request: Request, query: SummaryListQuery):
 async def latest_summary(request: Request, query: SummaryScopeQuery):
     """The newest summary of the caller's scope."""
     return json(
-        await summary_service.latest(
+        await summary_reads.latest(
             principal=request.ctx.principal,
             scope=query.scope,
             calendar=request.app.ctx.settings.semester_calendar,
@@ -197,7 +197,7 @@ async def latest_summary(request: Request, query: SummaryScopeQuery):
 @requires(*LEADERS)
 async def summary(request: Request, summary_id: int):
     """One summary's page data."""
-    return json(await summary_service.one(principal=request.ctx.principal, summary_id=summary_id))
+    return json(await summary_reads.one(principal=request.ctx.principal, summary_id=summary_id))
 
 
 @bp.get("/reports/summaries/<summary_id:int>/chart.png")
@@ -205,5 +205,5 @@ async def summary(request: Request, summary_id: int):
 @requires(*LEADERS)
 async def summary_chart(request: Request, summary_id: int):
     """One summary's chart image."""
-    png = await summary_service.chart(principal=request.ctx.principal, summary_id=summary_id)
+    png = await summary_reads.chart(principal=request.ctx.principal, summary_id=summary_id)
     return raw(png, content_type="image/png", headers={"Cache-Control": "private, max-age=300"})

@@ -1,4 +1,6 @@
-"""Property tests of the check-in scene codes (server/activities/codes.py, server/checkin/rules.py).
+"""Property tests of the check-in scene codes.
+
+(server/activities/codes.py, server/checkin/scan_rules.py)
 
 Any scanned text parses to a scene or is refused as BadScene; every code we make reads back
 as made; no scene whose signature was not made with the activity's secret is ever accepted.
@@ -26,7 +28,7 @@ from server.activities.codes import (
     static_scene,
     time_step,
 )
-from server.checkin.rules import Refusal, scan_moment
+from server.checkin.scan_rules import Refusal, scan_moment
 from tests.fuzz.helpers import fuzz
 from tests.support.factories import login_as, make_activity, make_kindergarten
 from tests.support.rate_limits import limits

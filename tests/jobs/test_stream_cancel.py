@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from taskiq_redis import RedisStreamBroker
 
-from server.jobs.stream import ReconnectingStreamBroker
+from server.jobs.stream_broker import ReconnectingStreamBroker
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.embedded  # no Redis needed: the reads are simulated

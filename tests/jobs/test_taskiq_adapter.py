@@ -27,7 +27,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 from taskiq_redis import RedisStreamBroker
 
 from server.jobs.scheduler import OncePerTickScheduler
-from server.jobs.stream import ReconnectingStreamBroker
+from server.jobs.stream_broker import ReconnectingStreamBroker
 from server.jobs.taskiq_adapter import AckWrappingStreamBroker, embedded_cron_loop, jobs_in_flight
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"

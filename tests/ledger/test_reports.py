@@ -10,7 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from server.ledger.models import DonationItem, FundEntry
-from server.reports.summaries import SummaryScope, build_data
+from server.reports.summary_store import SummaryScope, build_data
 from tests.ledger.helpers import (
     LEDGER,
     SEMESTER,

@@ -15,7 +15,8 @@ from collections import Counter
 from contextlib import contextmanager
 
 from server.activities.models import ActivityKind, AudienceMode
-from server.reports import builders, summaries
+from server.reports import builders
+from server.reports import summary_store as summaries
 from server.reports.periods import semester_period
 from server.reports.regions import region_reports
 from server.reports.scope import CITY, build_scope

@@ -8,8 +8,8 @@ from PIL import Image, ImageChops
 
 from server.common.fonts import cjk_font
 from server.reports.models import Summary
-from server.reports.summaries import SummaryScope, build_data, ensure_summary, last_week
 from server.reports.summary_render import CHART_SIZE, MARKDOWN_LIMIT, chart_png, markdown
+from server.reports.summary_store import SummaryScope, build_data, ensure_summary, last_week
 from tests.reports.summary_world import MONDAY_RUN, WEEK, make_county
 
 

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from server.reports.summaries import SummaryScope, build_data
 from server.reports.summary_render import CHART_SIZE, chart_png
+from server.reports.summary_store import SummaryScope, build_data
 from tests.reports.summary_world import WEEK, make_county
 
 #: The width a phone shows the chart at (pages/summary: `.chart { width: 100% }`, 375 px

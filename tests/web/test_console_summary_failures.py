@@ -7,7 +7,7 @@ import html
 
 from server.reports import summary_push
 from server.reports.models import Summary
-from server.reports.summaries import ensure_summary
+from server.reports.summary_store import ensure_summary
 from tests.metrics.test_metrics import moved, scrape
 from tests.reports.summary_world import WEEK, make_county
 from tests.web.console import console_person, password_login

@@ -9,7 +9,7 @@ from sanic import Blueprint, Request, raw, redirect
 from server.activities import poster, projector
 from server.activities import service as activities
 from server.checkin import organizer
-from server.checkin.stream import stream_live
+from server.checkin.live_events import stream_live
 from server.stopping import close_connection_after
 from server.web.console import page, render
 from server.web.views.activity_form import RUNNERS

@@ -15,7 +15,7 @@ from server.common.params import Params, Text
 from server.common.semester import semester_of
 from server.common.time import now
 from server.reports import service as reports
-from server.reports import summary_service
+from server.reports import summary_reads
 from server.web.console import PREFIX, NavItem, add_nav, back, page, render
 from server.web.forms import form, query
 
@@ -143,7 +143,7 @@ async def report_page(request: Request, query: ReportQuery):
     scope = await _scope_tables(period)
     wider = await _leader_tables(period, query.by) if leads else NOT_A_LEADER
     # Summaries that could not be made: said here, never only in the log (issue 16).
-    failures = await summary_service.failed_summaries(principal=principal)
+    failures = await summary_reads.failed_summaries(principal=principal)
     return render(
         request,
         "web/reports/index.html",
@@ -172,7 +172,7 @@ async def export(request: Request, query: ReportQuery):
 @form(SummaryForm)
 async def run_summary(request: Request, body: SummaryForm):
     """An admin makes and pushes a week's or a semester's summaries now (once per leader)."""
-    result = await summary_service.run_now(
+    result = await summary_reads.run_now(
         principal=request.ctx.principal,
         kind=body.kind,
         period=body.period or None,

@@ -16,7 +16,7 @@ from server.common.errors import DomainError, Forbidden
 from server.common.semester import SemesterCalendar
 from server.reports import summary_push, summary_render, units
 from server.reports.models import Summary
-from server.reports.summaries import (
+from server.reports.summary_store import (
     KINDS,
     SummaryScope,
     brief,
