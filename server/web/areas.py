@@ -1,7 +1,7 @@
 """The one list of console page areas: add a module here to add its pages.
 
 Each area is a module of server/web/views/ with a Blueprint `bp` (its url_prefix is
-relative to /console) whose handlers use `console.page(*roles)`, and optionally calls
+relative to /console) whose handlers use `console.console_page(*roles)`, and optionally calls
 `console.add_nav(NavItem(...))` to appear in the navigation.
 """
 

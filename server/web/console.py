@@ -1,6 +1,6 @@
 """The web console's frame: cookie sessions, CSRF, security headers, templates, the nav.
 
-Every console page is a handler decorated with `page(*roles)`, in a page-area module
+Every console page is a handler decorated with `console_page(*roles)`, in a page-area module
 listed in server/web/areas.py. The area's blueprint gets the console's middleware from
 `build_console`: the caller from the session cookie (never from a bearer token), the CSRF
 check on every unsafe method, and the security headers on every answer.
@@ -193,7 +193,7 @@ def error_page(request: Request, exc: DomainError) -> HTTPResponse:
     return response
 
 
-def page(*roles: str, login: bool = True) -> Callable:
+def console_page(*roles: str, login: bool = True) -> Callable:
     """Declare a console page: who may open it; role refusals render a Chinese page.
 
     Scope (which kindergarten, which region) is checked by the services the page calls,

@@ -12,7 +12,7 @@ from server.activities import service as activities
 from server.checkin import organizer
 from server.common.errors import DomainError
 from server.common.params import Params
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import form, query, shown
 from server.web.views.activity_form import (
     BASE,
@@ -53,7 +53,7 @@ class ReasonForm(Params):
 
 
 @bp.get("/activities")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 @query(StatusQuery)
 async def activity_list(request: Request, query: StatusQuery):
     """Activities within the caller's sight, newest first."""
@@ -73,7 +73,7 @@ async def activity_list(request: Request, query: StatusQuery):
 
 
 @bp.get("/activities/new")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def new_activity(request: Request):
     """The form for a new activity."""
     hosts = await host_choices(request)
@@ -87,7 +87,7 @@ async def new_activity(request: Request):
 
 
 @bp.post("/activities/new")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(NewActivityForm, again=new_form_again)
 async def create_activity(request: Request, body: NewActivityForm):
     """Create a draft activity from the form."""
@@ -101,7 +101,7 @@ async def create_activity(request: Request, body: NewActivityForm):
 
 
 @bp.get("/activities/<activity_id:int>/edit")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def edit_activity(request: Request, activity_id: int):
     """The form of an activity's details."""
     data = await activities.get_activity(principal=request.ctx.principal, activity_id=activity_id)
@@ -115,7 +115,7 @@ async def edit_activity(request: Request, activity_id: int):
 
 
 @bp.post("/activities/<activity_id:int>/edit")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(ActivityForm, again=edit_form_again)
 async def save_activity(request: Request, activity_id: int, body: ActivityForm):
     """Save the edited details."""
@@ -144,7 +144,7 @@ async def _attendance(request: Request, activity_id: int) -> dict | None:
 
 
 @bp.get("/activities/<activity_id:int>")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def activity_page(request: Request, activity_id: int):
     """One activity: details, actions and (for its runners) the attendance."""
     data = await activities.get_activity(principal=request.ctx.principal, activity_id=activity_id)
@@ -163,7 +163,7 @@ async def activity_page(request: Request, activity_id: int):
 
 
 @bp.post("/activities/<activity_id:int>/<action:publish|finish|cancel>")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(ReasonForm)
 async def change_status(request: Request, activity_id: int, action: str, body: ReasonForm):
     """Publish, finish or cancel an activity."""

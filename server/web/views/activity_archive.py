@@ -11,7 +11,7 @@ from server.archive import service as archive
 from server.common.errors import DomainError
 from server.common.params import Flag, Params
 from server.common.uploads import read_multipart
-from server.web.console import back, page, render
+from server.web.console import back, console_page, render
 from server.web.forms import form
 from server.web.views.activity_form import BASE, RUNNERS
 
@@ -55,7 +55,7 @@ def _uploaded(request: Request):
 
 
 @bp.get("/activities/<activity_id:int>/archive")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def archive_page(request: Request, activity_id: int):
     """Photos and attachments, consent, the record and both sides' confirmation."""
     card = await archive.get_record_card(principal=request.ctx.principal, activity_id=activity_id)
@@ -69,7 +69,7 @@ async def archive_page(request: Request, activity_id: int):
 
 
 @bp.post("/activities/<activity_id:int>/archive/files")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(UploadForm)
 async def upload(request: Request, activity_id: int, body: UploadForm):
     """Upload a photo or an attachment."""
@@ -87,7 +87,7 @@ async def upload(request: Request, activity_id: int, body: UploadForm):
 
 
 @bp.post("/activities/<activity_id:int>/archive/files/<file_id:int>/consent")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(ConsentForm)
 async def set_consent(request: Request, activity_id: int, file_id: int, body: ConsentForm):
     """Mark a photo as consented for publishing, or take the consent back."""
@@ -97,7 +97,7 @@ async def set_consent(request: Request, activity_id: int, file_id: int, body: Co
 
 
 @bp.get("/archive/files/<file_id:int>")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def archive_file(request: Request, file_id: int):
     """A photo or attachment the caller may see."""
     path, name, content_type = await archive.file_for_download(
@@ -109,7 +109,7 @@ async def archive_file(request: Request, file_id: int):
 
 
 @bp.post("/activities/<activity_id:int>/archive/record")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(RecordForm)
 async def save_record(request: Request, activity_id: int, body: Params):
     """Save the record's texts (plan, measures, summary, reflection)."""
@@ -120,7 +120,7 @@ async def save_record(request: Request, activity_id: int, body: Params):
 
 
 @bp.post("/activities/<activity_id:int>/archive/confirm")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(SideForm)
 async def confirm_card(request: Request, activity_id: int, body: SideForm):
     """Confirm the record card for the caller's side."""

@@ -9,7 +9,7 @@ from sanic import Blueprint, Request, raw
 from server.checkin import export as checkin_export
 from server.checkin import organizer
 from server.common.params import Flag, FormInt, Params
-from server.web.console import back, page
+from server.web.console import back, console_page
 from server.web.forms import form
 from server.web.views.activity_form import BASE, RUNNERS
 
@@ -33,7 +33,7 @@ class ReasonForm(Params):
 
 
 @bp.post("/activities/<activity_id:int>/checkins")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(ManualCheckinForm)
 async def manual_checkin(request: Request, activity_id: int, body: ManualCheckinForm):
     """补签: record someone present, with a reason."""
@@ -46,7 +46,7 @@ async def manual_checkin(request: Request, activity_id: int, body: ManualCheckin
 
 
 @bp.post("/activities/<activity_id:int>/checkins/<checkin_id:int>/annul")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 @form(ReasonForm)
 async def annul_checkin(request: Request, activity_id: int, checkin_id: int, body: ReasonForm):
     """Annul a check-in, with a reason."""
@@ -61,7 +61,7 @@ async def annul_checkin(request: Request, activity_id: int, checkin_id: int, bod
 
 
 @bp.post("/activities/<activity_id:int>/checkins/<checkin_id:int>/checkout")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def checkout_checkin(request: Request, activity_id: int, checkin_id: int):
     """签退 someone who is leaving; her 课时 follow the time on site."""
     done = await organizer.check_out(
@@ -74,7 +74,7 @@ async def checkout_checkin(request: Request, activity_id: int, checkin_id: int):
 
 
 @bp.get("/activities/<activity_id:int>/signin-sheet.xlsx")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def signin_sheet(request: Request, activity_id: int):
     """The sign-in sheet (.xlsx)."""
     data, filename = await checkin_export.signin_sheet(

@@ -11,7 +11,7 @@ from server.activities import service as activities
 from server.checkin import organizer
 from server.checkin.live_events import stream_live
 from server.stopping import close_connection_after
-from server.web.console import page, render
+from server.web.console import console_page, render
 from server.web.views.activity_form import RUNNERS
 
 bp = Blueprint("console_activity_live")
@@ -20,7 +20,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @bp.get("/activities/<activity_id:int>/poster.png")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def poster_png(request: Request, activity_id: int):
     """The printable poster with the activity's check-in code."""
     png = await poster.activity_poster(
@@ -38,7 +38,7 @@ async def poster_png(request: Request, activity_id: int):
 
 
 @bp.post("/activities/<activity_id:int>/projector")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def open_projector(request: Request, activity_id: int):
     """A fresh projector link; the browser goes on to the projector page."""
     link = await projector.projector_link(
@@ -50,7 +50,7 @@ async def open_projector(request: Request, activity_id: int):
 
 
 @bp.get("/activities/<activity_id:int>/live")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def live_page(request: Request, activity_id: int):
     """The live board: counts and arrivals as they happen."""
     principal = request.ctx.principal
@@ -72,7 +72,7 @@ async def _may_watch(request: Request, activity_id: int):
 
 
 @bp.get("/activities/<activity_id:int>/live/stream")
-@page(*RUNNERS)
+@console_page(*RUNNERS)
 async def live_stream(request: Request, activity_id: int):
     """The live board's server-sent events (counts, and who arrived)."""
     activity = await _may_watch(request, activity_id)

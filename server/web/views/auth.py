@@ -13,7 +13,7 @@ from server.common.errors import DomainError
 from server.common.params import Params, Text
 from server.common.rate_limit import client_address
 from server.web import console
-from server.web.console import PREFIX, page, render
+from server.web.console import PREFIX, console_page, render
 from server.web.forms import form
 
 bp = Blueprint("console_auth")
@@ -45,7 +45,7 @@ def _qr_data_uri(text: str) -> str:
 
 
 @bp.get("/")
-@page(login=False)
+@console_page(login=False)
 async def home(request: Request):
     """The console's address: the dashboard, or the login page."""
     target = "/dashboard" if request.ctx.principal else "/login"
@@ -53,7 +53,7 @@ async def home(request: Request):
 
 
 @bp.get("/login")
-@page(login=False)
+@console_page(login=False)
 async def login_page(request: Request):
     """The login page: password form and the scan-login panel."""
     if request.ctx.principal is not None:
@@ -84,7 +84,7 @@ async def _login_again(request: Request, exc: DomainError):
 
 
 @bp.post("/login")
-@page(login=False)
+@console_page(login=False)
 @form(LoginForm, again=_login_again)
 async def password_login(request: Request, body: LoginForm):
     """Log in with a login name and password."""
@@ -99,7 +99,7 @@ async def password_login(request: Request, body: LoginForm):
 
 
 @bp.post("/login/scan")
-@page(login=False)
+@console_page(login=False)
 async def start_scan(request: Request):
     """A new one-time code for this browser, as a QR image the mini-program scans."""
     browser = request.cookies.get(console.BROWSER_COOKIE, "")
@@ -113,7 +113,7 @@ async def start_scan(request: Request):
 
 
 @bp.get("/login/scan/<token:str>")
-@page(login=False)
+@console_page(login=False)
 async def poll_scan(request: Request, token: str):
     """Has the code been confirmed on a phone? Logs this browser in once it has."""
     data = await web_login.poll_scan_login(
@@ -131,14 +131,14 @@ async def poll_scan(request: Request, token: str):
 
 
 @bp.get(SCAN_PATH)
-@page(login=False)
+@console_page(login=False)
 async def scanned_elsewhere(request: Request):
     """Where the code leads when scanned with something other than the mini-program."""
     return render(request, "web/auth/scan_hint.html")
 
 
 @bp.post("/logout")
-@page()
+@console_page()
 async def logout(request: Request):
     """End the console session."""
     await web_login.end_session(principal=request.ctx.principal)

@@ -17,7 +17,7 @@ from server.common.params import Params, Text
 from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import lookups
-from server.web.console import NavItem, add_nav, back, page, render, wants_json
+from server.web.console import NavItem, add_nav, back, console_page, render, wants_json
 from server.web.forms import form, query
 
 bp = Blueprint("console_certificates")
@@ -90,7 +90,7 @@ async def _directed(request: Request, period: str) -> list[dict]:
 
 
 @bp.get("/certificates")
-@page(*STAFF)
+@console_page(*STAFF)
 @query(PeriodQuery)
 async def index(request: Request, query: PeriodQuery):
     """Her hours for the period and her certificates; her staff's, for a director."""
@@ -110,7 +110,7 @@ async def index(request: Request, query: PeriodQuery):
 
 
 @bp.post("/certificates/mine")
-@page(*STAFF)
+@console_page(*STAFF)
 @form(CertificateForm)
 async def issue_mine(request: Request, body: CertificateForm):
     """Issue her certificate for the chosen period, then offer its PDF."""
@@ -125,7 +125,7 @@ async def issue_mine(request: Request, body: CertificateForm):
 
 
 @bp.get("/certificates/<certificate_id:int>/certificate.pdf")
-@page(*STAFF)
+@console_page(*STAFF)
 async def certificate_pdf(request: Request, certificate_id: int):
     """A certificate's PDF: her own, or one of her staff's (directors)."""
     content, filename = await service.certificate_pdf(
@@ -137,7 +137,7 @@ async def certificate_pdf(request: Request, certificate_id: int):
 
 
 @bp.post("/certificates/kindergartens/<kindergarten_id:int>/batch")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 @form(CertificateForm)
 async def start_batch(request: Request, kindergarten_id: int, body: CertificateForm):
     """Start the batch of all her staff's certificates; the job page shows its progress."""
@@ -152,7 +152,7 @@ async def start_batch(request: Request, kindergarten_id: int, body: CertificateF
 
 
 @bp.get("/certificates/jobs/<job_id:str>")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 async def batch_job(request: Request, job_id: str):
     """The batch's progress (JSON for the page's own polling) and, once done, its PDF."""
     job = await batch.batch_status(principal=request.ctx.principal, job_id=job_id)
@@ -168,7 +168,7 @@ async def batch_job(request: Request, job_id: str):
 
 
 @bp.get("/certificates/jobs/<job_id:str>/certificates.pdf")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 async def batch_pdf(request: Request, job_id: str):
     """The finished batch as one PDF."""
     content, filename = await batch.batch_pdf(

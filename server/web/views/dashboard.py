@@ -12,7 +12,7 @@ from server.common.errors import DomainError
 from server.common.time import china, now
 from server.publicity import service as publicity
 from server.reports import service as reports
-from server.web.console import PREFIX, NavItem, add_nav, page, render
+from server.web.console import PREFIX, NavItem, add_nav, console_page, render
 from server.web.forms import shown
 
 bp = Blueprint("console_dashboard")
@@ -90,7 +90,7 @@ async def _this_week(principal) -> tuple[date, list[dict]]:
 
 
 @bp.get("/dashboard")
-@page(*web_login.CONSOLE_LOGIN_ROLES)
+@console_page(*web_login.CONSOLE_LOGIN_ROLES)
 async def dashboard(request: Request):
     """The role's dashboard; a teacher's console is her 学时证明 page."""
     principal = request.ctx.principal

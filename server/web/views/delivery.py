@@ -10,7 +10,7 @@ from sanic import Blueprint, Request
 from server.common.errors import DomainError
 from server.common.params import DigitIds, Digits, Params
 from server.delivery import admin
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import form, query, shown
 from server.web.views.sandbox_inbox import BLUEPRINT as INBOX_BLUEPRINT
 
@@ -86,7 +86,7 @@ def _paging(query: OutboxQuery, total: int) -> dict:
 
 
 @bp.get("/delivery")
-@page("admin")
+@console_page("admin")
 @query(OutboxQuery)
 async def outbox(request: Request, query: OutboxQuery):
     """Every message to a person: channel, status, attempts and the reason of a failure."""
@@ -107,7 +107,7 @@ async def outbox(request: Request, query: OutboxQuery):
 
 
 @bp.get("/delivery/dead-letters")
-@page("admin")
+@console_page("admin")
 @query(DeadLetterQuery)
 async def dead_letters(request: Request, query: DeadLetterQuery):
     """Failed messages with their reasons, to send again one by one or all shown."""
@@ -128,7 +128,7 @@ async def dead_letters(request: Request, query: DeadLetterQuery):
 
 
 @bp.post("/delivery/dead-letters/<delivery_id:int>/retry")
-@page("admin")
+@console_page("admin")
 async def retry_one(request: Request, delivery_id: int):
     """Send one failed message again."""
     await admin.retry_dead_letter(delivery_id=delivery_id)
@@ -136,7 +136,7 @@ async def retry_one(request: Request, delivery_id: int):
 
 
 @bp.post("/delivery/dead-letters/retry")
-@page("admin")
+@console_page("admin")
 @form(RetryForm)
 async def retry_shown(request: Request, body: RetryForm):
     """Send again every failed message the page showed."""
@@ -150,7 +150,7 @@ async def retry_shown(request: Request, body: RetryForm):
 
 
 @bp.post("/delivery/group-dead-letters/<message_id:int>/retry")
-@page("admin")
+@console_page("admin")
 async def retry_group(request: Request, message_id: int):
     """Send one failed WeCom group message again."""
     await admin.retry_group_dead_letter(message_id=message_id)

@@ -11,7 +11,7 @@ from server.accounts.web_login import CONSOLE_ROLES
 from server.common.errors import DomainError
 from server.common.time import china
 from server.followers import link
-from server.web.console import NavItem, add_nav, page, render
+from server.web.console import NavItem, add_nav, console_page, render
 
 bp = Blueprint("console_follow")
 BASE = "/console/me/follow"
@@ -26,7 +26,7 @@ def _code_args(request: Request) -> dict:
 
 
 @bp.get("/me/follow")
-@page()
+@console_page()
 async def follow(request: Request):
     """Whether her follower is linked, and her follow code to scan with WeChat."""
     code = await link.follow_qrcode(**_code_args(request))
@@ -35,7 +35,7 @@ async def follow(request: Request):
 
 
 @bp.get("/me/follow-qrcode.png")
-@page()
+@console_page()
 async def follow_qrcode_png(request: Request):
     """Her follow code as a PNG (drawn on our origin: the page's CSP allows only 'self')."""
     png = await link.follow_qrcode_png(**_code_args(request))

@@ -30,7 +30,7 @@ from server.ledger import service as ledger
 from server.ledger.money import grouped
 from server.ledger.service import FundCategory, ItemCategory
 from server.publicity import disclosure as disclosure_posts
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import form, query
 
 bp = Blueprint("console_ledger")
@@ -253,7 +253,7 @@ def _writes_disclosure(principal, data: dict) -> bool:
 
 
 @bp.get("/ledger")
-@page(*READERS)
+@console_page(*READERS)
 async def ledger_index(request: Request):
     """The pairings and alliances whose books the caller may see."""
     return render(
@@ -282,7 +282,7 @@ def _totals_shown(totals: dict) -> dict:
 
 
 @unit_route("GET")
-@page(*READERS)
+@console_page(*READERS)
 @query(PeriodQuery)
 async def unit_page(request: Request, kind: str, unit_id: int, query: PeriodQuery):
     """A unit's donations and fund lines for a semester or year, with the forms to record."""
@@ -304,7 +304,7 @@ async def unit_page(request: Request, kind: str, unit_id: int, query: PeriodQuer
 
 
 @unit_route("POST", "/donations")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 @form(DonationForm)
 async def record_donation(request: Request, kind: str, unit_id: int, body: DonationForm):
     """Record a donation of the giving side."""
@@ -315,7 +315,7 @@ async def record_donation(request: Request, kind: str, unit_id: int, body: Donat
 
 
 @unit_route("POST", "/funds")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 @form(FundForm)
 async def record_fund(request: Request, kind: str, unit_id: int, body: FundForm):
     """Record money allocated or spent for the caller's side."""
@@ -326,7 +326,7 @@ async def record_fund(request: Request, kind: str, unit_id: int, body: FundForm)
 
 
 @unit_route("GET", "/disclosure")
-@page(*READERS)
+@console_page(*READERS)
 @query(PeriodQuery)
 async def disclosure_page(request: Request, kind: str, unit_id: int, query: PeriodQuery):
     """The 公示 of the period, as it will be printed and published."""
@@ -344,7 +344,7 @@ async def disclosure_page(request: Request, kind: str, unit_id: int, query: Peri
 
 
 @unit_route("GET", "/disclosure.pdf")
-@page(*READERS)
+@console_page(*READERS)
 @query(PeriodQuery)
 async def disclosure_pdf(request: Request, kind: str, unit_id: int, query: PeriodQuery):
     """The 公示 as a PDF download."""
@@ -361,7 +361,7 @@ async def disclosure_pdf(request: Request, kind: str, unit_id: int, query: Perio
 
 
 @unit_route("POST", "/disclosure-post")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 @form(DisclosureForm)
 async def draft_disclosure_post(request: Request, kind: str, unit_id: int, body: DisclosureForm):
     """Draft (or draft again) the 公示 as a 公众号 post, then on to its review."""
@@ -375,7 +375,7 @@ async def draft_disclosure_post(request: Request, kind: str, unit_id: int, body:
 
 
 @bp.get("/ledger/donations/<donation_id:int>")
-@page(*READERS)
+@console_page(*READERS)
 async def donation_page(request: Request, donation_id: int):
     """A donation: items, photos, confirmation, and the caller's actions."""
     data = await donations.get_donation(principal=request.ctx.principal, donation_id=donation_id)
@@ -383,7 +383,7 @@ async def donation_page(request: Request, donation_id: int):
 
 
 @bp.post("/ledger/donations/<donation_id:int>/confirm")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 @form(ConfirmForm)
 async def confirm_donation(request: Request, donation_id: int, body: ConfirmForm):
     """The receiving director confirms each item: received, short (how many) or damaged."""
@@ -399,7 +399,7 @@ async def confirm_donation(request: Request, donation_id: int, body: ConfirmForm
 
 
 @bp.post("/ledger/donations/<donation_id:int>/<action:reopen|void>")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 @form(ReasonForm)
 async def donation_reason_step(request: Request, donation_id: int, action: str, body: ReasonForm):
     """Withdraw the confirmation (directors) or void the donation, with a reason."""
@@ -410,7 +410,7 @@ async def donation_reason_step(request: Request, donation_id: int, action: str, 
 
 
 @bp.post("/ledger/donations/<donation_id:int>/photos")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 async def donation_photo(request: Request, donation_id: int):
     """Add a photo of the donation."""
     upload = _uploaded(request, "请选择要上传的照片")
@@ -424,7 +424,7 @@ async def donation_photo(request: Request, donation_id: int):
 
 
 @bp.get("/ledger/funds/<fund_id:int>")
-@page(*READERS)
+@console_page(*READERS)
 async def fund_page(request: Request, fund_id: int):
     """A fund line: amount, purpose, receipts, confirmation, and the caller's actions."""
     data = await funds.get_fund(principal=request.ctx.principal, fund_id=fund_id)
@@ -432,7 +432,7 @@ async def fund_page(request: Request, fund_id: int):
 
 
 @bp.post("/ledger/funds/<fund_id:int>/confirm")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 @form(ConfirmForm)
 async def confirm_fund(request: Request, fund_id: int, body: ConfirmForm):
     """The other side's director confirms the line."""
@@ -443,7 +443,7 @@ async def confirm_fund(request: Request, fund_id: int, body: ConfirmForm):
 
 
 @bp.post("/ledger/funds/<fund_id:int>/<action:reopen|void>")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 @form(ReasonForm)
 async def fund_reason_step(request: Request, fund_id: int, action: str, body: ReasonForm):
     """Withdraw the confirmation (directors) or void the line, with a reason."""
@@ -454,7 +454,7 @@ async def fund_reason_step(request: Request, fund_id: int, action: str, body: Re
 
 
 @bp.post("/ledger/funds/<fund_id:int>/receipts")
-@page(*KEEPERS)
+@console_page(*KEEPERS)
 async def fund_receipt(request: Request, fund_id: int):
     """Attach a receipt (photo or PDF)."""
     upload = _uploaded(request, "请选择要上传的票据")
@@ -465,7 +465,7 @@ async def fund_receipt(request: Request, fund_id: int):
 
 
 @bp.get("/ledger/files/<ledger_file_id:int>")
-@page(*READERS)
+@console_page(*READERS)
 async def ledger_file(request: Request, ledger_file_id: int):
     """A donation photo or fund receipt the caller may see."""
     path, _, content_type = await ledger.file_for_download(

@@ -15,7 +15,7 @@ from server.notices import feedback, reading, receipts, reminders
 from server.notices import service as notices
 from server.notices.service import ACK_LABELS, AckMode
 from server.orgs import service as orgs
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import echo, form, query, shown
 
 bp = Blueprint("console_notices")
@@ -138,7 +138,7 @@ async def _activity_choices(request: Request) -> list[dict]:
 
 
 @bp.get("/notices")
-@page(*WATCHERS)
+@console_page(*WATCHERS)
 async def notice_list(request: Request):
     """Notices sent for the caller's kindergartens, with read and answer totals."""
     data = await reading.list_sent(principal=request.ctx.principal, limit=100, offset=0)
@@ -153,7 +153,7 @@ async def notice_list(request: Request):
 
 
 @bp.get("/notices/new")
-@page(*SENDERS)
+@console_page(*SENDERS)
 @query(ComposeQuery)
 async def compose(request: Request, query: ComposeQuery):
     """Compose a notice: kindergarten, audience, text, answer mode, schedule."""
@@ -210,7 +210,7 @@ async def _compose_again(request: Request, exc: DomainError) -> Any:
 
 
 @bp.post("/notices/new")
-@page(*SENDERS)
+@console_page(*SENDERS)
 @form(NoticeForm, again=_compose_again)
 async def create(request: Request, body: NoticeForm):
     """Create the notice, then publish it now, at the chosen time, or keep the draft."""
@@ -221,7 +221,7 @@ async def create(request: Request, body: NoticeForm):
 
 
 @bp.get("/notices/<notice_id:int>")
-@page(*WATCHERS)
+@console_page(*WATCHERS)
 @query(ReceiptsQuery)
 async def notice_page(request: Request, notice_id: int, query: ReceiptsQuery):
     """A notice with its receipts by class, the people list, RSVP and feedback."""
@@ -242,7 +242,7 @@ async def notice_page(request: Request, notice_id: int, query: ReceiptsQuery):
 
 
 @bp.post("/notices/<notice_id:int>/publish")
-@page(*SENDERS)
+@console_page(*SENDERS)
 @form(PublishForm)
 async def publish(request: Request, notice_id: int, body: PublishForm):
     """Publish a draft now, or at a time."""
@@ -253,7 +253,7 @@ async def publish(request: Request, notice_id: int, body: PublishForm):
 
 
 @bp.post("/notices/<notice_id:int>/announce")
-@page(*SENDERS)
+@console_page(*SENDERS)
 async def announce_again(request: Request, notice_id: int):
     """Send again a publication the system gave up on."""
     sent = await notices.retry_announce(principal=request.ctx.principal, notice_id=notice_id)
@@ -261,7 +261,7 @@ async def announce_again(request: Request, notice_id: int):
 
 
 @bp.post("/notices/<notice_id:int>/remind")
-@page(*SENDERS)
+@console_page(*SENDERS)
 async def remind(request: Request, notice_id: int):
     """Remind those who have not read (or confirmed, or answered)."""
     result = await reminders.remind_now(principal=request.ctx.principal, notice_id=notice_id)
@@ -269,7 +269,7 @@ async def remind(request: Request, notice_id: int):
 
 
 @bp.post("/notices/<notice_id:int>/cancel")
-@page(*SENDERS)
+@console_page(*SENDERS)
 @form(ReasonForm)
 async def cancel(request: Request, notice_id: int, body: ReasonForm):
     """Withdraw a notice."""

@@ -10,7 +10,7 @@ from server.common.errors import DomainError
 from server.common.params import FormDate, FormInt, Params, Text
 from server.orgs import pairings
 from server.reports import service as reports
-from server.web.console import back, page, render
+from server.web.console import back, console_page, render
 from server.web.forms import echo, form
 from server.web.views.org_choices import (
     BASE,
@@ -184,14 +184,14 @@ async def _edit_again(request: Request, exc: DomainError, pairing_id: int):
 
 
 @bp.get("/orgs/pairings/new")
-@page(*LEADERS)
+@console_page(*LEADERS)
 async def new_pairing(request: Request):
     """The form for a new pairing, its targets filled with the defaults."""
     return await _pairing_form(request, pairing={})
 
 
 @bp.post("/orgs/pairings/new")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(NewPairingForm, again=_new_again)
 async def create_pairing(request: Request, body: NewPairingForm):
     """Pair two kindergartens for a cycle, with their targets."""
@@ -205,7 +205,7 @@ async def create_pairing(request: Request, body: NewPairingForm):
 
 
 @bp.get("/orgs/pairings/<pairing_id:int>")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def pairing_page(request: Request, pairing_id: int):
     """A pairing with its targets; leaders and admins edit it here."""
     principal = request.ctx.principal
@@ -222,7 +222,7 @@ async def pairing_page(request: Request, pairing_id: int):
 
 
 @bp.post("/orgs/pairings/<pairing_id:int>")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(PairingForm, again=_edit_again)
 async def save_pairing(request: Request, pairing_id: int, body: PairingForm):
     """Save a pairing's cycle, alliance, note and targets."""

@@ -11,7 +11,7 @@ from server.common.errors import DomainError
 from server.common.uploads import read_multipart
 from server.jobs import service as jobs
 from server.orgs import kindergartens, roster
-from server.web.console import back, page, render
+from server.web.console import back, console_page, render
 from server.web.views.org_choices import BASE, ROSTER
 
 bp = Blueprint("console_org_roster")
@@ -40,14 +40,14 @@ async def _roster_page(request: Request, kindergarten_id: int, **extra):
 
 
 @bp.get("/orgs/kindergartens/<kindergarten_id:int>/roster")
-@page(*ROSTER)
+@console_page(*ROSTER)
 async def roster_page(request: Request, kindergarten_id: int):
     """Upload a roster: check first (nothing is written), then import."""
     return await _roster_page(request, kindergarten_id)
 
 
 @bp.get("/orgs/kindergartens/<kindergarten_id:int>/roster/template.xlsx")
-@page(*ROSTER)
+@console_page(*ROSTER)
 async def roster_template(request: Request, kindergarten_id: int):
     """The .xlsx template with the 教师 and 幼儿 sheets."""
     body, filename = await roster.template_for(
@@ -61,7 +61,7 @@ async def roster_template(request: Request, kindergarten_id: int):
 
 
 @bp.post("/orgs/kindergartens/<kindergarten_id:int>/roster/check")
-@page(*ROSTER)
+@console_page(*ROSTER)
 async def roster_check(request: Request, kindergarten_id: int):
     """The dry run: each bad row with its reason, or what the import would change."""
     principal = request.ctx.principal
@@ -95,7 +95,7 @@ def _failed_check(exc: DomainError) -> dict:
 
 
 @bp.post("/orgs/kindergartens/<kindergarten_id:int>/roster/import")
-@page(*ROSTER)
+@console_page(*ROSTER)
 async def roster_import(request: Request, kindergarten_id: int):
     """Queue the import of a checked file; the job page shows its progress."""
     try:
@@ -109,7 +109,7 @@ async def roster_import(request: Request, kindergarten_id: int):
 
 
 @bp.get("/orgs/kindergartens/<kindergarten_id:int>/roster/jobs/<job_id:str>")
-@page(*ROSTER)
+@console_page(*ROSTER)
 async def roster_job(request: Request, kindergarten_id: int, job_id: str):
     """An import job's progress and outcome (the page refreshes until it ends)."""
     principal = request.ctx.principal

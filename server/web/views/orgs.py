@@ -10,7 +10,7 @@ from server.accounts import invitations
 from server.common.errors import DomainError
 from server.common.params import FormInt, Params, Text
 from server.orgs import alliances, kindergartens, pairings, people
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import form, shown
 from server.web.views.org_choices import (
     BASE,
@@ -80,7 +80,7 @@ class InvitationForm(Params):
 
 
 @bp.get("/orgs")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def overview(request: Request):
     """Alliances, kindergartens and pairings within the caller's sight."""
     principal = request.ctx.principal
@@ -101,7 +101,7 @@ async def overview(request: Request):
 
 
 @bp.post("/orgs/alliances/new")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(AllianceForm)
 async def create_alliance(request: Request, body: AllianceForm):
     """Found an alliance in a region the caller leads."""
@@ -112,7 +112,7 @@ async def create_alliance(request: Request, body: AllianceForm):
 
 
 @bp.get("/orgs/alliances/<alliance_id:int>")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def alliance_page(request: Request, alliance_id: int):
     """An alliance: its lead, members and pairings."""
     principal = request.ctx.principal
@@ -128,7 +128,7 @@ async def alliance_page(request: Request, alliance_id: int):
 
 
 @bp.post("/orgs/alliances/<alliance_id:int>")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(AllianceEdit)
 async def save_alliance(request: Request, alliance_id: int, body: AllianceEdit):
     """Rename an alliance or choose its lead."""
@@ -142,7 +142,7 @@ async def save_alliance(request: Request, alliance_id: int, body: AllianceEdit):
 
 
 @bp.post("/orgs/kindergartens/new")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(NewKindergartenForm)
 async def create_kindergarten(request: Request, body: NewKindergartenForm):
     """Add a kindergarten to a region the caller leads."""
@@ -187,7 +187,7 @@ def _may(principal, kindergarten_id: int) -> dict:
 
 
 @bp.get("/orgs/kindergartens/<kindergarten_id:int>")
-@page(*VIEWERS)
+@console_page(*VIEWERS)
 async def kindergarten_page(request: Request, kindergarten_id: int):
     """A kindergarten: details, pairings, staff, invitation codes and the roster link."""
     principal = request.ctx.principal
@@ -208,7 +208,7 @@ async def kindergarten_page(request: Request, kindergarten_id: int):
 
 
 @bp.post("/orgs/kindergartens/<kindergarten_id:int>")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 @form(KindergartenForm)
 async def save_kindergarten(request: Request, kindergarten_id: int, body: KindergartenForm):
     """Edit a kindergarten (its director: the address only)."""
@@ -224,7 +224,7 @@ async def save_kindergarten(request: Request, kindergarten_id: int, body: Kinder
 
 
 @bp.post("/orgs/kindergartens/<kindergarten_id:int>/invitations")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 @form(InvitationForm)
 async def create_invitation(request: Request, kindergarten_id: int, body: InvitationForm):
     """A teacher invitation code for this kindergarten."""
@@ -238,7 +238,7 @@ async def create_invitation(request: Request, kindergarten_id: int, body: Invita
 
 
 @bp.post("/orgs/invitations/<invitation_id:int>/revoke")
-@page(*DIRECTORS)
+@console_page(*DIRECTORS)
 async def revoke_invitation(request: Request, invitation_id: int):
     """Stop an invitation code from being used again."""
     done = await invitations.revoke_invitation(

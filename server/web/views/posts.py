@@ -17,7 +17,7 @@ from server.orgs import service as orgs
 from server.publicity import mass_send, recap
 from server.publicity import service as posts
 from server.publicity.service import STATUS_LABELS, PostStatus
-from server.web.console import NavItem, add_nav, back, page, render
+from server.web.console import NavItem, add_nav, back, console_page, render
 from server.web.forms import form, query, shown
 
 bp = Blueprint("console_posts")
@@ -121,7 +121,7 @@ async def _recap_choices(request: Request) -> dict:
 
 
 @bp.get("/posts")
-@page(*READERS)
+@console_page(*READERS)
 @query(StatusQuery)
 async def post_list(request: Request, query: StatusQuery):
     """Posts of the caller's kindergartens, by status; drafting a semester recap."""
@@ -141,7 +141,7 @@ async def post_list(request: Request, query: StatusQuery):
 
 
 @bp.post("/posts/from-activity/<activity_id:int>")
-@page(*WRITERS)
+@console_page(*WRITERS)
 async def draft_from_activity(request: Request, activity_id: int):
     """Draft (or open) the post of a finished activity."""
     post, created = await posts.create_post(
@@ -151,7 +151,7 @@ async def draft_from_activity(request: Request, activity_id: int):
 
 
 @bp.post("/posts/recap")
-@page(*WRITERS)
+@console_page(*WRITERS)
 @form(RecapForm)
 async def draft_recap(request: Request, body: RecapForm):
     """Draft (or open) the semester recap of a pairing or an alliance."""
@@ -162,7 +162,7 @@ async def draft_recap(request: Request, body: RecapForm):
 
 
 @bp.get("/posts/<post_id:int>")
-@page(*READERS)
+@console_page(*READERS)
 async def post_detail(request: Request, post_id: int):
     """One post: status, steps, the editor for its author, the actions of each reviewer."""
     post = await posts.get_post(principal=request.ctx.principal, post_id=post_id)
@@ -174,7 +174,7 @@ async def post_detail(request: Request, post_id: int):
 
 
 @bp.get("/posts/<post_id:int>/preview")
-@page(*READERS)
+@console_page(*READERS)
 async def post_preview(request: Request, post_id: int):
     """The post as a phone shows it (framed by the detail page)."""
     body = await posts.preview_page(
@@ -186,7 +186,7 @@ async def post_preview(request: Request, post_id: int):
 
 
 @bp.post("/posts/<post_id:int>/edit")
-@page(*WRITERS)
+@console_page(*WRITERS)
 @form(PostForm)
 async def post_edit(request: Request, post_id: int, body: PostForm):
     """Save the author's changes; every limit and photo is checked again."""
@@ -196,7 +196,7 @@ async def post_edit(request: Request, post_id: int, body: PostForm):
 
 
 @bp.post("/posts/<post_id:int>/<action:str>")
-@page(*READERS)
+@console_page(*READERS)
 @form(CommentForm)
 async def post_step(request: Request, post_id: int, action: str, body: CommentForm):
     """One step of the review, or the 群发, by whoever's turn it is."""

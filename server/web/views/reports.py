@@ -16,7 +16,7 @@ from server.common.semester import semester_of
 from server.common.time import now
 from server.reports import service as reports
 from server.reports import summary_reads
-from server.web.console import PREFIX, NavItem, add_nav, back, page, render
+from server.web.console import PREFIX, NavItem, add_nav, back, console_page, render
 from server.web.forms import form, query
 
 bp = Blueprint("console_reports")
@@ -134,7 +134,7 @@ def _picker(period: dict) -> dict:
 
 
 @bp.get("/reports")
-@page(*DIRECTORS_UP)
+@console_page(*DIRECTORS_UP)
 @query(ReportQuery)
 async def report_page(request: Request, query: ReportQuery):
     """Every table within the caller's scope for the chosen semester or year."""
@@ -155,7 +155,7 @@ async def report_page(request: Request, query: ReportQuery):
 
 
 @bp.get("/reports/export.xlsx")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @query(ReportQuery)
 async def export(request: Request, query: ReportQuery):
     """The whole targets table (.xlsx), one sheet per level."""
@@ -168,7 +168,7 @@ async def export(request: Request, query: ReportQuery):
 
 
 @bp.post("/reports/summaries/run")
-@page(*LEADERS)
+@console_page(*LEADERS)
 @form(SummaryForm)
 async def run_summary(request: Request, body: SummaryForm):
     """An admin makes and pushes a week's or a semester's summaries now (once per leader)."""

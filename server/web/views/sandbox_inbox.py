@@ -11,7 +11,7 @@ from sanic import Blueprint, Request
 
 from server.common.params import Digits, Params
 from server.delivery import sandbox_inbox
-from server.web.console import NavItem, add_nav, page, render
+from server.web.console import NavItem, add_nav, console_page, render
 from server.web.forms import query
 
 #: The blueprint's name: areas.py mounts it only with the sandbox, the nav checks for it.
@@ -34,7 +34,7 @@ def _embedded_state(request: Request):
 
 
 @bp.get("/sandbox-inbox")
-@page("admin")
+@console_page("admin")
 @query(PersonQuery)
 async def sandbox_inbox_page(request: Request, query: PersonQuery):
     """What each teacher, parent and leader received from the WeChat sandbox."""
