@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str = ""
     redis_url: str = ""
+    #: Seconds to wait for a Redis connection, a free pooled connection or an answer: fail
+    #: fast when Redis hangs. Tests on a busy two-core machine wait longer (issue 18).
+    redis_timeout_seconds: float = Field(2.0, gt=0)
     public_base_url: str = ""
     jwt_secret: str = DEV_SECRETS["jwt_secret"]
     #: Signs the ids in 学时证明 QR codes. Its own secret, not jwt_secret: printed certificates

@@ -111,6 +111,8 @@ async def settings(sandbox, tmp_path_factory):
         data_dir=tmp_path_factory.mktemp("data"),
         # Tests run cron jobs themselves, at the moments they choose.
         embedded_cron=False,
+        # Not a timed test: on a busy two-core machine a Redis answer took more than 2 s.
+        redis_timeout_seconds=30,
     )
     if backends.backend() == "services":
         await backends.recreate_test_database()

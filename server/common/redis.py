@@ -33,9 +33,9 @@ def make_redis(settings: Settings) -> redis_asyncio.Redis:
     pool = redis_asyncio.BlockingConnectionPool.from_url(
         settings.redis_url,
         max_connections=64,
-        timeout=2,
-        socket_connect_timeout=2,
-        socket_timeout=2,
+        timeout=settings.redis_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        socket_timeout=settings.redis_timeout_seconds,
         retry=stale_connection_retry(),
     )
     return redis_asyncio.Redis.from_pool(pool)

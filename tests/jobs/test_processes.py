@@ -56,21 +56,36 @@ async def test_worker_process_runs_a_job_from_the_redis_stream(api, settings):
         stderr=subprocess.STDOUT,
     )
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
+    seen: list[str] = []
     try:
         await broker.startup()
-        await asyncio.sleep(2)  # let the worker join its consumer group
+        # Not timed: the worker joins its consumer group when it has started (up to a
+        # minute and more on a busy two-core machine), and then runs the job.
+        deadline = asyncio.get_running_loop().time() + 300
+        while "Listening started" not in "".join(seen) and proc.returncode is None:
+            assert asyncio.get_running_loop().time() < deadline, "the worker never listened"
+            await _read_some(proc, seen)
         await enqueue(broker, "accounts.purge_sessions")
-        for _ in range(100):
-            if not await Session.exists(id=old.id):
+        while await Session.exists(id=old.id):
+            if asyncio.get_running_loop().time() > deadline:
                 break
             await asyncio.sleep(0.2)
         done = not await Session.exists(id=old.id)
     finally:
         await broker.shutdown()
         proc.terminate()
-        out = (await asyncio.wait_for(proc.communicate(), timeout=20))[0].decode()
+        out = "".join(seen) + (await asyncio.wait_for(proc.communicate(), timeout=60))[0].decode()
     assert done, f"the worker did not run the job:\n{out}"
     assert await Session.exists(id=fresh.id)
+
+
+async def _read_some(proc, seen: list[str]) -> None:
+    """Keep what the process printed within a second (a line, or nothing yet)."""
+    try:
+        line = await asyncio.wait_for(proc.stdout.readline(), timeout=1)
+    except TimeoutError:
+        return
+    seen.append(line.decode())
 
 
 def test_worker_and_scheduler_explain_they_need_redis_when_embedded(tmp_path):

@@ -24,6 +24,7 @@ def process_env(settings: Settings, *, redis_url: str, **extra: str) -> dict[str
         "SONGJIAO_WECOM_API_BASE": settings.wecom_api_base,
         "SONGJIAO_DATABASE_URL": settings.database_url,
         "SONGJIAO_REDIS_URL": redis_url,
+        "SONGJIAO_REDIS_TIMEOUT_SECONDS": str(settings.redis_timeout_seconds),
         "SONGJIAO_DATA_DIR": str(settings.data_dir),
         **extra,
     }
