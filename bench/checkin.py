@@ -128,26 +128,9 @@ async def seed(n: int) -> tuple[str, str, list[str], int]:
 
 
 async def _open_activity(title: str, kg, start):
-    from server.activities.codes import new_activity_code, new_activity_secret
-    from server.activities.models import Activity, AudienceMode
+    from bench.stores import open_send_activity
 
-    return await Activity.create(
-        title=title,
-        kind="送教下乡",
-        host=kg,
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        checkin_opens_at=start - timedelta(minutes=30),
-        late_after=start + timedelta(hours=2),
-        checkin_closes_at=start + timedelta(hours=3),
-        audience_mode=AudienceMode.KINDERGARTENS,
-        status="published",
-        attendee_hours=2,
-        code=new_activity_code(),
-        secret=new_activity_secret(),
-        lat=28.2,
-        lng=112.9,
-    )
+    return await open_send_activity(title=title, host_id=kg.id, start=start)
 
 
 def scans(tokens: list[str], scene: str) -> list[tuple[dict, dict]]:

@@ -63,7 +63,7 @@ from bench.soak_load import (  # noqa: E402
     seed,
     summary_round,
 )
-from tests.scale.procs import PrivateRedis, Proc, wait_http  # noqa: E402
+from tests.scale.procs import PrivateRedis, Proc, deployment, wait_http  # noqa: E402
 
 # ---- processes and memory ---------------------------------------------------------------------
 
@@ -174,21 +174,7 @@ async def run(args: argparse.Namespace) -> int:
         return 1
     logs = tmp / "logs"
     logs.mkdir()
-    procs = {
-        "sandbox": Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, logs / "sandbox"),
-        **{
-            f"api{i}": Proc(
-                f"api{i}",
-                ["serve", "--no-migrate"],
-                {**env, "SONGJIAO_PORT": str(port)},
-                logs / f"api{i}",
-            )
-            for i, port in enumerate(api_ports)
-        },
-        "worker0": Proc("worker0", ["worker"], env, logs / "worker0"),
-        "worker1": Proc("worker1", ["worker"], env, logs / "worker1"),
-        "scheduler": Proc("scheduler", ["scheduler"], env, logs / "scheduler"),
-    }
+    procs = deployment(env, logs, sandbox_port=sandbox_port, api_ports=api_ports)
     soak = Soak(
         started=time.monotonic(),
         env=env,

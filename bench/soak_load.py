@@ -235,28 +235,13 @@ async def seed(settings, sandbox: str, n_teachers: int, n_parents: int) -> Peopl
 
 async def new_activity(kg_ids: list[int], n: int) -> tuple[int, str]:
     """An activity open now for every teacher of the kindergartens; (id, scene)."""
-    from server.activities.codes import new_activity_code, new_activity_secret, static_scene
-    from server.activities.models import Activity, ActivityAudience, AudienceMode
+    from bench.stores import open_send_activity
+    from server.activities.codes import static_scene
+    from server.activities.models import ActivityAudience
     from server.common.time import now
 
     start = now() - timedelta(minutes=5)
-    activity = await Activity.create(
-        title=f"耐久测试活动{n}",
-        kind="送教下乡",
-        host_id=kg_ids[0],
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        checkin_opens_at=start - timedelta(minutes=30),
-        late_after=start + timedelta(hours=2),
-        checkin_closes_at=start + timedelta(hours=3),
-        audience_mode=AudienceMode.KINDERGARTENS,
-        status="published",
-        attendee_hours=2,
-        code=new_activity_code(),
-        secret=new_activity_secret(),
-        lat=28.2,
-        lng=112.9,
-    )
+    activity = await open_send_activity(title=f"耐久测试活动{n}", host_id=kg_ids[0], start=start)
     for kg in kg_ids:
         await ActivityAudience.create(activity=activity, kindergarten_id=kg)
     return activity.id, static_scene(activity.code)

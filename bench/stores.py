@@ -52,3 +52,33 @@ def stop_redis(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+async def open_send_activity(*, title: str, host_id: int, start):
+    """A published 送教下乡 whose check-in is open from half an hour before `start`.
+
+    Three hours long, two hours for attendees, at fixed coordinates: what the check-in
+    benchmark and the soak scan into.
+    """
+    from datetime import timedelta
+
+    from server.activities.codes import new_activity_code, new_activity_secret
+    from server.activities.models import Activity, AudienceMode
+
+    return await Activity.create(
+        title=title,
+        kind="送教下乡",
+        host_id=host_id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        checkin_opens_at=start - timedelta(minutes=30),
+        late_after=start + timedelta(hours=2),
+        checkin_closes_at=start + timedelta(hours=3),
+        audience_mode=AudienceMode.KINDERGARTENS,
+        status="published",
+        attendee_hours=2,
+        code=new_activity_code(),
+        secret=new_activity_secret(),
+        lat=28.2,
+        lng=112.9,
+    )

@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 
 from server.jobs.broker import build_broker
 from server.settings import load_settings
-from tests.scale.procs import Proc, wait_http
+from tests.scale.procs import Proc, deployment, wait_http
 from tests.support import backends
 from tests.support.processes import process_env
 from tests.support.servers import free_port
@@ -79,21 +79,7 @@ async def cluster(request, settings, api, tmp_path_factory):
         SONGJIAO_DELIVERY_MAX_ATTEMPTS="2",
         SONGJIAO_DELIVERY_RETRY_BASE="0.2",
     )
-    procs = {
-        "sandbox": Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, logs / "sb"),
-        **{
-            f"api{i}": Proc(
-                f"api{i}",
-                ["serve", "--no-migrate"],
-                {**env, "SONGJIAO_PORT": str(port)},
-                logs / f"api{i}",
-            )
-            for i, port in enumerate(api_ports)
-        },
-        "worker0": Proc("worker0", ["worker"], env, logs / "w0"),
-        "worker1": Proc("worker1", ["worker"], env, logs / "w1"),
-        "scheduler": Proc("scheduler", ["scheduler"], env, logs / "sch"),
-    }
+    procs = deployment(env, logs, sandbox_port=sandbox_port, api_ports=api_ports)
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
     apis = [f"http://127.0.0.1:{port}" for port in api_ports]
     started = Cluster(

@@ -259,3 +259,25 @@ class PrivatePostgres:
         if (self.tmp / "data" / "postmaster.pid").exists():
             self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def deployment(env: dict[str, str], logs: Path, *, sandbox_port: int, api_ports) -> dict[str, Proc]:
+    """The many-process deployment: the sandbox, an api per port, two workers, the scheduler.
+
+    Not started; each process logs to `logs`/<its name>. The scale tests and bench/soak run it.
+    """
+    return {
+        "sandbox": Proc("sandbox", ["sandbox", "--port", str(sandbox_port)], env, logs / "sandbox"),
+        **{
+            f"api{i}": Proc(
+                f"api{i}",
+                ["serve", "--no-migrate"],
+                {**env, "SONGJIAO_PORT": str(port)},
+                logs / f"api{i}",
+            )
+            for i, port in enumerate(api_ports)
+        },
+        "worker0": Proc("worker0", ["worker"], env, logs / "worker0"),
+        "worker1": Proc("worker1", ["worker"], env, logs / "worker1"),
+        "scheduler": Proc("scheduler", ["scheduler"], env, logs / "scheduler"),
+    }
