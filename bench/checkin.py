@@ -183,16 +183,38 @@ async def fire(url: str, bodies: list[tuple[dict, dict]], concurrency: int) -> d
                     answers.append(await resp.json())
                 latencies.append(time.perf_counter() - t0)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     latencies.sort()
     return {
         "rate": len(bodies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000,
         "answers": answers,
+        "client_cpu_ms": cpu / len(bodies) * 1000,
     }
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants (/proc).
+
+    Less sensitive to what else the machine runs than a throughput: the api's CPU per
+    check-in compares runs made on a busy machine. 0.0 where /proc is missing.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 #: Where a profile sample's time goes, by the innermost frame that says (library or module).
@@ -298,6 +320,18 @@ def profile_breakdown(path: str, requests: int) -> str:
     return "\n".join(out)
 
 
+async def _redis_cpu_seconds() -> float:
+    """CPU seconds the run's redis-server has used so far (its INFO cpu)."""
+    import redis.asyncio as aioredis
+
+    r = aioredis.from_url(REDIS)
+    try:
+        cpu = await r.info("cpu")
+    finally:
+        await r.aclose()
+    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+
+
 async def count_records(activity_id: int) -> tuple[int, int]:
     conn = await asyncpg.connect(DSN.replace("postgres://", "postgresql://"))
     total = await conn.fetchval("SELECT count(*) FROM checkin WHERE activity_id=$1", activity_id)
@@ -370,15 +404,20 @@ async def main(args: argparse.Namespace) -> int:
         await fire(
             f"http://127.0.0.1:{api_port}/api/v1/checkins", scans(tokens[:200], warmup_scene), 50
         )
+        bare_cpu = tree_cpu_seconds(bare.pid)
         baseline = await fire(
             f"http://127.0.0.1:{bare_port}/api/v1/checkins", bodies * 5, args.concurrency
         )
+        bare_cpu = tree_cpu_seconds(bare.pid) - bare_cpu
         spy = start_profile(api.pid, args.profile) if args.profile else None
+        api_cpu, redis_cpu = tree_cpu_seconds(api.pid), await _redis_cpu_seconds()
         try:
             result = await fire(
                 f"http://127.0.0.1:{api_port}/api/v1/checkins", bodies, args.concurrency
             )
         finally:
+            api_cpu = tree_cpu_seconds(api.pid) - api_cpu
+            redis_cpu = await _redis_cpu_seconds() - redis_cpu
             if spy is not None:
                 stop_profile(spy)
     finally:
@@ -408,6 +447,12 @@ async def main(args: argparse.Namespace) -> int:
         f"p99 {result['p99_ms']:6.1f} ms"
     )
     p99_ratio = result["p99_ms"] / baseline["p99_ms"]
+    print(
+        f"cpu per request: check-in {api_cpu / len(bodies) * 1000:.3f} ms (the api's processes), "
+        f"{redis_cpu / len(bodies) * 1000:.3f} ms (redis-server); "
+        f"bare {bare_cpu / (len(bodies) * 5) * 1000:.3f} ms; the load generator "
+        f"{result['client_cpu_ms']:.3f} and {baseline['client_cpu_ms']:.3f} ms"
+    )
     print(f"ratio (check-in / bare throughput): {ratio:.3f}")
     print(f"p99 ratio (check-in / bare): {p99_ratio:.2f}")
     print(

@@ -18,6 +18,7 @@ from server.accounts.grants import describe_grants, grants_for
 from server.accounts.models import Account, Session
 from server.common.auth import Principal, issue_access_token
 from server.common.errors import DomainError
+from server.common.redis import batcher, command
 from server.common.runtime import current
 from server.common.time import now
 from server.orgs import service as orgs
@@ -231,15 +232,16 @@ async def logout(*, principal: Principal) -> None:
 async def current_principal(*, principal: Principal) -> Principal:
     """The caller as of now: refused when the session ended, fresh grants when they changed.
 
-    One Redis round trip answers both questions. Without Redis the database answers
-    them, so an ended session or a removed role never outlives an outage.
+    Two reads answer both, sent with what the process's other requests send to Redis at
+    the same moment (one round trip for many requests, server/common/redis.py), after this
+    request arrived. Without Redis the database answers them, so an ended session or a
+    removed role never outlives an outage.
     """
-    redis = current().redis
     try:
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.exists(REVOKED_KEY.format(principal.session_id))
-            pipe.get(GRANTS_CHANGED_KEY.format(principal.person_id))
-            revoked, changed = await pipe.execute()
+        revoked, changed = await batcher(current().redis).run(
+            command("EXISTS", REVOKED_KEY.format(principal.session_id)),
+            command("GET", GRANTS_CHANGED_KEY.format(principal.person_id)),
+        )
     except (RedisError, OSError):
         return await _principal_from_database(principal)
     if revoked:
