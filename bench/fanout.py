@@ -42,6 +42,8 @@ DATABASE = "songjiao_bench_fanout"
 DSN = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 #: Set to a private redis-server of this run (bench/stores.py) before main() runs.
 REDIS = ""
+#: That redis-server's process id (its CPU is counted with the fan-out's).
+REDIS_PID = 0
 APPID, SECRET = "wx_bench_appid", "bench-wechat-secret"
 #: Jobs one `songjiao worker` process runs at once (its receiver's max_async_tasks).
 JOBS_PER_WORKER = 50
@@ -110,6 +112,21 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+async def backend_cpu() -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the benchmark's database."""
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", DATABASE)
+    finally:
+        await conn.close()
+    return {row["pid"]: cpu_seconds(row["pid"]) for row in rows}
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the processes of `after` used since `before` (new ones: all of theirs)."""
+    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
 
 
 #: Where a sample's time is counted: the first of these met from the innermost frame out
@@ -449,9 +466,14 @@ async def main(args: argparse.Namespace) -> int:
             await asyncio.sleep(1)  # py-spy attaches
         before = sum(cpu_seconds(p.pid) for p in workers)
         sandbox_before = cpu_seconds(sandbox.pid)
+        stores_before = await backend_cpu()
+        redis_before = cpu_seconds(REDIS_PID)
         notified, last, rate = await fan_out(settings, people)
         worker_cpu = sum(cpu_seconds(p.pid) for p in workers) - before
         sandbox_cpu = cpu_seconds(sandbox.pid) - sandbox_before
+        # The workers' connections, and this process's own (notify() and the polling).
+        pg_cpu = cpu_spent(stores_before, await backend_cpu())
+        redis_cpu = cpu_seconds(REDIS_PID) - redis_before
         stop_profiles(spies)
         await Tortoise.init(config=tortoise_config(settings, with_aerich=False))
         problems = await check(sandbox_url, openids)
@@ -473,6 +495,10 @@ async def main(args: argparse.Namespace) -> int:
         f"workers' CPU per delivery: {1000 * worker_cpu / args.parents:.2f} ms "
         f"(sandbox's: {1000 * sandbox_cpu / args.parents:.2f} ms; "
         f"in the bare run {1000 * bare_cpu / args.parents:.2f} ms)"
+    )
+    print(
+        f"PostgreSQL's CPU per delivery: {1000 * pg_cpu / args.parents:.2f} ms "
+        f"(its backends for this database); Redis's: {1000 * redis_cpu / args.parents:.2f} ms"
     )
     print(f"ratio (fan-out / bare): {rate / bare_rate:.3f}  (target ≥ 0.8)")
     if args.profile:
@@ -501,6 +527,7 @@ if __name__ == "__main__":
     from bench.stores import start_redis, stop_redis
 
     REDIS, redis_server = start_redis()
+    REDIS_PID = redis_server.pid
     try:
         sys.exit(asyncio.run(main(arguments)))
     finally:

@@ -2,57 +2,84 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from server.common.time import now
 from server.delivery.models import Delivery, SubscriptionQuota
+from server.delivery.statements import Params
 
-#: Only placeholders are formatted into it; every value is a bound parameter.
+_UPDATED_AT = SubscriptionQuota._meta.fields_map["updated_at"]
+_STARTED_AT = Delivery._meta.fields_map["push_started_at"]
+
+#: Only placeholders are formatted into these; every value is a bound parameter.
 _RESERVE_SQL = (
     'UPDATE "subscription_quota" SET "remaining" = "remaining" - 1, "updated_at" = {stamp} '
     'WHERE "template_id" = {template} AND "banned" = FALSE AND "remaining" > 0 '
-    'AND "person_id" IN ({persons}) RETURNING "person_id", "remaining"'
+    'AND "person_id" {persons} RETURNING "person_id", "remaining"'
+)
+_MARK_SQL = (
+    'UPDATE "delivery" SET "quota_template" = {template}, '
+    '"push_started_at" = COALESCE("push_started_at", {started}) WHERE "id" {ids}'
+)
+#: PostgreSQL: both in one statement, so a unit is never spent without its delivery holding it.
+_RESERVE_AND_MARK_SQL = (
+    'WITH "spent" AS ({reserve}) UPDATE "delivery" AS d SET "quota_template" = {template}, '
+    '"push_started_at" = COALESCE(d."push_started_at", {started}) '
+    'FROM "spent" AS s, unnest({ids}::bigint[], {persons}::int[]) AS w(id, person_id) '
+    'WHERE d."id" = w.id AND w.person_id = s."person_id" RETURNING d."id", s."remaining"'
 )
 
 
-def _placeholders(dialect: str, start: int, count: int) -> list[str]:
-    if dialect == "postgres":
-        return [f"${i}" for i in range(start, start + count)]
-    return ["?"] * count
-
-
-async def reserve(*, template_id: str, deliveries: dict[int, int]) -> dict[int, int]:
+async def reserve(
+    *, template_id: str, deliveries: dict[int, int], started_at: datetime
+) -> dict[int, int]:
     """Spend one subscription for each {delivery_id: person_id} whose person has one left.
 
-    Persons must be distinct. The spent unit is written on the delivery in the same
-    transaction, so a crash never loses it: a re-send after a crash reuses it.
+    Persons must be distinct. The spent unit is written on the delivery, with the moment
+    its push starts (`push_started_at`, kept if set), in the same statement (SQLite: the
+    same transaction), so a crash never loses it: a re-send after a crash reuses it.
     Returns {delivery_id: subscriptions she has left} for those that got one.
     """
     if not deliveries:
         return {}
-    async with in_transaction() as conn:
-        return await reserve_within(conn, template_id=template_id, deliveries=deliveries)
-
-
-async def reserve_within(conn, *, template_id: str, deliveries: dict[int, int]) -> dict[int, int]:
-    """`reserve` inside the caller's transaction `conn` (a send batch's first step)."""
-    if not deliveries:
-        return {}
-    person_ids = list(deliveries.values())
-    dialect = conn.capabilities.dialect
-    stamp = SubscriptionQuota._meta.fields_map["updated_at"].to_db_value(now(), SubscriptionQuota)
-    marks = _placeholders(dialect, 3, len(person_ids))
-    first, second = _placeholders(dialect, 1, 2)
-    # One statement decides every row: no two senders can spend the same unit.
-    sql = _RESERVE_SQL.format(stamp=first, template=second, persons=", ".join(marks))
-    rows = await conn.execute_query_dict(sql, [stamp, template_id, *person_ids])
-    left = {row["person_id"]: row["remaining"] for row in rows}
-    got = {d: left[p] for d, p in deliveries.items() if p in left}
-    if got:
-        await Delivery.filter(id__in=list(got)).using_db(conn).update(quota_template=template_id)
-    return got
+    conn = connections.get("default")
+    spent_at = _UPDATED_AT.to_db_value(now(), SubscriptionQuota)
+    started = _STARTED_AT.to_db_value(started_at, Delivery)
+    if conn.capabilities.dialect == "postgres":
+        p = Params(conn)
+        reserve_sql = _RESERVE_SQL.format(
+            stamp=p(spent_at), template=p(template_id), persons=p.ids(deliveries.values(), "int")
+        )
+        sql = _RESERVE_AND_MARK_SQL.format(
+            reserve=reserve_sql,
+            template=p(template_id),
+            started=p(started),
+            ids=p(list(deliveries)),
+            persons=p(list(deliveries.values())),
+        )
+        rows = await conn.execute_query_dict(sql, p.values)
+        return {row["id"]: row["remaining"] for row in rows}
+    async with in_transaction() as tx:
+        p = Params(tx)
+        sql = _RESERVE_SQL.format(
+            stamp=p(spent_at), template=p(template_id), persons=p.ids(deliveries.values(), "int")
+        )
+        left = {
+            row["person_id"]: row["remaining"] for row in await tx.execute_query_dict(sql, p.values)
+        }
+        got = {d: left[person] for d, person in deliveries.items() if person in left}
+        if got:
+            p = Params(tx)
+            sql = _MARK_SQL.format(
+                template=p(template_id), started=p(started), ids=p.ids(list(got))
+            )
+            await tx.execute_query(sql, p.values)
+        return got
 
 
 async def give_back(*, delivery_id: int, person_id: int, template_id: str) -> None:

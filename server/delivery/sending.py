@@ -31,15 +31,15 @@ from datetime import timedelta
 from functools import partial
 
 from redis.exceptions import RedisError
-from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
+from tortoise.expressions import Q
 
 from server.accounts.identities import openids_of
 from server.common.runtime import current
 from server.common.time import china, now
-from server.delivery import quota, template_results
+from server.delivery import quota, statements, template_results
 from server.delivery.models import Channel, Delivery, DeliveryStatus
 from server.delivery.retry import CallFailed, GaveUp, Refused, call_with_retries, maybe_delivered
+from server.delivery.statements import Claimed
 from server.delivery.templates import build_data, template_for
 from server.delivery.wecom_robots import recover_group_messages
 from server.followers.service import oa_openids_of
@@ -133,15 +133,9 @@ async def enqueue_deliveries(ids: list[int], *, stamped: bool = False) -> int:
     return jobs
 
 
-async def _claim(ids: list[int]) -> tuple[str, list[Delivery]]:
+async def _claim(ids: list[int]) -> tuple[str, list[Claimed]]:
     token = uuid.uuid4().hex
-    claimed = await Delivery.filter(id__in=ids, status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.SENDING, claim=token, claimed_at=now()
-    )
-    if not claimed:
-        return token, []
-    mine = Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.SENDING)
-    return token, await mine.order_by("id")
+    return token, await statements.claim(ids, token=token, at=now())
 
 
 class _Built:
@@ -150,7 +144,7 @@ class _Built:
     def __init__(self) -> None:
         self._seen: dict[tuple, object] = {}
 
-    def __call__(self, fields, d: Delivery, values: dict):
+    def __call__(self, fields, d: Claimed, values: dict):
         key = (id(fields), d.title, d.created_at, tuple(sorted(values.items())))
         built = self._seen.get(key)
         if built is None:
@@ -160,7 +154,7 @@ class _Built:
 
 
 def _plan(
-    d: Delivery,
+    d: Claimed,
     settings: Settings,
     openid: str | None,
     oa_openid: str | None,
@@ -194,24 +188,35 @@ def _plan(
     return plan
 
 
-async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan], conn) -> None:
-    """Spend one subscription per delivery that will try a subscribe message (in `conn`)."""
-    wanted: dict[str, list[Delivery]] = defaultdict(list)
+async def _give_back_unfillable(rows: list[Claimed], plans: dict[int, Plan]) -> None:
+    """Return the subscription a resumed delivery held when its template can no longer be filled."""
+    for d in rows:
+        plan = plans[d.id]
+        if plan.resumed and plan.subscribe is None:
+            await quota.give_back(
+                delivery_id=d.id, person_id=d.person_id, template_id=d.quota_template
+            )
+
+
+async def _reserve_units(rows: list[Claimed], plans: dict[int, Plan]) -> set[int]:
+    """Spend one subscription per delivery that will try a subscribe message.
+
+    Each one that gets a subscription is stamped as its push starting in the same
+    statement; the ids stamped so. Run just before the sends of `rows`.
+    """
+    wanted: dict[str, list[Claimed]] = defaultdict(list)
     for d in rows:
         plan = plans[d.id]
         if plan.subscribe and not plan.resumed:
             wanted[plan.subscribe[0]].append(d)
-        elif plan.resumed and plan.subscribe is None:
-            # Its template can no longer be filled in: return the subscription it held.
-            await quota.give_back(
-                delivery_id=d.id, person_id=d.person_id, template_id=d.quota_template
-            )
+    stamped: set[int] = set()
+    started_at = now()
     for template_id, group in wanted.items():
         # A person appears once per statement; a second message of hers waits a round.
         pending = group
         while pending:
             round_: dict[int, int] = {}
-            later: list[Delivery] = []
+            later: list[Claimed] = []
             seen: set[int] = set()
             for d in pending:
                 if d.person_id in seen:
@@ -219,15 +224,19 @@ async def _reserve_units(rows: list[Delivery], plans: dict[int, Plan], conn) -> 
                 else:
                     seen.add(d.person_id)
                     round_[d.id] = d.person_id
-            got = await quota.reserve_within(conn, template_id=template_id, deliveries=round_)
+            got = await quota.reserve(
+                template_id=template_id, deliveries=round_, started_at=started_at
+            )
             for delivery_id in round_:
                 plans[delivery_id].has_unit = delivery_id in got
                 plans[delivery_id].units_left = got.get(delivery_id)
+            stamped.update(got)
             pending = later
     for d in rows:
         plan = plans[d.id]
         if plan.subscribe and not plan.has_unit:
             plan.skipped.append("未订阅该类小程序消息或订阅次数已用完")
+    return stamped
 
 
 #: One limit of WeChat calls in flight per process (per event loop): a few dozen jobs of a
@@ -286,7 +295,7 @@ class _Sender:
             retry_maybe_delivered=retry_maybe_delivered,
         )
 
-    async def deliver(self, d: Delivery, plan: Plan) -> Outcome:
+    async def deliver(self, d: Claimed, plan: Plan) -> Outcome:
         """Try the channels in order; the inbox when none takes it."""
         attempts = 0
         skipped = list(plan.skipped)
@@ -391,7 +400,7 @@ class _Sender:
             # At once, before anything else can fail: the sweeper's proof that WeChat took it.
             await template_results.remember_accepted(delivery_id=delivery_id, msgid=int(msgid))
 
-    async def _gave_up(self, d: Delivery, exc: CallFailed, template_id: str | None) -> Outcome:
+    async def _gave_up(self, d: Claimed, exc: CallFailed, template_id: str | None) -> Outcome:
         keep = template_id is not None and maybe_delivered(exc.error)
         if keep and await quota.remaining(person_id=d.person_id, template_id=template_id) > 0:
             # It may have gone out and she holds more subscriptions: a retry could be a second
@@ -405,10 +414,10 @@ class _Sender:
         return Outcome(DeliveryStatus.FAILED, None, exc.attempts, reason, keep_unit=keep)
 
 
-async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> list[tuple[str, int]]:
+async def _record(token: str, results: list[tuple[Claimed, Outcome]]) -> list[tuple[str, int]]:
     """Write outcomes, grouped so a batch that went one way is one statement.
 
-    Returns the sends to count in /metrics, (channel, number), once the caller committed.
+    Returns the sends to count in /metrics, (channel, number), once written.
     """
     sent: list[tuple[str, int]] = []
     groups: dict[tuple, list[int]] = defaultdict(list)
@@ -416,24 +425,18 @@ async def _record(token: str, results: list[tuple[Delivery, Outcome]]) -> list[t
         groups[(o.status, o.channel, o.attempts, o.reason, o.keep_unit)].append(d.id)
     stamp = now()
     for (status, channel, attempts, reason, keep_unit), ids in groups.items():
-        changes: dict = {"channel": channel, "attempts": F("attempts") + attempts}
-        changes["last_error"] = reason
-        if status == DeliveryStatus.SENT:
-            changes["sent_at"] = stamp
-        if not keep_unit:
-            changes["quota_template"] = None
-        # `unconfirmed` too: the sweeper may have judged a slow (not dead) worker's row; its
-        # real outcome, still under the same claim, is better than "unknown".
-        done = await Delivery.filter(
-            id__in=ids, claim=token, status__in=(DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED)
-        ).update(status=status, **changes)
+        await statements.record(
+            ids,
+            token=token,
+            status=status,
+            channel=channel,
+            attempts=attempts,
+            reason=reason,
+            keep_unit=keep_unit,
+            at=stamp,
+        )
         if status == DeliveryStatus.SENT and channel is not None:
             sent.append((channel.value, len(ids)))
-        if done < len(ids):
-            # Read in the inbox while being sent: keep "read", still note how it went out.
-            await Delivery.filter(id__in=ids, claim=token, status=DeliveryStatus.READ).update(
-                **changes
-            )
     return sent
 
 
@@ -442,56 +445,59 @@ def _count_sent(sent: list[tuple[str, int]]) -> None:
         metrics.delivery(channel=channel, outcome="sent", amount=amount)
 
 
-async def _stamp_started(token: str, chunk: list[Delivery]) -> None:
-    """Before any call of `chunk` leaves: from then on a crash leaves their outcome unknown."""
-    await Delivery.filter(
-        id__in=[d.id for d in chunk], claim=token, push_started_at__isnull=True
-    ).update(push_started_at=now())
-
-
 def _pushes(plan: Plan) -> bool:
     return bool((plan.subscribe and plan.has_unit) or plan.template)
+
+
+async def _plans(rows: list[Claimed], settings: Settings) -> dict[int, Plan]:
+    """Each claimed delivery's plan; 公众号 openids are looked up only if a kind has a template."""
+    person_ids = [d.person_id for d in rows]
+    openids = await openids_of(person_ids)
+    oa_openids: dict[int, str] = {}
+    if any(template_for(settings, kind).oa_id for kind in {d.kind for d in rows}):
+        oa_openids = await oa_openids_of(person_ids)
+    built = _Built()
+    return {
+        d.id: _plan(d, settings, openids.get(d.person_id), oa_openids.get(d.person_id), built)
+        for d in rows
+    }
 
 
 async def send_deliveries(delivery_ids: list[int]) -> dict:
     """Send the queued deliveries among `delivery_ids`; others are left alone.
 
-    The database work is grouped so a batch holds one connection per step, not one per
-    statement (each pooled statement also cost asyncpg's reset query): the claim, who they
-    are, their subscriptions, the inbox-only outcomes and the first chunk's start stamp
-    commit together before any call leaves; after each chunk of sends, its outcomes and
-    the next chunk's start stamp commit together. Nothing is sent inside a transaction.
+    A few statements per batch, each one atomic on its own, and nothing sent inside a
+    transaction: the claim (which also reads the rows), who they are, the outcomes of those
+    that can only go to the inbox; then for each chunk of sends, its subscriptions spent
+    together with the stamp that its pushes start, the sends, and its outcomes.
+    Subscriptions are spent chunk by chunk, just before their sends: a worker that dies
+    leaves the later chunks' rows untouched (no push started, no unit held), so the sweeper
+    simply queues them again.
     """
     runtime = current()
     settings = runtime.settings
     sender = _Sender(settings, runtime.wechat, runtime.official_account)
     step = settings.delivery_batch_concurrency
     tally: dict[str, int] = defaultdict(int)
-    async with in_transaction() as conn:
-        token, rows = await _claim(list(delivery_ids))
-        if not rows:
-            return {"claimed": 0}
-        person_ids = [d.person_id for d in rows]
-        openids = await openids_of(person_ids)
-        oa_openids = await oa_openids_of(person_ids)
-        built = _Built()
-        plans = {
-            d.id: _plan(d, settings, openids.get(d.person_id), oa_openids.get(d.person_id), built)
-            for d in rows
-        }
-        await _reserve_units(rows, plans, conn)
-        pushes = [d for d in rows if _pushes(plans[d.id])]
-        inbox_only = [d for d in rows if not _pushes(plans[d.id])]
-        counted: list[tuple[str, int]] = []
-        if inbox_only:
-            results = [(d, await sender.deliver(d, plans[d.id])) for d in inbox_only]
-            counted = await _record(token, results)
-            tally["inbox"] += len(results)
-        chunks = [pushes[start : start + step] for start in range(0, len(pushes), step)]
-        if chunks:
-            await _stamp_started(token, chunks[0])
-    _count_sent(counted)
-    for index, chunk in enumerate(chunks):
+    token, rows = await _claim(list(delivery_ids))
+    if not rows:
+        return {"claimed": 0}
+    plans = await _plans(rows, settings)
+    await _give_back_unfillable(rows, plans)
+    # Nothing to push whatever her subscriptions: the inbox only, recorded at once.
+    inbox_only = [d for d in rows if not (plans[d.id].subscribe or plans[d.id].template)]
+    if inbox_only:
+        results = [(d, await sender.deliver(d, plans[d.id])) for d in inbox_only]
+        _count_sent(await _record(token, results))
+        tally["inbox"] += len(results)
+    candidates = [d for d in rows if plans[d.id].subscribe or plans[d.id].template]
+    for start in range(0, len(candidates), step):
+        chunk = candidates[start : start + step]
+        stamped = await _reserve_units(chunk, plans)
+        # Before any call of the chunk leaves: from then on a crash leaves the outcome unknown.
+        unstamped = [d.id for d in chunk if _pushes(plans[d.id]) and d.id not in stamped]
+        if unstamped:
+            await statements.stamp_started(unstamped, token=token, at=now())
         await sender.read_tokens([plans[d.id] for d in chunk])
         answers = await asyncio.gather(
             *(sender.deliver(d, plans[d.id]) for d in chunk), return_exceptions=True
@@ -506,11 +512,7 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
                 continue
             results.append((d, answer))
             tally[answer.channel.value if answer.channel else "failed"] += 1
-        async with in_transaction():
-            counted = await _record(token, results)
-            if index + 1 < len(chunks):
-                await _stamp_started(token, chunks[index + 1])
-        _count_sent(counted)
+        _count_sent(await _record(token, results))
         sent = {
             d.id: sender.template_msgids[d.id] for d, _ in results if d.id in sender.template_msgids
         }
