@@ -13,7 +13,6 @@ from server.common.auth import read_access_token
 from server.common.errors import DomainError, handle_error
 from server.common.input_guard import refuse_malformed_input
 from server.common.logging import configure_logging
-from server.common.rate_limit import RateLimiter
 from server.jobs.broker import build_broker
 from server.jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from server.jobs.running import running_jobs
@@ -48,7 +47,6 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     # Open requests get this long to finish when the process stops (Sanic's default 15 s
     # and the jobs' grace after it would overrun the 10 s that systemd and docker give).
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = CONNECTIONS_GRACE_S
-    app.ctx.settings = settings
     Extend(app)
     openapi.install(app)
 
@@ -57,13 +55,10 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
     @app.before_server_start
     async def _open(app: Sanic) -> None:
+        # The process's resources are reached through current() (server/common/runtime.py);
+        # app.ctx keeps the runtime only to close it, and this server's own stopping flag.
         broker = build_broker(settings)
         app.ctx.runtime = await open_runtime(settings, broker=broker)
-        app.ctx.redis = app.ctx.runtime.redis
-        app.ctx.limiter = RateLimiter(rules=settings.rate_limits, redis=app.ctx.redis)
-        app.ctx.wechat = app.ctx.runtime.wechat
-        app.ctx.official_account = app.ctx.runtime.official_account
-        app.ctx.broker = broker
         app.ctx.stopping = asyncio.Event()  #: set when the process begins to stop
         await broker.startup()
         app.ctx.cron = None
@@ -88,10 +83,10 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
 
         await stop_embedded_scheduler(app.ctx.cron)
         await asyncio.gather(
-            running_jobs(app.ctx.broker).drain(seconds=JOBS_GRACE_S),
+            running_jobs(app.ctx.runtime.broker).drain(seconds=JOBS_GRACE_S),
             background.stop(seconds=JOBS_GRACE_S),
         )
-        await app.ctx.broker.shutdown()
+        await app.ctx.runtime.broker.shutdown()
         await close_runtime(app.ctx.runtime)
 
     @app.on_request

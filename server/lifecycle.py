@@ -6,6 +6,7 @@ import logging
 
 from tortoise import Tortoise, connections
 
+from server.common.rate_limit import RateLimiter
 from server.common.redis import make_redis
 from server.common.runtime import Runtime, install
 from server.db import tortoise_config
@@ -57,6 +58,7 @@ async def open_runtime(settings: Settings, *, broker) -> Runtime:
         wechat=wechat,
         broker=broker,
         official_account=official_account,
+        limiter=RateLimiter(rules=settings.rate_limits, redis=redis),
     )
     install(runtime)
     return runtime

@@ -132,7 +132,7 @@ async def api(settings, api_port):
     app = create_app(settings, name="songjiao_test")
     server = await start_server(app, port=api_port)
     await Tortoise.generate_schemas()
-    worker = await start_job_worker(app.ctx.broker) if not settings.embedded_redis else None
+    worker = await start_job_worker(app.ctx.runtime.broker) if not settings.embedded_redis else None
     yield server
     if worker:
         await worker.stop()

@@ -150,3 +150,59 @@ def test_a_cycle_is_found_and_named():
     graph = {"a": {"b": ["x"]}, "b": {"c": ["y"]}, "c": {"a": ["z"]}}
     assert _cycle(graph) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b": ["x"]}, "b": {}}) is None
+
+
+def _python_files(*tops: str):
+    """The hand-written Python files under `tops` (aerich's generated migrations left out)."""
+    for top in tops:
+        yield from (p for p in sorted((ROOT / top).rglob("*.py")) if "migrations" not in p.parts)
+
+
+def test_the_bots_read_the_server_through_services_not_models():
+    found = [
+        f"{path.relative_to(ROOT).as_posix()} -> {module}"
+        for path in _python_files("bots")
+        for module in _imported(ast.parse(path.read_text(encoding="utf-8")))
+        if module.startswith("server.") and ".models" in module
+    ]
+    assert not found, "the bots read the server through its services:\n" + "\n".join(found)
+
+
+#: What `server.common.runtime.Runtime` holds: reached through `current()` and nothing else.
+RUNTIME_RESOURCES = frozenset(
+    {"settings", "redis", "wechat", "official_account", "broker", "limiter"}
+)
+
+
+def _ctx_resources(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, name) of every `<anything>.ctx.<resource>` read or written in a file."""
+    return [
+        (node.lineno, node.attr)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in RUNTIME_RESOURCES
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "ctx"
+    ]
+
+
+def test_process_resources_are_reached_one_way_through_current():
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{line} .ctx.{name}"
+        for path in _python_files("server", "bots")
+        for line, name in _ctx_resources(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not found, "reach settings, Redis, WeChat, the broker and the limiter through " + (
+        "server.common.runtime.current():\n" + "\n".join(found)
+    )
+    made = [
+        path.relative_to(ROOT).as_posix()
+        for path in _python_files("server", "bots")
+        if "Runtime(" in path.read_text(encoding="utf-8")
+    ]
+    assert made == ["server/lifecycle.py"], made
+
+
+def test_the_one_way_check_sees_a_resource_on_app_ctx():
+    source = "x = request.app.ctx.settings.data_dir\napp.ctx.limiter = y\nrequest.ctx.principal\n"
+    assert sorted(_ctx_resources(ast.parse(source))) == [(1, "settings"), (2, "limiter")]

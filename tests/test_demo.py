@@ -53,7 +53,7 @@ async def _counts() -> dict[str, int]:
 
 
 async def test_loading_the_demo_twice_changes_nothing(client, api):
-    settings = api.app.ctx.settings
+    settings = api.app.ctx.runtime.settings
     first_summary = await load_demo(settings)
     first = await _counts()
     second_summary = await load_demo(settings)
@@ -65,7 +65,7 @@ async def test_loading_the_demo_twice_changes_nothing(client, api):
 
 
 async def test_demo_county_has_the_shapes_of_the_domain(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     levels = {k.level for k in await Kindergarten.all()}
     assert {
         KindergartenLevel.PROVINCIAL_MODEL,
@@ -105,7 +105,7 @@ EXPECTED_ROLES = {
 
 
 async def test_demo_codes_log_in_with_their_roles(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     scopes = {}
     for code, expected in EXPECTED_ROLES.items():
         resp = await client.post("/api/v1/auth/login", json={"code": code})
@@ -123,7 +123,7 @@ async def test_demo_codes_log_in_with_their_roles(client, api):
 
 
 async def test_demo_director_leads_the_alliance_lead_kindergarten(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     kg = await Kindergarten.get(name="湘江县实验幼儿园")
     alliance = await Alliance.get(name="湘江县实验幼儿园发展联盟")
     assert alliance.lead_id == kg.id
@@ -144,7 +144,7 @@ async def _login(client, code: str) -> dict:
 
 
 async def test_demo_semester_gives_every_role_something_to_see_and_do(client, api):
-    summary = await load_demo(api.app.ctx.settings)
+    summary = await load_demo(api.app.ctx.runtime.settings)
     assert "本学期 7 场帮扶活动" in summary
     leader = await _login(client, "demo-leader")
     pairings = (await client.get("/api/v1/reports/pairings", headers=leader)).json()["items"]
@@ -169,7 +169,7 @@ async def test_demo_semester_gives_every_role_something_to_see_and_do(client, ap
 
 async def test_the_demo_banner_names_nobody(api):
     # `songjiao serve --demo` prints it to the console and so into process logs.
-    text = await load_demo(api.app.ctx.settings)
+    text = await load_demo(api.app.ctx.runtime.settings)
     assert "demo-director" in text and "demo-parent" in text and "园长" in text
     names = set(await Person.all().values_list("name", flat=True))
     assert len(names) > 100

@@ -145,7 +145,9 @@ async def _until(check, *, what: str, within: float = 60.0) -> None:
 async def test_api_answers_the_request_in_flight_then_exits_leaving_no_process(
     api, sandbox_client, tmp_path, sig, group
 ):
-    proc, base = await _start_api(api.app.ctx.settings, tmp_path, SONGJIAO_WORKERS=_workers())
+    proc, base = await _start_api(
+        api.app.ctx.runtime.settings, tmp_path, SONGJIAO_WORKERS=_workers()
+    )
     try:
         await _ready(proc, f"{base}/healthz")
         # WeChat takes SLOW_S to answer the login's jscode2session: the request is in flight.
@@ -177,7 +179,7 @@ async def test_api_stopped_while_its_worker_starts_exits_leaving_no_process(api,
     # The stop reaches Sanic's manager before its worker is ready (a start that is taking
     # long, then a Ctrl-C or a systemd restart): the manager used to wait for that "ready"
     # for ever.
-    proc, _ = await _api_started_until(api.app.ctx.settings, tmp_path, "Starting worker")
+    proc, _ = await _api_started_until(api.app.ctx.runtime.settings, tmp_path, "Starting worker")
     try:
         code = await stop_and_check(proc, signal.SIGTERM, group=False)
         assert code == 0, proc.output()
@@ -243,7 +245,7 @@ async def test_worker_finishes_the_job_in_flight_then_exits_leaving_no_process(
     scratch = aioredis.from_url(redis_url)
     await scratch.flushdb()
     await scratch.aclose()
-    env = process_env(api.app.ctx.settings, redis_url=redis_url)
+    env = process_env(api.app.ctx.runtime.settings, redis_url=redis_url)
     proc = await Proc("worker", ["worker"], env, tmp_path / "worker.log").start()
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
     await broker.startup()
@@ -279,7 +281,7 @@ async def test_worker_cuts_a_job_waiting_beyond_its_grace_and_leaves_it_queued(
     scratch = aioredis.from_url(redis_url)
     await scratch.flushdb()
     await scratch.aclose()
-    env = process_env(api.app.ctx.settings, redis_url=redis_url)
+    env = process_env(api.app.ctx.runtime.settings, redis_url=redis_url)
     proc = await Proc("worker", ["worker"], env, tmp_path / "worker.log").start()
     broker = build_broker(load_settings(redis_url=redis_url, database_url="x"))
     await broker.startup()

@@ -17,8 +17,7 @@ from wechatpy.messages import BaseMessage
 from bots.official_account import background, texts
 from server.accounts.grants import grants_for
 from server.activities.codes import BadScene, parse_scene
-from server.activities.models import ActivityKind
-from server.activities.service import list_activities
+from server.activities.service import ActivityKind, list_activities
 from server.checkin.hours import hours_of
 from server.checkin.organizer import my_checkins
 from server.common.auth import Principal

@@ -21,6 +21,7 @@ from bots.official_account.crypto import (
 )
 from bots.official_account.handlers import BotContext
 from server.common.auth import PUBLIC, requires
+from server.common.runtime import current
 
 log = logging.getLogger("songjiao.bots.oa")
 
@@ -56,7 +57,7 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 async def verify(request: Request) -> HTTPResponse:
     """WeChat's server verification: echo echostr when the signature holds."""
     try:
-        echostr = echo(token=request.app.ctx.settings.wechat_token, args=request.args)
+        echostr = echo(token=current().settings.wechat_token, args=request.args)
     except Refused:
         return _refused()
     return text(echostr)
@@ -67,12 +68,12 @@ async def verify(request: Request) -> HTTPResponse:
 @requires(PUBLIC)
 async def receive(request: Request) -> HTTPResponse:
     """A message or event, in plaintext or safe mode; the reply, or "success"."""
-    ctx = request.app.ctx
+    runtime = current()
     body = await _read_body(request, MAX_BODY)
     try:
         if body is None:
             raise Malformed("size")
-        xml, envelope = open_body(settings=ctx.settings, args=request.args, body=body)
+        xml, envelope = open_body(settings=runtime.settings, args=request.args, body=body)
         message = read_message(xml)
     except Refused as exc:
         log.warning("公众号 callback refused: %s", exc)
@@ -80,11 +81,13 @@ async def receive(request: Request) -> HTTPResponse:
     except Malformed as exc:
         log.warning("公众号 callback malformed: %s", exc)
         return _malformed()
-    if not await replay.first_use(ctx.redis, envelope):
+    if not await replay.first_use(runtime.redis, envelope):
         # Not processed again; "success" as for WeChat's own retries of a handled message.
         log.warning("公众号 callback replayed: timestamp and nonce already used")
         return text("success")
-    bot = BotContext(settings=ctx.settings, redis=ctx.redis, wechat=ctx.official_account)
+    bot = BotContext(
+        settings=runtime.settings, redis=runtime.redis, wechat=runtime.official_account
+    )
     reply = await router.answer(message, bot)
     return _respond(reply, message, envelope)
 

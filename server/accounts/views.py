@@ -20,6 +20,7 @@ from server.accounts.schemas import (
 from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.params import IntArg, Params
 from server.common.rate_limit import client_address
+from server.common.runtime import current
 
 bp = Blueprint("accounts", url_prefix="/api/v1")
 
@@ -44,11 +45,9 @@ class PersonQuery(Params):
 async def login(request: Request, body: LoginBody):
     """Log in with a wx.login code."""
     # Per address only: the account is known once WeChat has answered for the code.
-    await request.app.ctx.limiter.hit("login_per_address", client_address(request))
-    settings = request.app.ctx.settings
-    return json(
-        await service.login(code=body.code, wechat=request.app.ctx.wechat, settings=settings)
-    )
+    await current().limiter.hit("login_per_address", client_address(request))
+    settings = current().settings
+    return json(await service.login(code=body.code, wechat=current().wechat, settings=settings))
 
 
 @bp.post("/auth/refresh")
@@ -59,7 +58,7 @@ async def login(request: Request, body: LoginBody):
 async def refresh(request: Request, body: RefreshBody):
     """Rotate the refresh token."""
     return json(
-        await service.refresh(refresh_token=body.refresh_token, settings=request.app.ctx.settings)
+        await service.refresh(refresh_token=body.refresh_token, settings=current().settings)
     )
 
 
@@ -125,7 +124,7 @@ async def revoke_invitation(request: Request, invitation_id: int):
 async def redeem_invitation(request: Request, body: RedeemBody):
     """Bind the caller to a person; answers fresh tokens carrying the new roles."""
     principal = request.ctx.principal
-    await request.app.ctx.limiter.hit_all(
+    await current().limiter.hit_all(
         ("redeem_per_address", (client_address(request),)),
         ("redeem_per_account", (principal.account_id,)),
     )
@@ -134,7 +133,7 @@ async def redeem_invitation(request: Request, body: RedeemBody):
     )
     account = await Account.get(id=principal.account_id)
     await service.logout(principal=principal)
-    return json(await service.start_session(account=account, settings=request.app.ctx.settings))
+    return json(await service.start_session(account=account, settings=current().settings))
 
 
 @bp.get("/role-grants")

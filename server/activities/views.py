@@ -25,6 +25,7 @@ from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.miniprogram_pages import CHECKIN
 from server.common.params import DateOf, IntArg, Page, Params
+from server.common.runtime import current
 
 TAG = "活动"
 RUNNERS = ("organizer", "director", "admin")
@@ -59,7 +60,7 @@ async def principal_or_projector(request: Request, activity_id: int, token: str 
         activity_id=activity_id,
         token=token or None,
         principal=request.ctx.principal,
-        jwt_secret=request.app.ctx.settings.jwt_secret,
+        jwt_secret=current().settings.jwt_secret,
     )
 
 
@@ -204,8 +205,8 @@ async def get_poster(request: Request, activity_id: int):
     png = await poster.activity_poster(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        settings=request.app.ctx.settings,
-        wechat=request.app.ctx.wechat,
+        settings=current().settings,
+        wechat=current().wechat,
     )
     headers = {
         "Cache-Control": "private, no-cache",
@@ -225,7 +226,7 @@ async def create_projector_link(request: Request, activity_id: int):
     data = await projector.projector_link(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return json(data, status=201)
 
@@ -273,7 +274,7 @@ async def _projector_html(request: Request, activity_id: int, token: str | None)
         activity_id=activity_id,
         token=token,
         principal=None,
-        jwt_secret=request.app.ctx.settings.jwt_secret,
+        jwt_secret=current().settings.jwt_secret,
     )
     return await projector.projector_page(activity=activity, token=token)
 

@@ -26,6 +26,7 @@ from server.archive.schemas import (
 from server.common.auth import requires
 from server.common.errors import DomainError
 from server.common.params import Params
+from server.common.runtime import current
 from server.common.uploads import read_multipart
 
 bp = Blueprint("archive", url_prefix="/api/v1")
@@ -82,7 +83,7 @@ def content_disposition(filename: str, *, inline: bool, fallback: str) -> str:
 
 async def _read_upload(request: Request):
     """The uploaded `file` part, refusing oversized bodies before reading them."""
-    max_bytes = max(request.app.ctx.settings.max_upload_mb, 10) * MB
+    max_bytes = max(current().settings.max_upload_mb, 10) * MB
     limit = max_bytes + FORM_OVERHEAD
     too_large = DomainError(
         "payload_too_large", f"文件超过 {max_bytes // MB} MB 上限，请压缩后重新上传"
@@ -118,7 +119,7 @@ async def _read_upload(request: Request):
 @requires(*MANAGERS)
 async def upload_file(request: Request, activity_id: int):
     """Store a photo (EXIF removed) or attachment; the same file again answers the first."""
-    principal, settings = request.ctx.principal, request.app.ctx.settings
+    principal, settings = request.ctx.principal, current().settings
     await service.ensure_may_upload(principal=principal, activity_id=activity_id)
     upload = await _read_upload(request)
     # A streamed body has its form only now: read here, not by a decorator before the body.
@@ -153,7 +154,7 @@ async def file_content(request: Request, file_id: int):
     path, filename, content_type = await service.file_for_download(
         principal=request.ctx.principal,
         file_id=file_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     ext = extension_of(filename)
     fallback = f"file-{file_id}.{ext}" if ext else f"file-{file_id}"
@@ -207,7 +208,7 @@ async def delete_file(request: Request, file_id: int):
     await service.delete_file(
         principal=request.ctx.principal,
         file_id=file_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     return json({"ok": True})
 
@@ -294,7 +295,7 @@ async def export_archive(request: Request, pairing_id: int, query: SemesterQuery
         principal=request.ctx.principal,
         pairing_id=pairing_id,
         semester=query.semester,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     try:
         await _send_zip(request, result, fallback=f"archive-{pairing_id}.zip")

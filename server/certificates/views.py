@@ -16,6 +16,7 @@ from server.certificates.schemas import CertificateAnswer, CertificateBatchBody,
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.params import Params
+from server.common.runtime import current
 
 bp = Blueprint("certificates", url_prefix="/api/v1")
 #: The public verification page (HTML, no login), outside the API document.
@@ -67,7 +68,7 @@ async def issue_mine(request: Request, body: CertificateBody):
         principal=request.ctx.principal,
         period=body.period,
         issuer=body.issuer,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return json(view, status=201 if new else 200)
 
@@ -77,9 +78,7 @@ async def issue_mine(request: Request, body: CertificateBody):
 @requires(*STAFF)
 async def my_certificates(request: Request):
     """The caller's certificates, newest first."""
-    items = await service.list_own(
-        principal=request.ctx.principal, settings=request.app.ctx.settings
-    )
+    items = await service.list_own(principal=request.ctx.principal, settings=current().settings)
     return json({"items": items})
 
 
@@ -92,7 +91,7 @@ async def get_certificate(request: Request, certificate_id: int):
         await service.get_certificate(
             principal=request.ctx.principal,
             certificate_id=certificate_id,
-            settings=request.app.ctx.settings,
+            settings=current().settings,
         )
     )
 
@@ -105,7 +104,7 @@ async def certificate_pdf(request: Request, certificate_id: int):
     content, filename = await service.certificate_pdf(
         principal=request.ctx.principal,
         certificate_id=certificate_id,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return _pdf(content, filename, f"certificate-{certificate_id}.pdf")
 
@@ -121,7 +120,7 @@ async def kindergarten_certificates(request: Request, kindergarten_id: int, quer
         principal=request.ctx.principal,
         kindergarten_id=kindergarten_id,
         period=query.period,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return json({"items": items})
 
@@ -140,8 +139,8 @@ async def start_batch(request: Request, kindergarten_id: int, body: CertificateB
         kindergarten_id=kindergarten_id,
         period=body.period,
         issuer=body.issuer,
-        settings=request.app.ctx.settings,
-        broker=request.app.ctx.broker,
+        settings=current().settings,
+        broker=current().broker,
     )
     return json(started, status=202)
 
@@ -152,7 +151,7 @@ async def start_batch(request: Request, kindergarten_id: int, body: CertificateB
 async def batch_pdf(request: Request, job_id: str):
     """The finished batch's PDF, for the director who started it."""
     content, filename = await batch.batch_pdf(
-        principal=request.ctx.principal, job_id=job_id, settings=request.app.ctx.settings
+        principal=request.ctx.principal, job_id=job_id, settings=current().settings
     )
     return _pdf(content, filename, "certificates.pdf")
 
@@ -162,7 +161,7 @@ async def batch_pdf(request: Request, job_id: str):
 @requires(PUBLIC)
 async def verify(request: Request, code: str):
     """Genuine and current, or changed since: masked name, kindergarten, period, hours."""
-    return json(await service.verify(code=code, settings=request.app.ctx.settings))
+    return json(await service.verify(code=code, settings=current().settings))
 
 
 @functools.cache
@@ -182,7 +181,7 @@ async def verify_page(request: Request, code: str):
     """The page a certificate's QR code opens (HTML, no login)."""
     template = _templates().get_template("verify.html")
     try:
-        result = await service.verify(code=code, settings=request.app.ctx.settings)
+        result = await service.verify(code=code, settings=current().settings)
     except DomainError as exc:
         body = template.render(result=None, message=exc.message)
         return html(body, status=exc.status, headers=PAGE_HEADERS)

@@ -31,7 +31,7 @@ from server.common.auth import ANY_ACCOUNT, PUBLIC, requires
 from server.common.errors import DomainError
 from server.common.params import Params
 from server.common.rate_limit import client_address
-from server.common.runtime import configured_calendar
+from server.common.runtime import configured_calendar, current
 from server.common.semester import semester_of, semester_range
 from server.common.time import CHINA, now
 from server.metrics import counters
@@ -71,7 +71,7 @@ async def check_in(request: Request, body: CheckinBody):
 async def _limit_scans(request: Request) -> None:
     # Offline queues sync through here too. A whole kindergarten behind one router shares
     # an address: that limit is generous, the per-account one tight.
-    await request.app.ctx.limiter.hit_all(
+    await current().limiter.hit_all(
         ("checkin_per_address", (client_address(request),)),
         ("checkin_per_account", (request.ctx.principal.account_id,)),
     )
@@ -234,7 +234,7 @@ async def my_overview(request: Request):
     """The caller's next activity, this semester's 课时 and her kindergartens' targets."""
     return json(
         await overview.my_overview(
-            principal=request.ctx.principal, calendar=request.app.ctx.settings.semester_calendar
+            principal=request.ctx.principal, calendar=current().settings.semester_calendar
         )
     )
 

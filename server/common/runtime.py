@@ -2,10 +2,11 @@
 
 The api (`server.app`), the worker and the scheduler (`server.jobs.worker`) and the tests
 (`tests/support`) build one `Runtime` through `server.lifecycle.open_runtime` and install it;
-services read `current().redis`, `.settings`, `.broker`, `.wechat` instead of taking them as
-arguments from their handlers. This module imports settings only for types, and semester
-(pure calendar arithmetic) imports nothing of it, so settings -> semester and
-runtime -> semester run one way.
+handlers and services read `current().settings`, `.redis`, `.broker`, `.wechat`,
+`.official_account` and `.limiter`; nothing else holds them (the api's `app.ctx` keeps only
+the runtime it must close and its own stopping flag; tests/architecture checks it). This
+module imports settings only for types, and semester (pure calendar arithmetic) imports
+nothing of it, so settings -> semester and runtime -> semester run one way.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
     from taskiq import AsyncBroker
 
+    from server.common.rate_limit import RateLimiter
     from server.settings import Settings
     from server.wechat.client import WeChatClient
 
 
 @dataclass
 class Runtime:
-    """Settings, Redis, the WeChat clients and the job broker of this process."""
+    """Settings, Redis, the WeChat clients, the job broker and the rate limits of this process."""
 
     settings: Settings
     #: Redis, or in the embedded backend the in-process fakeredis (the same asyncio API).
@@ -35,6 +37,8 @@ class Runtime:
     #: The 公众号's app (template and customer messages, menu, materials, user info); the
     #: same object as `wechat` when both are one appid.
     official_account: WeChatClient
+    #: The rate limits of `settings.rate_limits`, counted in `redis`.
+    limiter: RateLimiter
 
 
 _current: Runtime | None = None

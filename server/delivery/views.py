@@ -7,6 +7,7 @@ from sanic_ext import openapi, validate
 
 from server.common.auth import ANY_ACCOUNT, requires
 from server.common.params import Page, Params, Yes
+from server.common.runtime import current
 from server.delivery import admin, inbox, subscriptions
 from server.delivery.schemas import (
     InboxAnswer,
@@ -70,7 +71,7 @@ async def my_subscriptions(request: Request):
     """Per message kind: the template to request and the messages still allowed."""
     return json(
         await subscriptions.my_subscriptions(
-            principal=request.ctx.principal, settings=request.app.ctx.settings
+            principal=request.ctx.principal, settings=current().settings
         )
     )
 
@@ -87,7 +88,7 @@ async def report_subscriptions(request: Request, body: SubscriptionReportBody):
     return json(
         await subscriptions.report_results(
             principal=request.ctx.principal,
-            settings=request.app.ctx.settings,
+            settings=current().settings,
             results=dict(body.results),
         )
     )

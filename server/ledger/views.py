@@ -18,6 +18,7 @@ from sanic_ext.extensions.openapi.types import Binary, Object
 from server.archive.files import MB
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.runtime import current
 from server.common.uploads import read_multipart
 from server.ledger import book, disclosure, donations, funds, service
 from server.ledger.schemas import (
@@ -52,7 +53,7 @@ def _period(query: LedgerPeriodQuery) -> dict:
 
 async def _read_upload(request: Request):
     """The uploaded `file` part, refusing oversized bodies before reading them."""
-    max_bytes = max(request.app.ctx.settings.max_upload_mb, 10) * MB
+    max_bytes = max(current().settings.max_upload_mb, 10) * MB
     too_large = DomainError(
         "payload_too_large", f"文件超过 {max_bytes // MB} MB 上限，请压缩后重新上传"
     )
@@ -249,7 +250,7 @@ async def add_photo(request: Request, donation_id: int):
         donation_id=donation_id,
         data=upload.body,
         filename=upload.name,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
         max_bytes=max_bytes,
     )
     return json(data, status=201)
@@ -332,7 +333,7 @@ async def add_receipt(request: Request, fund_id: int):
         fund_id=fund_id,
         data=upload.body,
         filename=upload.name,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
         max_bytes=max_bytes,
     )
     return json(data, status=201)
@@ -347,7 +348,7 @@ async def file_content(request: Request, ledger_file_id: int):
     path, filename, content_type = await book.file_for_download(
         principal=request.ctx.principal,
         file_id=ledger_file_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     fallback = f"ledger-file-{ledger_file_id}"
     disposition = "inline" if content_type.startswith("image/") else "attachment"

@@ -10,6 +10,7 @@ from sanic_ext import openapi
 
 from server.common.auth import PUBLIC, requires
 from server.common.errors import DomainError
+from server.common.runtime import current
 from server.metrics import counters
 from server.metrics.service import authorised, exposition
 
@@ -32,16 +33,16 @@ def _loopback(request: Request) -> bool:
 @requires(PUBLIC)
 async def metrics(request: Request):
     """Counters and queue depth; needs SONGJIAO_METRICS_TOKEN, or loopback without one."""
-    ctx = request.app.ctx
+    runtime = current()
     allowed = authorised(
-        token=ctx.settings.metrics_token,
+        token=runtime.settings.metrics_token,
         header=request.headers.get("authorization", ""),
         loopback=_loopback(request),
         proxied=any(h in request.headers for h in _PROXY_HEADERS),
     )
     if not allowed:
         raise DomainError("forbidden", "无权查看运行指标")
-    body = await exposition(redis=ctx.redis, broker=ctx.broker)
+    body = await exposition(redis=runtime.redis, broker=runtime.broker)
     return text(body, content_type=CONTENT_TYPE)
 
 
@@ -55,8 +56,8 @@ def install(app: Sanic) -> None:
 
     @app.before_server_start
     async def _start(app: Sanic) -> None:
-        app.ctx.metrics_flusher = counters.start_flusher(app.ctx.redis)
+        app.ctx.metrics_flusher = counters.start_flusher(current().redis)
 
     @app.after_server_stop
     async def _stop(app: Sanic) -> None:
-        await counters.stop_flusher(app.ctx.metrics_flusher, app.ctx.redis)
+        await counters.stop_flusher(app.ctx.metrics_flusher, current().redis)

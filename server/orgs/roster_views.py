@@ -11,6 +11,7 @@ from sanic_ext.extensions.openapi.types import Binary, Object
 
 from server.common.auth import requires
 from server.common.errors import DomainError
+from server.common.runtime import current
 from server.common.uploads import read_multipart
 from server.orgs import roster
 
@@ -29,7 +30,7 @@ UPLOAD_BODY = {
 
 async def _read_upload(request: Request) -> bytes:
     """The uploaded `file`, refusing oversized bodies before reading them."""
-    max_bytes = request.app.ctx.settings.max_upload_mb * MB
+    max_bytes = current().settings.max_upload_mb * MB
     limit = max_bytes + FORM_OVERHEAD
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -84,7 +85,7 @@ async def check_roster(request: Request, kindergarten_id: int):
             principal=principal,
             kindergarten_id=kindergarten_id,
             data=data,
-            max_bytes=request.app.ctx.settings.max_upload_mb * MB,
+            max_bytes=current().settings.max_upload_mb * MB,
         )
     )
 
@@ -97,7 +98,7 @@ async def check_roster(request: Request, kindergarten_id: int):
 async def import_roster(request: Request, kindergarten_id: int):
     """Queue the import; answers the job to poll."""
     principal = request.ctx.principal
-    settings = request.app.ctx.settings
+    settings = current().settings
     await roster.ensure_may_import(principal=principal, kindergarten_id=kindergarten_id)
     data = await _read_upload(request)
     started = await roster.start_import(
@@ -106,6 +107,6 @@ async def import_roster(request: Request, kindergarten_id: int):
         data=data,
         max_bytes=settings.max_upload_mb * MB,
         data_dir=settings.data_dir,
-        broker=request.app.ctx.broker,
+        broker=current().broker,
     )
     return json(started, status=202)

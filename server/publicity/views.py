@@ -11,6 +11,7 @@ from sanic_ext import openapi, validate
 from server.common.auth import requires
 from server.common.errors import DomainError
 from server.common.params import Params
+from server.common.runtime import current
 from server.publicity import briefs, disclosure, listing, mass_send, recap, service
 from server.publicity.schemas import (
     CommentBody,
@@ -182,7 +183,7 @@ async def preview_post(request: Request, post_id: int):
     page = await service.preview_page(
         principal=request.ctx.principal,
         post_id=post_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     return html(page, headers=PAGE_HEADERS)
 
@@ -204,7 +205,7 @@ async def post_brief(request: Request, post_id: int):
     content, filename = await briefs.post_brief(
         principal=request.ctx.principal,
         post_id=post_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     return _pdf(content, filename, f"brief-post-{post_id}.pdf")
 
@@ -220,7 +221,7 @@ async def pairing_brief(request: Request, pairing_id: int, query: SemesterQuery)
         principal=request.ctx.principal,
         pairing_id=pairing_id,
         semester=query.semester,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     return _pdf(content, filename, f"brief-pairing-{pairing_id}.pdf")
 

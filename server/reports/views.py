@@ -12,6 +12,7 @@ from sanic.response import raw
 from sanic_ext import openapi, validate
 
 from server.common.auth import requires
+from server.common.runtime import current
 from server.reports import service, summary_reads
 from server.reports.schemas import (
     AlertsAnswer,
@@ -39,7 +40,7 @@ def _period(request: Request, query: PeriodQuery) -> dict:
         "principal": request.ctx.principal,
         "semester": query.semester or None,
         "year": query.year or None,
-        "calendar": request.app.ctx.settings.semester_calendar,
+        "calendar": current().settings.semester_calendar,
     }
 
 
@@ -112,7 +113,7 @@ async def alerts(request: Request, query: SemesterQuery):
         await service.alerts(
             principal=request.ctx.principal,
             semester=query.semester or None,
-            calendar=request.app.ctx.settings.semester_calendar,
+            calendar=current().settings.semester_calendar,
         )
     )
 
@@ -186,7 +187,7 @@ async def latest_summary(request: Request, query: SummaryScopeQuery):
         await summary_reads.latest(
             principal=request.ctx.principal,
             scope=query.scope,
-            calendar=request.app.ctx.settings.semester_calendar,
+            calendar=current().settings.semester_calendar,
         )
     )
 

@@ -26,6 +26,7 @@ from sanic_ext import openapi
 
 from server.accounts import web_login
 from server.common.errors import DomainError
+from server.common.runtime import current
 
 PREFIX = "/console"
 WEB = Path(__file__).resolve().parent
@@ -125,7 +126,7 @@ def csrf_for(request: Request) -> str:
     if not key:
         # A first visit: the browser cookie is set on the way out.
         key = request.ctx.new_browser = secrets.token_urlsafe(24)
-    return web_login.csrf_token(key=key, secret=request.app.ctx.settings.jwt_secret)
+    return web_login.csrf_token(key=key, secret=current().settings.jwt_secret)
 
 
 def render(request: Request, template: str, *, status: int = 200, **context) -> HTTPResponse:
@@ -152,7 +153,7 @@ def render(request: Request, template: str, *, status: int = 200, **context) -> 
 
 def _flash_signature(request: Request, text: str) -> str:
     # Bound to this browser's session (or pre-login cookie): no other browser's flash fits.
-    secret = request.app.ctx.settings.jwt_secret.encode()
+    secret = current().settings.jwt_secret.encode()
     signed = f"flash:{_csrf_key(request)}:{text}".encode()
     return hmac.new(secret, signed, hashlib.sha256).hexdigest()[:32]
 
@@ -227,9 +228,7 @@ async def _read_session(request: Request) -> None:
     request.ctx.console_me = None
     cookie = request.cookies.get(SESSION_COOKIE, "")
     if cookie:
-        principal = await web_login.session_principal(
-            cookie=cookie, settings=request.app.ctx.settings
-        )
+        principal = await web_login.session_principal(cookie=cookie, settings=current().settings)
         request.ctx.console_principal = principal
         if principal is not None:
             request.ctx.console_me = await web_login.whoami(principal=principal)
@@ -238,7 +237,7 @@ async def _read_session(request: Request) -> None:
         if not sent and request.form:
             sent = request.form.get(CSRF_FIELD, "")
         key = _csrf_key(request)
-        if not web_login.csrf_ok(key=key, secret=request.app.ctx.settings.jwt_secret, token=sent):
+        if not web_login.csrf_ok(key=key, secret=current().settings.jwt_secret, token=sent):
             exc = DomainError(
                 "csrf_failed", "页面已过期或请求来源不明，请刷新页面后重试", status=403
             )
@@ -250,7 +249,7 @@ def set_cookie(
     request: Request, response: HTTPResponse, name: str, value: str, *, max_age: int
 ) -> None:
     """An HttpOnly, SameSite=Strict cookie for the console's paths (Secure behind https)."""
-    base = request.app.ctx.settings.public_base_url
+    base = current().settings.public_base_url
     response.add_cookie(
         name,
         value,

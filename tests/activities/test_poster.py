@@ -65,7 +65,7 @@ async def test_poster_falls_back_to_a_plain_qr_of_the_checkin_url(client, sandbo
     resp = await client.get(url, headers=world.organizer.headers)
     assert resp.status_code == 200
     scene = static_scene((await Activity.get(id=made["id"])).code)
-    assert _decoded(resp.content) == [checkin_url(api.app.ctx.settings, scene)]
+    assert _decoded(resp.content) == [checkin_url(api.app.ctx.runtime.settings, scene)]
     # The fallback drawn during an outage is not cached: WeChat is asked again next time.
     before = await _wxacode_calls(sandbox_client)
     again = await client.get(url, headers=world.organizer.headers)

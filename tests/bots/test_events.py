@@ -96,13 +96,13 @@ async def test_template_send_job_finished_is_recorded_for_delivery(wechat_server
         stranger(), "TEMPLATESENDJOBFINISH", MsgID=200163836, Status="failed:user block"
     )
     assert reply.text == "success"
-    result = await events.template_send_result(redis=api.app.ctx.redis, msgid=200163836)
+    result = await events.template_send_result(redis=api.app.ctx.runtime.redis, msgid=200163836)
     assert result["outcome"] == "user_block"
     ok = await wechat_server.event(
         stranger(), "TEMPLATESENDJOBFINISH", MsgID=200163837, Status="success"
     )
     assert ok.text == "success"
-    result = await events.template_send_result(redis=api.app.ctx.redis, msgid=200163837)
+    result = await events.template_send_result(redis=api.app.ctx.runtime.redis, msgid=200163837)
     assert result["outcome"] == "delivered"
 
 

@@ -23,7 +23,10 @@ def _png() -> bytes:
 async def test_markdown_reaches_the_leaders_group(api, settings, outbox):
     text = '### 本周送教周报\n> 课时完成 <font color="info">60%</font>'
     await robot.send_to_group(
-        wechat=api.app.ctx.wechat, settings=settings, group="leaders", message=robot.markdown(text)
+        wechat=api.app.ctx.runtime.wechat,
+        settings=settings,
+        group="leaders",
+        message=robot.markdown(text),
     )
     [call] = await outbox(kind="wecom_send")
     assert call["delivered"]
@@ -34,7 +37,10 @@ async def test_markdown_reaches_the_leaders_group(api, settings, outbox):
 async def test_image_carries_base64_and_md5_as_wecom_requires(api, settings, outbox):
     data = _png()
     await robot.send_to_group(
-        wechat=api.app.ctx.wechat, settings=settings, group="leaders", message=robot.image(data)
+        wechat=api.app.ctx.runtime.wechat,
+        settings=settings,
+        group="leaders",
+        message=robot.image(data),
     )
     [call] = await outbox(kind="wecom_send")
     sent = call["request"]["image"]
@@ -55,7 +61,9 @@ async def test_news_cards_are_sent(api, settings, outbox):
             {"title": "本周目标进度", "url": "https://example.cn/r/1"},
         ]
     )
-    await robot.send(wechat=api.app.ctx.wechat, key="sandbox-leaders-robot", message=message)
+    await robot.send(
+        wechat=api.app.ctx.runtime.wechat, key="sandbox-leaders-robot", message=message
+    )
     [call] = await outbox(kind="wecom_send")
     assert [a["title"] for a in call["request"]["news"]["articles"]] == [
         "青山镇送教下乡活动圆满完成",
@@ -65,7 +73,7 @@ async def test_news_cards_are_sent(api, settings, outbox):
 
 
 async def test_the_21st_message_in_a_minute_is_rate_limited(api, outbox):
-    wechat = api.app.ctx.wechat
+    wechat = api.app.ctx.runtime.wechat
     key = "rate-test-robot"
     for n in range(20):
         await robot.send(wechat=wechat, key=key, message=robot.markdown(f"第 {n + 1} 条"))
@@ -80,7 +88,7 @@ async def test_the_21st_message_in_a_minute_is_rate_limited(api, outbox):
 async def test_unknown_group_is_a_chinese_error(api, settings):
     with pytest.raises(DomainError) as caught:
         await robot.send_to_group(
-            wechat=api.app.ctx.wechat,
+            wechat=api.app.ctx.runtime.wechat,
             settings=settings,
             group="nobody",
             message=robot.markdown("x"),

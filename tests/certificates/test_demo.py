@@ -18,7 +18,7 @@ async def _login(client, code: str) -> dict:
 
 
 async def test_the_demo_teacher_gets_her_certificate_of_the_demo_semester(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     teacher = await _login(client, "demo-teacher")
     person_id = teacher.pop("person")["id"]
     # Every check-in of a finished demo activity was credited, as the real flow does.
@@ -44,7 +44,7 @@ async def test_the_demo_teacher_gets_her_certificate_of_the_demo_semester(client
 
 
 async def test_the_demo_director_issues_her_staffs_certificates(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     director = await _login(client, "demo-director")
     kindergarten_id = next(
         r["scope_id"] for r in director.pop("person")["roles"] if r["role"] == "director"

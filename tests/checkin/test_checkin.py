@@ -54,7 +54,7 @@ async def test_second_scan_returns_already_checked_in(client, scene):
 async def test_second_scan_is_answered_from_the_database_when_redis_forgot(client, scene, api):
     teacher = await teacher_of(client, scene.kg)
     await scan(client, teacher, static_scene(scene.activity.code))
-    await api.app.ctx.redis.delete(f"checkin:done:{scene.activity.id}:{teacher.person.id}")
+    await api.app.ctx.runtime.redis.delete(f"checkin:done:{scene.activity.id}:{teacher.person.id}")
     _, second = await scan(client, teacher, static_scene(scene.activity.code))
     assert second["status"] == "already_checked_in"
 

@@ -22,7 +22,7 @@ async def _close_window(activity) -> None:
 
 
 async def test_a_burst_is_remembered_and_announced_once_per_new_check_in(client, scene, api):
-    redis = api.app.ctx.redis
+    redis = api.app.ctx.runtime.redis
     teachers = [await teacher_of(client, scene.kg) for _ in range(12)]
     code = static_scene(scene.activity.code)
     pubsub = redis.pubsub()
@@ -78,7 +78,7 @@ async def test_a_repeat_is_answered_by_the_insert_when_redis_forgot(client, scen
     key = nonce()
     code = static_scene(scene.activity.code)
     _, first = await scan(client, teacher, code, nonce=key)
-    await api.app.ctx.redis.delete(DONE_KEY.format(scene.activity.id, teacher.person.id))
+    await api.app.ctx.runtime.redis.delete(DONE_KEY.format(scene.activity.id, teacher.person.id))
     _, again = await scan(client, teacher, code, nonce=key)
     assert again["status"] == "checked_in" and again["checkin"]["id"] == first["checkin"]["id"]
     _, other = await scan(client, teacher, code)

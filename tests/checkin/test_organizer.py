@@ -187,13 +187,13 @@ async def test_my_hours_and_check_ins(client, scene):
 @pytest.fixture
 async def redis_down(api):
     """Point the api at a Redis that is not there, for the length of a test."""
-    real = api.app.ctx.redis
+    real = api.app.ctx.runtime.redis
     dead = aioredis.from_url(
         "redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2
     )
-    api.app.ctx.redis = dead
+    api.app.ctx.runtime.redis = dead
     yield
-    api.app.ctx.redis = real
+    api.app.ctx.runtime.redis = real
     await dead.aclose()
 
 

@@ -8,9 +8,9 @@ from server.orgs.models import Kindergarten, Pairing
 
 
 async def test_the_demo_shows_a_ledger_and_loading_it_again_adds_nothing(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     counts = (await Donation.all().count(), await FundEntry.all().count())
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     assert (await Donation.all().count(), await FundEntry.all().count()) == counts == (2, 3)
     pairing = await Pairing.get(
         supporting=await Kindergarten.get(name="湘江县实验幼儿园"),

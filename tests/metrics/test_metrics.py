@@ -122,7 +122,7 @@ async def test_deliveries_are_counted_sent_failed_over_and_dead(client, sandbox_
 
 
 async def test_a_configured_token_is_required_and_checked(api, client):
-    ctx = api.app.ctx
+    ctx = api.app.ctx.runtime
     plain = ctx.settings
     ctx.settings = plain.model_copy(update={"metrics_token": "metrics-secret-token"})
     try:

@@ -80,7 +80,7 @@ async def _notice_for(client, person: dict) -> int:
 
 
 async def test_api_client_logs_in_checks_in_offline_and_reads_a_notice(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     teacher = (await _login(client, "demo-teacher"))["person"]
     # The demo semester already credited her some 课时: the scan adds the new activity's 2.
     earlier = sum(

@@ -21,7 +21,7 @@ from tests.miniprogram.test_e2e_roles import _plan
 
 
 async def test_admin_flow_against_the_server(client, api, tmp_path):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     plan = await _plan(client, tmp_path)
     reviewing = await Post.filter(status="reviewing").order_by("id").first()
     signing = await Post.filter(status="signing").order_by("id").first()

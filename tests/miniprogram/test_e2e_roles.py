@@ -107,7 +107,7 @@ async def _plan(client, tmp_path) -> dict:
 
 
 async def test_organizer_director_leader_and_parent_flows_against_the_server(client, api, tmp_path):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     plan = await _plan(client, tmp_path)
     proc = await asyncio.create_subprocess_exec(
         node(),

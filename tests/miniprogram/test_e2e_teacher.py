@@ -21,7 +21,7 @@ async def _hours(person_id: int) -> float:
 
 
 async def test_teacher_overview_check_out_and_inbox_against_the_server(client, api):
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     teacher = (await _login(client, "demo-teacher"))["person"]
     scene = await _open_activity_for(client, teacher)
     notice_id = await _notice_for(client, teacher)

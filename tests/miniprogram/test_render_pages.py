@@ -290,7 +290,7 @@ def test_the_plan_renders_every_page_and_every_home_entry_of_each_role():
 
 async def test_every_page_renders_readably_at_phone_width_for_each_role(client, api, tmp_path):
     chromium = _chromium()
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     data = await _data(client, tmp_path)
     pages = set(_app_pages())
     renders = [r for r in _renders(data) if r["page"] in pages]

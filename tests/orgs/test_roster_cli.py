@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 async def run(api, path: Path, kg_id: int, *, dry_run: bool) -> tuple[int, str]:
     out = io.StringIO()
     code = await import_roster_file(
-        api.app.ctx.settings, path=path, kindergarten_id=kg_id, dry_run=dry_run, out=out
+        api.app.ctx.runtime.settings, path=path, kindergarten_id=kg_id, dry_run=dry_run, out=out
     )
     return code, out.getvalue()
 

@@ -92,7 +92,7 @@ async def test_missing_file_field_is_refused(client):
 async def test_file_just_over_twenty_megabytes_is_refused_with_413(client, api, action):
     kg = await make_kindergarten()
     who = await director_of(client, kg)
-    limit = api.app.ctx.settings.max_upload_mb * 1024 * 1024
+    limit = api.app.ctx.runtime.settings.max_upload_mb * 1024 * 1024
     big = b"PK\x03\x04" + b"\x00" * (limit + 1024 - 4)
     resp = await upload(client, kg.id, big, who, action)
     assert resp.status_code == 413
@@ -103,7 +103,7 @@ async def test_file_just_over_twenty_megabytes_is_refused_with_413(client, api, 
 async def test_declared_length_over_the_limit_is_refused_before_reading(client, api):
     kg = await make_kindergarten()
     who = await director_of(client, kg)
-    limit = api.app.ctx.settings.max_upload_mb * 1024 * 1024
+    limit = api.app.ctx.runtime.settings.max_upload_mb * 1024 * 1024
     # Declare 40 MB and send ten bytes: the answer can only come from the Content-Length
     # check made before reading (httpx refuses to lie about a length, so a raw socket).
     host, port = api.url.removeprefix("http://").split(":")

@@ -69,7 +69,7 @@ async def test_import_uploads_are_removed_after_the_job(client, api):
     who = await director_of(client, kg)
     job = await import_file(client, kg, who, workbook(GOOD_TEACHERS))
     assert job["status"] == "done"
-    assert not upload_path(api.app.ctx.settings.data_dir, job["id"]).exists()
+    assert not upload_path(api.app.ctx.runtime.settings.data_dir, job["id"]).exists()
 
 
 async def test_importing_twice_updates_and_never_duplicates(client):
@@ -170,7 +170,7 @@ async def test_import_of_a_file_with_bad_rows_is_refused_before_queueing(client)
 async def test_job_refuses_a_file_with_bad_rows_and_writes_nothing(client, api):
     """The job checks again: a file that went bad (or a class deleted) is refused whole."""
     kg = await make_kindergarten()
-    settings = api.app.ctx.settings
+    settings = api.app.ctx.runtime.settings
     record = await JobRecord.create(id=uuid.uuid4(), kind="orgs.import_roster", params={})
     path = upload_path(settings.data_dir, str(record.id))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +196,7 @@ async def test_job_refuses_a_file_with_bad_rows_and_writes_nothing(client, api):
 
 async def test_job_without_its_file_fails_clearly_and_a_rerun_is_harmless(client, api):
     kg = await make_kindergarten()
-    settings = api.app.ctx.settings
+    settings = api.app.ctx.runtime.settings
     record = await JobRecord.create(id=uuid.uuid4(), kind="orgs.import_roster", params={})
     args = dict(
         job_id=str(record.id), kindergarten_id=kg.id, data_dir=settings.data_dir, max_bytes=2**24
@@ -209,7 +209,7 @@ async def test_job_without_its_file_fails_clearly_and_a_rerun_is_harmless(client
 
 async def test_job_run_twice_on_the_same_file_changes_nothing_more(client, api):
     kg = await make_kindergarten()
-    settings = api.app.ctx.settings
+    settings = api.app.ctx.runtime.settings
     data = workbook(GOOD_TEACHERS, GOOD_CHILDREN)
     for _ in range(2):
         record = await JobRecord.create(id=uuid.uuid4(), kind="orgs.import_roster", params={})

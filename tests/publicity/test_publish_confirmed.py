@@ -9,7 +9,7 @@ from __future__ import annotations
 from server.publicity import publish
 from server.publicity.models import Post
 from tests.bots.callback import follower_openid
-from tests.bots.conftest import safe_api, safe_wechat_server  # noqa: F401 (fixtures)
+from tests.bots.conftest import callback_mode, safe_api, safe_wechat_server  # noqa: F401 (fixtures)
 from tests.publicity.helpers import PUBLICITY, draft, submitted, to_signing
 from tests.support.sandbox import read_outbox
 from tests.support.world import make_world

@@ -135,16 +135,18 @@ async def test_checkin_goes_on_when_redis_is_down_and_a_warning_is_logged(api, c
     activity = await make_activity(kg)
     teacher = await teacher_of(client, kg)
     app = api.app
-    before = app.ctx.limiter
+    before = app.ctx.runtime.limiter
     # A Redis nobody listens on: every limit check fails to connect.
     dead = aioredis.Redis(port=free_port(), socket_connect_timeout=1)
-    app.ctx.limiter = RateLimiter(rules=RateLimits(checkin_per_account="1/minute"), redis=dead)
+    app.ctx.runtime.limiter = RateLimiter(
+        rules=RateLimits(checkin_per_account="1/minute"), redis=dead
+    )
     try:
         with caplog.at_level(logging.WARNING, logger="songjiao.rate_limit"):
             first = await scan(client, teacher, static_scene(activity.code))
             again = await scan(client, teacher, static_scene(activity.code))
     finally:
-        app.ctx.limiter = before
+        app.ctx.runtime.limiter = before
         await dead.aclose()
     assert first[0] == 200 and first[1]["status"] == "checked_in"
     assert again[0] == 200 and again[1]["status"] == "already_checked_in"

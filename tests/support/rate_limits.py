@@ -12,13 +12,15 @@ from server.settings import RateLimits
 def limits(api, **rules: str):
     """The api's limiter with `rules` overriding the settings' limits, for one test."""
     app = api.app
-    before = app.ctx.limiter
-    small = app.ctx.settings.rate_limits.model_copy(update=rules)
-    app.ctx.limiter = RateLimiter(rules=RateLimits(**small.model_dump()), redis=app.ctx.redis)
+    before = app.ctx.runtime.limiter
+    small = app.ctx.runtime.settings.rate_limits.model_copy(update=rules)
+    app.ctx.runtime.limiter = RateLimiter(
+        rules=RateLimits(**small.model_dump()), redis=app.ctx.runtime.redis
+    )
     try:
         yield
     finally:
-        app.ctx.limiter = before
+        app.ctx.runtime.limiter = before
 
 
 @contextlib.contextmanager

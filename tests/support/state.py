@@ -81,12 +81,12 @@ async def reset_all(app, sandbox_url: str) -> None:
     the last test left running is waited for and cancelled after WORK_GRACE_S; the jobs
     still queued are deleted with the rest of Redis and the receiver starts again.
     """
-    receiver = receiver_of(app.ctx.broker)
+    receiver = receiver_of(app.ctx.runtime.broker)
     if receiver is not None:
         receiver.stop_taking()
     await background.finish_work(grace=WORK_GRACE_S)
     await truncate_all()
-    await clear_redis(app.ctx.redis, keep_queue=False)
+    await clear_redis(app.ctx.runtime.redis, keep_queue=False)
     async with httpx.AsyncClient() as http:
         await http.post(f"{sandbox_url}/sandbox/reset")
     if receiver is not None:

@@ -61,7 +61,7 @@ async def _two_teachers(client) -> list[dict]:
 @pytest.mark.embedded
 async def test_organizer_runs_an_activity_and_a_notice_in_the_browser(client, api):
     chromium = _chromium()
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     organizer = await login(client, "demo-organizer")
     teachers = await _two_teachers(client)
     start = china(now() - timedelta(minutes=5))

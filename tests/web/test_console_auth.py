@@ -192,7 +192,7 @@ async def test_scan_login_confirmed_on_the_phone_logs_the_page_in_once(browser, 
 async def test_scan_codes_expire_after_two_minutes(browser, client, api):
     kg = await make_kindergarten()
     code = await _scan_code(browser)
-    redis = api.app.ctx.redis
+    redis = api.app.ctx.runtime.redis
     assert 0 < await redis.ttl(SCAN_KEY.format(code)) <= SCAN_TTL == 120
     await redis.delete(SCAN_KEY.format(code))  # what the TTL does after two minutes
     director = await login_as(client, "director", scope_id=kg.id)

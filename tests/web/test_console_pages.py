@@ -166,7 +166,7 @@ async def test_a_leaders_dashboard_draws_targets_alerts_and_rankings(browser, ap
     from server.demo_data import REGION
     from server.orgs.models import Alliance, Pairing, Region
 
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     await password_login(browser, "demo-leader", "sjt-demo-2026")
     page = await browser.get("/console/dashboard")
     assert page.status_code == 200

@@ -67,7 +67,7 @@ async def _director_pages(client) -> list[str]:
 @pytest.mark.embedded
 async def test_console_and_projector_run_under_their_policy_without_violations(client, api):
     chromium = _chromium()
-    await load_demo(api.app.ctx.settings)
+    await load_demo(api.app.ctx.runtime.settings)
     world = await make_world(client, ACTIVITIES)
     made = await create(client, world, start_in=0.1)
     await publish(client, world, made["id"])

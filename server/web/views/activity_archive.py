@@ -10,6 +10,7 @@ from sanic.response import file as file_response
 from server.archive import service as archive
 from server.common.errors import DomainError
 from server.common.params import Flag, Params
+from server.common.runtime import current
 from server.common.uploads import read_multipart
 from server.web.console import back, console_page, render
 from server.web.forms import form
@@ -73,7 +74,7 @@ async def archive_page(request: Request, activity_id: int):
 @form(UploadForm)
 async def upload(request: Request, activity_id: int, body: UploadForm):
     """Upload a photo or an attachment."""
-    uploaded, settings = _uploaded(request), request.app.ctx.settings
+    uploaded, settings = _uploaded(request), current().settings
     await archive.upload_file(
         principal=request.ctx.principal,
         activity_id=activity_id,
@@ -101,7 +102,7 @@ async def set_consent(request: Request, activity_id: int, file_id: int, body: Co
 async def archive_file(request: Request, file_id: int):
     """A photo or attachment the caller may see."""
     path, name, content_type = await archive.file_for_download(
-        principal=request.ctx.principal, file_id=file_id, data_dir=request.app.ctx.settings.data_dir
+        principal=request.ctx.principal, file_id=file_id, data_dir=current().settings.data_dir
     )
     return await file_response(
         path, mime_type=content_type, headers={"Content-Disposition": "inline"}

@@ -10,6 +10,7 @@ from server.activities import poster, projector
 from server.activities import service as activities
 from server.checkin import organizer
 from server.checkin.live_events import stream_live
+from server.common.runtime import current
 from server.stopping import close_connection_after
 from server.web.console import console_page, render
 from server.web.views.activity_form import RUNNERS
@@ -26,8 +27,8 @@ async def poster_png(request: Request, activity_id: int):
     png = await poster.activity_poster(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        settings=request.app.ctx.settings,
-        wechat=request.app.ctx.wechat,
+        settings=current().settings,
+        wechat=current().wechat,
     )
     name = quote(f"签到海报-{activity_id}.png")
     return raw(
@@ -44,7 +45,7 @@ async def open_projector(request: Request, activity_id: int):
     link = await projector.projector_link(
         principal=request.ctx.principal,
         activity_id=activity_id,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return redirect(link["url"], status=303)
 
@@ -65,7 +66,7 @@ async def _may_watch(request: Request, activity_id: int):
         activity_id=activity_id,
         token=None,
         principal=request.ctx.principal,
-        jwt_secret=request.app.ctx.settings.jwt_secret,
+        jwt_secret=current().settings.jwt_secret,
     )
     await organizer.attendance(principal=request.ctx.principal, activity_id=activity_id)
     return activity

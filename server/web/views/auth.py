@@ -12,6 +12,7 @@ from server.accounts import web_login
 from server.common.errors import DomainError
 from server.common.params import Params, Text
 from server.common.rate_limit import client_address
+from server.common.runtime import current
 from server.web import console
 from server.web.console import PREFIX, console_page, render
 from server.web.forms import form
@@ -91,8 +92,8 @@ async def password_login(request: Request, body: LoginForm):
     cookie = await web_login.password_login(
         login=body.login,
         password=body.password,
-        settings=request.app.ctx.settings,
-        limiter=request.app.ctx.limiter,
+        settings=current().settings,
+        limiter=current().limiter,
         address=client_address(request),
     )
     return _logged_in(request, _next(request), cookie)
@@ -106,7 +107,7 @@ async def start_scan(request: Request):
     if not browser:
         raise DomainError("csrf_failed", "请刷新页面后重试", status=403)
     data = await web_login.start_scan_login(browser=browser)
-    settings = request.app.ctx.settings
+    settings = current().settings
     base = (settings.public_base_url or f"{request.scheme}://{request.host}").rstrip("/")
     text = f"{base}{PREFIX}{SCAN_PATH}?t={data['token']}"
     return json({**data, "qr": _qr_data_uri(text), "text": text})
@@ -119,7 +120,7 @@ async def poll_scan(request: Request, token: str):
     data = await web_login.poll_scan_login(
         token=token,
         browser=request.cookies.get(console.BROWSER_COOKIE, ""),
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     cookie = data.pop("cookie", None)
     response = json({**data, "next": _next(request) if cookie else None})

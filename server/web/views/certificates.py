@@ -14,6 +14,7 @@ from sanic import Blueprint, Request, json, raw
 from server.certificates import batch, service
 from server.common.errors import DomainError
 from server.common.params import Params, Text
+from server.common.runtime import current
 from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import lookups
@@ -73,7 +74,7 @@ class CertificateForm(Params):
 
 async def _directed(request: Request, period: str) -> list[dict]:
     """The kindergartens she directs, each with the certificates issued there for `period`."""
-    principal, settings = request.ctx.principal, request.app.ctx.settings
+    principal, settings = request.ctx.principal, current().settings
     directed = sorted(principal.scope_ids("kindergarten", ["director"]))
     names = await lookups.kindergarten_names(kindergarten_ids=set(directed))
     return [
@@ -94,9 +95,9 @@ async def _directed(request: Request, period: str) -> list[dict]:
 @query(PeriodQuery)
 async def index(request: Request, query: PeriodQuery):
     """Her hours for the period and her certificates; her staff's, for a director."""
-    principal, settings = request.ctx.principal, request.app.ctx.settings
-    current = semester_of(now(), settings.semester_calendar)
-    period = query.period or current
+    principal, settings = request.ctx.principal, current().settings
+    ongoing = semester_of(now(), settings.semester_calendar)
+    period = query.period or ongoing
     mine = await service.own_ledger(principal=principal, period=period, settings=settings)
     return render(
         request,
@@ -104,7 +105,7 @@ async def index(request: Request, query: PeriodQuery):
         mine=mine,
         issued=await service.list_own(principal=principal, settings=settings),
         kindergartens=await _directed(request, mine["period"]),
-        choices=_choices(current),
+        choices=_choices(ongoing),
         issuers=ISSUERS,
     )
 
@@ -115,7 +116,7 @@ async def index(request: Request, query: PeriodQuery):
 async def issue_mine(request: Request, body: CertificateForm):
     """Issue her certificate for the chosen period, then offer its PDF."""
     view, new = await service.issue_own(
-        principal=request.ctx.principal, settings=request.app.ctx.settings, **body.model_dump()
+        principal=request.ctx.principal, settings=current().settings, **body.model_dump()
     )
     message = "已开具" if new else "学时未变，沿用已开具的"
     return back(
@@ -131,7 +132,7 @@ async def certificate_pdf(request: Request, certificate_id: int):
     content, filename = await service.certificate_pdf(
         principal=request.ctx.principal,
         certificate_id=certificate_id,
-        settings=request.app.ctx.settings,
+        settings=current().settings,
     )
     return _pdf(content, filename, f"certificate-{certificate_id}.pdf")
 
@@ -145,8 +146,8 @@ async def start_batch(request: Request, kindergarten_id: int, body: CertificateF
         principal=request.ctx.principal,
         kindergarten_id=kindergarten_id,
         **body.model_dump(),
-        settings=request.app.ctx.settings,
-        broker=request.app.ctx.broker,
+        settings=current().settings,
+        broker=current().broker,
     )
     return back(f"{BASE}/jobs/{started['job_id']}", "已开始生成，请稍候")
 
@@ -172,6 +173,6 @@ async def batch_job(request: Request, job_id: str):
 async def batch_pdf(request: Request, job_id: str):
     """The finished batch as one PDF."""
     content, filename = await batch.batch_pdf(
-        principal=request.ctx.principal, job_id=job_id, settings=request.app.ctx.settings
+        principal=request.ctx.principal, job_id=job_id, settings=current().settings
     )
     return _pdf(content, filename, "certificates.pdf")

@@ -21,7 +21,7 @@ from sanic_ext import openapi
 
 from server.common.errors import DomainError
 from server.common.params import Missing, Params, Text, Typed
-from server.common.runtime import configured_calendar
+from server.common.runtime import configured_calendar, current
 from server.common.semester import semester_of
 from server.common.time import now
 from server.common.uploads import read_multipart
@@ -211,7 +211,7 @@ def _uploaded(request: Request, missing: str):
 
 def _stored(request: Request, upload) -> dict:
     """Where an uploaded file goes, and how large it may be."""
-    settings = request.app.ctx.settings
+    settings = current().settings
     return {
         "data": upload.body,
         "filename": upload.name,
@@ -471,7 +471,7 @@ async def ledger_file(request: Request, ledger_file_id: int):
     path, _, content_type = await ledger.file_for_download(
         principal=request.ctx.principal,
         file_id=ledger_file_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     disposition = "inline" if content_type.startswith("image/") else "attachment"
     return await file_stream(

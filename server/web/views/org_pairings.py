@@ -8,6 +8,7 @@ from sanic import Blueprint, Request
 
 from server.common.errors import DomainError
 from server.common.params import FormDate, FormInt, Params, Text
+from server.common.runtime import current
 from server.orgs import pairings
 from server.reports import service as reports
 from server.web.console import back, console_page, render
@@ -121,7 +122,7 @@ async def _progress(request: Request, pairing_id: int | None) -> dict | None:
             principal=request.ctx.principal,
             pairing_id=pairing_id,
             semester=SemesterQuery.model_validate(request.args).semester or None,
-            calendar=request.app.ctx.settings.semester_calendar,
+            calendar=current().settings.semester_calendar,
         )
     except DomainError:
         return None  # outside the pairing's cycle, or a malformed ?semester=

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from sanic import Blueprint, Request, raw
 
 from server.common.errors import DomainError
+from server.common.runtime import current
 from server.common.uploads import read_multipart
 from server.jobs import service as jobs
 from server.orgs import kindergartens, roster
@@ -20,7 +21,7 @@ JOB_LABELS = {"queued": "排队中", "running": "导入中", "done": "已完成"
 
 
 def _max_bytes(request: Request) -> int:
-    return request.app.ctx.settings.max_upload_mb * MB
+    return current().settings.max_upload_mb * MB
 
 
 def _upload(request: Request) -> bytes:
@@ -84,8 +85,8 @@ async def _start_import(request: Request, kindergarten_id: int) -> dict:
         kindergarten_id=kindergarten_id,
         data=_upload(request),
         max_bytes=_max_bytes(request),
-        data_dir=request.app.ctx.settings.data_dir,
-        broker=request.app.ctx.broker,
+        data_dir=current().settings.data_dir,
+        broker=current().broker,
     )
 
 

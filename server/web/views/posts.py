@@ -10,7 +10,7 @@ from sanic import Blueprint, Request, html
 
 from server.common.errors import DomainError
 from server.common.params import KeepBlank, Params, Text, Typed
-from server.common.runtime import configured_calendar
+from server.common.runtime import configured_calendar, current
 from server.common.semester import semester_of
 from server.common.time import now
 from server.orgs import service as orgs
@@ -180,7 +180,7 @@ async def post_preview(request: Request, post_id: int):
     body = await posts.preview_page(
         principal=request.ctx.principal,
         post_id=post_id,
-        data_dir=request.app.ctx.settings.data_dir,
+        data_dir=current().settings.data_dir,
     )
     return html(body, headers=PREVIEW_HEADERS)
 

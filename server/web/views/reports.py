@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from sanic import Blueprint, Request, raw
 
 from server.common.params import Params, Text
+from server.common.runtime import current
 from server.common.semester import semester_of
 from server.common.time import now
 from server.reports import service as reports
@@ -61,7 +62,7 @@ def _period(request: Request, query: ReportQuery) -> dict:
         "principal": request.ctx.principal,
         "semester": None if year else (query.semester or None),
         "year": year,
-        "calendar": request.app.ctx.settings.semester_calendar,
+        "calendar": current().settings.semester_calendar,
     }
 
 
@@ -176,7 +177,7 @@ async def run_summary(request: Request, body: SummaryForm):
         principal=request.ctx.principal,
         kind=body.kind,
         period=body.period or None,
-        calendar=request.app.ctx.settings.semester_calendar,
+        calendar=current().settings.semester_calendar,
     )
     return back(
         f"{PREFIX}/reports",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 
 from server.common.params import Digits, Params
+from server.common.runtime import current
 from server.delivery import sandbox_inbox
 from server.web.console import NavItem, add_nav, console_page, render
 from server.web.forms import query
@@ -38,7 +39,7 @@ def _embedded_state(request: Request):
 @query(PersonQuery)
 async def sandbox_inbox_page(request: Request, query: PersonQuery):
     """What each teacher, parent and leader received from the WeChat sandbox."""
-    settings, person_id = request.app.ctx.settings, query.person
+    settings, person_id = current().settings, query.person
     data = await sandbox_inbox.sandbox_inbox(
         principal=request.ctx.principal,
         settings=settings,
