@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
+from jwt.api_jws import PyJWS
 
 from server.common.errors import DomainError, Forbidden
 
@@ -18,6 +20,47 @@ ALL_ROLES = ("teacher", "organizer", "director", "leader", "parent", "admin")
 PUBLIC = "public"
 #: Marks a route any logged-in account may call, bound to a person or not.
 ANY_ACCOUNT = "any_account"
+#: At most this many secrets' checked keys are kept (the configured one, a test's other).
+KEYS_KEPT = 8
+
+
+class _CheckedOnceHS256(HMACAlgorithm):
+    """HS256 that checks a secret once, not again for every token it verifies.
+
+    PyJWT's HMAC key preparation refuses secrets shaped like PEM, SSH or JWK keys; since
+    PyJWT 2.15 that check parses the secret as JSON (failing, with an exception) on every
+    decode: about a sixth of a token's verification, on every request. The checks are still
+    the library's own, run on the first token of each secret; a secret they refuse is
+    refused every time (nothing is kept for it).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+        self._checked: dict[str, bytes] = {}
+
+    def prepare_key(self, key):
+        if not isinstance(key, str):
+            return super().prepare_key(key)
+        prepared = self._checked.get(key)
+        if prepared is None:
+            prepared = super().prepare_key(key)
+            if len(self._checked) >= KEYS_KEPT:
+                self._checked.clear()
+            self._checked[key] = prepared
+        return prepared
+
+
+def _verifier() -> jwt.PyJWT:
+    """PyJWT that accepts HS256 only, with the secret checked once."""
+    jws = PyJWS(algorithms=[ALGORITHM])
+    jws.unregister_algorithm(ALGORITHM)
+    jws.register_algorithm(ALGORITHM, _CheckedOnceHS256())
+    verifier = jwt.PyJWT()
+    verifier._jws = jws  # PyJWT verifies signatures through its PyJWS; no public setter
+    return verifier
+
+
+_VERIFIER = _verifier()
 
 
 @dataclass(frozen=True)
@@ -97,7 +140,7 @@ def issue_access_token(
 def read_access_token(token: str, *, secret: str) -> Principal:
     """Verify a token and return its principal, or raise a Chinese DomainError."""
     try:
-        claims = jwt.decode(
+        claims = _VERIFIER.decode(
             token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sid"]}
         )
     except jwt.ExpiredSignatureError as exc:
