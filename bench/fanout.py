@@ -114,19 +114,33 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-async def backend_cpu() -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend connected to the benchmark's database."""
+#: The application_name of this process's own connections (notify() and the polling).
+BENCH_APP = "bench/fanout"
+
+
+async def backend_cpu() -> dict[int, tuple[str, float]]:
+    """Each PostgreSQL backend of the benchmark's database: (application, CPU seconds so far)."""
     conn = await asyncpg.connect(PG_ADMIN)
     try:
-        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", DATABASE)
+        rows = await conn.fetch(
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = $1", DATABASE
+        )
     finally:
         await conn.close()
-    return {row["pid"]: cpu_seconds(row["pid"]) for row in rows}
+    return {row["pid"]: (row["application_name"], cpu_seconds(row["pid"])) for row in rows}
 
 
-def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds the processes of `after` used since `before` (new ones: all of theirs)."""
-    return sum(used - before.get(pid, 0.0) for pid, used in after.items())
+def cpu_spent(before: dict, after: dict) -> float:
+    """CPU seconds the workers' backends of `after` used since `before` (new ones: all of theirs).
+
+    This process's own (notify() and the polling) are left out; they are closed by the
+    time `after` is read anyway.
+    """
+    return sum(
+        used - before.get(pid, ("", 0.0))[1]
+        for pid, (app, used) in after.items()
+        if app != BENCH_APP
+    )
 
 
 #: Where a sample's time is counted: the first of these met from the innermost frame out
@@ -276,6 +290,21 @@ async def wait_workers(count: int) -> None:
     raise SystemExit(f"{count} workers did not start listening within 120 s")
 
 
+async def redis_commands(*, reset: bool = False) -> dict[str, int]:
+    """Commands this run's Redis served since the last reset, by name (most first)."""
+    import redis.asyncio as aioredis
+
+    r = aioredis.from_url(REDIS)
+    try:
+        stats = await r.info("commandstats")
+        if reset:
+            await r.config_resetstat()
+    finally:
+        await r.aclose()
+    calls = {k.removeprefix("cmdstat_"): v["calls"] for k, v in stats.items()}
+    return dict(sorted(calls.items(), key=lambda kv: -kv[1]))
+
+
 async def wait_ready(url: str) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(200):
@@ -354,11 +383,14 @@ async def bare_sends(sandbox_url: str, template_id: str, n: int, concurrency: in
 async def fan_out(settings, people: list[int]) -> tuple[float, float, float]:
     """notify() for everyone; (seconds in notify, seconds to the last delivery, rate)."""
     from server.common.miniprogram_pages import NOTICE
+    from server.db import POSTGRES_SESSION_SETTINGS
     from server.delivery.models import Delivery, DeliveryStatus
     from server.delivery.service import notify
     from server.jobs.broker import build_broker
     from server.lifecycle import close_runtime, open_runtime
 
+    # Told apart from the workers' connections in pg_stat_activity (this process only).
+    POSTGRES_SESSION_SETTINGS["application_name"] = BENCH_APP
     broker = build_broker(settings)
     await broker.startup()
     runtime = await open_runtime(settings, broker=broker)
@@ -468,12 +500,14 @@ async def main(args: argparse.Namespace) -> int:
         sandbox_before = cpu_seconds(sandbox.pid)
         stores_before = await backend_cpu()
         redis_before = cpu_seconds(REDIS_PID)
+        await redis_commands(reset=True)
         notified, last, rate = await fan_out(settings, people)
         worker_cpu = sum(cpu_seconds(p.pid) for p in workers) - before
         sandbox_cpu = cpu_seconds(sandbox.pid) - sandbox_before
-        # The workers' connections, and this process's own (notify() and the polling).
+        # The workers' connections (this process's own are closed by now).
         pg_cpu = cpu_spent(stores_before, await backend_cpu())
         redis_cpu = cpu_seconds(REDIS_PID) - redis_before
+        commands = await redis_commands()
         stop_profiles(spies)
         await Tortoise.init(config=tortoise_config(settings, with_aerich=False))
         problems = await check(sandbox_url, openids)
@@ -497,9 +531,11 @@ async def main(args: argparse.Namespace) -> int:
         f"in the bare run {1000 * bare_cpu / args.parents:.2f} ms)"
     )
     print(
-        f"PostgreSQL's CPU per delivery: {1000 * pg_cpu / args.parents:.2f} ms "
-        f"(its backends for this database); Redis's: {1000 * redis_cpu / args.parents:.2f} ms"
+        f"PostgreSQL's CPU per delivery: {1000 * pg_cpu / args.parents:.2f} ms (the workers' "
+        f"connections); Redis's: {1000 * redis_cpu / args.parents:.2f} ms"
     )
+    top = ", ".join(f"{name} {calls}" for name, calls in list(commands.items())[:8])
+    print(f"redis commands in the fan-out: {sum(commands.values())} ({top})")
     print(f"ratio (fan-out / bare): {rate / bare_rate:.3f}  (target ≥ 0.8)")
     if args.profile:
         print(summarize(sorted(Path(args.profile).glob("worker-*.txt")), args.parents))

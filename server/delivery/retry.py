@@ -58,6 +58,14 @@ async def call_with_retries(
     `retry_maybe_delivered` a timeout (WeChat may have acted) ends the tries at once, as
     GaveUp: for a call WeChat would not dedupe, a repeat could be a second message.
     """
+    # The first call runs bare: almost every call succeeds at once, and building the
+    # retrying machinery for each one cost a fan-out worker a tenth of its CPU (py-spy).
+    try:
+        await call()
+        return 1
+    except WeChatError as exc:
+        first: WeChatError | None = exc
+
     transient = (
         TRANSIENT if retry_rate_limited else tuple(t for t in TRANSIENT if t is not RateLimited)
     )
@@ -75,13 +83,6 @@ async def call_with_retries(
             isinstance(exc, transient) and (retry_maybe_delivered or not maybe_delivered(exc))
         )
     )
-    # The first call runs bare: almost every call succeeds at once, and building the
-    # retrying machinery for each one cost a fan-out worker a tenth of its CPU (py-spy).
-    try:
-        await call()
-        return 1
-    except WeChatError as exc:
-        first: WeChatError | None = exc
 
     async def again() -> None:
         # Tenacity's first attempt is the failed call above, replayed: its waits, stop rule

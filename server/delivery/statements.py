@@ -13,6 +13,7 @@ statement whatever its length); SQLite reads it from a JSON text with json_each.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,11 +36,22 @@ class Params:
         self.values.append(value)
         return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
 
-    def ids(self, ids: list[int], cast: str = "bigint") -> str:
+    def ids(self, ids: Iterable[int], cast: str = "bigint") -> str:
         """What follows a column to test it against a list: `= ANY($1)` or `IN (…)`."""
         if self.postgres:
             return f"= ANY({self(list(ids))}::{cast}[])"
         return f"IN (SELECT value FROM json_each({self(json.dumps(list(ids)))}))"
+
+    def rows(self, ids: Iterable[int]) -> tuple[str, str]:
+        """An UPDATE's (FROM clause, condition) for the rows whose "id" is one of `ids`.
+
+        PostgreSQL joins the list, so each row is found by its primary key: with
+        `id = ANY(…)` it also scanned the status index for every row in that status,
+        thousands while a fan-out's rows are all queued (statistics taken before they were).
+        """
+        if self.postgres:
+            return f"FROM unnest({self(list(ids))}::bigint[]) AS w(wanted)", '"id" = w.wanted'
+        return "", f'"id" {self.ids(ids)}'
 
 
 def stamp(moment: datetime) -> object:
@@ -65,8 +77,8 @@ class Claimed:
 
 _CLAIM_SQL = (
     'UPDATE "delivery" SET "status" = {sending}, "claim" = {claim}, "claimed_at" = {at} '
-    'WHERE "id" {ids} AND "status" = {queued} RETURNING "id", "key", "person_id", "kind", '
-    '"title", "fields", "page", "quota_template", "push_started_at", "created_at"'
+    '{source} WHERE {wanted} AND "status" = {queued} RETURNING "id", "key", "person_id", '
+    '"kind", "title", "fields", "page", "quota_template", "push_started_at", "created_at"'
 )
 
 
@@ -74,11 +86,13 @@ async def claim(ids: list[int], *, token: str, at: datetime) -> list[Claimed]:
     """queued → sending under `token`, in one statement; the rows won, by id."""
     conn = connections.get("default")
     p = Params(conn)
+    source, wanted = p.rows(ids)
     sql = _CLAIM_SQL.format(
         sending=p(DeliveryStatus.SENDING.value),
         claim=p(token),
         at=p(stamp(at)),
-        ids=p.ids(ids),
+        source=source,
+        wanted=wanted,
         queued=p(DeliveryStatus.QUEUED.value),
     )
     rows = await conn.execute_query_dict(sql, p.values)
@@ -106,9 +120,10 @@ async def stamp_started(ids: list[int], *, token: str, at: datetime) -> None:
     """Their first push is about to leave (kept when an earlier run stamped it)."""
     conn = connections.get("default")
     p = Params(conn)
+    source, wanted = p.rows(ids)
     sql = (
-        f'UPDATE "delivery" SET "push_started_at" = {p(stamp(at))} '
-        f'WHERE "id" {p.ids(ids)} AND "claim" = {p(token)} AND "push_started_at" IS NULL'
+        f'UPDATE "delivery" SET "push_started_at" = {p(stamp(at))} {source} '
+        f'WHERE {wanted} AND "claim" = {p(token)} AND "push_started_at" IS NULL'
     )
     await conn.execute_query(sql, p.values)
 
@@ -144,8 +159,9 @@ async def record(
     if not keep_unit:
         changes.append('"quota_template" = NULL')
     states = (DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED, DeliveryStatus.READ)
+    source, wanted = p.rows(ids)
     sql = (
-        f'UPDATE "delivery" SET {", ".join(changes)} WHERE "id" {p.ids(ids)} '
+        f'UPDATE "delivery" SET {", ".join(changes)} {source} WHERE {wanted} '
         f'AND "claim" = {p(token)} AND "status" IN ({", ".join(p(s.value) for s in states)})'
     )
     await conn.execute_query(sql, p.values)
