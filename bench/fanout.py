@@ -166,11 +166,11 @@ PARTS = (
 #: Functions whose inclusive share is shown: the steps of one delivery batch.
 STEPS = (
     ("send_deliveries", "delivery/", "a delivery job (send_deliveries)"),
-    ("_claim", "delivery/", "  claim (UPDATE, then SELECT the rows)"),
+    ("_claim", "delivery/", "  claim (UPDATE … RETURNING the rows)"),
     ("openids_of", "accounts/", "  openids (SELECT)"),
     ("oa_openids_of", "followers/", "  公众号 openids (SELECT)"),
     ("_plan", "delivery/", "  plan (template data)"),
-    ("_reserve_units", "delivery/", "  reserve subscriptions (UPDATE … RETURNING)"),
+    ("_reserve_units", "delivery/", "  reserve subscriptions and stamp the push (one UPDATE)"),
     ("deliver", "delivery/", "  the sends (retries, token, HTTP)"),
     ("get", "wechat/token_store", "    access token read"),
     ("_send", "wechat/client", "    HTTP request and answer"),
