@@ -1,4 +1,5 @@
-"""The aerich migrations build the schema the models describe, on both backends."""
+"""The aerich migrations build the schema the models describe (columns and indexes), on both
+backends."""
 
 from __future__ import annotations
 
@@ -32,6 +33,37 @@ def _model_columns() -> dict[str, set[str]]:
     return tables
 
 
+def _model_indexes() -> set[tuple[str, str]]:
+    """(table, column) of every field its model indexes (`db_index=True`), keys aside."""
+    wanted = set()
+    for app in Tortoise.apps.values():
+        for model in app.values():
+            meta = model._meta
+            for name, column in meta.fields_db_projection.items():
+                field = meta.fields_map[name]
+                if field.index and not field.pk and meta.db_table != "aerich":
+                    wanted.add((meta.db_table, column))
+    return wanted
+
+
+#: (table, leading column) of every index in the public schema.
+_PG_INDEXES = (
+    "SELECT t.relname AS table_name, a.attname AS column_name FROM pg_index i "
+    "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0] "
+    "WHERE n.nspname = 'public'"
+)
+
+
+def _sqlite_indexes(db: sqlite3.Connection, table: str) -> set[tuple[str, str]]:
+    """(table, leading column) of every index SQLite keeps on `table`."""
+    found = set()
+    for _, index, *_ in db.execute(f'PRAGMA index_list("{table}")'):
+        leading = [r[2] for r in db.execute(f'PRAGMA index_info("{index}")') if r[0] == 0]
+        found.update((table, column) for column in leading)
+    return found
+
+
 def _migrate(env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "server.cli", "migrate"],
@@ -44,7 +76,7 @@ def _migrate(env: dict) -> subprocess.CompletedProcess:
 
 
 async def test_migrations_create_every_model_column(api, tmp_path):
-    expected = _model_columns()
+    expected, indexed = _model_columns(), _model_indexes()
     if backends.backend() == "services":
         import asyncpg
 
@@ -61,6 +93,7 @@ async def test_migrations_create_every_model_column(api, tmp_path):
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = 'public'"
         )
+        indexes = {(r["table_name"], r["column_name"]) for r in await conn.fetch(_PG_INDEXES)}
         await conn.close()
         actual: dict[str, set[str]] = {}
         for row in rows:
@@ -71,15 +104,19 @@ async def test_migrations_create_every_model_column(api, tmp_path):
         first = _migrate(env)
         assert first.returncode == 0, first.stderr
         db = sqlite3.connect(tmp_path / "songjiao.sqlite3")
-        actual = {}
+        actual, indexes = {}, set()
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
             actual[table] = {r[1] for r in db.execute(f'PRAGMA table_info("{table}")')}
+            indexes |= _sqlite_indexes(db, table)
         db.close()
         again = _migrate(env)
     for table, columns in expected.items():
         assert table in actual, f"no migration creates table {table}"
         missing = columns - actual[table]
         assert not missing, f"migrations lack columns {missing} of {table}"
+    assert ("account", "person_id") in indexed  # the fan-out's openid lookup (issue 18)
+    unindexed = indexed - indexes
+    assert not unindexed, f"migrations lack the indexes the models declare: {sorted(unindexed)}"
     assert "已是最新" in again.stdout
 
 

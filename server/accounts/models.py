@@ -35,8 +35,13 @@ class Account(Model):
     id = fields.IntField(primary_key=True)
     openid = fields.CharField(max_length=64, unique=True)
     unionid = fields.CharField(max_length=64, null=True, db_index=True)
+    # Indexed: a fan-out looks up its people's openids by person, 50 at a time.
     person = fields.ForeignKeyField(
-        "models.Person", related_name="accounts", null=True, on_delete=fields.SET_NULL
+        "models.Person",
+        related_name="accounts",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
