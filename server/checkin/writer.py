@@ -13,9 +13,12 @@ the batch is answered: one round trip per batch instead of one per scan.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 from dataclasses import dataclass
 
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from server.checkin.fastpath import remember_many
@@ -90,7 +93,7 @@ class CheckinWriter:
         # each other's keys in the same order, never in a cycle (PostgreSQL deadlock).
         ordered = sorted((c for c, *_ in batch), key=lambda c: (c.activity_id, c.person_id))
         async with in_transaction() as conn:
-            await Checkin.bulk_create(ordered, ignore_conflicts=True, using_db=conn)
+            await insert_ignoring_conflicts(Checkin, ordered, conn)
             activities = {c.activity_id for c, *_ in batch}
             people = {c.person_id for c, *_ in batch}
             rows = await Checkin.filter(activity_id__in=activities, person_id__in=people).using_db(
@@ -110,8 +113,48 @@ class CheckinWriter:
                 results.append(Written(checkin=row, created=created))
             if hours:
                 hours.sort(key=lambda h: (h.activity_id, h.person_id, h.role))
-                await HoursEntry.bulk_create(hours, ignore_conflicts=True, using_db=conn)
+                await insert_ignoring_conflicts(HoursEntry, hours, conn)
         return results
+
+
+async def insert_ignoring_conflicts(model: type[Model], objects: list[Model], conn) -> None:
+    """`objects` inserted in their order, those whose unique key is taken skipped.
+
+    On PostgreSQL one `INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`, a column an
+    array, instead of Tortoise's `bulk_create` (an executemany: a Bind and Execute per row);
+    the values are Tortoise's own (`to_db_value`, which also fills `auto_now_add`). Other
+    databases keep `bulk_create`.
+    """
+    if not objects:
+        return
+    if conn.capabilities.dialect != "postgres":
+        await model.bulk_create(objects, ignore_conflicts=True, using_db=conn)
+        return
+    sql, names = _unnest_insert(model)
+    fields = model._meta.fields_map
+    columns = [[fields[name].to_db_value(getattr(o, name), o) for o in objects] for name in names]
+    await conn.execute_query(sql, columns)
+
+
+@functools.cache
+def _unnest_insert(model: type[Model]) -> tuple[str, list[str]]:
+    """The statement for `model` and its fields in parameter order (generated ones left out)."""
+    meta = model._meta
+    names = [n for n in meta.fields_db_projection if not meta.fields_map[n].generated]
+    columns = ", ".join(f'"{meta.fields_db_projection[n]}"' for n in names)
+    # Text arrays for VARCHAR(n): an explicit cast to varchar(n) would cut a long value
+    # silently; the insert's own assignment cast refuses it, as a plain INSERT does.
+    sql_types = [meta.fields_map[n].get_for_dialect("postgres", "SQL_TYPE") for n in names]
+    types = [re.sub(r"^VARCHAR\(\d+\)$", "TEXT", t) for t in sql_types]
+    arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=1))
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    # Names from the model's metadata; every value is a parameter.
+    sql = (
+        f'INSERT INTO "{meta.db_table}" ({columns}) '  # noqa: S608
+        f"SELECT {aliases} FROM unnest({arrays}) WITH ORDINALITY AS r({aliases}, ord) "
+        "ORDER BY ord ON CONFLICT DO NOTHING"
+    )
+    return sql, names
 
 
 _writers: dict[int, CheckinWriter] = {}
