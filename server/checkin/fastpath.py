@@ -31,7 +31,7 @@ async def remember(
         pipe = redis.pipeline(transaction=False)
         pipe.set(DONE_KEY.format(activity_id, person_id), checkin_id, ex=DONE_TTL)
         if announce:
-            pipe.publish(channel(activity_id), change_message(checkin_id, announce))
+            pipe.publish(channel(redis, activity_id), change_message(checkin_id, announce))
         await pipe.execute()
     except (RedisError, OSError):
         log.warning("redis unavailable; the database stays the only truth")
@@ -45,7 +45,7 @@ async def remember_many(redis, checkins, *, announce: str) -> None:
         pipe = redis.pipeline(transaction=False)
         for c in checkins:
             pipe.set(DONE_KEY.format(c.activity_id, c.person_id), c.id, ex=DONE_TTL)
-            pipe.publish(channel(c.activity_id), change_message(c.id, announce))
+            pipe.publish(channel(redis, c.activity_id), change_message(c.id, announce))
         await pipe.execute()
     except (RedisError, OSError):
         log.warning("redis unavailable; the database stays the only truth")

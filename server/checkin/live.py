@@ -20,9 +20,16 @@ from server.checkin.models import Checkin
 log = logging.getLogger("songjiao.checkin")
 
 
-def channel(activity_id: int) -> str:
-    """The pub/sub channel of one activity's live board."""
-    return f"live:activity:{activity_id}"
+def channel(redis, activity_id: int) -> str:
+    """The pub/sub channel of one activity's live board, in `redis`'s database.
+
+    Redis: "Pub/Sub has no relation to the key space. It was made to not interfere with it
+    on any level, including database numbers": a PUBLISH reaches subscribers on every
+    database of the server. Two deployments (or test runs) sharing a Redis server on
+    different databases would wake each other's boards, so the channel names the database.
+    """
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"live:{database}:activity:{activity_id}"
 
 
 def change_message(checkin_id: int, change: str) -> str:
@@ -33,7 +40,7 @@ def change_message(checkin_id: int, change: str) -> str:
 async def publish_change(redis, *, activity_id: int, checkin_id: int, change: str) -> None:
     """Tell every live board of the activity that something changed (best effort)."""
     try:
-        await redis.publish(channel(activity_id), change_message(checkin_id, change))
+        await redis.publish(channel(redis, activity_id), change_message(checkin_id, change))
     except (RedisError, OSError):
         log.warning("live notice not published (redis unavailable)")
 

@@ -65,7 +65,7 @@ async def stream_live(
     await send(sse("counts", await attendance_counts(activity=activity)))
     pubsub = redis.pubsub()
     try:
-        await pubsub.subscribe(channel(activity.id))
+        await pubsub.subscribe(channel(redis, activity.id))
     except (RedisError, OSError):
         log.warning("live board without redis: polling the database")
         await _poll(send=send, activity=activity, deadline=deadline, stopping=stopping)

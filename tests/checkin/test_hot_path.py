@@ -6,6 +6,8 @@ import asyncio
 import json
 from datetime import timedelta
 
+import pytest
+
 from server.activities.codes import static_scene
 from server.activities.models import Activity
 from server.checkin.cache import activity_by_code, forget_activity
@@ -26,7 +28,7 @@ async def test_a_burst_is_remembered_and_announced_once_per_new_check_in(client,
     teachers = [await teacher_of(client, scene.kg) for _ in range(12)]
     code = static_scene(scene.activity.code)
     pubsub = redis.pubsub()
-    await pubsub.subscribe(channel(scene.activity.id))
+    await pubsub.subscribe(channel(redis, scene.activity.id))
     try:
         # Each teacher scans twice at once: one check-in each, the other scan a repeat.
         results = await asyncio.gather(*(scan(client, t, code) for t in teachers for _ in (1, 2)))
@@ -92,3 +94,33 @@ async def test_a_burst_after_the_activity_cache_ran_out_loads_the_activity_once(
     assert {a.id for a in found} == {scene.activity.id}
     assert len({id(a) for a in found}) == 1  # one query, one object shared by every scan
     assert await activity_by_code("no-such-code") is None
+
+
+@pytest.mark.services
+async def test_a_live_notice_stays_in_its_redis_database():
+    # Pub/sub ignores database numbers: a deployment on database 13 and one on 14 of the
+    # same server would otherwise wake each other's live boards.
+    from redis import asyncio as aioredis
+
+    from server.checkin.live import publish_change
+    from tests.support import backends
+
+    mine = aioredis.from_url(backends.redis_url(13))
+    theirs = aioredis.from_url(backends.redis_url(14))
+    pubsub = mine.pubsub()
+    try:
+        assert channel(mine, 7) != channel(theirs, 7)
+        await pubsub.subscribe(channel(mine, 7))
+        await pubsub.get_message(timeout=5)  # the subscribe confirmation
+        await publish_change(theirs, activity_id=7, checkin_id=1, change="new")
+        await publish_change(mine, activity_id=7, checkin_id=2, change="new")
+        heard = []
+        while (message := await pubsub.get_message(timeout=5)) is not None:
+            heard.append(json.loads(message["data"])["checkin_id"])
+            if len(heard) > 1 or heard == [2]:
+                break
+        assert heard == [2]
+    finally:
+        await pubsub.aclose()
+        await mine.aclose()
+        await theirs.aclose()
