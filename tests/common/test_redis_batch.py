@@ -120,3 +120,21 @@ async def test_a_revoked_session_is_refused_on_its_next_request_amid_a_burst(cli
     )
     assert [a.status_code for a in answers] == [401, 200] * 10
     assert {a.json()["error"] for a in answers[::2]} == {"token_invalid"}
+
+
+def test_limits_is_pinned_to_the_installed_minor():
+    # ACQUIRE_SLIDING_WINDOWS repeats the library's keys and arithmetic: a new minor
+    # version must be read (and this test's sibling above rerun) before it is taken.
+    import tomllib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    dependencies = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    [pin] = [r.specifier for r in map(Requirement, dependencies) if r.name == "limits"]
+    installed = Version(version("limits"))
+    assert pin.contains(installed), f"limits {installed} is outside its pin {pin}"
+    assert not pin.contains(Version(f"{installed.major}.{installed.minor + 1}.0")), pin
