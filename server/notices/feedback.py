@@ -166,19 +166,23 @@ def _moment(value: date | datetime) -> datetime:
 
 
 async def satisfaction(
-    *, kindergarten_ids: set[int] | list[int], since: date | datetime, until: date | datetime
+    *,
+    kindergarten_ids: set[int] | list[int] | None,
+    since: date | datetime,
+    until: date | datetime,
 ) -> dict:
     """家长满意度: average stars of feedback given in [since, until), overall and per kindergarten.
+
+    `kindergarten_ids` None: every kindergarten's feedback (a city-wide report).
 
     Dates are China days (`until` excluded). Returns {"average", "count", "by_kindergarten":
     {id: {"average", "count"}}, "by_activity": {activity id: {"average", "count", "stars"}}};
     average is None where nobody rated. by_activity holds the ratings of notices linked to an
     activity, so a pairing's figure can come from its own activities only.
     """
+    chosen = {} if kindergarten_ids is None else {"kindergarten_id__in": list(kindergarten_ids)}
     rows = await NoticeFeedback.filter(
-        kindergarten_id__in=list(kindergarten_ids),
-        created_at__gte=_moment(since),
-        created_at__lt=_moment(until),
+        **chosen, created_at__gte=_moment(since), created_at__lt=_moment(until)
     ).values_list("kindergarten_id", "stars", "notice__activity_id")
     per: dict[int, list[int]] = {}
     per_activity: dict[int, list[int]] = {}

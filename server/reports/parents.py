@@ -7,7 +7,7 @@ import asyncio
 import importlib
 from collections.abc import Callable
 
-from server.reports import family_checkins, units
+from server.reports import family_checkins
 from server.reports.periods import Period
 
 
@@ -23,24 +23,25 @@ def _notices_function(name: str) -> Callable | None:
     return None
 
 
-async def satisfaction(period: Period, kindergarten_ids: set[int]) -> dict | None:
-    """家长满意度 from the notices domain: {average, count, by_kindergarten}, or None."""
-    ask = _notices_function("satisfaction")
-    if ask is None or not kindergarten_ids:
-        return None
-    return await ask(
-        kindergarten_ids=sorted(kindergarten_ids), since=period.since, until=period.asof
-    )
+async def satisfaction(period: Period, kindergarten_ids: set[int] | None) -> dict | None:
+    """家长满意度 from the notices domain: {average, count, by_kindergarten}, or None.
+
+    `kindergarten_ids` None: every kindergarten (the city), asked without a list of ids.
+    """
+    return await _ask_notices("satisfaction", period, kindergarten_ids)
 
 
-async def rsvp(period: Period, kindergarten_ids: set[int]) -> dict | None:
+async def rsvp(period: Period, kindergarten_ids: set[int] | None) -> dict | None:
     """Family RSVP roll-up from the notices domain when it offers one (`rsvp_totals`)."""
-    ask = _notices_function("rsvp_totals")
-    if ask is None or not kindergarten_ids:
+    return await _ask_notices("rsvp_totals", period, kindergarten_ids)
+
+
+async def _ask_notices(name: str, period: Period, kindergarten_ids: set[int] | None):
+    ask = _notices_function(name)
+    if ask is None or (kindergarten_ids is not None and not kindergarten_ids):
         return None
-    return await ask(
-        kindergarten_ids=sorted(kindergarten_ids), since=period.since, until=period.asof
-    )
+    ids = None if kindergarten_ids is None else sorted(kindergarten_ids)
+    return await ask(kindergarten_ids=ids, since=period.since, until=period.asof)
 
 
 class FamilyFigures:
@@ -57,9 +58,8 @@ class FamilyFigures:
 
     async def load(self, kindergarten_ids: set[int] | None) -> FamilyFigures:
         """Read check-ins and notices figures for the kindergartens (None: all)."""
+        # None (the city) is passed on as it is: no list of every kindergarten's id.
         ids = set(kindergarten_ids) if kindergarten_ids is not None else None
-        if ids is None:
-            ids = set(await units.kindergartens())
         self.checkins, self.stars, self.rsvps = await asyncio.gather(
             family_checkins.family_checkins(self.period, kindergarten_ids),
             satisfaction(self.period, ids),

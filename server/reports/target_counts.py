@@ -84,12 +84,18 @@ async def trainings_attended(period: Period, pairing_ids: set[int] | None) -> di
     sql = new_sql()
     rows = await fetch(
         sql,
-        "SELECT p.id AS id, COUNT(DISTINCT a.id) AS n FROM pairing p "
-        "JOIN teacher t ON t.kindergarten_id = p.supported_id "
-        "JOIN checkin c ON c.person_id = t.person_id "
-        "JOIN activity a ON a.id = c.activity_id "
+        # Which supported kindergartens' teachers attended which trainings, once each, and
+        # then the pairings: a DISTINCT per pairing over every matching check-in sorted
+        # ~90,000 rows for the city (issue 18: 63 -> ~45 ms alone, same figures).
+        "SELECT p.id AS id, COUNT(*) AS n FROM pairing p JOIN ("
+        "SELECT DISTINCT t.kindergarten_id, c.activity_id FROM activity a "
+        "JOIN checkin c ON c.activity_id = a.id "
+        "JOIN teacher t ON t.person_id = c.person_id "
         f"WHERE a.kind = {sql.p(ActivityKind.TRAINING.value)} AND c.annulled_at IS NULL "
-        f"AND {held(sql, period)}{ids_in(sql, 'p.id', pairing_ids)} GROUP BY p.id",
+        f"AND {held(sql, period)} AND t.kindergarten_id IN (SELECT q.supported_id FROM "
+        f"pairing q WHERE 1 = 1{ids_in(sql, 'q.id', pairing_ids)})"
+        ") x ON x.kindergarten_id = p.supported_id "
+        f"WHERE 1 = 1{ids_in(sql, 'p.id', pairing_ids)} GROUP BY p.id",
     )
     return {r["id"]: int(r["n"]) for r in rows}
 

@@ -16,7 +16,7 @@ from server.reports.periods import year_period
 from server.reports.scope import CITY
 from tests.reports.helpers import REPORTS, SPRING, check_in, cn, held, spring, staff
 from tests.support.factories import make_kindergarten
-from tests.support.world import make_world
+from tests.support.world import make_pairing, make_world
 
 
 async def report(period, pairing_id):
@@ -96,6 +96,42 @@ async def test_trainings_count_those_a_supported_teacher_attended_in_the_year(ap
     mid = await report(spring(cn(2026, 7, 1)), w.pairing.id)
     assert mid["targets"]["trainings"]["done"] == 1
     assert mid["targets"]["trainings"]["window"] == "2026年"
+
+
+async def test_trainings_of_every_pairing_at_once_match_each_pairing_alone(api):
+    """The city-wide read (no pairing ids) counts a training once per pairing however many
+    of its teachers attended, and a kindergarten supported by two pairings counts for both."""
+    w = await make_world(None, REPORTS)
+    second = await make_pairing(await make_kindergarten(w.region), w.supported)
+    ours = await staff(w.supported, 3)
+    other = await make_world(None, REPORTS)
+    theirs = (await staff(other.supported))[0]
+    first = await held(w.supporting, cn(2026, 4, 2), kind=ActivityKind.TRAINING)
+    again = await held(other.supporting, cn(2026, 5, 2), kind=ActivityKind.TRAINING)
+    for teacher in ours:
+        await check_in(first, teacher)  # three teachers, one training
+    await check_in(again, ours[0])
+    await check_in(again, theirs)
+
+    year = year_period(2026, at=cn(2027, 3, 1))
+    every = {
+        i["pairing_id"]: i["targets"]["trainings"]["done"]
+        for i in await builders.pairing_reports(period=year, scope=CITY)
+    }
+    for pairing_id, supported_id in (
+        (w.pairing.id, w.supported.id),
+        (second.id, w.supported.id),
+        (other.pairing.id, other.supported.id),
+    ):
+        raw = await attendees(
+            ActivityKind.TRAINING,
+            supported_id,
+            starts_at__gte=year.since,
+            starts_at__lt=year.until,
+        )
+        alone = (await report(year, pairing_id))["targets"]["trainings"]["done"]
+        assert every[pairing_id] == alone == len({a for a, _ in raw})
+    assert every[w.pairing.id] == every[second.id] == 2 and every[other.pairing.id] == 1
 
 
 async def test_the_leads_half_day_opening_is_an_observation_it_hosts(api):
