@@ -54,8 +54,9 @@ class Delivery(Model):
     #: Template of the one-time subscription this message holds while its send is unresolved;
     #: a re-send after a crash reuses it instead of spending another one.
     quota_template = fields.CharField(max_length=64, null=True)
+    # Not indexed: nothing looks rows up by it, and the index cost every send an entry.
     #: Marks the rows one notify() call created, so it can tell them from older ones.
-    notify_batch = fields.CharField(max_length=32, null=True, db_index=True)
+    notify_batch = fields.CharField(max_length=32, null=True)
     #: Marks the rows one send job claimed.
     claim = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
