@@ -117,7 +117,16 @@ def api_for_serving(settings: Any) -> Any:
 
     app = create_app(settings)
     app.after_server_start(_stop_on_first_signal)
+    app.after_server_start(_tune_gc)
     return app
+
+
+async def _tune_gc(app: Any) -> None:
+    # Once the worker has started (its imports, app and runtime made): a serving process
+    # only, never a test process, which builds many apps.
+    from server.common.gc_tuning import tune_gc
+
+    tune_gc()
 
 
 async def _stop_on_first_signal(app: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from typing import Any
 
@@ -16,6 +15,7 @@ from taskiq import (
     TaskiqState,
 )
 
+from server.common.gc_tuning import tune_gc
 from server.common.redis import stale_connection_retry
 from server.jobs.registry import registered_jobs
 from server.jobs.running import RunningJobs, running_jobs
@@ -24,26 +24,6 @@ from server.settings import Settings
 
 log = logging.getLogger("songjiao.jobs")
 QUEUE = "songjiao:jobs"
-#: Cyclic garbage collection in a worker: a collection of the youngest objects after this
-#: many new ones instead of Python's 700 (the older generations keep their factor of 10).
-GC_YOUNG_THRESHOLD = 10_000
-
-
-def tune_gc() -> None:
-    """Collect once, keep what start-up made out of every later collection, collect less often.
-
-    A fan-out worker spent a quarter of its CPU in Python's cyclic collector (issue 18:
-    0.27 ms per delivery before, 0.20 after): every send leaves a few objects in reference
-    cycles (aiohttp's request and answer, futures), so the youngest generation filled
-    every few sends, and each full collection walked the ~175,000 objects the imports made
-    (modules, models, schemas), which live as long as the process. Frozen, those are never
-    walked again; with the higher threshold, cycles wait for at most 10,000 new objects
-    (a few megabytes) before they are freed. Nothing relies on a cycle being freed sooner.
-    """
-    gc.collect()
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
 class FailureMiddleware(TaskiqMiddleware):
