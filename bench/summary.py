@@ -615,6 +615,7 @@ def stop_profile(proc: subprocess.Popen | None) -> None:
 async def measure(runs: int, at: datetime, profile: str | None = None) -> int:
     from tortoise import Tortoise
 
+    from server.common.gc_tuning import tune_gc
     from server.db import tortoise_config
     from server.reports.periods import resolve_period, year_of
     from server.reports.scope import CITY, build_scope
@@ -628,6 +629,10 @@ async def measure(runs: int, at: datetime, profile: str | None = None) -> int:
     period = resolve_period(at=at)
     year = year_of(period)
     county = await build_scope(region_ids={1})
+    # As in an api worker, where the engine runs: `songjiao serve` tunes each worker's
+    # garbage collector once it has started (server/stopping.py). Both sides run in this
+    # process, so the engine and the hand SQL are measured alike.
+    tune_gc()
     failures = 0
     print(f"period {period.label}, seen at {at:%Y-%m-%d %H:%M} UTC, elapsed {period.elapsed:.0%}")
     head = f"{'engine p50':>11} {'best':>8} {'hand SQL p50':>13} {'best':>8} {'ratio':>6}"
