@@ -53,8 +53,10 @@ class Checkin(Model):
     class Meta:
         table = "checkin"
         unique_together = (("activity", "person"),)
-        #: Covers the reports' "who came, not annulled" per activity (index-only scans).
-        indexes = (("activity_id", "person_id", "annulled_at"),)
+        #: The first covers the reports' "who came, not annulled" per activity (index-only
+        #: scans); the second a person's own check-ins, newest first (我的签到), which
+        #: scanned every check-in of the city without it (442 ms at 2,000,000 rows).
+        indexes = (("activity_id", "person_id", "annulled_at"), ("person_id", "scanned_at"))
 
 
 class HoursRole(StrEnum):
