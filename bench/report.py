@@ -86,7 +86,7 @@ BENCHES = [
     Bench(
         "checkin",
         "bench/checkin.py",
-        ["--teachers", "1000", "--concurrency", "200", "--workers", "2"],
+        ["--teachers", "2500", "--concurrency", "200", "--workers", "2"],
         ["--teachers", "300", "--concurrency", "50", "--workers", "2"],
         "check-in requests/s (api, PostgreSQL + Redis)",
         "a bare Sanic JSON endpoint, same workers",
