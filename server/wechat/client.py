@@ -1,11 +1,14 @@
 """Our async WeChat HTTP client: stable_token shared in Redis, one bounded retry, typed errors.
 
 It speaks HTTP through aiohttp (see docs/decisions.md: httpx cost half of a delivery
-worker's CPU). Never logs secrets, tokens, session keys or webhook keys.
+worker's CPU), and its JSON POSTs, every send of a fan-out, through the lean HTTP/1.1 pool of
+server/wechat/http1.py (aiohttp's per-request work was most of a send's CPU). Never logs
+secrets, tokens, session keys or webhook keys.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -27,6 +30,7 @@ from server.wechat.errors import (
     WeChatUnavailable,
     error_for,
 )
+from server.wechat.http1 import ExchangeError, Http1Pool
 from server.wechat.token_store import TokenStore
 
 log = logging.getLogger(__name__)
@@ -77,6 +81,8 @@ class WeChatClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         #: Made on first use, inside the event loop that uses it.
         self._http: aiohttp.ClientSession | None = None
+        #: JSON POSTs (every send of a fan-out): connections of the event loop that made them.
+        self._posts: Http1Pool | None = None
         self._urls: dict[tuple[str, str], URL] = {}
 
     def __repr__(self) -> str:
@@ -84,6 +90,9 @@ class WeChatClient:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
+        if self._posts is not None:
+            self._posts.close()
+            self._posts = None
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -104,6 +113,12 @@ class WeChatClient:
             )
         return self._http
 
+    def _post_pool(self) -> Http1Pool:
+        loop = asyncio.get_running_loop()
+        if self._posts is None or self._posts.loop is not loop:
+            self._posts = Http1Pool()
+        return self._posts
+
     async def _send(
         self,
         method: str,
@@ -114,6 +129,8 @@ class WeChatClient:
         headers: Mapping[str, str] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> Answer:
+        if method == "POST" and content is not None and not files and not params:
+            return await self._post_json(url, content, headers)
         body: bytes | aiohttp.FormData | None = content
         if files:
             # Built per request from bytes: a retry sends the same file again.
@@ -130,6 +147,25 @@ class WeChatClient:
             raise WeChatUnavailable(None, f"timeout: {type(exc).__name__}") from exc
         except aiohttp.ClientError as exc:
             raise WeChatUnavailable(None, f"connection error: {type(exc).__name__}") from exc
+
+    async def _post_json(
+        self, url: str | URL, content: bytes, headers: Mapping[str, str] | None
+    ) -> Answer:
+        """A JSON POST through the lean HTTP/1.1 pool (server/wechat/http1.py).
+
+        Its failures read as aiohttp's did: "timeout: …" (the request may have reached WeChat,
+        so a send is maybe-delivered), or "connection error: …".
+        """
+        target = url if isinstance(url, URL) else URL(url)
+        try:
+            status, answer_headers, body = await self._post_pool().post(
+                target, content, headers, self._timeout.total
+            )
+        except TimeoutError as exc:
+            raise WeChatUnavailable(None, f"timeout: {type(exc).__name__}") from exc
+        except (OSError, EOFError, asyncio.LimitOverrunError, ExchangeError) as exc:
+            raise WeChatUnavailable(None, f"connection error: {type(exc).__name__}") from exc
+        return Answer(status, answer_headers, body)
 
     @staticmethod
     def _decode(response: Answer) -> dict:
