@@ -156,6 +156,11 @@ async def record(
     ]
     if status == DeliveryStatus.SENT:
         changes.append(f'"sent_at" = {p(stamp(at))}')
+    if status == DeliveryStatus.FAILED:
+        # Its send ended, known failed: no claim holds it any more. Read in the inbox later
+        # (or while it was sent), it must not look like a row a dead worker left behind,
+        # which the sweeper would label "outcome unknown" (sending._judge_read_while_sending).
+        changes.append('"claim" = NULL')
     if not keep_unit:
         changes.append('"quota_template" = NULL')
     states = (DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED, DeliveryStatus.READ)

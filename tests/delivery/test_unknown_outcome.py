@@ -252,3 +252,26 @@ async def test_a_message_she_read_while_its_dead_worker_sent_it_is_recorded_not_
     assert (await recover_stuck())["read_meanwhile"] == 0  # judged once
     await asyncio.sleep(0.5)
     assert await delivered(sandbox_client, parent.openid) == 1  # never sent again
+
+
+async def test_a_failed_message_she_read_afterwards_keeps_its_failure(
+    client, sandbox, sandbox_client
+):
+    # Found by a helper: a send that failed for good, then read in the app, was relabelled
+    # "outcome unknown" on the template channel by the next sweep.
+    parent = await subscribed_parent(client, sandbox_client)
+    row = await _row(parent, "notice:6:published", kind="notice")
+    await fault(sandbox_client, kind="subscribe_send", errcode=-1)
+    await send_batch(delivery_ids=[row.id])
+    row = await Delivery.get(id=row.id)
+    assert (row.status, row.channel) == (DeliveryStatus.FAILED, None)
+    failure = row.last_error
+    assert failure.startswith("发送失败")
+    resp = await client.post(f"/api/v1/inbox/{row.id}/read", headers=parent.headers)
+    assert resp.status_code == 200 and resp.json()["read"] is True
+    await _age(row, sandbox, sending.TEMPLATE_DEDUPE_S + 60)
+
+    assert (await recover_stuck())["read_meanwhile"] == 0
+    row = await Delivery.get(id=row.id)
+    assert (row.status, row.channel, row.last_error) == (DeliveryStatus.READ, None, failure)
+    assert await delivered(sandbox_client, parent.openid) == 0
