@@ -9,6 +9,7 @@ import pytest
 from yarl import URL
 
 from server.wechat.http1 import ExchangeError, Http1Pool
+from tests.wechat.http_server import read_request_body
 
 OK = b'{"errcode":0}'
 
@@ -34,13 +35,7 @@ class Server:
         self.connections += 1
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                self.requests.append(await reader.readexactly(length))
+                self.requests.append(await read_request_body(reader))
                 reply = self.answers.pop(0)
                 if reply is None:
                     await self.release.wait()

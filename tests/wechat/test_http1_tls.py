@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from yarl import URL
 
 from server.wechat.http1 import Http1Pool
+from tests.wechat.http_server import read_request_body
 
 OK = b'{"errcode":0}'
 
@@ -96,13 +97,7 @@ class TlsServer:
         self.connections += 1
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                self.bodies.append(await reader.readexactly(length))
+                self.bodies.append(await read_request_body(reader))
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                     + f"Content-Length: {len(OK)}\r\n\r\n".encode()
@@ -144,25 +139,22 @@ async def test_tls_answers_are_read_and_the_connection_kept(tmp_path):
     assert server.connections == 1
 
 
-async def test_a_certificate_no_trusted_ca_signed_is_refused(tmp_path):
-    _, chain, key = _certificates(tmp_path, ip="127.0.0.1")
-    server = TlsServer(chain, key)
-    async with server as url:
-        pool = Http1Pool()  # the default context: the system's CAs only
-        try:
-            with pytest.raises(ssl.SSLCertVerificationError):
-                await pool.post(url, OK, None, 5)
-        finally:
-            pool.close()
-    assert server.bodies == []
-
-
-async def test_a_certificate_for_another_name_is_refused(tmp_path):
-    ca, chain, key = _certificates(tmp_path, ip="127.0.0.2")  # not the address asked
+@pytest.mark.parametrize(
+    ("signed_for", "trust_the_test_ca"),
+    [
+        ("127.0.0.1", False),  # a certificate no trusted CA signed (the system's CAs only)
+        ("127.0.0.2", True),  # a trusted certificate for another address than the one asked
+    ],
+)
+async def test_a_certificate_that_does_not_prove_the_server_is_refused(
+    tmp_path, signed_for, trust_the_test_ca
+):
+    ca, chain, key = _certificates(tmp_path, ip=signed_for)
     server = TlsServer(chain, key)
     async with server as url:
         pool = Http1Pool()
-        pool._tls = ssl.create_default_context(cafile=ca)
+        if trust_the_test_ca:
+            pool._tls = ssl.create_default_context(cafile=ca)
         try:
             with pytest.raises(ssl.SSLCertVerificationError):
                 await pool.post(url, OK, None, 5)
