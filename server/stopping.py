@@ -25,6 +25,8 @@ JOBS_GRACE_S = 3.0
 #: passes a signal on within a second; closing the database and Redis takes the rest.
 WORKER_JOBS_GRACE_S = 5.0
 WORKER_CLOSE_S = 2.5
+#: How often a stop that came during an api worker's start looks again whether it serves.
+STOP_RETRY_S = 0.05
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -135,13 +137,26 @@ async def _stop_on_first_signal(app: Any) -> None:
     # the loop again at each one, which breaks its shutdown halfway ("Event loop stopped
     # before Future completed") and leaves the main process waiting. Once stopping, a
     # repeat changes nothing: the grace periods bound the stop.
+    #
+    # A signal can come while the worker still runs its after_server_start listeners (a
+    # slow start on a busy host: _tune_gc's full collection, then Sanic's manager passes
+    # the stop on once). Stopping the loop then ends only the run_until_complete that runs
+    # those listeners: Sanic logs "Worker ready" and serves for ever, its manager waiting.
+    # So the stop waits until the server serves (Sanic sets is_running just before
+    # run_forever); a timer survives from one run of the loop to the next.
     loop = asyncio.get_running_loop()
+
+    def stop_once_serving() -> None:
+        if app.state.is_running:
+            app.stop(terminate=False)
+        else:
+            loop.call_later(STOP_RETRY_S, stop_once_serving)
 
     def first_signal() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
             signal.signal(sig, signal.SIG_IGN)
-        app.stop(terminate=False)
+        stop_once_serving()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, first_signal)

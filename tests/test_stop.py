@@ -13,6 +13,8 @@ import contextlib
 import dataclasses
 import os
 import signal
+import time
+import types
 from pathlib import Path
 
 import httpx
@@ -186,6 +188,70 @@ async def test_api_stopped_while_its_worker_starts_exits_leaving_no_process(api,
         assert "Server Stopped" in proc.output()
     finally:
         await _cleanup(proc)
+
+
+class _StartingWorker:
+    """What the stop needs of a Sanic app in a worker: its serving flag, and a stop that
+    stops the running loop as Sanic's app.stop does."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.state = types.SimpleNamespace(is_running=False)
+        self.stops = 0
+        self._loop = loop
+
+    def stop(self, terminate: bool = True) -> None:
+        self.stops += 1
+        self._loop.stop()
+
+
+async def _listener_that_awaits_after_the_signal(sig: signal.Signals) -> None:
+    os.kill(os.getpid(), sig)
+    await asyncio.sleep(0.3)  # the signal is handled while the listeners still run
+
+
+async def _listener_that_ends_with_the_signal(sig: signal.Signals) -> None:
+    # gc.collect() in _tune_gc: the signal comes during a long step that ends the listeners,
+    # and is handled in the loop's run that returns with them.
+    os.kill(os.getpid(), sig)
+    time.sleep(0.3)  # noqa: ASYNC251 - a blocking step, as gc.collect() is
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+@pytest.mark.parametrize(
+    "listener",
+    [_listener_that_awaits_after_the_signal, _listener_that_ends_with_the_signal],
+    ids=["awaiting", "ending"],
+)
+def test_a_stop_that_comes_while_the_worker_runs_its_start_listeners_stops_it_once_serving(
+    sig, listener
+):
+    # CI on a busy host: Sanic's manager passed the stop on while a worker was still in its
+    # after_server_start listeners. The loop stopped the run of those listeners only; the
+    # worker then logged "Worker ready" and served for ever.
+    import uvloop
+
+    from server.stopping import _stop_on_first_signal
+
+    loop = uvloop.new_event_loop()
+    app = _StartingWorker(loop)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        loop.run_until_complete(_stop_on_first_signal(app))
+
+        loop.run_until_complete(listener(sig))
+        assert app.stops == 0  # nothing stopped before the worker serves
+        app.state.is_running = True  # Sanic, just before run_forever
+        never_stopped = loop.call_later(STOP_WITHIN_S, loop.stop)
+        loop.run_forever()
+        assert not never_stopped.cancelled() and loop.time() < never_stopped.when(), (
+            "the worker served on after the stop"
+        )
+        assert app.stops == 1
+        never_stopped.cancel()
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+        loop.close()
 
 
 async def _api_started_until(settings, tmp_path: Path, line: str) -> tuple[Proc, str]:
