@@ -38,10 +38,18 @@ def activity_keys(sql: Sql, level: str, period: Period, ids: set[int] | None) ->
             f"WHERE {key} IS NOT NULL AND {held(sql, period)}{ids_in(sql, key, ids)}"
         )
     if level == "region":
+        # Some regions: their kindergartens' activities through the (host_id, starts_at)
+        # index. Filtering on k.region_id read the whole period's activities of the city
+        # first (issue 18, one county: 6.3 -> 1.5 ms, in each of the two statements).
+        hosts = (
+            ""
+            if ids is None
+            else " AND a.host_id IN (SELECT r.id FROM kindergarten r WHERE "
+            f"{sql.in_('r.region_id', sorted(ids))})"
+        )
         return (
             f"SELECT {cols.format(key='k.region_id')} FROM activity a "
-            "JOIN kindergarten k ON k.id = a.host_id "
-            f"WHERE {held(sql, period)}{ids_in(sql, 'k.region_id', ids)}"
+            f"JOIN kindergarten k ON k.id = a.host_id WHERE {held(sql, period)}{hosts}"
         )
     if level != "kindergarten":
         raise ValueError(level)

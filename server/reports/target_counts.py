@@ -159,7 +159,8 @@ async def alliance_activities(period: Period, alliance_ids: set[int] | None) -> 
     """Per alliance: activities held in the period, the alliance's own and its pairings'.
 
     An activity counts for its own alliance, else for its pairing's. For a few alliances
-    the two cases are asked separately, so that indexes serve them; for all, one scan.
+    the two cases are asked separately, so that indexes serve them (the second per
+    pairing); for all, one scan.
     """
     sql = new_sql()
     if alliance_ids is None:
@@ -174,10 +175,12 @@ async def alliance_activities(period: Period, alliance_ids: set[int] | None) -> 
             "SELECT a.alliance_id AS id, COUNT(*) AS n FROM activity a "
             f"WHERE {held(sql, period)}{ids_in(sql, 'a.alliance_id', alliance_ids)} "
             "GROUP BY a.alliance_id UNION ALL "
-            "SELECT p.alliance_id AS id, COUNT(*) AS n FROM activity a "
-            "JOIN pairing p ON p.id = a.pairing_id "
-            f"WHERE a.alliance_id IS NULL AND {held(sql, period)}"
-            f"{ids_in(sql, 'p.alliance_id', alliance_ids)} GROUP BY p.alliance_id"
+            # Each of their pairings' activities through the (pairing_id, starts_at) index: a
+            # join hashed the city's year of activities without an alliance (issue 18, one
+            # county: 14 -> 2.5 ms alone, same figures).
+            "SELECT p.alliance_id AS id, (SELECT COUNT(*) FROM activity a "
+            f"WHERE a.pairing_id = p.id AND a.alliance_id IS NULL AND {held(sql, period)}) AS n "
+            f"FROM pairing p WHERE 1 = 1{ids_in(sql, 'p.alliance_id', alliance_ids)}"
         )
     out: dict[int, int] = {}
     for r in await fetch(sql, text):
