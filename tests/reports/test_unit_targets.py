@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.activities.models import ActivityKind, ActivityStatus, AudienceMode
-from server.reports import builders, regions
+from server.reports import builders, regions, target_counts
 from server.reports.periods import semester_period
 from server.reports.scope import CITY, build_scope
 from tests.reports.helpers import REPORTS, REPORTS_CYCLE, SPRING, check_in, cn, held, spring, staff
@@ -70,7 +70,7 @@ async def test_every_member_but_the_lead_needs_one_inspection_a_year(api):
     assert kg["targets"]["inspected"]["done"] == 1 and kg["figures"]["inspections"] == 1
 
 
-async def test_key_teachers_must_each_give_a_send_lesson_this_semester(api):
+async def test_key_teachers_must_each_give_a_send_lesson_this_semester(api, monkeypatch):
     # One key teacher at the supporting kindergarten: w.presenter.
     w = await make_world(None, REPORTS)
     idle, autumn_only = await staff(w.supported, 2, key=True)
@@ -93,6 +93,18 @@ async def test_key_teachers_must_each_give_a_send_lesson_this_semester(api):
     kgs = await builders.kindergarten_reports(period=spring(), scope=CITY)
     supporting = await one(kgs, "kindergarten_id", w.supporting.id)
     assert supporting["targets"]["key_teachers_sending"]["status"] == "met"
+    # Every way of asking gives the same: the city, a few kindergartens looked up per person,
+    # and more than PER_PERSON_UP_TO of them with the period's presenters hashed.
+    both = {w.supporting.id, w.supported.id}
+    expected = {
+        w.supporting.id: {"key_teachers": 1, "key_sent": 1},
+        w.supported.id: {"key_teachers": 2, "key_sent": 0},
+    }
+    city = await target_counts.key_teachers(spring(), None)
+    assert {k: city[k] for k in both} == expected
+    assert await target_counts.key_teachers(spring(), both) == expected
+    monkeypatch.setattr(target_counts, "PER_PERSON_UP_TO", 1)
+    assert await target_counts.key_teachers(spring(), both) == expected
 
 
 async def test_reached_counts_distinct_teachers_and_leaves_out_annulled_check_ins(api):
