@@ -624,8 +624,11 @@ async def measure(runs: int, at: datetime, profile: str | None = None) -> int:
 
     settings = load_settings(database_url=DSN.replace("postgresql://", "postgres://"))
     await Tortoise.init(config=tortoise_config(settings, with_aerich=False))
-    # Same footing as the engine, which turns JIT off for its statements (server/reports/sql.py).
-    pool = await asyncpg.create_pool(DSN, min_size=1, max_size=10, server_settings={"jit": "off"})
+    # Same footing as the engine, which turns JIT off for its statements and plans each one
+    # for its values, as the unnamed statement (server/reports/sql.py): no statement cache.
+    pool = await asyncpg.create_pool(
+        DSN, min_size=1, max_size=10, server_settings={"jit": "off"}, statement_cache_size=0
+    )
     period = resolve_period(at=at)
     year = year_of(period)
     county = await build_scope(region_ids={1})

@@ -91,9 +91,58 @@ async def attendance(
     return out
 
 
+#: On PostgreSQL, the region level's check-ins seen are read by this many statements side
+#: by side, each for its own range of person ids (see `_reached`).
+PERSON_PARTS = 2
+
+
 async def _reached(
     period: Period, level: str, ids: set[int] | None, *, with_total: bool
 ) -> dict[int | None, dict]:
+    """Check-ins and distinct people per key (and over all keys, key None).
+
+    The region level is the report's longest statement (the city: every check-in of the
+    period, grouped by region and person). On PostgreSQL it runs as PERSON_PARTS statements
+    on as many connections, each for a range of person ids, so that both cores work on it
+    instead of one alone at the end of the report (issue 18, the city: 132 -> 83 ms). A
+    person is in exactly one range, so every count adds up across the parts.
+    """
+    parts = PERSON_PARTS if level == "region" and ids is None and new_sql().postgres else 1
+    answers = await asyncio.gather(
+        *(_reached_part(period, level, ids, with_total, part, parts) for part in range(parts))
+    )
+    out: dict[int | None, dict] = {}
+    for rows in answers:
+        for r in rows:
+            seen = out.setdefault(r["id"], {"checked_in": 0, "reached": 0})
+            seen["checked_in"] += int(r["checked_in"])
+            seen["reached"] += int(r["reached"])
+    return out
+
+
+def _person_range(part: int, parts: int) -> str:
+    """` AND c.person_id` in the part-th of `parts` ranges of teachers' person ids.
+
+    The bounds split the teachers' ids evenly by value; whatever they are, the ranges meet
+    end to end (one computed bound, `<` below and `>=` above), so every check-in is in one.
+    """
+    if parts == 1:
+        return ""
+
+    def bound(i: int) -> str:
+        return (
+            "(SELECT COALESCE(MIN(t.person_id) + (MAX(t.person_id) - MIN(t.person_id)) "
+            f"* {i} / {parts}, 0) FROM teacher t)"
+        )
+
+    lower = f" AND c.person_id >= {bound(part)}" if part > 0 else ""
+    upper = f" AND c.person_id < {bound(part + 1)}" if part < parts - 1 else ""
+    return lower + upper
+
+
+async def _reached_part(
+    period: Period, level: str, ids: set[int] | None, with_total: bool, part: int, parts: int
+) -> list[dict]:
     sql = new_sql()
     acts = activity_keys(sql, level, period, ids)
     family = sql.in_("acts.kind", FAMILY)
@@ -103,15 +152,12 @@ WITH acts AS ({acts}),
 seen AS (
   SELECT acts.key, c.person_id, COUNT(*) AS n
   FROM acts JOIN checkin c ON c.activity_id = acts.activity_id
-  WHERE c.annulled_at IS NULL AND NOT ({family})
+  WHERE c.annulled_at IS NULL AND NOT ({family}){_person_range(part, parts)}
   GROUP BY acts.key, c.person_id
 )
 SELECT key AS id, SUM(n) AS checked_in, COUNT(*) AS reached FROM seen GROUP BY key{total}
 """
-    rows = await fetch(sql, text)
-    return {
-        r["id"]: {"checked_in": int(r["checked_in"]), "reached": int(r["reached"])} for r in rows
-    }
+    return await fetch(sql, text)
 
 
 async def _expected(period: Period, level: str, ids: set[int] | None) -> dict[int, dict]:
@@ -120,17 +166,22 @@ async def _expected(period: Period, level: str, ids: set[int] | None) -> dict[in
     family = sql.in_("acts.kind", FAMILY)
     mode_kg = sql.p(AudienceMode.KINDERGARTENS.value)
     mode_all = sql.p(AudienceMode.ALLIANCE.value)
+    # An alliance-wide activity's audience: the kindergartens listed that are not members of
+    # its alliance, then every member; each kindergarten once per activity with no UNION to
+    # de-duplicate (issue 18, the city: 28,500 rows hashed, 68 -> 45 ms alone).
     text = f"""
 WITH acts AS ({acts}),
 staff AS (
   SELECT kindergarten_id, COUNT(*) AS n FROM teacher WHERE active GROUP BY kindergarten_id
 ),
 audience AS (
-  SELECT acts.key, aa.kindergarten_id, acts.activity_id
+  SELECT acts.key, aa.kindergarten_id
   FROM acts JOIN activity_audience aa ON aa.activity_id = acts.activity_id
+  JOIN kindergarten m ON m.id = aa.kindergarten_id
   WHERE acts.audience_mode IN ({mode_kg}, {mode_all}) AND NOT ({family})
-  UNION
-  SELECT acts.key, k.id, acts.activity_id
+    AND NOT (acts.audience_mode = {mode_all} AND COALESCE(m.alliance_id = acts.alliance_id, FALSE))
+  UNION ALL
+  SELECT acts.key, k.id
   FROM acts JOIN kindergarten k ON k.alliance_id = acts.alliance_id
   WHERE acts.audience_mode = {mode_all} AND NOT ({family})
 ),

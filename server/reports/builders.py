@@ -22,7 +22,7 @@ Targets and windows (see targets.py for how a figure is judged):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import date
 from functools import lru_cache
 
@@ -203,11 +203,13 @@ async def build_pairing_items(
     filtered: bool,
     figures: bool = True,
     calendar: SemesterCalendar | None = None,
+    trained: Awaitable[dict[int, int]] | None = None,
 ) -> list[dict]:
     """Report items of the given pairings (`filtered`: restrict queries to their ids).
 
     Without `figures` (roll-ups that only need targets) names, attendance and families
-    are left out, which spares the heaviest query.
+    are left out, which spares the heaviest query. `trained`: the 集中培训 counts
+    (target_counts.trainings_attended) if the caller has started reading them already.
     """
     ids = set(pairs) if filtered else None
     sides = {p["supporting_id"] for p in pairs.values()} | {
@@ -218,7 +220,7 @@ async def build_pairing_items(
         target_counts.pairing_facts(period, ids),
         target_counts.visit_months(period, ids),
         target_counts.shadow_teachers(period, ids),
-        target_counts.trainings_attended(year, ids),
+        trained if trained is not None else target_counts.trainings_attended(year, ids),
         attendance_counts.attendance(period, "pairing", ids) if figures and pairs else _nothing(),
         units.kindergartens(ids=sides) if figures and pairs else _nothing(),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
+from server.common.runtime import configured_calendar
 from server.common.semester import SemesterCalendar
 from server.reports import attendance_counts, target_counts, units
 from server.reports.builders import (
@@ -88,10 +89,16 @@ async def region_reports(
         return empty
     year = year_of(period, calendar=calendar)
     ids = scope.regions()
-    # The check-in aggregate, the longest, needs only the region ids: it runs alongside
-    # the lookups and everything that follows them.
+    # The check-in aggregate and 集中培训 attended, the longest, need only the region ids:
+    # they run alongside the lookups and everything that follows them (issue 18: 集中培训
+    # started after the lookups was the county report's last statement to end).
     checkins = asyncio.ensure_future(
         attendance_counts.attendance(period, "region", ids, with_total=True)
+    )
+    # The year build_pairing_items would count 集中培训 over.
+    training_year = year_of(period, calendar=calendar or configured_calendar())
+    trained = asyncio.ensure_future(
+        target_counts.trainings_attended(training_year, None, region_ids=ids)
     )
     regs, kgs, als, pairs = await asyncio.gather(
         units.regions(ids=ids),
@@ -100,7 +107,7 @@ async def region_reports(
         units.pairings(period, region_ids=ids),
     )
     if not regs:
-        await checkins
+        await asyncio.gather(checkins, trained)
         return empty
     kg_ids = None if scope.everything else set(kgs)
     al_ids = None if scope.everything else set(als)
@@ -108,7 +115,9 @@ async def region_reports(
         target_counts.alliance_activities(year, al_ids),
         target_counts.key_teachers(period, kg_ids),
         target_counts.inspections(year, kg_ids),
-        build_pairing_items(period, pairs, filtered=ids is not None, figures=False),
+        build_pairing_items(
+            period, pairs, filtered=ids is not None, figures=False, trained=trained
+        ),
         FamilyFigures(period).load(kg_ids),
         checkins,
     )

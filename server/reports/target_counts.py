@@ -78,10 +78,27 @@ async def shadow_teachers(period: Period, pairing_ids: set[int] | None) -> dict[
     return {r["id"]: int(r["n"]) for r in rows}
 
 
-async def trainings_attended(period: Period, pairing_ids: set[int] | None) -> dict[int, int]:
+async def trainings_attended(
+    period: Period, pairing_ids: set[int] | None, *, region_ids: set[int] | None = None
+) -> dict[int, int]:
     """Per pairing: held 业务培训 (wherever held, whoever ran them) at which a teacher of
-    the supported kindergarten checked in (not annulled) — 每年至少2次集中培训."""
+    the supported kindergarten checked in (not annulled) — 每年至少2次集中培训.
+
+    `region_ids` (with `pairing_ids` None): every pairing whose supported kindergarten is in
+    those regions, so that a region report can ask before it has looked its pairings up.
+    """
     sql = new_sql()
+    if region_ids is not None and pairing_ids is None:
+        supported = (
+            "SELECT q.supported_id FROM pairing q JOIN kindergarten r ON r.id = q.supported_id "
+            f"WHERE {sql.in_('r.region_id', sorted(region_ids))}"
+        )
+        pairings = f" AND p.supported_id IN ({supported})"
+    else:
+        supported = (
+            f"SELECT q.supported_id FROM pairing q WHERE 1 = 1{ids_in(sql, 'q.id', pairing_ids)}"
+        )
+        pairings = ids_in(sql, "p.id", pairing_ids)
     rows = await fetch(
         sql,
         # Which supported kindergartens' teachers attended which trainings, once each, and
@@ -92,10 +109,9 @@ async def trainings_attended(period: Period, pairing_ids: set[int] | None) -> di
         "JOIN checkin c ON c.activity_id = a.id "
         "JOIN teacher t ON t.person_id = c.person_id "
         f"WHERE a.kind = {sql.p(ActivityKind.TRAINING.value)} AND c.annulled_at IS NULL "
-        f"AND {held(sql, period)} AND t.kindergarten_id IN (SELECT q.supported_id FROM "
-        f"pairing q WHERE 1 = 1{ids_in(sql, 'q.id', pairing_ids)})"
+        f"AND {held(sql, period)} AND t.kindergarten_id IN ({supported})"
         ") x ON x.kindergarten_id = p.supported_id "
-        f"WHERE 1 = 1{ids_in(sql, 'p.id', pairing_ids)} GROUP BY p.id",
+        f"WHERE 1 = 1{pairings} GROUP BY p.id",
     )
     return {r["id"]: int(r["n"]) for r in rows}
 
