@@ -1,7 +1,8 @@
-"""The region report's reads as they run on PostgreSQL: the check-ins seen in parts by person,
-集中培训 asked by region, the audience of alliance-wide activities counted once, and every
-statement planned for its own values (issue 18). Each figure is checked against the raw rows
-or the same figure asked another way; on SQLite the reads run whole and must agree too."""
+"""The region report's reads as they run on PostgreSQL: the check-ins seen in parts by
+person, 集中培训 asked by region (in parts by time), the audience of alliance-wide activities
+counted once, and every statement planned for its own values (issue 18). Each figure is
+checked against the raw rows or the same figure asked another way; on SQLite the reads run
+whole and must agree too."""
 
 from __future__ import annotations
 
@@ -103,26 +104,33 @@ async def test_the_person_ranges_meet_end_to_end(api):
             assert len(inside) == 1, (parts, probe, inside)
 
 
-async def test_trainings_asked_by_region_match_each_pairing_alone(api):
+async def test_trainings_asked_by_region_match_each_pairing_alone(api, monkeypatch):
     w = await make_world(None, REPORTS)
     second = await make_pairing(await make_kindergarten(w.region), w.supported)
     other = await make_world(None, REPORTS)
     ours = await staff(w.supported, 2)
     theirs = (await staff(other.supported))[0]
-    training = await held(other.supporting, cn(2026, 4, 2), kind=ActivityKind.TRAINING)
-    again = await held(w.supporting, cn(2026, 5, 2), kind=ActivityKind.TRAINING)
+    trainings = [
+        await held(other.supporting, cn(2026, month, 2), kind=ActivityKind.TRAINING)
+        for month in (2, 4, 7, 9, 12)
+    ]
     for person in (*ours, theirs):
-        await check_in(training, person)
-    await check_in(again, ours[1])
+        await check_in(trainings[1], person)  # two of ours at one training: once
+    await check_in(trainings[0], ours[1])
+    await check_in(trainings[3], ours[0])
+    await check_in(trainings[4], ours[0], annulled=True)  # 误签: not attended
+    await check_in(trainings[2], theirs)
 
     year = year_period(2026, at=cn(2027, 3, 1))
-    by_region = await target_counts.trainings_attended(year, None, region_ids={w.region.id})
-    assert set(by_region) == {w.pairing.id, second.id}  # the other region's pairing is not asked
-    for pairing_id in (w.pairing.id, second.id):
-        alone = await target_counts.trainings_attended(year, {pairing_id})
-        assert by_region[pairing_id] == alone[pairing_id] == 2
-    city = await target_counts.trainings_attended(year, None)
-    assert city[other.pairing.id] == 1 and city[w.pairing.id] == 2
+    for parts in (1, 2, 3, 5):
+        monkeypatch.setattr(target_counts, "TRAINING_PARTS", parts)
+        by_region = await target_counts.trainings_attended(year, None, region_ids={w.region.id})
+        assert set(by_region) == {w.pairing.id, second.id}, parts  # not the other region's
+        for pairing_id in (w.pairing.id, second.id):
+            alone = await target_counts.trainings_attended(year, {pairing_id})
+            assert by_region[pairing_id] == alone[pairing_id] == 3, parts
+        city = await target_counts.trainings_attended(year, None)
+        assert city[other.pairing.id] == 2 and city[w.pairing.id] == 3, parts
 
 
 async def test_an_alliance_wide_audience_counts_each_kindergarten_once(api):
