@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -705,4 +706,6 @@ if __name__ == "__main__":
     parser.add_argument("--profile", help="py-spy profile (raw) of the engine's city runs")
     args = parser.parse_args()
     use_database(args.database)
-    sys.exit(asyncio.run(main(args)))
+    # On the event loop an api worker serves the engine on (Sanic runs uvloop); the hand SQL
+    # runs in this process too, on the same loop.
+    sys.exit(uvloop.run(main(args)))
