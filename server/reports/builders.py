@@ -147,13 +147,33 @@ def _visit_metric(
     )
 
 
+class _CycleWindows:
+    """A pairing cycle's counted months and windows in the period and its year, computed once
+    per distinct cycle of a report (most pairings share one). Looking them up in the caches
+    above hashed the Period four times per pairing: 656 pairings, 5 ms of the city's Python."""
+
+    def __init__(self, period: Period, year: Period):
+        self.period, self.year = period, year
+        self.seen: dict[tuple[date, date], tuple[tuple[int, ...], Period, Period]] = {}
+
+    def of(self, pairing: dict) -> tuple[tuple[int, ...], Period, Period]:
+        cycle = _as_date(pairing["cycle_start"]), _as_date(pairing["cycle_end"])
+        found = self.seen.get(cycle)
+        if found is None:
+            counted = _counted_months(self.period, *cycle)
+            found = self.seen[cycle] = (
+                counted,
+                _own_window(self.period, counted, *cycle),
+                _own_window(self.year, _counted_months(self.year, *cycle), *cycle),
+            )
+        return found
+
+
 def _pairing_metrics(
-    pairing: dict, facts: dict, visited: set[int], period: Period, year: Period
+    pairing: dict, facts: dict, visited: set[int], period: Period, windows: _CycleWindows
 ) -> list:
     targets = pairing_targets(pairing["targets"])
-    cycle = _as_date(pairing["cycle_start"]), _as_date(pairing["cycle_end"])
-    counted = _counted_months(period, *cycle)
-    window = _own_window(period, counted, *cycle)
+    counted, window, year_window = windows.of(pairing)
     out = []
     if targets["send_hours_per_semester"]:
         out.append(
@@ -190,7 +210,7 @@ def _pairing_metrics(
                 "trainings",
                 done=facts.get("trainings", 0),
                 target=targets["trainings_per_year"],
-                window=_own_window(year, _counted_months(year, *cycle), *cycle),
+                window=year_window,
             )
         )
     return out
@@ -228,13 +248,14 @@ async def build_pairing_items(
     if figures and pairs:
         family = await (await FamilyFigures(period).load(sides)).load_pairings()
     items = []
+    windows = _CycleWindows(period, year)
     for pid, p in sorted(pairs.items()):
         counted = {
             **facts.get(pid, {}),
             "shadow_teachers": shadowed.get(pid, 0),
             "trainings": trained.get(pid, 0),
         }
-        metrics = _pairing_metrics(p, counted, visits.get(pid, set()), period, year)
+        metrics = _pairing_metrics(p, counted, visits.get(pid, set()), period, windows)
         shown = attendance_figures(attendance.get(pid)) if figures else None
         if family is not None:
             shown["families"] = family.of({p["supporting_id"], p["supported_id"]}, pairing_id=pid)
