@@ -13,7 +13,7 @@ import asyncio
 from server.activities.service import AudienceMode
 from server.reports.conditions import FAMILY, held, ids_in
 from server.reports.periods import Period
-from server.reports.sql import Sql, fetch, new_sql
+from server.reports.sql import Sql, dialect, fetch, new_sql
 
 
 def activity_keys(sql: Sql, level: str, period: Period, ids: set[int] | None) -> str:
@@ -107,7 +107,7 @@ async def _reached(
     instead of one alone at the end of the report (issue 18, the city: 132 -> 83 ms). A
     person is in exactly one range, so every count adds up across the parts.
     """
-    parts = PERSON_PARTS if level == "region" and ids is None and new_sql().postgres else 1
+    parts = PERSON_PARTS if level == "region" and ids is None and dialect() == "postgres" else 1
     answers = await asyncio.gather(
         *(_reached_part(period, level, ids, with_total, part, parts) for part in range(parts))
     )

@@ -13,7 +13,7 @@ import asyncio
 from server.activities.service import ActivityKind
 from server.reports.conditions import SEND, held, ids_in, month_index
 from server.reports.periods import Period
-from server.reports.sql import fetch, new_sql
+from server.reports.sql import dialect, fetch, new_sql
 
 
 async def pairing_facts(period: Period, pairing_ids: set[int] | None) -> dict[int, dict]:
@@ -105,7 +105,7 @@ async def trainings_attended(
     and looked each check-in's teacher up by index (24 -> 78 ms).
     """
     asked_by_region = region_ids is not None and pairing_ids is None
-    parts = TRAINING_PARTS if asked_by_region and new_sql().postgres else 1
+    parts = TRAINING_PARTS if asked_by_region and dialect() == "postgres" else 1
     answers = await asyncio.gather(
         *(_trainings_part(period, pairing_ids, region_ids, part, parts) for part in range(parts))
     )
