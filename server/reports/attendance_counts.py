@@ -13,7 +13,7 @@ import asyncio
 from server.activities.service import AudienceMode
 from server.reports.conditions import FAMILY, held, ids_in
 from server.reports.periods import Period
-from server.reports.sql import Sql, dialect, fetch, new_sql
+from server.reports.sql import Sql, added_up, dialect, fetch, new_sql
 
 
 def activity_keys(sql: Sql, level: str, period: Period, ids: set[int] | None) -> str:
@@ -108,16 +108,11 @@ async def _reached(
     person is in exactly one range, so every count adds up across the parts.
     """
     parts = PERSON_PARTS if level == "region" and ids is None and dialect() == "postgres" else 1
-    answers = await asyncio.gather(
-        *(_reached_part(period, level, ids, with_total, part, parts) for part in range(parts))
+    return await added_up(
+        parts,
+        lambda part: _reached_part(period, level, ids, with_total, part, parts),
+        ("checked_in", "reached"),
     )
-    out: dict[int | None, dict] = {}
-    for rows in answers:
-        for r in rows:
-            seen = out.setdefault(r["id"], {"checked_in": 0, "reached": 0})
-            seen["checked_in"] += int(r["checked_in"])
-            seen["reached"] += int(r["reached"])
-    return out
 
 
 def _person_range(part: int, parts: int) -> str:

@@ -8,7 +8,8 @@ columns are normalised to UTC text with strftime before comparing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 
 from tortoise import connections
@@ -78,3 +79,18 @@ async def fetch(sql: Sql, text: str) -> list[dict]:
         client.log.debug("%s: %s", text, sql.values)  # as tortoise logs its own statements
         statement = await connection.prepare(text, name="")
         return [dict(row) for row in await statement.fetch(*sql.values)]
+
+
+async def added_up(
+    parts: int, read: Callable[[int], Awaitable[list[dict]]], fields: tuple[str, ...]
+) -> dict:
+    """Runs read(0) … read(parts - 1) side by side (each on a connection of its own) and adds
+    up `fields` per row `id`. The parts must share the rows out so that no count is in two
+    (attendance_counts._reached by person, target_counts.trainings_attended by time)."""
+    out: dict = {}
+    for rows in await asyncio.gather(*(read(part) for part in range(parts))):
+        for r in rows:
+            sums = out.setdefault(r["id"], dict.fromkeys(fields, 0))
+            for field in fields:
+                sums[field] += int(r[field])
+    return out
