@@ -56,16 +56,30 @@ def attendee_entry(
     left_at: datetime | None = None,
 ) -> HoursEntry | None:
     """The (unsaved) hours entry a check-in earns, or None when it earns none."""
+    values = attendee_entry_values(
+        activity=activity, person_id=person_id, arrived_at=arrived_at, left_at=left_at
+    )
+    return HoursEntry(**values) if values else None
+
+
+def attendee_entry_values(
+    *,
+    activity: activities.Activity,
+    person_id: int,
+    arrived_at: datetime,
+    left_at: datetime | None = None,
+) -> dict | None:
+    """`attendee_entry`'s fields as plain values (what the check-in writer takes), or None."""
     earned = earned_attendee_hours(activity=activity, arrived_at=arrived_at, left_at=left_at)
     if earned <= 0:
         return None
-    return HoursEntry(
-        person_id=person_id,
-        activity_id=activity.id,
-        role=HoursRole.ATTENDEE,
-        hours=earned,
-        semester=semester_of(activity.starts_at, configured_calendar()),
-    )
+    return {
+        "person_id": person_id,
+        "activity_id": activity.id,
+        "role": HoursRole.ATTENDEE,
+        "hours": earned,
+        "semester": semester_of(activity.starts_at, configured_calendar()),
+    }
 
 
 async def credit_attendee(

@@ -12,7 +12,7 @@ from server.checkin.fastpath import remember, remembered
 from server.checkin.geo import distance_m
 from server.checkin.models import Checkin, CheckinMethod
 from server.checkin.scan_rules import Refusal, check_window, scan_moment
-from server.checkin.writer import writer
+from server.checkin.writer import NewCheckin, writer
 from server.common.auth import Principal
 from server.common.runtime import current
 from server.common.time import china
@@ -258,11 +258,13 @@ async def _insert_once(
     A new check-in is remembered in Redis and announced to the live boards before this
     returns (by the writer, one pipeline per batch; here for a revived one).
     """
-    new = Checkin(activity_id=activity.id, person_id=person_id, **fields)
-    entry = hours.attendee_entry(
-        activity=activity, person_id=person_id, arrived_at=fields["scanned_at"]
+    new = NewCheckin(
+        values={"activity_id": activity.id, "person_id": person_id, **fields},
+        hours=hours.attendee_entry_values(
+            activity=activity, person_id=person_id, arrived_at=fields["scanned_at"]
+        ),
     )
-    written = await writer().write(new, entry, redis=redis)
+    written = await writer().write(new, redis=redis)
     existing = written.checkin
     if written.created or existing.annulled_at is None:
         return existing, written.created

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from server.checkin.models import Checkin, CheckinMethod
-from server.checkin.writer import CheckinWriter
+from server.checkin.writer import CheckinWriter, NewCheckin
 from server.common.time import now
 from tests.support.factories import make_activity, make_kindergarten, make_person
 
@@ -15,14 +15,16 @@ pytestmark = pytest.mark.services  # row locks and deadlocks are PostgreSQL's
 
 
 def _scan(activity, person, tag: str) -> tuple:
-    row = Checkin(
-        activity_id=activity.id,
-        person_id=person.id,
-        method=CheckinMethod.STATIC,
-        scanned_at=now(),
-        nonce=f"{tag}-{person.id}",
+    new = NewCheckin(
+        values={
+            "activity_id": activity.id,
+            "person_id": person.id,
+            "method": CheckinMethod.STATIC,
+            "scanned_at": now(),
+            "nonce": f"{tag}-{person.id}",
+        }
     )
-    return row, None, asyncio.get_running_loop().create_future()
+    return new, asyncio.get_running_loop().create_future(), None
 
 
 async def test_batches_in_opposite_orders_both_commit_one_row_per_person(api):
