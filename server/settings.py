@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -213,7 +214,7 @@ class Settings(BaseSettings):
     @property
     def semester_calendar(self) -> SemesterCalendar:
         """The semester calendar of config (spring Feb–Jul, autumn Aug–Jan by default)."""
-        return SemesterCalendar.parse(self.semester_spring, self.semester_autumn)
+        return _calendar(self.semester_spring, self.semester_autumn)
 
     @property
     def embedded_database(self) -> bool:
@@ -307,3 +308,9 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Load settings once; keyword overrides win over everything (used by tests)."""
     return Settings(**overrides)
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar(spring: str, autumn: str) -> SemesterCalendar:
+    """A calendar parsed once per text (8 µs a parse, asked on every check-in); frozen."""
+    return SemesterCalendar.parse(spring, autumn)
