@@ -161,20 +161,25 @@ async def _write_postgres(conn, ordered: list[NewCheckin]) -> dict[tuple[int, in
 
 
 async def _write_in_transaction(ordered: list[NewCheckin]) -> dict[tuple[int, int], Checkin]:
-    """Insert, read back and credit in one transaction (SQLite and other databases)."""
+    """Insert, read back and credit in one transaction (SQLite and other databases).
+
+    As on PostgreSQL, only a record this write made earns hours: a retry of a scan whose
+    record stands (its hours perhaps revoked since by an early check-out) earns none again.
+    """
     async with in_transaction() as conn:
+        activities = {new.key[0] for new in ordered}
+        people = {new.key[1] for new in ordered}
+        keys = Checkin.filter(activity_id__in=activities, person_id__in=people).using_db(conn)
+        before = set(await keys.values_list("id", flat=True))
         await Checkin.bulk_create(
             [Checkin(**new.values) for new in ordered], ignore_conflicts=True, using_db=conn
         )
-        activities = {new.key[0] for new in ordered}
-        people = {new.key[1] for new in ordered}
-        rows = await Checkin.filter(activity_id__in=activities, person_id__in=people).using_db(conn)
-        found = {(r.activity_id, r.person_id): r for r in rows}
+        found = {(r.activity_id, r.person_id): r for r in await keys}
         earned, credited = [], set()
         for new in ordered:
             row = found[new.key]
-            ours = row.nonce == new.values["nonce"] and row.annulled_at is None
-            if ours and new.hours and new.key not in credited:
+            made = row.id not in before and row.nonce == new.values["nonce"]
+            if made and new.hours and new.key not in credited:
                 earned.append(HoursEntry(**new.hours))
                 credited.add(new.key)
         if earned:

@@ -112,3 +112,18 @@ async def test_an_annulled_record_is_returned_as_not_made_and_earns_no_hours(api
 
     assert not result.created and result.checkin.annulled_at is not None
     assert await _hours(activity) == {}
+
+
+async def test_a_retried_scan_whose_hours_were_revoked_earns_none_again(api):
+    # Checked in, then checked out early (its hours revoked), then the phone sends the
+    # first scan again: the same answer, and the check-out's verdict on the hours stands.
+    kg = await make_kindergarten()
+    activity = await make_activity(kg)
+    person = await make_person(teacher_of=kg)
+    await CheckinWriter._flush([_scan(activity, person, "first-0001", hours=2.0)])
+    await HoursEntry.filter(activity_id=activity.id, person_id=person.id).delete()
+
+    (result,) = await CheckinWriter._flush([_scan(activity, person, "first-0001", hours=2.0)])
+
+    assert result.created and result.checkin.nonce == "first-0001"
+    assert await _hours(activity) == {}
