@@ -72,7 +72,8 @@ def _serve_then_exit(serve: Any, **kwargs: Any) -> None:
 
 
 def _stoppable_manager_class() -> type:
-    from sanic.worker.manager import WorkerManager
+    from sanic.log import logger
+    from sanic.worker.manager import MonitorCycle, WorkerManager
 
     class StoppableWorkerManager(WorkerManager):
         """Sanic's WorkerManager that obeys a stop signal received during start-up.
@@ -84,10 +85,41 @@ def _stoppable_manager_class() -> type:
         sanic-org/sanic#3063). Once stopping, nobody needs the workers to be ready.
 
         Its worker processes end with exit_now() once served.
+
+        Its signal handler only notes the stop; the manager's own loop stops the workers
+        at its next turn (within 0.1 s). Sanic's handler stopped them itself, writing each
+        worker's state through the multiprocessing Manager's proxy; Python runs a handler
+        in the main thread between two steps of whatever it interrupts, and that thread
+        reads the same proxy every tenth of a second (while it waits for the workers'
+        "ready", and after). A signal that landed inside such a read sent the handler's
+        request on the same connection: each call read the other's answer ("'list' object
+        is not a mapping", then "'str' object has no attribute 'get'"), and the server
+        exited with status 1 after Ctrl-C on a busy machine (issue 18, tests/test_stop.py).
         """
 
         def __init__(self, number: int, serve: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(number, partial(_serve_then_exit, serve), *args, **kwargs)
+            self._stop_requested = False
+
+        def shutdown_signal(self, signal_number: int, frame: Any) -> None:
+            if self._shutting_down:
+                super().shutdown_signal(signal_number, frame)  # a second stop kills, as Sanic's
+                return
+            if not self._stop_requested:
+                logger.info(
+                    "Received signal %s. Shutting down.", signal.Signals(signal_number).name
+                )
+            self._stop_requested = True
+
+        def _poll_monitor(self) -> Any:
+            if self._stop_requested:
+                return MonitorCycle.BREAK
+            return super()._poll_monitor()
+
+        def monitor(self) -> None:
+            super().monitor()
+            if self._stop_requested and not self._shutting_down:
+                self.shutdown()  # here, in the main thread's own turn, not in the handler
 
         #: Tenths of a second a worker may take to report ready before Sanic gives up and
         #: shuts the server down (Sanic's own is 300, 30 s). A small two-core host that is busy
@@ -97,7 +129,8 @@ def _stoppable_manager_class() -> type:
         THRESHOLD = 1200
 
         def _all_workers_ack(self) -> bool:
-            return self._shutting_down or super()._all_workers_ack()
+            stopping = self._stop_requested or self._shutting_down
+            return stopping or super()._all_workers_ack()
 
     return StoppableWorkerManager
 
