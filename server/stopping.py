@@ -67,7 +67,13 @@ def exit_now(code: int) -> NoReturn:
 
 def _serve_then_exit(serve: Any, **kwargs: Any) -> None:
     # A Sanic worker process: its server stopped and closed everything ("Worker complete").
-    serve(**kwargs)
+    try:
+        serve(**kwargs)
+    except KeyboardInterrupt:
+        # Ctrl-C reached this worker from the terminal while it was still starting, before
+        # its loop took the signals over: it has served nothing, so it ends here, quietly,
+        # instead of printing a traceback of whatever start-up step it interrupted.
+        logging.getLogger("songjiao").info("启动中收到停止信号，进程已退出")
     exit_now(0)
 
 
