@@ -7,38 +7,11 @@ what the transaction of other databases does, against counts read from the table
 
 from __future__ import annotations
 
-import asyncio
-
-from server.checkin.models import Checkin, CheckinMethod, HoursEntry, HoursRole
-from server.checkin.writer import CheckinWriter, NewCheckin
+from server.checkin.models import Checkin, CheckinMethod, HoursEntry
+from server.checkin.writer import CheckinWriter
 from server.common.time import now
+from tests.checkin.writer_scans import queued_scan
 from tests.support.factories import make_activity, make_kindergarten, make_person
-
-
-def _scan(activity, person, nonce: str, *, hours: float | None = None, late: bool = False):
-    earned = None
-    if hours is not None:
-        earned = {
-            "person_id": person.id,
-            "activity_id": activity.id,
-            "role": HoursRole.ATTENDEE,
-            "hours": hours,
-            "semester": "2026秋",
-        }
-    new = NewCheckin(
-        values={
-            "activity_id": activity.id,
-            "person_id": person.id,
-            "method": CheckinMethod.STATIC,
-            "scanned_at": now(),
-            "nonce": nonce,
-            "late": late,
-            "lat": 28.2,
-            "lng": 112.9,
-        },
-        hours=earned,
-    )
-    return new, asyncio.get_running_loop().create_future(), None
 
 
 async def _hours(activity) -> dict[int, float]:
@@ -53,14 +26,17 @@ async def test_a_batch_of_new_standing_and_repeated_scans_credits_only_what_it_m
     # Two people checked in before the batch (the first when it earned no hours); the
     # second's answer was lost on the way.
     await CheckinWriter._flush(
-        [_scan(activity, standing, "before-1"), _scan(activity, retried, "before-2", hours=1.5)]
+        [
+            queued_scan(activity, standing, "before-1"),
+            queued_scan(activity, retried, "before-2", hours=1.5),
+        ]
     )
 
     results = await CheckinWriter._flush(
         [
-            _scan(activity, retried, "before-2", hours=1.5),  # the same scan, sent again
-            _scan(activity, fresh, "fresh-0001", hours=1.0, late=True),
-            _scan(activity, standing, "other-001", hours=0.5),  # a second scan, new nonce
+            queued_scan(activity, retried, "before-2", hours=1.5),  # the same scan, sent again
+            queued_scan(activity, fresh, "fresh-0001", hours=1.0, late=True),
+            queued_scan(activity, standing, "other-001", hours=0.5),  # a second scan, new nonce
         ]
     )
 
@@ -83,10 +59,10 @@ async def test_two_scans_of_one_person_in_a_batch_make_one_record_with_its_own_h
     others = [await make_person(teacher_of=kg) for _ in range(3)]
 
     results = await CheckinWriter._flush(
-        [_scan(activity, p, f"o-{p.id:06d}", hours=2.0) for p in others]
+        [queued_scan(activity, p, f"o-{p.id:06d}", hours=2.0) for p in others]
         + [
-            _scan(activity, person, "first-0001", hours=1.5),
-            _scan(activity, person, "second-001", hours=0.5),
+            queued_scan(activity, person, "first-0001", hours=1.5),
+            queued_scan(activity, person, "second-001", hours=0.5),
         ]
     )
 
@@ -105,10 +81,10 @@ async def test_an_annulled_record_is_returned_as_not_made_and_earns_no_hours(api
     kg = await make_kindergarten()
     activity = await make_activity(kg)
     person = await make_person(teacher_of=kg)
-    await CheckinWriter._flush([_scan(activity, person, "first-0001")])
+    await CheckinWriter._flush([queued_scan(activity, person, "first-0001")])
     await Checkin.filter(person_id=person.id).update(annulled_at=now(), annul_reason="代签")
 
-    (result,) = await CheckinWriter._flush([_scan(activity, person, "again-001", hours=2.0)])
+    (result,) = await CheckinWriter._flush([queued_scan(activity, person, "again-001", hours=2.0)])
 
     assert not result.created and result.checkin.annulled_at is not None
     assert await _hours(activity) == {}
@@ -120,10 +96,10 @@ async def test_a_retried_scan_whose_hours_were_revoked_earns_none_again(api):
     kg = await make_kindergarten()
     activity = await make_activity(kg)
     person = await make_person(teacher_of=kg)
-    await CheckinWriter._flush([_scan(activity, person, "first-0001", hours=2.0)])
+    await CheckinWriter._flush([queued_scan(activity, person, "first-0001", hours=2.0)])
     await HoursEntry.filter(activity_id=activity.id, person_id=person.id).delete()
 
-    (result,) = await CheckinWriter._flush([_scan(activity, person, "first-0001", hours=2.0)])
+    (result,) = await CheckinWriter._flush([queued_scan(activity, person, "first-0001", hours=2.0)])
 
     assert result.created and result.checkin.nonce == "first-0001"
     assert await _hours(activity) == {}
