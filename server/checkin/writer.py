@@ -193,19 +193,18 @@ def _model(record) -> Checkin:
     return Checkin._init_from_db(**record)
 
 
-def _db_row(fields: list[tuple[str, Any]], values: dict[str, Any], stamp) -> list:
+#: A column's fallback when a scan leaves it out: the moment of the write, or this default.
+STAMP = object()
+
+
+def _db_row(fields: list[tuple[str, Any, Any]], values: dict[str, Any], stamp) -> list:
     """A row's database values in column order: given, else the field's default or `stamp`."""
     return [
         field.to_db_value(
-            values[name] if name in values else (stamp if _stamped(field) else field.default),
-            None,
+            values[name] if name in values else (stamp if fallback is STAMP else fallback), None
         )
-        for name, field in fields
+        for name, field, fallback in fields
     ]
-
-
-def _stamped(field) -> bool:
-    return getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False)
 
 
 def _columns(rows: list[list], width: int) -> list[list]:
@@ -214,7 +213,7 @@ def _columns(rows: list[list], width: int) -> list[list]:
 
 
 @functools.cache
-def _batch_statement() -> tuple[str, list[tuple[str, Any]], list[tuple[str, Any]]]:
+def _batch_statement() -> tuple[str, list[tuple[str, Any, Any]], list[tuple[str, Any, Any]]]:
     """The batch's statement and the check-in's and hours' fields in parameter order.
 
     `made` inserts the check-ins (key order, conflicts skipped) and returns what it made;
@@ -227,8 +226,8 @@ def _batch_statement() -> tuple[str, list[tuple[str, Any]], list[tuple[str, Any]
     hours_sql, hours_fields = _unnest_columns(HoursEntry, start=len(checkin_fields) + 1)
     c_names = ", ".join(f"c{i}" for i in range(len(checkin_fields)))
     h_names = ", ".join(f"h{i}" for i in range(len(hours_fields)))
-    c_key = [f"c{[n for n, _ in checkin_fields].index(k)}" for k in ("activity_id", "person_id")]
-    h_key = [f"h{[n for n, _ in hours_fields].index(k)}" for k in ("activity_id", "person_id")]
+    c_key = [f"c{[n for n, *_ in checkin_fields].index(k)}" for k in ("activity_id", "person_id")]
+    h_key = [f"h{[n for n, *_ in hours_fields].index(k)}" for k in ("activity_id", "person_id")]
     nonce = f"${len(checkin_fields) + len(hours_fields) + 1}::TEXT[]"
     # Names from the models' metadata; every value is a parameter.
     sql = (
@@ -264,7 +263,11 @@ def _unnest_columns(model: type[Model], *, start: int = 1):
     sql_types = [meta.fields_map[n].get_for_dialect("postgres", "SQL_TYPE") for n in names]
     types = [re.sub(r"^VARCHAR\(\d+\)$", "TEXT", t) for t in sql_types]
     arrays = ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, start=start))
-    return _Unnest(columns, arrays), [(n, meta.fields_map[n]) for n in names]
+    fields = [meta.fields_map[n] for n in names]
+    stamped = [getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) for f in fields]
+    # Each column's fallback decided once here, not per row on the check-in's hot path.
+    fallbacks = [STAMP if s else f.default for f, s in zip(fields, stamped, strict=True)]
+    return _Unnest(columns, arrays), list(zip(names, fields, fallbacks, strict=True))
 
 
 _writers: dict[int, CheckinWriter] = {}
