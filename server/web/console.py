@@ -204,6 +204,10 @@ def console_page(*roles: str, login: bool = True) -> Callable:
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
         async def guarded(request: Request, *args, **kwargs):
+            if not hasattr(request.ctx, "console_principal"):
+                # A HEAD: sanic-ext answers it by a route of its own outside the console's
+                # blueprints, so their middleware (the session) has not run.
+                await _read_session(request)
             # The app's bearer-token middleware may run after ours: the cookie decides here.
             principal = request.ctx.principal = request.ctx.console_principal
             if login and principal is None:
