@@ -68,3 +68,28 @@ async def test_a_lock_held_by_another_session_fails_the_reset_naming_it(api):
     finally:
         await holder.close()
     await truncate_all()  # the lock gone, the reset works
+
+
+async def test_the_reset_empties_every_table_and_starts_their_ids_again(api):
+    from tortoise import connections
+
+    from tests.support.factories import make_child, make_class, make_kindergarten
+    from tests.support.state import _tables
+
+    kg = await make_kindergarten()
+    await make_child(await make_class(kg))
+    conn = connections.get("default")
+
+    async def rows() -> dict[str, int]:
+        counts = {}
+        for table in _tables():
+            found = await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{table}"')
+            counts[table] = int(found[0]["n"])
+        return counts
+
+    before = await rows()
+    assert before["kindergarten"] == before["school_class"] == before["child"] == 1
+    await truncate_all()
+    assert set((await rows()).values()) == {0}
+    again = await make_kindergarten()
+    assert again.id == 1 and again.region_id == 1  # ids start again, as after TRUNCATE

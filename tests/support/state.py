@@ -27,19 +27,30 @@ def _tables() -> list[str]:
 
 
 async def truncate_all(*, lock_timeout: str = LOCK_TIMEOUT) -> None:
-    """Delete every row of every table (identity restarted on PostgreSQL)."""
+    """Delete every row of every table (sequences restarted on PostgreSQL)."""
     conn = connections.get("default")
     tables = _tables()
     if conn.capabilities.dialect == "postgres":
-        quoted = ", ".join(f'"{t}"' for t in tables)
+        quoted = [f'"{t}"' for t in tables]
+        # One transaction, one round trip. Every table is locked first, as a TRUNCATE would
+        # lock it: a lock the reset cannot get within `lock_timeout` fails it, naming who
+        # holds it, instead of waiting for ever or deadlocking. Then DELETE, with the
+        # foreign keys' triggers off for this transaction (every table is emptied, so no
+        # order is needed), and every sequence used since the last reset starts again at 1,
+        # as TRUNCATE … RESTART IDENTITY does. TRUNCATE made new files for 43 tables and
+        # their indexes at every reset: 80-100 ms, against about 5 ms for this (issue 18,
+        # the suite's time).
+        script = (
+            f"SET LOCAL lock_timeout = '{lock_timeout}'; "
+            f"LOCK TABLE {', '.join(quoted)} IN ACCESS EXCLUSIVE MODE; "
+            "SET LOCAL session_replication_role = replica; "
+            + "".join(f"DELETE FROM {t}; " for t in quoted)
+            + "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+            "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
         try:
-            # One statement for all tables; a lock it cannot get within `lock_timeout` fails
-            # the reset, naming who holds it, instead of waiting for ever or deadlocking.
             async with in_transaction("default") as tx:
-                await tx.execute_script(
-                    f"SET LOCAL lock_timeout = '{lock_timeout}'; "
-                    f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"
-                )
+                await tx.execute_script(script)
         except Exception as exc:
             raise AssertionError(
                 f"the reset could not empty the tables ({exc}); other sessions on the test "
