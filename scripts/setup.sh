@@ -37,7 +37,7 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   fi
 fi
 
-# The 简报 tests render every PDF page to PNG with poppler's pdftoppm (tests/artifacts/briefs).
+# The 简报 tests render every PDF page to PNG with poppler's pdftoppm (tests/artifacts/<run>/briefs).
 if ! command -v pdftoppm >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "正在安装 PDF 渲染工具 poppler-utils……"

@@ -6,6 +6,7 @@ import pytest
 from sanic import Sanic
 
 from tests.support import backends
+from tests.support.http import http_client
 
 Sanic.test_mode = True
 
@@ -161,16 +162,12 @@ REQUEST_TIMEOUT_S = 120
 @pytest.fixture
 async def client(api):
     """An httpx client talking to the api over HTTP."""
-    import httpx
-
-    async with httpx.AsyncClient(base_url=api.url, timeout=REQUEST_TIMEOUT_S) as http:
+    async with http_client(base_url=api.url, timeout=REQUEST_TIMEOUT_S) as http:
         yield http
 
 
 @pytest.fixture
 async def sandbox_client(sandbox):
     """An httpx client for the sandbox's control endpoints."""
-    import httpx
-
-    async with httpx.AsyncClient(base_url=sandbox.url, timeout=REQUEST_TIMEOUT_S) as http:
+    async with http_client(base_url=sandbox.url, timeout=REQUEST_TIMEOUT_S) as http:
         yield http

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 from tests.support.servers import free_port
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def _wait_for(url: str, proc) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with http_client(timeout=5) as http:
         for _ in range(300):
             if proc.returncode is not None:
                 raise AssertionError(f"process exited with {proc.returncode}")
@@ -63,7 +64,7 @@ async def test_serve_with_demo_runs_the_embedded_default_end_to_end(tmp_path):
         health = await _wait_for(f"{base}/healthz", proc)
         assert health.json()["database"]["backend"] == "sqlite"
         assert health.json()["wechat"]["base_url"] == f"{base}/_sandbox"
-        async with httpx.AsyncClient(base_url=base, timeout=15) as http:
+        async with http_client(base_url=base, timeout=15) as http:
             login = await http.post("/api/v1/auth/login", json={"code": "demo-director"})
             assert login.status_code == 200, login.text
             person = login.json()["person"]
@@ -100,7 +101,7 @@ async def test_sandbox_command_serves_wechat_endpoints_alone(tmp_path):
     )
     try:
         await _wait_for(f"http://127.0.0.1:{port}/sandbox/stats", proc)
-        async with httpx.AsyncClient(timeout=5) as http:
+        async with http_client(timeout=5) as http:
             resp = await http.post(
                 f"http://127.0.0.1:{port}/cgi-bin/stable_token",
                 json={

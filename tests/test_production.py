@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from server.settings import InsecureSettings, load_settings
+from tests.support.http import http_client
 from tests.support.servers import free_port
 from tests.web.console import password_login
 
@@ -126,7 +127,7 @@ def test_the_standalone_sandbox_refuses_to_run_in_production(tmp_path):
 
 
 async def _wait_for(url: str, proc) -> None:
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with http_client(timeout=5) as http:
         for _ in range(300):
             if proc.returncode is not None:
                 out = (await proc.communicate())[0].decode(errors="replace")
@@ -167,7 +168,7 @@ async def test_production_serves_neither_the_sandbox_nor_its_console_inbox(tmp_p
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_for(f"{base}/healthz", proc)
-        async with httpx.AsyncClient(base_url=base, timeout=15) as http:
+        async with http_client(base_url=base, timeout=15) as http:
             for method, path in (
                 ("GET", "/_sandbox/sandbox/outbox"),
                 ("POST", "/_sandbox/sandbox/event_push"),

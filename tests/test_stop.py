@@ -30,6 +30,7 @@ from tests.delivery.helpers import seed_parents
 from tests.scale import helpers as scale_helpers
 from tests.scale.procs import Proc, wait_http
 from tests.support import backends
+from tests.support.http import http_client
 from tests.support.processes import process_env
 from tests.support.servers import free_port
 
@@ -156,7 +157,7 @@ async def test_api_answers_the_request_in_flight_then_exits_leaving_no_process(
         fault = {"kind": "jscode2session", "delay": SLOW_S, "times": 1}
         assert (await sandbox_client.post("/sandbox/faults", json=fault)).status_code == 200
         before = await _calls(sandbox_client, "jscode2session")
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        async with http_client(base_url=base, timeout=30) as http:
             login = asyncio.create_task(
                 http.post("/api/v1/auth/login", json={"code": "stop-in-flight"})
             )
@@ -272,7 +273,7 @@ async def test_sandbox_answers_the_request_in_flight_then_exits(settings, tmp_pa
     proc = await Proc("sandbox", ["sandbox", "--port", str(port)], env, tmp_path / "sb").start()
     try:
         await _ready(proc, f"{base}/sandbox/stats")
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        async with http_client(base_url=base, timeout=30) as http:
             fault = {"kind": "jscode2session", "delay": SLOW_S, "times": 1}
             assert (await http.post("/sandbox/faults", json=fault)).status_code == 200
             session = asyncio.create_task(

@@ -88,3 +88,27 @@ def test_the_one_builder_and_the_one_reader_exist():
     sandbox = ast.parse((SUPPORT / "sandbox.py").read_text(encoding="utf-8"))
     assert "make_world" in {n.name for n in world.body if isinstance(n, ast.AsyncFunctionDef)}
     assert "read_outbox" in {n.name for n in sandbox.body if isinstance(n, ast.AsyncFunctionDef)}
+
+
+def test_http_clients_share_one_ssl_context():
+    # An httpx client of its own SSL context costs 33 ms of CPU to build (certifi's bundle),
+    # two to four times a test: tests/support/http.py makes them on one.
+    direct = re.compile(r"httpx\.(Async)?Client\(")
+    found = {
+        _name(p)
+        for p in _test_files() + list(SUPPORT.glob("*.py"))
+        if p != SUPPORT / "http.py" and direct.search(p.read_text())
+    }
+    assert found == set(), "build test clients with tests.support.http.http_client"
+
+
+def test_artifacts_go_to_the_runs_own_folder():
+    # The embedded and services runs go side by side: one shared folder had each overwrite
+    # the other's certificate pages while they were read back (tests/support/artifacts.py).
+    shared = re.compile(r"""/\s*["']artifacts["']""")
+    found = {
+        _name(p)
+        for p in _test_files() + list(SUPPORT.glob("*.py"))
+        if p != SUPPORT / "artifacts.py" and shared.search(p.read_text())
+    }
+    assert found == set(), "put files for people to see under tests.support.artifacts.artifacts"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-import httpx
 import pytest
 
 from tests.bots.callback import AES_KEY, WeChatServer
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 
 #: Reply budget of the "slow" mode: handlers slower than this are deferred.
@@ -63,14 +63,14 @@ async def wechat_server(client) -> WeChatServer:
 @pytest.fixture
 async def safe_wechat_server(safe_api, client):
     """WeChat posting safe-mode (AES) callbacks to the api in safe mode."""
-    async with httpx.AsyncClient(base_url=safe_api.url, timeout=15) as http:
+    async with http_client(base_url=safe_api.url, timeout=15) as http:
         yield WeChatServer(http, aes_key=AES_KEY)
 
 
 @pytest.fixture
 async def slow_wechat_server(slow_api, client):
     """WeChat posting plaintext callbacks to the api with the short reply budget."""
-    async with httpx.AsyncClient(base_url=slow_api.url, timeout=15) as http:
+    async with http_client(base_url=slow_api.url, timeout=15) as http:
         yield WeChatServer(http)
 
 

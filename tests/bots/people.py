@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import httpx
-
 from server.common.runtime import current
 from server.followers.service import record_subscribe
 from server.wechat.sandbox import unionid_for
 from tests.bots.callback import follower_openid
 from tests.support.factories import LoggedIn, login_as, unique
+from tests.support.http import http_client
 
 
 async def bind_open_platform() -> None:
     """The sandbox plays a mini-program bound to a 微信开放平台 account: logins get a unionid."""
-    async with httpx.AsyncClient(base_url=current().settings.wechat_api_base) as http:
+    async with http_client(base_url=current().settings.wechat_api_base) as http:
         resp = await http.post("/sandbox/open_platform", json={"bound": True})
         assert resp.status_code == 200, resp.text
 

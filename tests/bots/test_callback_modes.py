@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from bots.official_account import handlers
 from server.settings import load_settings
 from tests.bots.callback import AES_KEY, PATH, WeChatServer, follower_openid, text_xml
+from tests.support.http import http_client
 
 
 def _counting(monkeypatch, keyword: str = "帮助") -> list:
@@ -28,7 +28,7 @@ async def test_plaintext_to_a_safe_mode_app_is_403_and_not_handled(
     # Safe mode is the default once a key is set: WeChat then sends ciphertext only, and the
     # query signature of a plaintext request does not cover its body.
     calls = _counting(monkeypatch)
-    async with httpx.AsyncClient(base_url=safe_api.url, timeout=15) as http:
+    async with http_client(base_url=safe_api.url, timeout=15) as http:
         reply = await WeChatServer(http).say(follower_openid("plain-in-safe"), "帮助")
     assert reply.status == 403
     assert calls == []
@@ -37,7 +37,7 @@ async def test_plaintext_to_a_safe_mode_app_is_403_and_not_handled(
 
 
 async def test_compatible_mode_takes_plaintext_and_ciphertext(compatible_api):
-    async with httpx.AsyncClient(base_url=compatible_api.url, timeout=15) as http:
+    async with http_client(base_url=compatible_api.url, timeout=15) as http:
         plain = await WeChatServer(http).say(follower_openid("compat-plain"), "帮助")
         sealed = await WeChatServer(http, aes_key=AES_KEY).say(
             follower_openid("compat-aes"), "帮助"
@@ -61,7 +61,7 @@ async def test_captured_plaintext_query_cannot_carry_another_message(compatible_
     # Plaintext: the signature covers token, timestamp and nonce only. Whoever saw one
     # request could send another body with the same query; the nonce is spent already.
     calls = _counting(monkeypatch)
-    async with httpx.AsyncClient(base_url=compatible_api.url, timeout=15) as http:
+    async with http_client(base_url=compatible_api.url, timeout=15) as http:
         wechat = WeChatServer(http)
         query = wechat.query()
         first = await wechat.post(text_xml(follower_openid("victim"), "帮助"), query=query)

@@ -18,6 +18,7 @@ from tests.bots.callback import AES_KEY, WeChatServer, text_xml
 from tests.conftest import MP_APPID, OA_APPID
 from tests.delivery.helpers import settle
 from tests.support.factories import login, make_person, unique
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 
 START = "2026-11-25T14:30:00+08:00"
@@ -143,7 +144,7 @@ async def test_safe_mode_opens_messages_sealed_with_the_official_account_appid(
     reply = await safe_wechat_server.say(openid, "帮助")
     assert reply.status == 200 and "回复以下关键词" in reply.content
     # Sealed with the mini-program's appid, it is not from our 公众号: refused.
-    async with httpx.AsyncClient(base_url=safe_api.url, timeout=15) as http:
+    async with http_client(base_url=safe_api.url, timeout=15) as http:
         wrong = WeChatServer(http, aes_key=AES_KEY, appid=MP_APPID)
         refused = await wrong.post(text_xml(openid, "帮助"))
     assert refused.status == 403

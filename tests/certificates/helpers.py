@@ -25,9 +25,10 @@ from server.checkin import hours
 from server.checkin.models import Checkin, CheckinMethod
 from server.common.time import CHINA
 from server.orgs.models import Alliance, Kindergarten, KindergartenLevel, Pairing, Region
+from tests.support.artifacts import artifacts
 from tests.support.factories import LoggedIn, login, make_person, unique
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "certificates"
+ARTIFACTS = artifacts("certificates")
 AUTUMN = datetime(2026, 9, 16, 9, 0, tzinfo=CHINA)
 SPRING = datetime(2026, 4, 8, 9, 0, tzinfo=CHINA)
 
@@ -175,7 +176,7 @@ def pdf_pages(content: bytes) -> list[str]:
 
 
 def render_pages(content: bytes, name: str, dpi: int = 150) -> list[Path]:
-    """Every page as a PNG (pdftoppm) under tests/artifacts/certificates; none blank."""
+    """Every page as a PNG (pdftoppm) under tests/artifacts/<run>/certificates; none blank."""
     assert shutil.which("pdftoppm"), "pdftoppm missing: scripts/setup.sh installs poppler-utils"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob(f"{name}-*.png"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import httpx
 import pytest
 
 from server.accounts.models import Account
@@ -14,13 +13,14 @@ from server.accounts.web_login import set_password
 from server.certificates.models import Certificate
 from tests.certificates.helpers import make_scene, pdf_pages
 from tests.support.factories import unique
+from tests.support.http import http_client
 from tests.web.console import PASSWORD, csrf_of, password_login
 
 
 @pytest.fixture
 async def browser(api):
     """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=30) as http:
+    async with http_client(base_url=api.url, timeout=30) as http:
         yield http
 
 

@@ -16,6 +16,7 @@ from tests.checkin.conftest import nonce, scan, teacher_of
 from tests.scale.procs import wait_http
 from tests.support import backends
 from tests.support.factories import login_as
+from tests.support.http import http_client
 from tests.support.processes import process_env
 from tests.support.servers import free_port
 
@@ -54,7 +55,7 @@ async def test_live_board_pushes_counts_and_who_checked_in(client, scene, api):
         for t in teachers:
             await scan(client, t, static_scene(scene.activity.code))
 
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         reader = asyncio.create_task(
             read_events(
                 http,
@@ -102,7 +103,7 @@ async def test_live_board_sees_scans_that_hit_another_api_process(client, scene,
     ]
     board_url, scan_url = (f"http://127.0.0.1:{p}" for p in ports)
     try:
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with http_client(timeout=30) as http:
             for base in (board_url, scan_url):
                 await wait_http(f"{base}/healthz")
             org = await login_as(client, "organizer", scope_id=scene.kg.id, teacher_of=scene.kg)
@@ -150,7 +151,7 @@ async def test_projector_screen_gets_counts_but_no_names(client, scene, api):
         await asyncio.sleep(0.5)
         await scan(client, teacher, static_scene(scene.activity.code))
 
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         reader = asyncio.create_task(read_events(http, url, {}, until=lambda ev: False))
         await check_in_later()
         events = await asyncio.wait_for(reader, timeout=20)

@@ -11,6 +11,7 @@ from sanic import Sanic, json
 from sanic_ext import Extend
 
 from server.common.auto_routes import add_auto_routes_at_once
+from tests.support.http import http_client
 from tests.support.servers import start_server
 
 ROUTES = 40
@@ -35,7 +36,7 @@ def _app(name: str, *, at_once: bool) -> tuple[Sanic, list[int]]:
 
 
 async def _answers(url: str) -> tuple[httpx.Response, httpx.Response, httpx.Response]:
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with http_client(base_url=url) as http:
         return await http.get("/r7"), await http.head("/r7"), await http.options("/r7")
 
 

@@ -28,6 +28,7 @@ from bots.official_account.crypto import (
 from server.settings import load_settings
 from tests.bots.callback import AES_KEY, APPID, TOKEN, sign, text_xml
 from tests.fuzz.helpers import fuzz
+from tests.support.http import sync_http_client
 
 #: Compatible mode (兼容模式): both the plaintext and the AES parser are exercised.
 SETTINGS = load_settings(
@@ -222,12 +223,10 @@ def plausible_messages(draw) -> bytes:
 
 def _post_each(base_url: str) -> list[tuple[int, bytes]]:
     """Send a fixed sample of bodies, signed, to the running callback; each answer."""
-    import httpx
-
     answers: list[tuple[int, bytes]] = []
     messages = plausible_messages()
     strategy = st.one_of(messages, messages, messages, garbled_xml(), st.binary(max_size=512))
-    with httpx.Client(base_url=base_url, timeout=30) as http:
+    with sync_http_client(base_url=base_url, timeout=30) as http:
 
         @fuzz(120)
         @given(body=strategy)

@@ -31,6 +31,7 @@ from server.activities.codes import (
 from server.checkin.scan_rules import Refusal, scan_moment
 from tests.fuzz.helpers import fuzz
 from tests.support.factories import login_as, make_activity, make_kindergarten
+from tests.support.http import sync_http_client
 from tests.support.rate_limits import limits
 
 WXACODE_CHARS = string.ascii_letters + string.digits + "!#$&'()*+,/:;=?@._~-"
@@ -163,10 +164,8 @@ async def test_the_check_in_endpoint_refuses_every_tampered_scene(api, client):
 
 
 def _post_tampered(base_url: str, headers: dict, real: str) -> list[tuple[str, int, str]]:
-    import httpx
-
     answers: list[tuple[str, int, str]] = []
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+    with sync_http_client(base_url=base_url, headers=headers, timeout=30) as http:
 
         @fuzz(80)
         @given(

@@ -1,6 +1,6 @@
 """The 公示: its PDF prints the ledger's figures (checked against an independent sum and
 against the ledger's own answer), each line with its confirmation, names no one but the
-people responsible, and is rendered to PNG (pdftoppm) under tests/artifacts/ledger."""
+people responsible, and is rendered to PNG (pdftoppm) under tests/artifacts/<run>/ledger."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ from server.ledger.models import DonationItem, FundEntry
 from server.orgs.models import Person
 from tests.archive.helpers import PDF_BYTES
 from tests.ledger.helpers import LEDGER, items, make_alliance_world, record_donation, record_fund
+from tests.support.artifacts import artifacts
 from tests.support.world import make_world
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "ledger"
+ARTIFACTS = artifacts("ledger")
 PHONES = ("13912345678", "13787654321")
 
 

@@ -12,7 +12,7 @@ does not put 扫码签到 first and largest. Every answer the pages got must mat
 document, and every call a page made must be in the contract table (page_reads.py).
 
 Runs in the embedded pass only: the browser adds nothing a second backend would test.
-The screenshots stay in tests/artifacts/miniprogram-pages/ (ignored by git) for people to see.
+The screenshots stay in tests/artifacts/<run>/miniprogram-pages/ (ignored by git) for people to see.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from tests.miniprogram.calls import MINIPROGRAM, answer_problems, miniprogram_ca
 from tests.miniprogram.page_reads import PAGE_READS
 from tests.miniprogram.test_e2e import _login, _notice_for, _open_activity_for
 from tests.miniprogram.test_e2e_roles import _plan
+from tests.support.artifacts import artifacts
 
 HERE = Path(__file__).resolve().parent
-SHOTS = HERE.parent / "artifacts" / "miniprogram-pages"
+SHOTS = artifacts("miniprogram-pages")
 VIEWPORT = {"width": 375, "height": 667}
 #: 22rpx at 375 px; WeChat's own small print (tab bar labels) is outside the page.
 MIN_FONT_PX = 11

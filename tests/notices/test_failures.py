@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
 from server.common.time import now
 from server.delivery.models import Delivery
 from server.jobs.failures import MAX_ATTEMPTS
@@ -18,6 +16,7 @@ from server.notices.jobs import publish_due_notices, remind_due_notices
 from server.notices.models import Notice
 from tests.metrics.test_metrics import moved, scrape
 from tests.notices.conftest import create, draft, later, publish, published
+from tests.support.http import http_client
 from tests.web.console import console_person, password_login
 
 
@@ -69,7 +68,7 @@ async def test_an_announcement_that_keeps_failing_is_given_up_and_shown(
     assert (await scrape(client))['songjiao_jobs_failed{kind="notices.publish_due"}'] >= 1
     # The sender reads it on the notice's page, and sends again once things are mended.
     _, login = await console_person("director", scope_id=school.kg.id)
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as browser:
+    async with http_client(base_url=api.url, timeout=15) as browser:
         await password_login(browser, login)
         page = await browser.get(f"/console/notices/{notice['id']}")
         assert page.status_code == 200 and "发送失败：" in page.text

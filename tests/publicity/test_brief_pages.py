@@ -1,6 +1,6 @@
 """The 简报 PDF looks finished: figures apart, each caption and the byline once, one pair of
 quote marks; a pairing's semester 简报 tells every finished activity, posted or not. Every
-page is rendered to PNG (pdftoppm) under tests/artifacts/briefs for a person to look at."""
+page is rendered to PNG (pdftoppm) under tests/artifacts/<run>/briefs for a person to look at."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from server.common.time import now
 from server.publicity.models import Post, PostStatus
 from tests.archive.helpers import AUTUMN_2026, make_activity
 from tests.publicity.helpers import PUBLICITY, add_photo, draft, finished_send
+from tests.support.artifacts import artifacts
 from tests.support.factories import login_as, make_person
 from tests.support.world import make_world
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "briefs"
+ARTIFACTS = artifacts("briefs")
 
 
 def _text(content: bytes) -> str:

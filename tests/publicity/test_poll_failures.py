@@ -7,8 +7,6 @@ import asyncio
 import html
 from datetime import timedelta
 
-import httpx
-
 from server.common.time import now
 from server.jobs.failures import MAX_ATTEMPTS
 from server.publicity import mass_send, publish
@@ -16,6 +14,7 @@ from server.publicity.models import Post
 from server.wechat.sandbox.events import DELAY_S
 from tests.metrics.test_metrics import moved, scrape
 from tests.publicity.helpers import PUBLICITY, draft, published_post, submitted, to_signing
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 from tests.support.world import make_world
 from tests.web.console import console_person, password_login
@@ -37,7 +36,7 @@ async def _console_page(api, world, post_id: int) -> str:
     _, login = await console_person(
         "leader", scope_kind="region", scope_id=world.supported.region_id
     )
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as browser:
+    async with http_client(base_url=api.url, timeout=15) as browser:
         await password_login(browser, login)
         resp = await browser.get(f"/console/posts/{post_id}")
         assert resp.status_code == 200, resp.text

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 
-import httpx
 from PIL import Image
 
 from server.publicity import publish
 from server.publicity.models import Post
 from tests.bots.callback import WeChatServer, follower_openid
 from tests.publicity.helpers import PUBLICITY, add_photo, draft, submitted, to_signing, wait_for
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 from tests.support.world import make_world
 
@@ -97,7 +97,7 @@ async def test_polling_finds_the_url_when_the_callback_never_comes(client, sandb
     row = await Post.get(id=post["id"])
     assert row.status == "published" and row.article_url
     # The article WeChat shows carries WeChat's image URLs, not ours.
-    async with httpx.AsyncClient() as http:
+    async with http_client() as http:
         page = (await http.get(row.article_url)).text
     assert "/sandbox/media/" in page and "/api/v1/files/" not in page
     assert (await publish.poll_publishes())["checked"] == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
 
@@ -13,6 +12,7 @@ from server.jobs.broker import build_broker
 from server.settings import load_settings
 from tests.scale.procs import Proc, deployment, wait_http
 from tests.support import backends
+from tests.support.http import http_client
 from tests.support.processes import process_env
 from tests.support.servers import free_port
 from tests.support.state import clear_redis
@@ -130,7 +130,7 @@ async def fresh(cluster):
     """The cluster with an empty sandbox and Redis (the test database is emptied per test)."""
     # Started again if a test without it ran since.
     await cluster.start()
-    async with httpx.AsyncClient(base_url=cluster.sandbox, timeout=30) as http:
+    async with http_client(base_url=cluster.sandbox, timeout=30) as http:
         await http.post("/sandbox/reset")
     scratch = aioredis.from_url(cluster.redis_url)
     await clear_redis(scratch)
@@ -140,5 +140,5 @@ async def fresh(cluster):
 
 @pytest.fixture
 async def sandbox_http(fresh):
-    async with httpx.AsyncClient(base_url=fresh.sandbox, timeout=30) as http:
+    async with http_client(base_url=fresh.sandbox, timeout=30) as http:
         yield http

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.http import http_client
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +96,7 @@ async def wait_http(url: str, *, within: float = 300.0, ok=(200,)) -> None:
     machine Sanic took up to 100 s to start (60 s failed tests there, issue 18).
     """
     deadline = asyncio.get_running_loop().time() + within
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with http_client(timeout=5) as http:
         while True:
             try:
                 if (await http.get(url)).status_code in ok:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.scale.conftest import Cluster
+from tests.support.http import http_client
 
 pytestmark = pytest.mark.services
 
@@ -20,7 +21,7 @@ _seen: list[Cluster] = []
 
 async def test_a_test_that_uses_the_cluster_has_every_process_running(fresh):
     assert all(p.proc is not None and p.proc.returncode is None for p in fresh.procs.values())
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with http_client(timeout=10) as http:
         assert (await http.get(fresh.sandbox + "/sandbox/stats")).status_code == 200
     _seen.append(fresh)
 
@@ -30,7 +31,7 @@ async def test_a_test_that_does_not_use_it_runs_with_none_of_its_processes(setti
     cluster = _seen[-1]
     alive = [name for name, p in cluster.procs.items() if p.proc.returncode is None]
     assert alive == []
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with http_client(timeout=10) as http:
         for url in (cluster.sandbox + "/sandbox/stats", *(a + "/healthz" for a in cluster.apis)):
             with pytest.raises(httpx.ConnectError):
                 await http.get(url)

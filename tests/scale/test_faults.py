@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pytest
 import redis.asyncio as aioredis
 
@@ -24,6 +23,7 @@ from tests.scale import helpers
 from tests.scale.procs import PrivatePostgres, PrivateRedis, Proc, until, wait_http
 from tests.support import backends
 from tests.support.factories import make_activity, make_kindergarten
+from tests.support.http import http_client
 from tests.support.processes import process_env
 from tests.support.sandbox import read_outbox
 from tests.support.servers import free_port
@@ -121,7 +121,7 @@ async def test_redis_restart_mid_burst_loses_and_duplicates_no_checkin_and_no_me
         scene_text = static_scene(activity.code)
         first_nonce = {t.person.id: nonce() for t in teachers}
         answers: dict[int, list[tuple[int, dict]]] = {t.person.id: [] for t in teachers}
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with http_client(timeout=30) as http:
 
             async def scan(i: int, who, scan_nonce: str) -> int:
                 resp = await http.post(
@@ -221,7 +221,7 @@ async def test_api_answers_503_in_chinese_while_postgres_restarts_and_recovers(s
     try:
         await proc.start()
         await wait_http(base + "/healthz", within=90)
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        async with http_client(base_url=base, timeout=30) as http:
             login = await http.post("/api/v1/auth/login", json={"code": "pg-restart"})
             assert login.status_code == 200, login.text
             headers = {"authorization": f"Bearer {login.json()['access_token']}"}

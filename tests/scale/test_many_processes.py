@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 from taskiq.schedule_sources import LabelScheduleSource
 
@@ -24,6 +23,7 @@ from tests.delivery.helpers import seed_parents
 from tests.scale import helpers
 from tests.scale.procs import until
 from tests.support.factories import login_as, make_activity, make_kindergarten
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 
 pytestmark = pytest.mark.services
@@ -35,7 +35,7 @@ async def test_simultaneous_scans_on_both_api_processes_make_one_checkin_each(fr
     teachers = [await teacher_of(client, kg) for _ in range(6)]
     scene_text = static_scene(activity.code)
 
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
 
         async def one_scan(i: int, who) -> tuple[int, dict]:
             resp = await http.post(
@@ -66,7 +66,7 @@ async def test_live_boards_on_both_processes_see_every_scan_whichever_it_hit(fre
         checkins = sum(1 for name, _ in events if name == "checkin")
         return checkins == len(teachers) and (last_counts(events) or {}).get("checked_in") == 6
 
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with http_client(timeout=30) as http:
         boards = [
             asyncio.create_task(
                 read_events(
@@ -113,7 +113,7 @@ async def test_fan_out_over_two_workers_delivers_each_once_with_one_token_per_ex
     resp = await sandbox_http.post("/sandbox/faults", json={"expire_tokens": True})
     assert resp.status_code == 200
     await helpers.fan_out(fresh.broker, second, "notice:scale:2")
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with http_client(timeout=60) as http:
         posters = await asyncio.gather(
             *(
                 http.get(

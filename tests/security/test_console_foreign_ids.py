@@ -19,6 +19,7 @@ from tests.security.console_forms import (
 from tests.security.matrix import normalised
 from tests.security.world import FOREIGN_MARK, UNKNOWN_ID, World, build_world, watched_rows
 from tests.support.factories import unique
+from tests.support.http import http_client
 from tests.web.console import PASSWORD, page_csrf, password_login
 
 #: Console roles (teachers and parents have no console).
@@ -99,7 +100,7 @@ async def _console_login(client, world: World, role: str) -> httpx.AsyncClient:
     account = await Account.filter(person_id=person_id).first()
     login = unique(f"matrix-web-{role}-")
     await set_password(account_id=account.id, login=login, password=PASSWORD)
-    browser = httpx.AsyncClient(base_url=str(client.base_url), timeout=30, follow_redirects=True)
+    browser = http_client(base_url=str(client.base_url), timeout=30, follow_redirects=True)
     resp = await password_login(browser, login)
     assert resp.status_code in (200, 303), resp.text
     return browser

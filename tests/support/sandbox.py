@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.http import http_client
+
 
 async def read_outbox(sandbox: httpx.AsyncClient | str, **filters: str | int) -> list[dict]:
     """Outbox entries through GET /sandbox/outbox, filtered (kind=…, touser=…, delivered="true").
@@ -12,7 +14,7 @@ async def read_outbox(sandbox: httpx.AsyncClient | str, **filters: str | int) ->
     the api that is ``…/_sandbox``).
     """
     if isinstance(sandbox, str):
-        async with httpx.AsyncClient(base_url=sandbox, timeout=30) as http:
+        async with http_client(base_url=sandbox, timeout=30) as http:
             return await read_outbox(http, **filters)
     resp = await sandbox.get("/sandbox/outbox", params=filters)
     assert resp.status_code == 200, resp.text

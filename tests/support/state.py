@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 from tortoise import Tortoise, connections
 from tortoise.transactions import in_transaction
 
 from tests.support import background
+from tests.support.http import http_client
 from tests.support.worker import receiver_of
 
 #: Seconds the last test's work (jobs, deferred answers, requests) may take to end by
@@ -98,7 +98,7 @@ async def reset_all(app, sandbox_url: str) -> None:
     await background.finish_work(grace=WORK_GRACE_S)
     await truncate_all()
     await clear_redis(app.ctx.runtime.redis, keep_queue=False)
-    async with httpx.AsyncClient() as http:
+    async with http_client() as http:
         await http.post(f"{sandbox_url}/sandbox/reset")
     if receiver is not None:
         await receiver.start()

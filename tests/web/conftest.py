@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.support import backends
+from tests.support.http import http_client
 
 
 def pytest_collection_modifyitems(config, items):
@@ -21,5 +21,5 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 async def browser(api):
     """A cookie-keeping client, as a browser is."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as http:
+    async with http_client(base_url=api.url, timeout=15) as http:
         yield http

@@ -4,7 +4,7 @@ send a notice and see its receipts, log out, then log in again by scan (confirme
 the API the mini-program calls); screenshots of each main page.
 
 Runs in the embedded pass only: the browser adds nothing a second backend would test.
-The screenshots go to tests/artifacts/web-screenshots/ (printed; ignored by git).
+The screenshots go to tests/artifacts/<run>/web-screenshots/ (printed; ignored by git).
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from server.common.time import china, now
 from server.demo import load_demo
 from server.demo_data import CONSOLE_PASSWORD
 from server.orgs.models import Teacher
+from tests.support.artifacts import artifacts
 from tests.support.factories import login
 
 HERE = Path(__file__).resolve().parent
-SHOTS = HERE.parent / "artifacts" / "web-screenshots"
+SHOTS = artifacts("web-screenshots")
 
 
 def _chromium() -> str:

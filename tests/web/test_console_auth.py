@@ -11,6 +11,7 @@ import httpx
 from server.accounts.models import WebCredential
 from server.accounts.web_login import SCAN_KEY, SCAN_TTL
 from tests.support.factories import login_as, make_kindergarten
+from tests.support.http import http_client
 from tests.support.rate_limits import behind_proxy, limits
 from tests.web.console import PASSWORD, console_person, csrf_of, page_csrf, password_login
 
@@ -42,7 +43,7 @@ async def test_wrong_password_is_refused_in_chinese(browser):
 
 def browser_at(api, address: str) -> httpx.AsyncClient:
     """A browser whose requests nginx forwards from client `address`."""
-    return httpx.AsyncClient(base_url=api.url, timeout=15, headers={"X-Forwarded-For": address})
+    return http_client(base_url=api.url, timeout=15, headers={"X-Forwarded-For": address})
 
 
 async def test_ten_wrong_passwords_lock_the_attacker_out_not_the_owner(api):
@@ -93,7 +94,7 @@ async def test_logout_ends_the_session_and_its_cookie(browser, api):
     assert resp.status_code == 303 and resp.headers["location"] == "/console/login"
     again = await browser.get("/console/dashboard")
     assert again.status_code == 303 and again.headers["location"].startswith("/console/login")
-    async with httpx.AsyncClient(base_url=api.url, cookies={"sjt_console": old_cookie}) as other:
+    async with http_client(base_url=api.url, cookies={"sjt_console": old_cookie}) as other:
         assert (await other.get("/console/dashboard")).status_code == 303
 
 
@@ -177,7 +178,7 @@ async def test_scan_login_confirmed_on_the_phone_logs_the_page_in_once(browser, 
     assert second.status_code == 409 and "已被使用" in second.json()["message"]
 
     # Another browser that saw the code (a photo of the screen) gets nothing.
-    async with httpx.AsyncClient(base_url=api.url) as other:
+    async with http_client(base_url=api.url) as other:
         await page_csrf(other)
         assert (await other.get(f"/console/login/scan/{code}")).json()["state"] == "expired"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from server.archive.models import ArchiveFile
 from tests.archive.helpers import ARCHIVE, jpeg_bytes, upload
+from tests.support.http import http_client
 from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
@@ -17,7 +17,7 @@ from tests.web.console import console_person, csrf_of, password_login
 @pytest.fixture
 async def desk(api):
     """A cookie-keeping client."""
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as browser:
+    async with http_client(base_url=api.url, timeout=15) as browser:
         yield browser
 
 

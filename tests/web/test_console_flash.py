@@ -6,11 +6,10 @@ browser's history and Referer headers.
 
 from __future__ import annotations
 
-import httpx
-
 from server.accounts.models import Invitation
 from server.web.console import FLASH_COOKIE
 from tests.support.factories import make_kindergarten
+from tests.support.http import http_client
 from tests.web.console import console_person, page_csrf, password_login
 
 
@@ -45,7 +44,7 @@ async def test_a_new_invitation_code_is_shown_once_and_never_in_a_redirect(brows
 
     # Another browser's session cannot show the message, even with the cookie copied over.
     _, other_login = await console_person("director", scope_id=kg.id)
-    async with httpx.AsyncClient(base_url=api.url, timeout=15) as other:
+    async with http_client(base_url=api.url, timeout=15) as other:
         await password_login(other, other_login)
         other.cookies.set(FLASH_COOKIE, flash_cookie, path="/console")
         page = await other.get(path)

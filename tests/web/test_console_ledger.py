@@ -15,6 +15,7 @@ from server.publicity.models import Post
 from tests.archive.helpers import jpeg_bytes
 from tests.ledger.helpers import LEDGER
 from tests.support.factories import LoggedIn, make_kindergarten, unique
+from tests.support.http import http_client
 from tests.support.world import make_pairing, make_world
 from tests.web.console import PASSWORD, csrf_of, password_login
 
@@ -24,7 +25,7 @@ async def _console(api, who: LoggedIn) -> httpx.AsyncClient:
     account = await Account.get(person_id=who.person.id)
     login = unique("ledger-web-")
     await set_password(account_id=account.id, login=login, password=PASSWORD)
-    browser = httpx.AsyncClient(base_url=api.url, timeout=15)
+    browser = http_client(base_url=api.url, timeout=15)
     resp = await password_login(browser, login)
     assert resp.status_code == 303, resp.text
     return browser

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from tests.publicity.helpers import PUBLICITY
+from tests.support.http import http_client
 from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
@@ -16,7 +16,7 @@ from tests.web.console import console_person, csrf_of, password_login
 @pytest.fixture
 async def desks(api):
     """Three cookie-keeping clients: writer, reviewer, signer."""
-    clients = [httpx.AsyncClient(base_url=api.url, timeout=15) for _ in range(3)]
+    clients = [http_client(base_url=api.url, timeout=15) for _ in range(3)]
     yield clients
     for c in clients:
         await c.aclose()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from server.publicity import publish
 from server.publicity.models import Post
 from tests.publicity.helpers import PUBLICITY, add_photo, submitted, wait_for
+from tests.support.http import http_client
 from tests.support.world import make_world
 from tests.web.console import console_person, csrf_of, password_login
 
@@ -15,7 +15,7 @@ from tests.web.console import console_person, csrf_of, password_login
 @pytest.fixture
 async def browsers(api):
     """Cookie-keeping clients, one per person at a desk."""
-    clients = [httpx.AsyncClient(base_url=api.url, timeout=15) for _ in range(4)]
+    clients = [http_client(base_url=api.url, timeout=15) for _ in range(4)]
     yield clients
     for c in clients:
         await c.aclose()

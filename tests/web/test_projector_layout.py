@@ -2,7 +2,7 @@
 the scan hint and the 全屏 button are on screen, at 1366×768 and at 1920×1080.
 
 Runs in the embedded pass only: the browser adds nothing a second backend would test. The
-screenshots go to tests/artifacts/projector/ (ignored by git).
+screenshots go to tests/artifacts/<run>/projector/ (ignored by git).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.activities.helpers import ACTIVITIES, create, publish
+from tests.support.artifacts import artifacts
 from tests.support.world import make_world
 from tests.web.test_browser import _chromium
 
 HERE = Path(__file__).resolve().parent
-SHOTS = HERE.parent / "artifacts" / "projector"
+SHOTS = artifacts("projector")
 SIZES = [(1366, 768), (1920, 1080)]
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import fakeredis
-import httpx
 import pytest
 import redis.asyncio as aioredis
 from sanic import Sanic
 
 from server.wechat.sandbox import create_sandbox_app, sandbox_state
 from tests.support import backends
+from tests.support.http import http_client
 from tests.support.servers import start_server
 from tests.wechat.helpers import APPID, SECRET, Sandbox, make_client
 
@@ -30,7 +30,7 @@ async def sandbox_server():
 
 @pytest.fixture
 async def http():
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with http_client(timeout=10) as client:
         yield client
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
 from server.wechat.sandbox import EventPush, create_sandbox_app
+from tests.support.http import http_client
 from tests.support.servers import start_server
 from tests.wechat.helpers import APPID, SECRET, Sandbox, unique
 from tests.wechat.images import image_bytes
@@ -96,7 +96,7 @@ async def _until_received(listener: Listener, within: float = 5.0) -> None:
 
 async def test_event_push_with_a_url_in_the_body_never_posts_there(listeners):
     configured, chosen = listeners
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with http_client(timeout=10) as http:
         server, sandbox = await _running_sandbox(http, callback=configured.url, push_events=False)
         try:
             answer = await http.post(
@@ -128,7 +128,7 @@ async def test_a_sandbox_without_a_configured_callback_cannot_be_given_one(liste
     app = create_sandbox_app(appid=APPID, secret=SECRET, name=unique("no_push_"))
     server = await start_server(app)
     try:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with http_client(timeout=10) as http:
             sandbox = Sandbox(url=server.url, state=app.ctx.sandbox, http=http)
             refused = await http.post(
                 f"{server.url}/sandbox/event_push", json={"url": chosen.url, "token": "t"}
@@ -145,7 +145,7 @@ async def test_a_sandbox_without_a_configured_callback_cannot_be_given_one(liste
 
 async def test_reset_keeps_the_configured_choice_to_push(listeners):
     configured, _ = listeners
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with http_client(timeout=10) as http:
         server, sandbox = await _running_sandbox(http, callback=configured.url, push_events=True)
         try:
             assert (await http.delete(f"{sandbox.url}/sandbox/event_push")).status_code == 200

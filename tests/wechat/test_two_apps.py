@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from server.wechat.client import WeChatClient
 from server.wechat.errors import Unauthorized, WeChatError
 from server.wechat.sandbox import create_sandbox_app, oa_openid_for, openid_for, sandbox_state
 from server.wechat.sandbox.identity import unionid_for
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 from tests.support.servers import start_server
 from tests.wechat.helpers import APPID, SECRET, unique
@@ -51,7 +51,7 @@ async def two_apps(two_app_server, redis):
 
 async def test_each_app_gets_its_own_token(two_apps):
     server, mini, official = two_apps
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(base_url=server.url) as http:
         tokens = []
         for appid, secret in ((APPID, SECRET), (OA_APPID, OA_SECRET)):
             body = {"grant_type": "client_credential", "appid": appid, "secret": secret}
@@ -94,7 +94,7 @@ async def test_mini_program_calls_refuse_the_official_account_token(two_apps):
 async def test_user_info_gives_the_unionid_that_login_gave(two_apps):
     server, mini, official = two_apps
     # Both apps bound to one open-platform account: the mini-program's logins carry it too.
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(base_url=server.url) as http:
         await http.post("/sandbox/open_platform", json={"bound": True})
     name = unique("teacher")
     login = await mini.code_to_session(name)
@@ -109,7 +109,7 @@ async def test_user_info_gives_the_unionid_that_login_gave(two_apps):
 
 async def test_user_info_has_no_unionid_without_an_open_platform_binding(two_apps):
     server, mini, official = two_apps
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(base_url=server.url) as http:
         await http.post("/sandbox/open_platform", json={"bound": False})
     info = await official.get_user_info(openid=oa_openid_for(unique("unbound")))
     assert info["subscribe"] == 1
@@ -118,7 +118,7 @@ async def test_user_info_has_no_unionid_without_an_open_platform_binding(two_app
 
 async def test_user_info_of_a_follower_unknown_to_the_mini_program(two_apps):
     server, mini, official = two_apps
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(base_url=server.url) as http:
         await http.post("/sandbox/open_platform", json={"bound": True})
     openid = oa_openid_for(unique("never-logged-in"))
     info = await official.get_user_info(openid=openid)
@@ -131,7 +131,7 @@ async def test_expiring_tokens_expires_both_apps(two_apps):
     server, mini, official = two_apps
     await mini.get_unlimited_wxacode(scene="abc")
     await official.create_menu(buttons=[{"type": "click", "name": "帮助", "key": "HELP"}])
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    async with http_client(base_url=server.url) as http:
         await http.post("/sandbox/faults", json={"expire_tokens": True})
     # Each client refreshes its own token once and carries on.
     await mini.get_unlimited_wxacode(scene="abc")

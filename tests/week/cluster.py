@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-import httpx
 import redis.asyncio as aioredis
 
 from tests.scale.procs import ROOT, Proc, wait_http
 from tests.support import backends
+from tests.support.http import http_client
 from tests.support.processes import process_env
 from tests.support.servers import free_port
 from tests.week.clock import FakeClock
@@ -171,7 +171,7 @@ async def start_week(settings, tmp: Path, clock: FakeClock) -> Week:
         raise AssertionError("the week's processes did not start:\n" + week.output()) from None
     # The county's mini-program and 公众号 are bound to one 微信开放平台 account, as
     # docs/deploy.md asks: logins and follows carry the unionid that links them.
-    async with httpx.AsyncClient(base_url=sandbox, timeout=30) as wx:
+    async with http_client(base_url=sandbox, timeout=30) as wx:
         resp = await wx.post("/sandbox/open_platform", json={"bound": True})
         assert resp.status_code == 200, resp.text
     return week

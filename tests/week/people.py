@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from server.wechat.sandbox import oa_openid_for, openid_for
+from tests.support.http import http_client
 
 HERE = Path(__file__).resolve().parent
 WEB = HERE.parent / "web"
@@ -35,7 +36,7 @@ class Phone:
     http: httpx.AsyncClient = field(init=False)
 
     def __post_init__(self) -> None:
-        self.http = httpx.AsyncClient(base_url=self.api, timeout=60)
+        self.http = http_client(base_url=self.api, timeout=60)
 
     @property
     def openid(self) -> str:
@@ -66,7 +67,7 @@ class Phone:
         """
         mine = await self.call("GET", "/api/v1/subscriptions")
         templates = [i["template_id"] for i in mine["items"] if not kinds or i["kind"] in kinds]
-        async with httpx.AsyncClient(base_url=self.sandbox, timeout=30) as wx:
+        async with http_client(base_url=self.sandbox, timeout=30) as wx:
             for template_id in templates:
                 resp = await wx.post(
                     "/sandbox/subscriptions",

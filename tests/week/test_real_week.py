@@ -29,11 +29,13 @@ import openpyxl
 
 from server.demo_data import CONSOLE_PASSWORD
 from tests.bots.callback import WeChatServer, event_xml
+from tests.support.artifacts import artifacts
+from tests.support.http import http_client
 from tests.support.sandbox import read_outbox
 from tests.week.clock import china
 from tests.week.people import Phone, console, nonce
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "week"
+ARTIFACTS = artifacts("week")
 
 SUPPORTING, SUPPORTED = "湘江县实验幼儿园", "湘江县机关幼儿园"
 OUTSIDER_KG = "湘江县城南幼儿园"
@@ -120,7 +122,7 @@ async def _scan(
 
 async def _follow(week, phone: Phone) -> None:
     """She follows the 公众号: WeChat posts the subscribe event to our callback."""
-    async with httpx.AsyncClient(base_url=week.api, timeout=30) as http:
+    async with http_client(base_url=week.api, timeout=30) as http:
         server = WeChatServer(http, token=week.env["SONGJIAO_WECHAT_TOKEN"])
         stamp = str(int(week.clock.now().timestamp()))
         reply = await server.post(
@@ -295,7 +297,7 @@ async def _act_out_the_week(week, county: County, phone, shots: Path) -> None:
     open_link = await host_organizer.call(
         "POST", f"/api/v1/activities/{open_day['id']}/projector-link"
     )
-    async with httpx.AsyncClient(base_url=week.api, timeout=30) as projector:
+    async with http_client(base_url=week.api, timeout=30) as projector:
         await _scan(first, projector, open_link, open_day, adults=2, children=1)
         await _scan(second, projector, open_link, open_day, adults=1, children=1)
     week.clock.set(china(2026, 9, 2, 14, 0))
@@ -308,7 +310,7 @@ async def _act_out_the_week(week, county: County, phone, shots: Path) -> None:
     week.clock.set(china(2026, 9, 3, 8, 50))
     link = await organizer.call("POST", f"/api/v1/activities/{send_id}/projector-link")
     came = [host[t] for t in ("园长", "保教主任", "教研组长", "教师")]  # the 保育员 is away
-    async with httpx.AsyncClient(base_url=week.api, timeout=30) as projector:
+    async with http_client(base_url=week.api, timeout=30) as projector:
         for p in [*came, *presenters]:
             result = await _scan(p, projector, link, send)
             assert result["status"] == "checked_in", result
@@ -477,7 +479,7 @@ async def _three_people_publish(week, county, organizer, director, leader, send_
     )
     refused = await director.raw("POST", f"/api/v1/posts/{post_id}/sign", json={})
     assert refused.status_code in (403, 409), refused.text
-    async with httpx.AsyncClient(base_url=week.sandbox, timeout=30) as wx:
+    async with http_client(base_url=week.sandbox, timeout=30) as wx:
         await wx.post("/sandbox/event_push", json={})
     steps = [
         {"goto": f"/console/posts/{post_id}"},
