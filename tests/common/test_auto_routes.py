@@ -35,18 +35,19 @@ def _app(name: str, *, at_once: bool) -> tuple[Sanic, list[int]]:
     return app, finalized
 
 
-async def _answers(url: str) -> tuple[httpx.Response, httpx.Response, httpx.Response]:
-    async with http_client(base_url=url) as http:
-        return await http.get("/r7"), await http.head("/r7"), await http.options("/r7")
+async def _answers(app: Sanic) -> tuple[httpx.Response, httpx.Response, httpx.Response]:
+    """GET, HEAD and OPTIONS of one route, the app served for them and stopped after."""
+    server = await start_server(app)
+    try:
+        async with http_client(base_url=server.url) as http:
+            return await http.get("/r7"), await http.head("/r7"), await http.options("/r7")
+    finally:
+        await server.stop()
 
 
 async def test_the_signal_router_is_finalized_once_however_many_routes_are_added():
     app, finalized = _app("auto_routes_at_once", at_once=True)
-    server = await start_server(app)
-    try:
-        get, head, options = await _answers(server.url)
-    finally:
-        await server.stop()
+    get, head, options = await _answers(app)
     # Sanic's own finalization at start, then ours after sanic-ext's listener.
     assert len(finalized) <= 2, len(finalized)
     assert get.status_code == 200 and get.json() == {"route": 7}
@@ -59,11 +60,7 @@ async def test_the_signal_router_is_finalized_once_however_many_routes_are_added
 async def test_without_it_every_added_route_finalizes_the_signal_router_again():
     # The cost the listeners remove, so that the test above cannot pass by accident.
     app, finalized = _app("auto_routes_one_by_one", at_once=False)
-    server = await start_server(app)
-    try:
-        _, head, options = await _answers(server.url)
-    finally:
-        await server.stop()
+    _, head, options = await _answers(app)
     assert len(finalized) > 2 * ROUTES
     assert head.status_code == 200 and options.status_code == 204
 
