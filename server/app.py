@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, *, name: str = "songjiao") -> S
     # and the jobs' grace after it would overrun the 10 s that systemd and docker give).
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = CONNECTIONS_GRACE_S
     Extend(app)
-    add_auto_routes_at_once(app)  # a worker's start: 14 s → well under 1 s
+    add_auto_routes_at_once(app)  # a worker's start: 14 s → about 1 s
     openapi.install(app)
 
     _register_blueprints(app, settings)

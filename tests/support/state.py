@@ -38,7 +38,7 @@ async def truncate_all(*, lock_timeout: str = LOCK_TIMEOUT) -> None:
         # foreign keys' triggers off for this transaction (every table is emptied, so no
         # order is needed), and every sequence used since the last reset starts again at 1,
         # as TRUNCATE … RESTART IDENTITY does. TRUNCATE made new files for 43 tables and
-        # their indexes at every reset: 80-100 ms, against about 5 ms for this (issue 18,
+        # their indexes at every reset: 80-100 ms, against about 3 ms for this (issue 18,
         # the suite's time).
         script = (
             f"SET LOCAL lock_timeout = '{lock_timeout}'; "
