@@ -136,9 +136,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(4, ge=1, le=10)
     delivery_retry_base: float = Field(0.5, ge=0)
     delivery_stuck_seconds: int = Field(600, ge=1)
-    delivery_batch_size: int = Field(50, ge=1, le=500)
-    delivery_batch_concurrency: int = Field(25, ge=1, le=100)
+    delivery_batch_size: int = Field(100, ge=1, le=500)
+    delivery_batch_concurrency: int = Field(50, ge=1, le=100)
     delivery_max_in_flight: int = Field(16, ge=1, le=100)
+    delivery_groups_in_flight: int = Field(2, ge=1, le=20)
     delivery_rate_wait_max: float = Field(61.0, ge=0)
     wecom_groups: dict[str, str] = {}
     #: WeCom group -> scope of the summaries it gets: "city", "region:3" or "alliance:5".

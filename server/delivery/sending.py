@@ -240,15 +240,24 @@ async def _reserve_units(rows: list[Claimed], plans: dict[int, Plan]) -> set[int
 
 
 #: One limit of WeChat calls in flight per process (per event loop): a few dozen jobs of a
-#: fan-out share it. a bigger connection pool only adds waiting on two cores.
+#: fan-out share it. A bigger connection pool only adds waiting on two cores.
 _IN_FLIGHT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+#: One limit per process of groups whose pushes are stamped started and not yet recorded.
+#: A worker runs dozens of jobs at once (`songjiao worker`, max_async_tasks); without it each
+#: job stamped its group and then waited for a call slot, so a worker that died mid fan-out
+#: left every job's group "push started" (50 jobs x 25 rows), all judged unknown by the
+#: sweeper though most had never left. With it, at most this many groups are exposed.
+_GROUPS_IN_FLIGHT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-def _in_flight(limit: int) -> asyncio.Semaphore:
+
+def _shared(limits: weakref.WeakKeyDictionary, limit: int) -> asyncio.Semaphore:
+    """The running loop's semaphore of `limit` in `limits` (a new one if the limit changed)."""
     loop = asyncio.get_running_loop()
-    if loop not in _IN_FLIGHT:
-        _IN_FLIGHT[loop] = asyncio.Semaphore(limit)
-    return _IN_FLIGHT[loop]
+    held = limits.get(loop)
+    if held is None or held[0] != limit:
+        held = limits[loop] = (limit, asyncio.Semaphore(limit))
+    return held[1]
 
 
 class _Sender:
@@ -258,7 +267,7 @@ class _Sender:
         self.settings = settings
         self.wechat = wechat
         self.official_account = official_account  #: the 公众号's client: template messages
-        self.gate = _in_flight(settings.delivery_max_in_flight)
+        self.gate = _shared(_IN_FLIGHT, settings.delivery_max_in_flight)
         #: WeChat's msgid of each template message sent, by delivery id.
         self.template_msgids: dict[int, int] = {}
         #: Access tokens read once per chunk of sends (None: each call reads its own).
@@ -491,34 +500,42 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
         _count_sent(await _record(token, results))
         tally["inbox"] += len(results)
     candidates = [d for d in rows if plans[d.id].subscribe or plans[d.id].template]
+    groups = _shared(_GROUPS_IN_FLIGHT, settings.delivery_groups_in_flight)
     for start in range(0, len(candidates), step):
-        chunk = candidates[start : start + step]
-        stamped = await _reserve_units(chunk, plans)
-        # Before any call of the chunk leaves: from then on a crash leaves the outcome unknown.
-        unstamped = [d.id for d in chunk if _pushes(plans[d.id]) and d.id not in stamped]
-        if unstamped:
-            await statements.stamp_started(unstamped, token=token, at=now())
-        await sender.read_tokens([plans[d.id] for d in chunk])
-        answers = await asyncio.gather(
-            *(sender.deliver(d, plans[d.id]) for d in chunk), return_exceptions=True
-        )
-        results = []
-        for d, answer in zip(chunk, answers, strict=True):
-            if isinstance(answer, BaseException):
-                # Left in `sending`: the sweeper queues it again later.
-                log.error("delivery %s crashed: %s", d.id, type(answer).__name__)
-                metrics.delivery(channel="none", outcome="failed")
-                tally["error"] += 1
-                continue
-            results.append((d, answer))
-            tally[answer.channel.value if answer.channel else "failed"] += 1
-        _count_sent(await _record(token, results))
-        sent = {
-            d.id: sender.template_msgids[d.id] for d, _ in results if d.id in sender.template_msgids
-        }
-        await template_results.remember_sent(sent)
+        async with groups:
+            await _send_group(token, candidates[start : start + step], plans, sender, tally)
     log.info("delivery batch: %d claimed, %s", len(rows), dict(tally))
     return {"claimed": len(rows), **tally}
+
+
+async def _send_group(
+    token: str, chunk: list[Claimed], plans: dict[int, Plan], sender: _Sender, tally: dict
+) -> None:
+    """One group: its subscriptions spent with the stamp that its pushes start, its sends,
+    and its outcomes recorded (from the stamp to the record, a crash leaves them unknown)."""
+    stamped = await _reserve_units(chunk, plans)
+    # Before any call of the chunk leaves: from then on a crash leaves the outcome unknown.
+    unstamped = [d.id for d in chunk if _pushes(plans[d.id]) and d.id not in stamped]
+    if unstamped:
+        await statements.stamp_started(unstamped, token=token, at=now())
+    await sender.read_tokens([plans[d.id] for d in chunk])
+    answers = await asyncio.gather(
+        *(sender.deliver(d, plans[d.id]) for d in chunk), return_exceptions=True
+    )
+    results = []
+    for d, answer in zip(chunk, answers, strict=True):
+        if isinstance(answer, BaseException):
+            # Left in `sending`: the sweeper queues it again later.
+            log.error("delivery %s crashed: %s", d.id, type(answer).__name__)
+            metrics.delivery(channel="none", outcome="failed")
+            tally["error"] += 1
+            continue
+        results.append((d, answer))
+        tally[answer.channel.value if answer.channel else "failed"] += 1
+    _count_sent(await _record(token, results))
+    msgids = sender.template_msgids
+    sent = {d.id: msgids[d.id] for d, _ in results if d.id in msgids}
+    await template_results.remember_sent(sent)
 
 
 async def recover_stuck() -> dict:

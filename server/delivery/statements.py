@@ -54,6 +54,19 @@ class Params:
         return "", f'"id" {self.ids(ids)}'
 
 
+def checked_only(condition: str) -> str:
+    """`condition` as a filter on rows already found by primary key, never an index search.
+
+    A fan-out's claims and outcomes find their rows by id (`Params.rows`), and then test the
+    status. Left as `"status" = …`, the planner may search the status index instead, as
+    its statistics, taken before the fan-out queued its rows, say that status is rare: then
+    every claim of 50 rows read all 20,000 queued ones (37 ms instead of 3.5 in a replay,
+    issue 18). PostgreSQL matches no index to `(…) IS TRUE`, and for a WHERE clause it
+    means the same: a row passes only when the condition is true.
+    """
+    return f"({condition}) IS TRUE"
+
+
 def stamp(moment: datetime) -> object:
     """A moment as the delivery table stores it (SQLite: text in China time)."""
     return _FIELDS["claimed_at"].to_db_value(moment, Delivery)
@@ -77,7 +90,7 @@ class Claimed:
 
 _CLAIM_SQL = (
     'UPDATE "delivery" SET "status" = {sending}, "claim" = {claim}, "claimed_at" = {at} '
-    '{source} WHERE {wanted} AND "status" = {queued} RETURNING "id", "key", "person_id", '
+    '{source} WHERE {wanted} AND {queued} RETURNING "id", "key", "person_id", '
     '"kind", "title", "fields", "page", "quota_template", "push_started_at", "created_at"'
 )
 
@@ -93,7 +106,7 @@ async def claim(ids: list[int], *, token: str, at: datetime) -> list[Claimed]:
         at=p(stamp(at)),
         source=source,
         wanted=wanted,
-        queued=p(DeliveryStatus.QUEUED.value),
+        queued=checked_only(f'"status" = {p(DeliveryStatus.QUEUED.value)}'),
     )
     rows = await conn.execute_query_dict(sql, p.values)
     moment, values = _FIELDS["created_at"].to_python_value, _FIELDS["field_values"]
@@ -164,9 +177,10 @@ async def record(
     if not keep_unit:
         changes.append('"quota_template" = NULL')
     states = (DeliveryStatus.SENDING, DeliveryStatus.UNCONFIRMED, DeliveryStatus.READ)
+    in_states = checked_only(f'"status" IN ({", ".join(p(s.value) for s in states)})')
     source, wanted = p.rows(ids)
     sql = (
         f'UPDATE "delivery" SET {", ".join(changes)} {source} WHERE {wanted} '
-        f'AND "claim" = {p(token)} AND "status" IN ({", ".join(p(s.value) for s in states)})'
+        f'AND "claim" = {p(token)} AND {in_states}'
     )
     await conn.execute_query(sql, p.values)
