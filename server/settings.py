@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     delivery_batch_size: int = Field(100, ge=1, le=500)
     delivery_batch_concurrency: int = Field(50, ge=1, le=100)
     delivery_max_in_flight: int = Field(16, ge=1, le=100)
-    delivery_groups_in_flight: int = Field(2, ge=1, le=20)
+    delivery_batches_in_flight: int = Field(2, ge=1, le=20)
     delivery_rate_wait_max: float = Field(61.0, ge=0)
     wecom_groups: dict[str, str] = {}
     #: WeCom group -> scope of the summaries it gets: "city", "region:3" or "alliance:5".

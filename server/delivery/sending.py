@@ -243,12 +243,15 @@ async def _reserve_units(rows: list[Claimed], plans: dict[int, Plan]) -> set[int
 #: fan-out share it. A bigger connection pool only adds waiting on two cores.
 _IN_FLIGHT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-#: One limit per process of groups whose pushes are stamped started and not yet recorded.
-#: A worker runs dozens of jobs at once (`songjiao worker`, max_async_tasks); without it each
-#: job stamped its group and then waited for a call slot, so a worker that died mid fan-out
-#: left every job's group "push started" (50 jobs x 25 rows), all judged unknown by the
-#: sweeper though most had never left. With it, at most this many groups are exposed.
-_GROUPS_IN_FLIGHT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: One limit per process of send batches at work, from their claim to their last outcome.
+#: A worker runs dozens of jobs at once (`songjiao worker`, max_async_tasks). Without it each
+#: job claimed its batch and stamped its first group "push started", then waited for a call
+#: slot: a worker that died mid fan-out left every job's group stamped (50 jobs x 25 rows),
+#: judged unknown by the sweeper though most had never left, and every job's batch claimed,
+#: queued again only after delivery_stuck_seconds. With it, the jobs beyond the limit wait
+#: holding nothing: their rows stay queued and their jobs unacknowledged, so another worker
+#: takes them up.
+_BATCHES_IN_FLIGHT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _shared(limits: weakref.WeakKeyDictionary, limit: int) -> asyncio.Semaphore:
@@ -473,6 +476,14 @@ async def _plans(rows: list[Claimed], settings: Settings) -> dict[int, Plan]:
 
 
 async def send_deliveries(delivery_ids: list[int]) -> dict:
+    """Send the queued deliveries among `delivery_ids` once this process has room for a
+    batch (`delivery_batches_in_flight`); see `_send_batch`."""
+    limit = current().settings.delivery_batches_in_flight
+    async with _shared(_BATCHES_IN_FLIGHT, limit):
+        return await _send_batch(delivery_ids)
+
+
+async def _send_batch(delivery_ids: list[int]) -> dict:
     """Send the queued deliveries among `delivery_ids`; others are left alone.
 
     A few statements per batch, each one atomic on its own, and nothing sent inside a
@@ -500,10 +511,8 @@ async def send_deliveries(delivery_ids: list[int]) -> dict:
         _count_sent(await _record(token, results))
         tally["inbox"] += len(results)
     candidates = [d for d in rows if plans[d.id].subscribe or plans[d.id].template]
-    groups = _shared(_GROUPS_IN_FLIGHT, settings.delivery_groups_in_flight)
     for start in range(0, len(candidates), step):
-        async with groups:
-            await _send_group(token, candidates[start : start + step], plans, sender, tally)
+        await _send_group(token, candidates[start : start + step], plans, sender, tally)
     log.info("delivery batch: %d claimed, %s", len(rows), dict(tally))
     return {"claimed": len(rows), **tally}
 

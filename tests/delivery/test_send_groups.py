@@ -42,35 +42,36 @@ async def _queued(people: list[int], key: str) -> list[int]:
     return list(await Delivery.filter(key=key).order_by("id").values_list("id", flat=True))
 
 
-async def _most_exposed(key: str, done: asyncio.Event) -> int:
-    """Most rows of `key` seen at once with their push started and no outcome recorded:
-    the messages a crash at that moment would leave unknown."""
-    most = 0
+async def _most_held(key: str, done: asyncio.Event) -> tuple[int, int]:
+    """Most rows of `key` seen at once (claimed, and with their push started) that have no
+    outcome recorded yet: what a crash at that moment would leave to the sweeper, and of
+    those, the ones it could only judge unknown."""
+    claimed = started = 0
     while not done.is_set():
-        exposed = await Delivery.filter(
-            key=key, status=DeliveryStatus.SENDING, push_started_at__isnull=False
-        ).count()
-        most = max(most, exposed)
+        sending = Delivery.filter(key=key, status=DeliveryStatus.SENDING)
+        claimed = max(claimed, await sending.count())
+        started = max(started, await sending.filter(push_started_at__isnull=False).count())
         await asyncio.sleep(0.01)
-    return most
+    return claimed, started
 
 
-async def test_jobs_running_at_once_expose_at_most_the_groups_in_flight(client, sandbox_client):
-    # A worker runs dozens of send jobs at once. Each used to stamp its group "push started"
-    # and then wait for a call slot, so a crash left every job's group unknown, most of
-    # them never sent. Now a group is stamped only when it may send at once.
-    key = unique("notice:groups")
+async def test_jobs_running_at_once_hold_at_most_the_batches_in_flight(client, sandbox_client):
+    # A worker runs dozens of send jobs at once. Each used to claim its batch, stamp its
+    # first group "push started" and then wait for a call slot, so a crash left every job's
+    # group unknown (most of them never sent) and every job's batch claimed. Now the jobs
+    # beyond the limit wait before their claim, holding nothing.
+    key = unique("notice:batches")
     people, openids = await seed_parents(sandbox_client, JOBS * PER_JOB, key.replace(":", ""))
     ids = await _queued(people, key)
     own = current()
     settings = own.settings.model_copy(
-        update={"delivery_batch_concurrency": 2, "delivery_groups_in_flight": 1}
+        update={"delivery_batch_concurrency": 2, "delivery_batches_in_flight": 1}
     )
     install(dataclasses.replace(own, settings=settings))
-    # Each send takes a while, so the jobs' groups would overlap if nothing held them.
+    # Each send takes a while, so the jobs would overlap if nothing held them back.
     await fault(sandbox_client, kind="subscribe_send", delay=0.15)
     done = asyncio.Event()
-    watcher = asyncio.create_task(_most_exposed(key, done))
+    watcher = asyncio.create_task(_most_held(key, done))
     try:
         results = await asyncio.gather(
             *(send_deliveries(ids[i : i + PER_JOB]) for i in range(0, len(ids), PER_JOB))
@@ -78,10 +79,11 @@ async def test_jobs_running_at_once_expose_at_most_the_groups_in_flight(client, 
     finally:
         done.set()
         install(own)
-    most = await watcher
+    claimed, started = await watcher
     assert [r["claimed"] for r in results] == [PER_JOB] * JOBS
-    # One group of two at a time (without the limit: a group of each of the four jobs).
-    assert 1 <= most <= 2, most
+    # One batch of four claimed at a time, one group of two started (without the limit:
+    # all sixteen claimed, and the first group of each of the four jobs started).
+    assert 1 <= started <= 2 and started <= claimed <= PER_JOB, (claimed, started)
     rows = await Delivery.filter(key=key).values_list("status", "channel")
     assert rows == [(DeliveryStatus.SENT, Channel.SUBSCRIBE)] * len(people)
     for openid in openids:
