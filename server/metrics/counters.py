@@ -97,12 +97,17 @@ async def flush(redis) -> int:
 
 
 async def _flush_forever(redis, interval: float) -> None:
+    task = asyncio.current_task()
     while True:
         await asyncio.sleep(interval)
         try:
             await flush(redis)
         except Exception as exc:  # noqa: BLE001 - metrics never take a process down
             log.warning("metrics flush failed: %s", type(exc).__name__)
+        if task is not None and task.cancelling():
+            # Stopped during the flush, and the cancel did not come through: redis-py's
+            # sends (asyncio.wait_for) can lose one on Python 3.11, or turn it into an error.
+            raise asyncio.CancelledError
 
 
 def start_flusher(redis, interval: float = FLUSH_SECONDS) -> asyncio.Task:
@@ -110,11 +115,27 @@ def start_flusher(redis, interval: float = FLUSH_SECONDS) -> asyncio.Task:
     return asyncio.get_running_loop().create_task(_flush_forever(redis, interval))
 
 
+#: How long stop_flusher keeps cancelling a flusher that goes on (it never should).
+STOP_TRIES_S = 5.0
+
+
 async def stop_flusher(task: asyncio.Task | None, redis) -> None:
-    """Stop the background flush and write what is left."""
+    """Stop the background flush and write what is left.
+
+    Cancelled again until it has ended: a cancel that lands while a flush is in redis-py's
+    hands can be lost (Python 3.11's asyncio.wait_for). Awaited once, such a flusher slept
+    and flushed on for ever, and the process never stopped (issue 18: `scripts/api_docs.py`
+    hung in one run of six on a busy machine, waiting here).
+    """
     if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        loop = asyncio.get_running_loop()
+        until = loop.time() + STOP_TRIES_S
+        while not task.done() and loop.time() < until:
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.2)
+        if not task.done():
+            log.warning("metrics flusher did not stop; left running")
+        elif not task.cancelled() and task.exception() is not None:
+            log.warning("metrics flusher ended: %s", type(task.exception()).__name__)
     with contextlib.suppress(Exception):
         await flush(redis)
