@@ -7,7 +7,12 @@ import logging
 
 from taskiq import AsyncBroker, TaskiqMessage, TaskiqMiddleware
 
+from server.common.cancelling import cancel_until_done
+
 log = logging.getLogger("songjiao.jobs")
+
+#: How long a stop keeps cancelling the jobs cut short before it goes on without them.
+CANCEL_S = 1.0
 
 
 class RunningJobs(TaskiqMiddleware):
@@ -58,13 +63,8 @@ class RunningJobs(TaskiqMiddleware):
         names = [self._names[t] for t in tasks if t in self._names]
         log.warning("stopping: %d job(s) cut short: %s", len(names), ", ".join(sorted(names)))
         # Cancelled, a job unwinds: its transaction rolls back, its connection goes back.
-        # Cancelled again while it runs on: redis-py's sends (asyncio.wait_for) can lose a
-        # cancel on Python 3.11 (see server/jobs/stream_broker.py).
-        pending, until = tasks, loop.time() + 1.0
-        while pending and loop.time() < until:
-            for task in pending:
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=0.2)
+        # Cancelled again while it runs on (a cancel lost in redis-py on Python 3.11).
+        await cancel_until_done(tasks, within=CANCEL_S)
         return sorted(names)
 
 

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 
+from server.common.cancelling import cancel_until_done
 from server.jobs.taskiq_adapter import Ack, AckWrappingStreamBroker
 
 log = logging.getLogger("songjiao.jobs")
@@ -21,10 +22,6 @@ log = logging.getLogger("songjiao.jobs")
 RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
 #: Tries to acknowledge a finished job (about half a minute of waiting in all).
 ACK_ATTEMPTS = 8
-
-
-#: Seconds between cancels of a stream read that goes on after being cancelled.
-RECANCEL_S = 0.2
 
 
 async def _next_or_end(messages: AsyncGenerator[AckableMessage, None]) -> AckableMessage:
@@ -42,9 +39,7 @@ async def _next_or_end(messages: AsyncGenerator[AckableMessage, None]) -> Ackabl
     try:
         return await asyncio.shield(step)
     except asyncio.CancelledError:
-        while not step.done():
-            step.cancel()
-            await asyncio.wait({step}, timeout=RECANCEL_S)
+        await cancel_until_done({step}, within=None)
         raise
 
 

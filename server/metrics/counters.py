@@ -14,6 +14,8 @@ import functools
 import logging
 from collections import Counter
 
+from server.common.cancelling import cancel_until_done
+
 log = logging.getLogger("songjiao.metrics")
 
 #: The Redis hash: field = a series as it appears in the exposition, value = its count.
@@ -128,12 +130,7 @@ async def stop_flusher(task: asyncio.Task | None, redis) -> None:
     hung in one run of six on a busy machine, waiting here).
     """
     if task is not None:
-        loop = asyncio.get_running_loop()
-        until = loop.time() + STOP_TRIES_S
-        while not task.done() and loop.time() < until:
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.2)
-        if not task.done():
+        if await cancel_until_done({task}, within=STOP_TRIES_S):
             log.warning("metrics flusher did not stop; left running")
         elif not task.cancelled() and task.exception() is not None:
             log.warning("metrics flusher ended: %s", type(task.exception()).__name__)
