@@ -371,7 +371,7 @@ async def bare_sends(
     sandbox_url: str, template_id: str, n: int, concurrency: int
 ) -> tuple[float, float]:
     """Subscribe sends straight to the sandbox at `concurrency`: (accepted sends per second,
-    this process's CPU seconds for them, the client's side of the baseline)."""
+    this process's CPU seconds for them). The CPU is the client's side of the baseline."""
     openids = [f"obare{i:08d}" for i in range(n)]
     await grant(sandbox_url, openids, template_id)
     async with httpx.AsyncClient(base_url=sandbox_url) as http:
